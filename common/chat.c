@@ -1,0 +1,225 @@
+/*
+ * chat.c - one chat turn: route, lock, load history, run, store.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_log.h"
+#include "providers/registry.h"
+#include "session/session.h"
+#include "session/session_id.h"
+#include "session/token_status.h"
+
+/* Set res->err and a printf-style message for the client. */
+static int chat_fail(struct chat_result *res, int err, const char *param, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+chat_fail(struct chat_result *res, int err, const char *param, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->err = err;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+	snprintf(res->param, sizeof(res->param), "%s", param != NULL ? param : "");
+	return err;
+}
+
+/* Pick the provider; fills res->provider or the error. */
+static int
+chat_route(const struct chat_request *req, struct chat_result *res)
+{
+	int rc = registry_route(req->model, req->provider, &res->provider);
+
+	switch (rc) {
+	case HUB_OK:
+		return HUB_OK;
+	case HUB_ERR_INVALID:
+		return chat_fail(res, HUB_ERR_INVALID, "provider",
+		    "unknown provider \"%.64s\" (known: claude, gemini)", req->provider);
+	case HUB_ERR_DISABLED:
+		return chat_fail(res, HUB_ERR_DISABLED, "provider",
+		    "the provider for \"%.64s\" is disabled",
+		    req->model ? req->model : req->provider ? req->provider : "");
+	default:
+		return chat_fail(res, HUB_ERR_MODEL_NOT_FOUND, "model",
+		    "The model `%.128s` does not exist or is not served by this hub",
+		    req->model ? req->model : "");
+	}
+}
+
+int
+chat_prepare(const struct chat_request *req, struct chat_result *res)
+{
+	struct session *s = NULL;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = chat_route(req, res)) != HUB_OK)
+		return rc;
+	if (req->session_id == NULL)
+		return HUB_OK;
+	if (!session_id_valid(req->session_id))
+		return chat_fail(res, HUB_ERR_INVALID, "X-Session-ID",
+		    "invalid session id: expected 1 to 128 characters of A-Z a-z 0-9 _ -");
+	rc = session_load(req->session_id, req->owner, 0, &s);
+	session_free(s);
+	if (rc == HUB_ERR_NOT_FOUND) {
+		/* a new session, or another owner's: tell them apart without
+		 * revealing that the other one exists */
+		rc = session_load(req->session_id, NULL, 0, &s);
+		session_free(s);
+		if (rc == HUB_OK)
+			return chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
+		if (rc == HUB_ERR_NOT_FOUND)
+			return HUB_OK;
+	}
+	if (rc == HUB_ERR_STORE)
+		return chat_fail(res, HUB_ERR_STORE, NULL,
+		    "the session store (Redis) is unavailable; try again shortly");
+	return rc == HUB_OK ? HUB_OK : chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+}
+
+/* Record the provider's credential health after a call. */
+static void
+chat_record_token(const struct provider *p, const struct provider_reply *reply)
+{
+	int t;
+
+	if (reply->err == HUB_ERR_PROVIDER_AUTH)
+		t = token_status_record(p->name, 1, reply->error_message);
+	else if (reply->err == HUB_OK)
+		t = token_status_record(p->name, 0, NULL);
+	else
+		return;
+	if (t == TOKEN_STARTED_FAILING)
+		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
+	else if (t == TOKEN_RECOVERED)
+		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
+}
+
+int
+chat_run(const struct chat_request *req, struct chat_result *res)
+{
+	struct provider_msg *conv = NULL;
+	struct session_new_message *store = NULL;
+	struct session *history = NULL;
+	struct provider_call call;
+	char lock_token[40] = "";
+	size_t i, n = 0, nstore = 0;
+	long lock_ms;
+	int rc, locked = 0;
+
+	if ((rc = chat_prepare(req, res)) != HUB_OK)
+		return rc;
+	if (req->n_messages == 0)
+		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
+	if (req->session_id != NULL) {
+		snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
+		lock_ms = (res->provider->timeout_s + 30) * 1000;
+		rc = session_lock(res->session_id, lock_ms, lock_token, sizeof(lock_token));
+		if (rc == HUB_ERR_CONFLICT) {
+			chat_fail(res, HUB_ERR_CONFLICT, "X-Session-ID",
+			    "another request on this session is still running; retry when it has finished");
+			goto out;
+		}
+		if (rc != HUB_OK) {
+			chat_fail(res, HUB_ERR_STORE, NULL, "the session store (Redis) is unavailable");
+			goto out;
+		}
+		locked = 1;
+		rc = session_load(res->session_id, req->owner, 1, &history);
+		if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND) {
+			chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+			goto out;
+		}
+	} else if (session_id_generate(res->session_id, sizeof(res->session_id)) != HUB_OK) {
+		chat_fail(res, HUB_ERR_SYSTEM, NULL, "cannot generate a session id");
+		goto out;
+	}
+
+	n = (history ? history->n_messages : 0) + req->n_messages;
+	if (n > HUB_MAX_MESSAGES) {
+		chat_fail(res, HUB_ERR_TOO_LARGE, "messages",
+		    "the conversation is longer than the limit of messages; start a new session");
+		goto out;
+	}
+	if ((conv = calloc(n, sizeof(*conv))) == NULL ||
+	    (store = calloc(req->n_messages + 1, sizeof(*store))) == NULL) {
+		chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	n = 0;
+	for (i = 0; history != NULL && i < history->n_messages; i++) {
+		conv[n].role = history->messages[i].role;
+		conv[n].content = history->messages[i].content;
+		n++;
+	}
+	for (i = 0; i < req->n_messages; i++) {
+		conv[n++] = req->messages[i];
+		store[nstore].role = req->messages[i].role;
+		store[nstore].content = req->messages[i].content;
+		nstore++;
+	}
+
+	memset(&call, 0, sizeof(call));
+	call.model = req->model != NULL && *req->model != '\0' ? req->model : NULL;
+	call.messages = conv;
+	call.n_messages = n;
+	call.stream = req->stream;
+	call.on_delta = req->on_delta;
+	call.on_idle = req->on_idle;
+	call.idle_tick_ms = req->idle_tick_ms;
+	call.arg = req->arg;
+	call.watch_fd = req->watch_fd;
+	res->provider->ops->chat(res->provider, &call, &res->reply);
+	chat_record_token(res->provider, &res->reply);
+	snprintf(res->model, sizeof(res->model), "%s",
+	    res->reply.model ? res->reply.model : call.model ? call.model :
+	    res->provider->default_model ? res->provider->default_model : res->provider->name);
+	if (res->reply.err != HUB_OK) {
+		res->err = res->reply.err;
+		snprintf(res->message, sizeof(res->message), "%s",
+		    res->reply.error_message[0] ? res->reply.error_message : hub_strerror(res->err));
+		goto out;
+	}
+	if (req->store) {
+		store[nstore].role = "assistant";
+		store[nstore].content = res->reply.text ? res->reply.text : "";
+		nstore++;
+		rc = session_append_exchange(res->session_id, req->owner, res->provider->name,
+		    res->model, store, nstore);
+		if (rc != HUB_OK) {
+			/* the reply exists but could not be kept: say so, lose nothing silently */
+			chat_fail(res, rc, NULL, "%s", rc == HUB_ERR_TOO_LARGE ?
+			    "the session is full; start a new session" :
+			    "the reply could not be stored in the session (Redis unavailable)");
+			goto out;
+		}
+	}
+	res->err = HUB_OK;
+out:
+	if (locked)
+		session_unlock(res->session_id, lock_token);
+	session_free(history);
+	free(conv);
+	free(store);
+	return res->err;
+}
+
+void
+chat_result_free(struct chat_result *res)
+{
+	if (res == NULL)
+		return;
+	provider_reply_free(&res->reply);
+}

@@ -1,0 +1,66 @@
+/*
+ * chat.h - one chat turn: session history in, provider reply out, exchange
+ * stored. Shared by the HTTP chat endpoint and the MCP chat tool.
+ *
+ * chat_run() picks the provider (request's provider, else the model's),
+ * takes the session's lock (a second request on a busy session gets
+ * HUB_ERR_CONFLICT at once rather than waiting), loads the history, runs
+ * the provider with history + the request's messages, and on success
+ * appends the request's messages and the reply as one atomic step. A
+ * failed or abandoned call appends nothing. Provider token health
+ * (authentication failures and successes) is recorded for /health/tokens.
+ */
+#ifndef CHAT_H
+#define CHAT_H
+
+#include <stddef.h>
+
+#include "common/hub_limits.h"
+#include "providers/provider.h"
+
+struct chat_request {
+	const char *session_id;        /* NULL: a fresh id is generated */
+	const char *owner;             /* client key id, "" when auth is off */
+	const char *model;             /* NULL or "": the provider's default */
+	const char *provider;          /* NULL: chosen by model */
+	const struct provider_msg *messages;  /* this request's messages */
+	size_t n_messages;
+	int store;                     /* 0: do not store the exchange (summaries) */
+	int stream;                    /* deltas wanted token by token */
+	provider_delta_fn on_delta;    /* may be NULL */
+	provider_idle_fn on_idle;      /* may be NULL */
+	long idle_tick_ms;
+	void *arg;
+	int watch_fd;                  /* client connection or cancel fd; -1 */
+};
+
+struct chat_result {
+	char session_id[HUB_MAX_SESSION_ID_LEN + 1];
+	const struct provider *provider;      /* NULL when routing failed */
+	char model[HUB_MAX_MODEL_LEN + 1];    /* the model reported or asked for */
+	struct provider_reply reply;          /* text, usage, err, error_message */
+	int err;                              /* 0 or a hub_err code */
+	char message[HUB_MAX_ERROR_MESSAGE];  /* for the client when err != 0 */
+	char param[32];                       /* offending request field, or "" */
+};
+
+/*
+ * Validate routing and the session before anything runs: returns 0 or the
+ * error chat_run() would return for it, with res->message set. Cheap (one
+ * Redis round trip at most); lets the HTTP layer answer with a status code
+ * before it starts a stream.
+ */
+int chat_prepare(const struct chat_request *req, struct chat_result *res);
+
+/*
+ * Run the turn. Returns res->err: 0, HUB_ERR_MODEL_NOT_FOUND,
+ * HUB_ERR_INVALID, HUB_ERR_DISABLED, HUB_ERR_CONFLICT, HUB_ERR_NOT_FOUND
+ * (session owned by another key), HUB_ERR_STORE, HUB_ERR_TOO_LARGE, or the
+ * provider's error (see provider.h). Free with chat_result_free().
+ */
+int chat_run(const struct chat_request *req, struct chat_result *res);
+
+/* Free what chat_run() put in res. Accepts NULL. */
+void chat_result_free(struct chat_result *res);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * hub_config.c - table-driven configuration from file and environment.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hub_config.h"
+#include "hub_error.h"
+#include "hub_limits.h"
+#include "session/redis_url.h"
+
+const struct hub_config *hub_cfg;
+
+enum config_type { CONFIG_STRING, CONFIG_LONG };
+
+/* Validates a string value; returns NULL when fine, else a reason. */
+typedef const char *(*config_check_fn)(const char *value);
+
+struct config_entry {
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	const char *default_value;     /* NULL: unset */
+	long min, max;                 /* CONFIG_LONG bounds */
+	config_check_fn check;         /* CONFIG_STRING validation, may be NULL */
+	int secret;                    /* never echoed in messages */
+};
+
+#define CFG_OFF(f) offsetof(struct hub_config, f)
+
+static const char *config_check_redis_url(const char *v);
+static const char *config_check_provider(const char *v);
+static const char *config_check_log_level(const char *v);
+static const char *config_check_absolute(const char *v);
+static const char *config_check_token(const char *v);
+static const char *config_check_prefix(const char *v);
+static const char *config_check_model(const char *v);
+
+static const struct config_entry config_table[] = {
+	{ "CLAUDE_CODE_OAUTH_TOKEN", CONFIG_STRING, CFG_OFF(claude_oauth_token), NULL, 0, 0, config_check_token, 1 },
+	{ "CLAUDE_MODEL", CONFIG_STRING, CFG_OFF(claude_model), NULL, 0, 0, config_check_model, 0 },
+	{ "HUB_CLAUDE_CLI", CONFIG_STRING, CFG_OFF(claude_cli), "claude", 0, 0, NULL, 0 },
+	{ "HUB_CLAUDE_TIMEOUT", CONFIG_LONG, CFG_OFF(claude_timeout_s), "300", 1, 86400, NULL, 0 },
+	{ "HUB_CLAUDE_TOKEN_EXPIRES", CONFIG_STRING, CFG_OFF(claude_token_expires), NULL, 0, 0, NULL, 0 },
+	{ "GEMINI_AUTH_PATH", CONFIG_STRING, CFG_OFF(gemini_auth_path), NULL, 0, 0, config_check_absolute, 0 },
+	{ "GEMINI_MODEL", CONFIG_STRING, CFG_OFF(gemini_model), "gemini-2.5-pro", 0, 0, config_check_model, 0 },
+	{ "HUB_GEMINI_CLI", CONFIG_STRING, CFG_OFF(gemini_cli), "gemini", 0, 0, NULL, 0 },
+	{ "HUB_GEMINI_TIMEOUT", CONFIG_LONG, CFG_OFF(gemini_timeout_s), "300", 1, 86400, NULL, 0 },
+	{ "HUB_GEMINI_MAX_RETRY_WAIT", CONFIG_LONG, CFG_OFF(gemini_max_retry_wait_s), "10", 0, 86400, NULL, 0 },
+	{ "REDIS_URL", CONFIG_STRING, CFG_OFF(redis_url), "redis://127.0.0.1:6379", 0, 0, config_check_redis_url, 1 },
+	{ "HUB_REDIS_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(redis_timeout_ms), "1000", 10, 60000, NULL, 0 },
+	{ "HUB_KEY_PREFIX", CONFIG_STRING, CFG_OFF(key_prefix), "hub:", 0, 0, config_check_prefix, 0 },
+	{ "HUB_SESSION_TTL", CONFIG_LONG, CFG_OFF(session_ttl_s), "3600", 1, 31536000, NULL, 0 },
+	{ "HUB_PORT", CONFIG_LONG, CFG_OFF(port), "8080", 1, 65535, NULL, 0 },
+	{ "HUB_BIND", CONFIG_STRING, CFG_OFF(bind), "127.0.0.1", 0, 0, NULL, 0 },
+	{ "HUB_MAX_BODY_BYTES", CONFIG_LONG, CFG_OFF(max_body_bytes), "8388608", 1024, 268435456, NULL, 0 },
+	{ "HUB_KEEPALIVE_SECONDS", CONFIG_LONG, CFG_OFF(keepalive_s), "5", 1, 300, NULL, 0 },
+	{ "HUB_DEFAULT_PROVIDER", CONFIG_STRING, CFG_OFF(default_provider), "claude", 0, 0, config_check_provider, 0 },
+	{ "HUB_STATE_DIR", CONFIG_STRING, CFG_OFF(state_dir), NULL, 0, 0, config_check_absolute, 0 },
+	{ "HUB_MAX_OUTPUT_BYTES", CONFIG_LONG, CFG_OFF(max_output_bytes), "16777216", 4096, 1073741824, NULL, 0 },
+	{ "HUB_KILL_GRACE_MS", CONFIG_LONG, CFG_OFF(kill_grace_ms), "500", 0, 60000, NULL, 0 },
+	{ "HUB_LOG_LEVEL", CONFIG_STRING, CFG_OFF(log_level), "info", 0, 0, config_check_log_level, 0 },
+};
+
+#define CONFIG_TABLE_LEN (sizeof(config_table) / sizeof(config_table[0]))
+
+static const char *
+config_check_redis_url(const char *v)
+{
+	struct redis_url u;
+
+	if (redis_url_parse(v, &u) != HUB_OK)
+		return "expected redis://[:password@]host:port[/db] or unix:///path/to/redis.sock";
+	return NULL;
+}
+
+static const char *
+config_check_provider(const char *v)
+{
+	if (strcmp(v, "claude") != 0 && strcmp(v, "gemini") != 0)
+		return "expected claude or gemini";
+	return NULL;
+}
+
+static const char *
+config_check_log_level(const char *v)
+{
+	if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
+		return "expected debug, info, warn or error";
+	return NULL;
+}
+
+static const char *
+config_check_absolute(const char *v)
+{
+	if (v[0] != '/')
+		return "expected an absolute path";
+	return NULL;
+}
+
+static const char *
+config_check_token(const char *v)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return "contains spaces or control characters";
+	return NULL;
+}
+
+static const char *
+config_check_prefix(const char *v)
+{
+	const unsigned char *p;
+
+	if (strlen(v) > 64)
+		return "longer than 64 characters";
+	for (p = (const unsigned char *)v; *p; p++)
+		if (!isalnum(*p) && *p != ':' && *p != '_' && *p != '-' && *p != '.')
+			return "only letters, digits and : _ - . are allowed";
+	return NULL;
+}
+
+static const char *
+config_check_model(const char *v)
+{
+	const unsigned char *p;
+
+	if (strlen(v) > HUB_MAX_MODEL_LEN)
+		return "longer than 128 characters";
+	for (p = (const unsigned char *)v; *p; p++)
+		if (!isalnum(*p) && *p != '-' && *p != '_' && *p != '.' && *p != ':' && *p != '@' && *p != '[' && *p != ']')
+			return "only letters, digits and - _ . : @ [ ] are allowed";
+	return NULL;
+}
+
+static const struct config_entry *
+config_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_TABLE_LEN; i++)
+		if (strcmp(config_table[i].name, name) == 0)
+			return &config_table[i];
+	return NULL;
+}
+
+/* Store one value into cfg after validating it. */
+static int
+config_set(struct hub_config *cfg, const struct config_entry *e, const char *value,
+    const char *origin, char *err, size_t errlen)
+{
+	char *s, *end;
+	const char *why;
+	long n;
+
+	if (e->type == CONFIG_LONG) {
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || n < e->min || n > e->max) {
+			snprintf(err, errlen, "%s%s: invalid value \"%.64s\": expected a whole number from %ld to %ld",
+			    e->name, origin, value, e->min, e->max);
+			return HUB_ERR_CONFIG;
+		}
+		*(long *)((char *)cfg + e->offset) = n;
+		return HUB_OK;
+	}
+	if (e->check != NULL && (why = e->check(value)) != NULL) {
+		if (e->secret)
+			snprintf(err, errlen, "%s%s: invalid value: %s", e->name, origin, why);
+		else
+			snprintf(err, errlen, "%s%s: invalid value \"%.64s\": %s", e->name, origin, value, why);
+		return HUB_ERR_CONFIG;
+	}
+	if ((s = strdup(value)) == NULL)
+		return HUB_ERR_NOMEM;
+	free(*(char **)((char *)cfg + e->offset));
+	*(char **)((char *)cfg + e->offset) = s;
+	return HUB_OK;
+}
+
+/* Strip leading and trailing white space in place. */
+static char *
+config_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * Read "key = value" lines from path. '#' starts a comment line; a value
+ * may be wrapped in double quotes. Unknown keys that look like ours are an
+ * error; section lines "[provider NAME]" and what follows them are left to
+ * the provider registry.
+ */
+static int
+config_load_file(struct hub_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char line[4096], origin[300];
+	char *k, *v, *eq;
+	const struct config_entry *e;
+	int lineno = 0, rc = HUB_OK;
+	size_t vl;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "HUB_CONFIG: cannot open \"%s\": %s", path, strerror(errno));
+		return HUB_ERR_CONFIG;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "HUB_CONFIG: %s:%d: line too long", path, lineno);
+			rc = HUB_ERR_CONFIG;
+			break;
+		}
+		k = config_trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if (*k == '[')
+			break;     /* provider sections follow; see providers/registry.c */
+		if ((eq = strchr(k, '=')) == NULL) {
+			snprintf(err, errlen, "HUB_CONFIG: %s:%d: expected key = value", path, lineno);
+			rc = HUB_ERR_CONFIG;
+			break;
+		}
+		*eq = '\0';
+		k = config_trim(k);
+		v = config_trim(eq + 1);
+		vl = strlen(v);
+		if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+			v[vl - 1] = '\0';
+			v++;
+		}
+		if ((e = config_find(k)) == NULL) {
+			if (strncmp(k, "HUB_", 4) == 0 || strncmp(k, "CLAUDE_", 7) == 0 ||
+			    strncmp(k, "GEMINI_", 7) == 0 || strcmp(k, "REDIS_URL") == 0) {
+				snprintf(err, errlen, "HUB_CONFIG: %s:%d: unknown setting %.64s", path, lineno, k);
+				rc = HUB_ERR_CONFIG;
+				break;
+			}
+			continue;  /* settings read by other parts (keys, alerts) */
+		}
+		if (getenv(e->name) != NULL)
+			continue;  /* the environment wins */
+		snprintf(origin, sizeof(origin), " (%s:%d)", path, lineno);
+		if ((rc = config_set(cfg, e, v, origin, err, errlen)) != HUB_OK)
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+int
+hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
+{
+	const struct config_entry *e;
+	const char *v;
+	size_t i;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (errlen > 0)
+		err[0] = '\0';
+	for (i = 0; i < CONFIG_TABLE_LEN; i++) {
+		e = &config_table[i];
+		if (e->default_value != NULL &&
+		    (rc = config_set(cfg, e, e->default_value, " (default)", err, errlen)) != HUB_OK)
+			goto fail;
+	}
+	v = getenv("HUB_CONFIG");
+	if (v != NULL && *v != '\0') {
+		if ((cfg->config_file = strdup(v)) == NULL) {
+			rc = HUB_ERR_NOMEM;
+			goto fail;
+		}
+		if ((rc = config_load_file(cfg, v, err, errlen)) != HUB_OK)
+			goto fail;
+	}
+	for (i = 0; i < CONFIG_TABLE_LEN; i++) {
+		e = &config_table[i];
+		v = getenv(e->name);
+		if (v == NULL)
+			continue;
+		if (*v == '\0' && e->default_value == NULL)
+			continue;  /* set but empty: same as unset */
+		if ((rc = config_set(cfg, e, v, "", err, errlen)) != HUB_OK)
+			goto fail;
+	}
+	return HUB_OK;
+fail:
+	hub_config_free(cfg);
+	return rc;
+}
+
+void
+hub_config_free(struct hub_config *cfg)
+{
+	size_t i;
+	char **s;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < CONFIG_TABLE_LEN; i++) {
+		if (config_table[i].type != CONFIG_STRING)
+			continue;
+		s = (char **)((char *)cfg + config_table[i].offset);
+		free(*s);
+		*s = NULL;
+	}
+	free(cfg->config_file);
+	cfg->config_file = NULL;
+}
+
+char *
+hub_config_find_executable(const char *name)
+{
+	const char *path, *p, *colon;
+	char candidate[PATH_MAX];
+	size_t dirlen;
+	int n;
+
+	if (name == NULL || *name == '\0')
+		return NULL;
+	if (strchr(name, '/') != NULL) {
+		if (access(name, X_OK) != 0)
+			return NULL;
+		return realpath(name, NULL);
+	}
+	if ((path = getenv("PATH")) == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = colon + 1) {
+		colon = strchr(p, ':');
+		dirlen = colon ? (size_t)(colon - p) : strlen(p);
+		if (dirlen > 0) {
+			n = snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)dirlen, p, name);
+			if (n > 0 && (size_t)n < sizeof(candidate) && access(candidate, X_OK) == 0)
+				return realpath(candidate, NULL);
+		}
+		if (colon == NULL)
+			break;
+	}
+	return NULL;
+}

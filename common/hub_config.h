@@ -1,0 +1,71 @@
+/*
+ * hub_config.h - the hub's configuration, read once at start-up.
+ *
+ * Values come from an optional "key = value" file (HUB_CONFIG) and from the
+ * environment; the environment wins. Every value is validated: an invalid
+ * one makes hub_config_load() fail with a message that names the variable,
+ * and the program must not start. After loading, the struct is read-only and
+ * may be shared by threads. docs/CONFIGURATION.md lists every variable.
+ */
+#ifndef HUB_CONFIG_H
+#define HUB_CONFIG_H
+
+#include <stddef.h>
+
+struct hub_config {
+	/* Claude Code CLI */
+	char *claude_oauth_token;      /* CLAUDE_CODE_OAUTH_TOKEN (secret, may be NULL) */
+	char *claude_model;            /* CLAUDE_MODEL (NULL: the CLI's default) */
+	char *claude_cli;              /* HUB_CLAUDE_CLI, as configured */
+	long claude_timeout_s;         /* HUB_CLAUDE_TIMEOUT */
+	char *claude_token_expires;    /* HUB_CLAUDE_TOKEN_EXPIRES (ISO date, may be NULL) */
+	/* Gemini CLI */
+	char *gemini_auth_path;        /* GEMINI_AUTH_PATH (may be NULL) */
+	char *gemini_model;            /* GEMINI_MODEL */
+	char *gemini_cli;              /* HUB_GEMINI_CLI, as configured */
+	long gemini_timeout_s;         /* HUB_GEMINI_TIMEOUT */
+	long gemini_max_retry_wait_s;  /* HUB_GEMINI_MAX_RETRY_WAIT */
+	/* Redis */
+	char *redis_url;               /* REDIS_URL */
+	long redis_timeout_ms;         /* HUB_REDIS_TIMEOUT_MS */
+	char *key_prefix;              /* HUB_KEY_PREFIX */
+	long session_ttl_s;            /* HUB_SESSION_TTL */
+	/* HTTP */
+	long port;                     /* HUB_PORT (run command) */
+	char *bind;                    /* HUB_BIND (run command) */
+	long max_body_bytes;           /* HUB_MAX_BODY_BYTES */
+	long keepalive_s;              /* HUB_KEEPALIVE_SECONDS */
+	char *default_provider;        /* HUB_DEFAULT_PROVIDER */
+	/* children */
+	char *state_dir;               /* HUB_STATE_DIR */
+	long max_output_bytes;         /* HUB_MAX_OUTPUT_BYTES */
+	long kill_grace_ms;            /* HUB_KILL_GRACE_MS */
+	/* logging */
+	char *log_level;               /* HUB_LOG_LEVEL */
+	/* where the file came from, for messages (may be NULL) */
+	char *config_file;             /* HUB_CONFIG */
+};
+
+/*
+ * Load the configuration from the environment and the optional file named
+ * by HUB_CONFIG. Returns 0, or HUB_ERR_CONFIG with a message naming the
+ * offending variable written to err (errlen bytes), or HUB_ERR_NOMEM.
+ * On failure cfg holds nothing that needs freeing. Free with
+ * hub_config_free().
+ */
+int hub_config_load(struct hub_config *cfg, char *err, size_t errlen);
+
+/* Free every string in cfg. Accepts NULL. */
+void hub_config_free(struct hub_config *cfg);
+
+/*
+ * Find an executable: a name with a '/' is taken as a path, anything else
+ * is looked up on PATH. Returns a malloc'd absolute path the caller frees,
+ * or NULL when not found (or not executable).
+ */
+char *hub_config_find_executable(const char *name);
+
+/* The process-wide configuration, set once by main() before threads start. */
+extern const struct hub_config *hub_cfg;
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * hub_limits.h - every limit on untrusted sizes, in one place.
+ *
+ * Each limit is checked before memory is allocated for the thing it bounds.
+ * The ones an operator may change have a configuration variable (see
+ * hub_config.h) and the value here is its default.
+ */
+#ifndef HUB_LIMITS_H
+#define HUB_LIMITS_H
+
+/* HTTP request body; HUB_MAX_BODY_BYTES overrides. */
+#define HUB_DEFAULT_MAX_BODY_BYTES     (8u * 1024u * 1024u)
+/* Nesting depth accepted in any JSON document from a client or a CLI. */
+#define HUB_MAX_JSON_DEPTH             64
+/* Messages in one chat request, and in one stored session. */
+#define HUB_MAX_MESSAGES               2000
+/* Length of one session id: [A-Za-z0-9_-]{1,HUB_MAX_SESSION_ID_LEN}. */
+#define HUB_MAX_SESSION_ID_LEN         128
+/* Length of a model name in a request. */
+#define HUB_MAX_MODEL_LEN              128
+/* A request header value the hub reads (X-Session-ID, Authorization...). */
+#define HUB_MAX_HEADER_BYTES           8192
+/* A query string. */
+#define HUB_MAX_QUERY_BYTES            4096
+/* Everything one provider child may print on stdout; HUB_MAX_OUTPUT_BYTES overrides. */
+#define HUB_DEFAULT_MAX_OUTPUT_BYTES   (16u * 1024u * 1024u)
+/* One line of a CLI's JSON-lines output. */
+#define HUB_MAX_CLI_LINE_BYTES         (8u * 1024u * 1024u)
+/* What is kept of a CLI's stderr for error messages. */
+#define HUB_MAX_STDERR_BYTES           (64u * 1024u)
+/* One line on the MCP stdio transport. */
+#define HUB_MAX_MCP_LINE_BYTES         (8u * 1024u * 1024u)
+/* Sessions returned by one page of GET /v1/sessions. */
+#define HUB_MAX_SESSION_PAGE           100
+/* Environment entries built for a child. */
+#define HUB_MAX_CHILD_ENV              32
+/* Arguments built for a child. */
+#define HUB_MAX_CHILD_ARGV             48
+/* A provider error message kept for clients and status. */
+#define HUB_MAX_ERROR_MESSAGE          512
+
+#endif

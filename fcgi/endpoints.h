@@ -1,0 +1,29 @@
+/*
+ * endpoints.h - the HTTP endpoint handlers; one file per resource.
+ *
+ * Each handler answers the request completely (success or error envelope).
+ */
+#ifndef ENDPOINTS_H
+#define ENDPOINTS_H
+
+struct http_request;
+
+/* ep_health.c */
+void ep_health(struct http_request *req);
+
+/* ep_providers.c */
+void ep_providers(struct http_request *req);
+
+/* ep_chat.c */
+void ep_chat_completions(struct http_request *req);
+
+/* ep_models.c */
+void ep_models(struct http_request *req);
+
+/* ep_sessions.c */
+void ep_sessions_list(struct http_request *req);
+void ep_session_get(struct http_request *req);
+void ep_session_delete(struct http_request *req);
+void ep_session_memory(struct http_request *req);
+
+#endif

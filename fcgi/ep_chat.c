@@ -1,0 +1,288 @@
+/*
+ * ep_chat.c - POST /v1/chat/completions, OpenAI-compatible, with sessions.
+ *
+ * Errors found before the first byte get an HTTP status and the error
+ * envelope; once a stream has begun, an error is sent as an error chunk
+ * followed by "data: [DONE]". While the provider is silent the stream
+ * carries ": keep-alive" comments every HUB_KEEPALIVE_SECONDS, which also
+ * notices a client that went away.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chat_request.h"
+#include "common/chat.h"
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_json.h"
+#include "endpoints.h"
+#include "http.h"
+#include "session/session_id.h"
+
+struct ep_chat_stream {
+	struct http_request *req;
+	const char *id;
+	const char *model;
+	long long created;
+	int gone;
+};
+
+/* A chunk object with one choice; delta is taken. */
+static struct json_object *
+ep_chat_chunk(const struct ep_chat_stream *s, struct json_object *delta, const char *finish)
+{
+	struct json_object *o = json_object_new_object(), *choices = json_object_new_array(),
+	    *choice = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(s->id));
+	json_object_object_add(o, "object", json_object_new_string("chat.completion.chunk"));
+	json_object_object_add(o, "created", json_object_new_int64(s->created));
+	json_object_object_add(o, "model", json_object_new_string(s->model));
+	json_object_object_add(o, "system_fingerprint", NULL);
+	json_object_object_add(choice, "index", json_object_new_int(0));
+	json_object_object_add(choice, "delta", delta);
+	json_object_object_add(choice, "logprobs", NULL);
+	json_object_object_add(choice, "finish_reason", finish ? json_object_new_string(finish) : NULL);
+	json_object_array_add(choices, choice);
+	json_object_object_add(o, "choices", choices);
+	return o;
+}
+
+/* Send one "data: {json}\n\n" frame and flush. Takes o. */
+static int
+ep_chat_send_event(struct ep_chat_stream *s, struct json_object *o)
+{
+	const char *j = hub_json_compact(o);
+	int rc;
+
+	rc = http_write(s->req, "data: ", 6);
+	if (rc == HUB_OK)
+		rc = http_write(s->req, j, strlen(j));
+	if (rc == HUB_OK)
+		rc = http_write(s->req, "\n\n", 2);
+	if (rc == HUB_OK)
+		rc = http_flush(s->req);
+	json_object_put(o);
+	if (rc != HUB_OK)
+		s->gone = 1;
+	return rc;
+}
+
+static int
+ep_chat_on_delta(void *arg, const char *text, size_t len)
+{
+	struct ep_chat_stream *s = arg;
+	struct json_object *delta;
+
+	if (len == 0)
+		return 0;  /* never an empty frame */
+	delta = json_object_new_object();
+	json_object_object_add(delta, "content", json_object_new_string_len(text, (int)len));
+	return ep_chat_send_event(s, ep_chat_chunk(s, delta, NULL)) == HUB_OK ? 0 : -1;
+}
+
+static int
+ep_chat_on_idle(void *arg)
+{
+	struct ep_chat_stream *s = arg;
+
+	if (http_write(s->req, ": keep-alive\n\n", 14) != HUB_OK || http_flush(s->req) != HUB_OK) {
+		s->gone = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static struct json_object *
+ep_chat_usage(const struct provider_usage *u)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "prompt_tokens", json_object_new_int64(u->prompt_tokens));
+	json_object_object_add(o, "completion_tokens", json_object_new_int64(u->completion_tokens));
+	json_object_object_add(o, "total_tokens", json_object_new_int64(u->prompt_tokens + u->completion_tokens));
+	return o;
+}
+
+/* Extra headers for an error: Retry-After for rate limits. */
+static void
+ep_chat_error_headers(const struct chat_result *res, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (res->err == HUB_ERR_RATE_LIMIT || res->err == HUB_ERR_CONFLICT)
+		snprintf(out, len, "Retry-After: %ld\r\n",
+		    res->reply.retry_after_s > 0 ? res->reply.retry_after_s : 1);
+}
+
+/* The whole reply as one chat.completion object. */
+static void
+ep_chat_send_completion(struct http_request *req, const struct ep_chat_stream *s,
+    const struct chat_result *res, const char *extra)
+{
+	struct json_object *o = json_object_new_object(), *choices = json_object_new_array(),
+	    *choice = json_object_new_object(), *msg = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(s->id));
+	json_object_object_add(o, "object", json_object_new_string("chat.completion"));
+	json_object_object_add(o, "created", json_object_new_int64(s->created));
+	json_object_object_add(o, "model", json_object_new_string(res->model));
+	json_object_object_add(o, "system_fingerprint", NULL);
+	json_object_object_add(msg, "role", json_object_new_string("assistant"));
+	json_object_object_add(msg, "content", json_object_new_string(res->reply.text ? res->reply.text : ""));
+	json_object_object_add(msg, "refusal", NULL);
+	json_object_object_add(choice, "index", json_object_new_int(0));
+	json_object_object_add(choice, "message", msg);
+	json_object_object_add(choice, "logprobs", NULL);
+	json_object_object_add(choice, "finish_reason", json_object_new_string(
+	    res->reply.finish_reason ? res->reply.finish_reason : "stop"));
+	json_object_array_add(choices, choice);
+	json_object_object_add(o, "choices", choices);
+	json_object_object_add(o, "usage", ep_chat_usage(&res->reply.usage));
+	http_send_json(req, 200, o, extra);
+	json_object_put(o);
+}
+
+/* After the stream began: finish it with the result or an error chunk. */
+static void
+ep_chat_finish_stream(struct ep_chat_stream *s, const struct chat_result *res, int include_usage)
+{
+	struct json_object *o;
+
+	if (s->gone)
+		return;
+	if (res->err != HUB_OK) {
+		ep_chat_send_event(s, http_error_object(res->err, res->message,
+		    res->param[0] ? res->param : NULL));
+	} else {
+		ep_chat_send_event(s, ep_chat_chunk(s, json_object_new_object(),
+		    res->reply.finish_reason ? res->reply.finish_reason : "stop"));
+		if (include_usage && !s->gone) {
+			o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_string(s->id));
+			json_object_object_add(o, "object", json_object_new_string("chat.completion.chunk"));
+			json_object_object_add(o, "created", json_object_new_int64(s->created));
+			json_object_object_add(o, "model", json_object_new_string(res->model));
+			json_object_object_add(o, "system_fingerprint", NULL);
+			json_object_object_add(o, "choices", json_object_new_array());
+			json_object_object_add(o, "usage", ep_chat_usage(&res->reply.usage));
+			ep_chat_send_event(s, o);
+		}
+	}
+	if (!s->gone) {
+		http_write(s->req, "data: [DONE]\n\n", 14);
+		http_flush(s->req);
+	}
+}
+
+void
+ep_chat_completions(struct http_request *req)
+{
+	struct chat_params params;
+	struct chat_request creq;
+	struct chat_result res;
+	struct ep_chat_stream s;
+	char *body = NULL, err[512], param[64], idbuf[32], chatid[48], headers[300], extra[64];
+	const char *sid;
+	size_t len;
+	int rc;
+
+	memset(&params, 0, sizeof(params));
+	memset(&res, 0, sizeof(res));
+	rc = http_read_body(req, (size_t)hub_cfg->max_body_bytes, &body, &len);
+	if (rc != HUB_OK) {
+		snprintf(err, sizeof(err), rc == HUB_ERR_TOO_LARGE ?
+		    "request body larger than the limit of %ld bytes" : "could not read the request body",
+		    hub_cfg->max_body_bytes);
+		http_send_error(req, rc, 0, err, NULL, NULL);
+		return;
+	}
+	if (chat_request_parse(body, len, &params, err, sizeof(err), param, sizeof(param)) != HUB_OK) {
+		http_send_error(req, HUB_ERR_INVALID, 400, err, param[0] ? param : NULL, NULL);
+		goto out;
+	}
+	sid = http_param(req, "HTTP_X_SESSION_ID");
+	if (sid != NULL && !session_id_valid(sid)) {
+		http_send_error(req, HUB_ERR_INVALID, 400,
+		    "invalid X-Session-ID: expected 1 to 128 characters of A-Z a-z 0-9 _ -", "X-Session-ID", NULL);
+		goto out;
+	}
+
+	memset(&creq, 0, sizeof(creq));
+	creq.session_id = sid;
+	creq.owner = req->key_id ? req->key_id : "";
+	creq.model = params.model;
+	creq.provider = params.provider;
+	creq.messages = params.messages;
+	creq.n_messages = params.n_messages;
+	creq.store = 1;
+	creq.stream = params.stream;
+	creq.watch_fd = req->fcgx->ipcFd;
+	if (chat_prepare(&creq, &res) != HUB_OK) {
+		ep_chat_error_headers(&res, extra, sizeof(extra));
+		http_send_error(req, res.err, 0, res.message, res.param[0] ? res.param : NULL, extra);
+		goto out;
+	}
+	req->log_provider = res.provider->name;
+	snprintf(req->log_model, sizeof(req->log_model), "%s", params.model ? params.model :
+	    res.provider->default_model ? res.provider->default_model : "");
+
+	if (session_id_generate(idbuf, sizeof(idbuf)) != HUB_OK)
+		snprintf(idbuf, sizeof(idbuf), "x");
+	snprintf(chatid, sizeof(chatid), "chatcmpl-%s", idbuf);
+	memset(&s, 0, sizeof(s));
+	s.req = req;
+	s.id = chatid;
+	s.model = req->log_model[0] ? req->log_model : res.provider->name;
+	s.created = (long long)time(NULL);
+
+	if (params.stream) {
+		/* The session id must be in the headers, which go out first. */
+		char newid[32];
+		struct json_object *delta;
+
+		if (sid == NULL) {
+			if (session_id_generate(newid, sizeof(newid)) != HUB_OK) {
+				http_send_error(req, HUB_ERR_SYSTEM, 0, "cannot generate a session id", NULL, NULL);
+				goto out;
+			}
+			creq.session_id = newid;
+			sid = newid;
+		}
+		snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n", sid);
+		http_send_headers(req, 200, "text/event-stream; charset=utf-8", headers);
+		req->streaming = 1;
+		delta = json_object_new_object();
+		json_object_object_add(delta, "role", json_object_new_string("assistant"));
+		json_object_object_add(delta, "content", json_object_new_string(""));
+		ep_chat_send_event(&s, ep_chat_chunk(&s, delta, NULL));
+		creq.on_delta = ep_chat_on_delta;
+		creq.on_idle = ep_chat_on_idle;
+		creq.idle_tick_ms = hub_cfg->keepalive_s * 1000;
+		creq.arg = &s;
+		chat_result_free(&res);
+		chat_run(&creq, &res);
+		if (res.err != HUB_OK)
+			req->log_error = hub_error_code(res.err);
+		ep_chat_finish_stream(&s, &res, params.include_usage);
+		goto out;
+	}
+
+	chat_result_free(&res);
+	chat_run(&creq, &res);
+	if (res.err != HUB_OK) {
+		ep_chat_error_headers(&res, extra, sizeof(extra));
+		http_send_error(req, res.err, 0, res.message, res.param[0] ? res.param : NULL, extra);
+		goto out;
+	}
+	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n", res.session_id);
+	ep_chat_send_completion(req, &s, &res, headers);
+out:
+	chat_result_free(&res);
+	chat_request_free(&params);
+	free(body);
+}

@@ -1,0 +1,60 @@
+/*
+ * ep_models.c - GET /v1/models: the models and aliases of enabled providers.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <time.h>
+
+#include "endpoints.h"
+#include "http.h"
+#include "providers/registry.h"
+
+/* Add one model entry unless the id is already listed. */
+static void
+ep_models_add(struct json_object *data, const char *id, const struct provider *p, long long created)
+{
+	struct json_object *m;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(data); i++) {
+		m = json_object_array_get_idx(data, i);
+		if (strcmp(json_object_get_string(json_object_object_get(m, "id")), id) == 0)
+			return;
+	}
+	m = json_object_new_object();
+	json_object_object_add(m, "id", json_object_new_string(id));
+	json_object_object_add(m, "object", json_object_new_string("model"));
+	json_object_object_add(m, "created", json_object_new_int64(created));
+	json_object_object_add(m, "owned_by", json_object_new_string(
+	    p->kind == PROVIDER_CLAUDE ? "anthropic" : p->kind == PROVIDER_GEMINI ? "google" : p->name));
+	json_object_object_add(m, "provider", json_object_new_string(p->name));
+	json_object_array_add(data, m);
+}
+
+void
+ep_models(struct http_request *req)
+{
+	struct json_object *o = json_object_new_object(), *data = json_object_new_array();
+	const struct provider *p;
+	const char *const *m;
+	static long long created;
+	size_t i;
+
+	if (created == 0)
+		created = (long long)time(NULL);
+	for (i = 0; i < registry_count(); i++) {
+		p = registry_get(i);
+		if (!p->enabled)
+			continue;
+		if (p->default_model != NULL)
+			ep_models_add(data, p->default_model, p, created);
+		for (m = p->models; m != NULL && *m != NULL; m++)
+			ep_models_add(data, *m, p, created);
+	}
+	json_object_object_add(o, "object", json_object_new_string("list"));
+	json_object_object_add(o, "data", data);
+	http_send_json(req, 200, o, NULL);
+	json_object_put(o);
+}

@@ -1,0 +1,285 @@
+/*
+ * main.c - the FastCGI responder: a supervisor, worker processes, threads.
+ *
+ * Started by spawn-fcgi with the listening socket on fd 0:
+ *
+ *   hub-fcgi [--workers N] [--threads N]
+ *   hub-fcgi --check-config      validate the configuration and exit
+ *
+ * The supervisor forks N worker processes and starts a new one whenever one
+ * dies; each worker accepts requests on N threads. SIGTERM or SIGINT to the
+ * supervisor stops the workers and exits. The chat pool and the quick pool
+ * are two instances of this program on two sockets (see lighttpd/).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_log.h"
+#include "endpoints.h"
+#include "http.h"
+#include "providers/registry.h"
+#include "router.h"
+#include "session/redis.h"
+
+#define MAIN_MAX_WORKERS 64
+#define MAIN_MAX_THREADS 1024
+
+static const struct route main_routes[] = {
+	{ "GET", "/health", ep_health },
+	{ "GET", "/v1/providers", ep_providers },
+	{ "GET", "/v1/models", ep_models },
+	{ "POST", "/v1/chat/completions", ep_chat_completions },
+	{ "GET", "/v1/sessions", ep_sessions_list },
+	{ "GET", "/v1/sessions/{id}", ep_session_get },
+	{ "DELETE", "/v1/sessions/{id}", ep_session_delete },
+	{ "GET", "/v1/sessions/{id}/memory", ep_session_memory },
+};
+
+static pthread_mutex_t main_accept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Answer an error the web server produced itself (server.error-handler). */
+static int
+main_web_server_error(struct http_request *req)
+{
+	const char *rs = http_param(req, "REDIRECT_STATUS");
+	int status;
+	char msg[160];
+
+	if (rs == NULL || (status = atoi(rs)) < 400 || status > 599)
+		return 0;
+	if (status == 413) {
+		snprintf(msg, sizeof(msg), "request body larger than the limit of %ld bytes",
+		    hub_cfg->max_body_bytes);
+		http_send_error(req, HUB_ERR_TOO_LARGE, 413, msg, NULL, NULL);
+	} else if (status == 404) {
+		http_send_error(req, HUB_ERR_NOT_FOUND, 404, "no such endpoint", NULL, NULL);
+	} else if (status < 500) {
+		snprintf(msg, sizeof(msg), "the web server refused the request (HTTP %d)", status);
+		http_send_error(req, HUB_ERR_INVALID, status, msg, NULL, NULL);
+	} else {
+		snprintf(msg, sizeof(msg), "the hub's responders are unavailable (HTTP %d)", status);
+		http_send_error(req, HUB_ERR_SYSTEM, status, msg, NULL, NULL);
+	}
+	return 1;
+}
+
+/* Route one request and run its handler. */
+static void
+main_dispatch(struct http_request *req)
+{
+	struct route_match m;
+	char allow[160], msg[1200];
+	size_t i;
+	int rc;
+
+	if (main_web_server_error(req))
+		return;
+	rc = router_match(main_routes, sizeof(main_routes) / sizeof(main_routes[0]),
+	    req->method, req->path, &m);
+	if (rc == HUB_ERR_NOT_FOUND) {
+		snprintf(msg, sizeof(msg), "no such endpoint: %.1000s", req->path);
+		http_send_error(req, HUB_ERR_NOT_FOUND, 404, msg, NULL, NULL);
+		return;
+	}
+	if (rc == HUB_ERR_METHOD) {
+		snprintf(allow, sizeof(allow), "Allow: %s\r\n", m.allow);
+		snprintf(msg, sizeof(msg), "method %.16s not allowed on %.1000s (allowed: %s)",
+		    req->method, req->path, m.allow);
+		http_send_error(req, HUB_ERR_METHOD, 405, msg, NULL, allow);
+		return;
+	}
+	for (i = 0; i < m.n_params && i < HTTP_MAX_PARAMS; i++) {
+		memcpy(req->param_buf[i], m.params[i], sizeof(req->param_buf[i]));
+		req->params[i] = req->param_buf[i];
+	}
+	m.route->handler(req);
+}
+
+/* One accepting thread of a worker. */
+static void *
+main_thread(void *arg)
+{
+	FCGX_Request fcgx;
+	struct http_request req;
+	int rc;
+
+	(void)arg;
+	if (FCGX_InitRequest(&fcgx, 0, 0) != 0)
+		return NULL;
+	for (;;) {
+		pthread_mutex_lock(&main_accept_lock);
+		rc = FCGX_Accept_r(&fcgx);
+		pthread_mutex_unlock(&main_accept_lock);
+		if (rc < 0)
+			break;
+		http_request_init(&req, &fcgx);
+		main_dispatch(&req);
+		http_request_finish(&req);
+		FCGX_Finish_r(&fcgx);
+	}
+	return NULL;
+}
+
+/* A worker process: threads accepting on fd 0 until killed. */
+static void
+main_worker(int threads)
+{
+	pthread_t *tids;
+	sigset_t none;
+	int i;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (registry_init() != HUB_OK) {
+		hub_log(HUB_LOG_ERROR, "fcgi", "cannot build the provider table");
+		_exit(1);
+	}
+	if ((tids = calloc((size_t)threads, sizeof(*tids))) == NULL)
+		_exit(1);
+	for (i = 1; i < threads; i++) {
+		if (pthread_create(&tids[i], NULL, main_thread, NULL) != 0) {
+			hub_log(HUB_LOG_ERROR, "fcgi", "cannot start thread %d", i);
+			_exit(1);
+		}
+	}
+	main_thread(NULL);
+	_exit(0);
+}
+
+static volatile sig_atomic_t main_stop;
+
+static void
+main_on_signal(int sig)
+{
+	(void)sig;
+	main_stop = 1;
+}
+
+/* Fork one worker; returns its pid or -1. */
+static pid_t
+main_spawn_worker(int threads)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		main_worker(threads);
+	return pid;
+}
+
+static int
+main_parse_count(const char *flag, const char *value, int max)
+{
+	char *end;
+	long n;
+
+	n = value ? strtol(value, &end, 10) : 0;
+	if (value == NULL || *end != '\0' || n < 1 || n > max) {
+		fprintf(stderr, "hub-fcgi: %s expects a number from 1 to %d\n", flag, max);
+		exit(2);
+	}
+	return (int)n;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct hub_config cfg;
+	pid_t pids[MAIN_MAX_WORKERS], pid;
+	struct sigaction sa;
+	sigset_t block, old;
+	char err[512];
+	int workers = 1, threads = 8, check_only = 0, i, status;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+			workers = main_parse_count("--workers", argv[++i], MAIN_MAX_WORKERS);
+		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+			threads = main_parse_count("--threads", argv[++i], MAIN_MAX_THREADS);
+		else if (strcmp(argv[i], "--check-config") == 0)
+			check_only = 1;
+		else if (strcmp(argv[i], "--version") == 0) {
+			printf("hub-fcgi %s\n", HUB_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "usage: hub-fcgi [--workers N] [--threads N] [--check-config]\n");
+			return 2;
+		}
+	}
+	if (hub_config_load(&cfg, err, sizeof(err)) != HUB_OK) {
+		fprintf(stderr, "hub-fcgi: configuration error: %s\n", err);
+		return 1;
+	}
+	hub_cfg = &cfg;
+	hub_log_set_level(cfg.log_level);
+	if (check_only) {
+		fprintf(stderr, "hub-fcgi: configuration ok\n");
+		hub_config_free(&cfg);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "hub-fcgi: FCGX_Init failed\n");
+		return 1;
+	}
+	if (FCGX_IsCGI()) {
+		fprintf(stderr, "hub-fcgi: fd 0 is not a FastCGI socket; start me with spawn-fcgi\n");
+		return 2;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGCHLD);
+
+	sigprocmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < workers; i++)
+		pids[i] = main_spawn_worker(threads);
+	hub_log(HUB_LOG_INFO, "fcgi", "started %d worker(s) with %d thread(s) each", workers, threads);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	while (!main_stop) {
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < workers; i++) {
+			if (pids[i] != pid || main_stop)
+				continue;
+			hub_log(HUB_LOG_WARN, "fcgi", "worker %d ended (status %d); starting a new one",
+			    (int)pid, status);
+			usleep(100000);
+			sigprocmask(SIG_BLOCK, &block, &old);
+			pids[i] = main_spawn_worker(threads);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		}
+	}
+	for (i = 0; i < workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (i = 0; i < workers; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], &status, 0);
+	redis_disconnect();
+	hub_config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,738 @@
+/*
+ * child.c - run one provider CLI as a short-lived child, the careful way.
+ *
+ * The only file in the hub that calls fork() or forkpty(). The hub's
+ * responders are multi-threaded, so everything the child needs (argv, envp,
+ * pipes, terminal settings, the fd limit) is prepared before the fork, and
+ * between fork and exec the child makes only async-signal-safe calls.
+ *
+ * The parent runs one poll loop: it feeds stdin, hands stdout and stderr
+ * to the callbacks, watches the deadline, the output cap and watch_fd, and
+ * stops the whole process group (SIGTERM, grace, SIGKILL) when the run has
+ * to end early. The leader is seen to exit with waitid(WNOWAIT), so its pid
+ * (and thus the process group id) cannot be reused while the group is
+ * killed; only then is it reaped with waitpid() on that pid.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "common/hub_buf.h"
+#include "common/hub_error.h"
+#include "common/hub_limits.h"
+#include "common/hub_time.h"
+#include "providers/child.h"
+
+/* Size of the fixed pseudo-terminal (output of `-p` modes ignores it). */
+#define CHILD_PTY_ROWS        50
+#define CHILD_PTY_COLS        200
+/* After the leader exited: how long stdout/stderr may stay open (held by
+ * a grandchild) before the group is killed. */
+#define CHILD_DRAIN_MS        200
+/* After the final SIGKILL: how long to wait for EOF from writers outside
+ * the group (a grandchild that left it) before giving up. */
+#define CHILD_FINAL_DRAIN_MS  100
+/* Poll period when no pidfd is available to see the leader exit. */
+#define CHILD_WAIT_POLL_MS    20
+/* One read from a child's pipe or terminal. */
+#define CHILD_READ_BYTES      16384
+/* Upper bound for the close() loop when close_range() is missing. */
+#define CHILD_MAX_CLOSE_FD    65536
+
+/* Everything the forked child needs, prepared before the fork. */
+struct child_plan {
+	const struct child_spec *spec;
+	int stdin_fd;      /* read end of the stdin pipe, > 2 */
+	int stdout_fd;     /* write end of the stdout pipe, > 2; -1 with a PTY */
+	int stderr_fd;     /* write end of the stderr pipe, > 2 */
+	int error_fd;      /* write end of the CLOEXEC exec-error pipe, > 2 */
+	int max_fd;        /* close() loop bound without close_range() */
+	struct rlimit cpu, nofile;
+};
+
+/* The parent's view of one run. */
+struct child_run_state {
+	const struct child_spec *spec;
+	struct child_result *res;
+	pid_t pid;
+	int pidfd;                 /* -1 when pidfd_open() is unavailable */
+	int in_fd, out_fd, err_fd; /* parent ends; -1 once closed */
+	const char *in_data;
+	size_t in_left;
+	size_t max_stdout;
+	struct hub_buf err_buf;
+	long long start_ms, deadline_ms, last_output_ms;
+	int stopping;              /* SIGTERM sent to the group */
+	long long kill_at_ms;      /* when SIGKILL follows the SIGTERM */
+	int killed;                /* SIGKILL sent to the group */
+	int leader_exited;         /* seen with WNOWAIT, not yet reaped */
+	long long drain_until_ms;  /* after the leader exit */
+	int got_epipe;
+};
+
+/* Report errno to the parent through the error pipe and die. */
+static void __attribute__((noreturn))
+child_fail(int error_fd)
+{
+	int e = errno;
+	ssize_t n;
+
+	do {
+		n = write(error_fd, &e, sizeof(e));
+	} while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+/* Make fd the target descriptor in the child, clearing close-on-exec. */
+static int
+child_dup_onto(int fd, int target)
+{
+	int r;
+
+	do {
+		r = dup2(fd, target);
+	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -1 : 0;
+}
+
+/* Close every descriptor above 2 except keep_fd (the error pipe). */
+static void
+child_close_fds(int keep_fd, int max_fd)
+{
+	int fd;
+
+#ifdef HAVE_CLOSE_RANGE
+	if ((keep_fd <= 3 || close_range(3, (unsigned)keep_fd - 1, 0) == 0) &&
+	    close_range((unsigned)keep_fd + 1, ~0U, 0) == 0)
+		return;
+#endif
+	for (fd = 3; fd < max_fd; fd++)
+		if (fd != keep_fd)
+			(void)close(fd);
+}
+
+/*
+ * In the forked child: async-signal-safe calls only. Never returns.
+ * Signals are still all blocked here (inherited from the parent's mask).
+ */
+static void __attribute__((noreturn))
+child_exec(const struct child_plan *plan)
+{
+	const struct child_spec *spec = plan->spec;
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL); /* fails for KILL/STOP: fine */
+
+	if (!spec->use_pty && setsid() < 0) /* forkpty's login_tty did it */
+		child_fail(plan->error_fd);
+	if (child_dup_onto(plan->stdin_fd, STDIN_FILENO) < 0)
+		child_fail(plan->error_fd);
+	if (plan->stdout_fd >= 0 && child_dup_onto(plan->stdout_fd, STDOUT_FILENO) < 0)
+		child_fail(plan->error_fd);
+	if (child_dup_onto(plan->stderr_fd, STDERR_FILENO) < 0)
+		child_fail(plan->error_fd);
+	if (spec->cwd != NULL && chdir(spec->cwd) < 0)
+		child_fail(plan->error_fd);
+	child_close_fds(plan->error_fd, plan->max_fd);
+	if (spec->rlimit_cpu_s > 0 && setrlimit(RLIMIT_CPU, &plan->cpu) < 0)
+		child_fail(plan->error_fd);
+	if (spec->rlimit_nofile > 0 && setrlimit(RLIMIT_NOFILE, &plan->nofile) < 0)
+		child_fail(plan->error_fd);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(spec->path, spec->argv, spec->envp);
+	child_fail(plan->error_fd);
+}
+
+/* Close *fd if open and mark it closed. */
+static void
+child_close(int *fd)
+{
+	if (*fd >= 0) {
+		(void)close(*fd);
+		*fd = -1;
+	}
+}
+
+/* Move *fd above stdio (so dup2 onto 0..2 cannot clobber another end),
+ * keeping it close-on-exec. 0 or -1 with errno. */
+static int
+child_fd_above_stdio(int *fd)
+{
+	int n;
+
+	if (*fd > STDERR_FILENO)
+		return 0;
+	if ((n = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) < 0)
+		return -1;
+	(void)close(*fd);
+	*fd = n;
+	return 0;
+}
+
+/* A close-on-exec pipe with both ends above stdio. 0 or -1 with errno. */
+static int
+child_pipe(int p[2])
+{
+	p[0] = p[1] = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if (child_fd_above_stdio(&p[0]) < 0 || child_fd_above_stdio(&p[1]) < 0) {
+		int e = errno;
+
+		child_close(&p[0]);
+		child_close(&p[1]);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+child_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return 0;
+}
+
+/* A pollable descriptor for the child's exit, or -1 when the kernel or
+ * libc lacks pidfd_open(). */
+static int
+child_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0) {
+		(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+		return (int)fd;
+	}
+#endif
+	(void)pid;
+	return -1;
+}
+
+/* Send sig to the child's whole process group. Only called while the
+ * leader is not yet reaped, so the group id cannot have been reused. */
+static void
+child_signal_group(struct child_run_state *st, int sig)
+{
+	if (kill(-st->pid, sig) < 0 && errno == ESRCH)
+		(void)kill(st->pid, sig); /* not a group leader yet: the pid */
+}
+
+/* Begin stopping the run: SIGTERM now, SIGKILL after the grace period. */
+static void
+child_stop(struct child_run_state *st)
+{
+	long grace = st->spec->kill_grace_ms > 0 ? st->spec->kill_grace_ms : 0;
+
+	if (st->stopping)
+		return;
+	st->stopping = 1;
+	child_signal_group(st, SIGTERM);
+	st->kill_at_ms = hub_time_mono_ms() + grace;
+	if (grace == 0) {
+		child_signal_group(st, SIGKILL);
+		st->killed = 1;
+	}
+}
+
+/* Hand stdout data to the callback, enforcing the output cap. */
+static void
+child_deliver_stdout(struct child_run_state *st, const char *data, size_t len)
+{
+	struct child_result *res = st->res;
+	int rc = 0;
+
+	if (st->stopping || len == 0)
+		return; /* drained and discarded */
+	if (res->first_output_ms < 0)
+		res->first_output_ms = (long)(hub_time_mono_ms() - st->start_ms);
+	if (len > st->max_stdout - res->stdout_bytes) {
+		len = st->max_stdout - res->stdout_bytes;
+		res->output_capped = 1;
+	}
+	if (len > 0) {
+		res->stdout_bytes += len;
+		if (st->spec->on_stdout != NULL)
+			rc = st->spec->on_stdout(st->spec->arg, data, len);
+	}
+	if (rc < 0)
+		res->stopped = 1;
+	if (rc < 0 || res->output_capped)
+		child_stop(st);
+}
+
+/* Keep stderr up to its cap and hand it to the callback. */
+static void
+child_deliver_stderr(struct child_run_state *st, const char *data, size_t len)
+{
+	size_t room = st->err_buf.max_len - st->err_buf.len;
+
+	if (len == 0)
+		return;
+	(void)hub_buf_append(&st->err_buf, data, len < room ? len : room);
+	if (st->stopping || st->spec->on_stderr == NULL)
+		return;
+	if (st->spec->on_stderr(st->spec->arg, data, len) < 0) {
+		st->res->stopped = 1;
+		child_stop(st);
+	}
+}
+
+/* One read from *fd. Closes it at EOF (0, or EIO on a PTY master) and on
+ * errors other than EAGAIN. Returns the bytes read (0 if none). */
+static size_t
+child_read(int *fd, char *buf)
+{
+	ssize_t n;
+
+	do {
+		n = read(*fd, buf, CHILD_READ_BYTES);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return (size_t)n;
+	if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+		child_close(fd); /* EOF; EIO is EOF on a PTY */
+	return 0;
+}
+
+/* Read stdout and stderr until nothing more is available right now. */
+static void
+child_drain_now(struct child_run_state *st, char *buf)
+{
+	size_t n;
+
+	while (st->out_fd >= 0 && (n = child_read(&st->out_fd, buf)) > 0)
+		child_deliver_stdout(st, buf, n);
+	while (st->err_fd >= 0 && (n = child_read(&st->err_fd, buf)) > 0)
+		child_deliver_stderr(st, buf, n);
+}
+
+/* Write as much pending stdin as the pipe takes; close it when done. */
+static void
+child_feed_stdin(struct child_run_state *st)
+{
+	ssize_t n;
+
+	while (st->in_left > 0) {
+		n = write(st->in_fd, st->in_data, st->in_left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			if (errno == EPIPE)
+				st->got_epipe = 1;
+			st->in_left = 0; /* the child closed its stdin */
+			break;
+		}
+		st->in_data += n;
+		st->in_left -= (size_t)n;
+	}
+	child_close(&st->in_fd);
+}
+
+/* Has the leader exited? Leaves it unreaped (WNOWAIT). */
+static int
+child_leader_gone(struct child_run_state *st)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)st->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno == ECHILD; /* cannot happen for our own child */
+	return si.si_pid == st->pid;
+}
+
+/* Earliest of a pending time limit and the current poll timeout. */
+static void
+child_min_timeout(long long now, long long at, int *timeout)
+{
+	long long left = at - now;
+
+	if (left < 0)
+		left = 0;
+	if (*timeout < 0 || left < *timeout)
+		*timeout = left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Reap the leader and fill in how it ended. */
+static void
+child_reap(struct child_run_state *st)
+{
+	struct child_result *res = st->res;
+	int status = 0;
+	pid_t r;
+
+	do {
+		r = waitpid(st->pid, &status, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r == st->pid) {
+		if (WIFEXITED(status)) {
+			res->exited = 1;
+			res->exit_code = WEXITSTATUS(status);
+		} else if (WIFSIGNALED(status)) {
+			res->term_signal = WTERMSIG(status);
+		}
+	}
+	res->duration_ms = (long)(hub_time_mono_ms() - st->start_ms);
+}
+
+/* Final steps once the leader has exited: kill what is left of the group
+ * (the leader is still a zombie, so the group id is still ours), take the
+ * output that is already there, reap. */
+static void
+child_finish(struct child_run_state *st, char *buf)
+{
+	struct pollfd pfd[2];
+	long long until;
+	int nfds, timeout;
+
+	child_signal_group(st, SIGKILL);
+	until = hub_time_mono_ms() + CHILD_FINAL_DRAIN_MS;
+	for (;;) {
+		child_drain_now(st, buf);
+		nfds = 0;
+		if (st->out_fd >= 0)
+			pfd[nfds++] = (struct pollfd){ .fd = st->out_fd, .events = POLLIN };
+		if (st->err_fd >= 0)
+			pfd[nfds++] = (struct pollfd){ .fd = st->err_fd, .events = POLLIN };
+		timeout = -1;
+		child_min_timeout(hub_time_mono_ms(), until, &timeout);
+		if (nfds == 0 || timeout == 0)
+			break;
+		if (poll(pfd, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
+			break;
+	}
+	child_reap(st);
+}
+
+/* The poll loop: runs until the leader exited and the output is drained
+ * (or the drain window closed). 0, or HUB_ERR_SYSTEM if poll() failed. */
+static int
+child_loop(struct child_run_state *st, char *buf)
+{
+	const struct child_spec *spec = st->spec;
+	struct child_result *res = st->res;
+	struct pollfd pfd[5];
+	int nfds, timeout, i_in, i_out, i_err, i_watch, watching;
+	long long now;
+	size_t n;
+
+	watching = spec->watch_fd >= 0;
+	for (;;) {
+		now = hub_time_mono_ms();
+		if (!st->leader_exited && child_leader_gone(st)) {
+			st->leader_exited = 1;
+			st->drain_until_ms = now + CHILD_DRAIN_MS;
+		}
+		if (st->leader_exited &&
+		    ((st->out_fd < 0 && st->err_fd < 0) || now >= st->drain_until_ms ||
+		     st->stopping))
+			return 0;
+		if (!st->stopping && st->deadline_ms > 0 && now >= st->deadline_ms) {
+			res->timed_out = 1;
+			child_stop(st);
+		}
+		if (st->stopping && !st->killed && now >= st->kill_at_ms) {
+			child_signal_group(st, SIGKILL);
+			st->killed = 1;
+		}
+		if (!st->stopping && spec->idle_tick_ms > 0 && spec->on_idle != NULL &&
+		    now - st->last_output_ms >= spec->idle_tick_ms) {
+			st->last_output_ms = now;
+			if (spec->on_idle(spec->arg) < 0) {
+				res->stopped = 1;
+				child_stop(st);
+			}
+			continue;
+		}
+		if (st->stopping && st->in_fd >= 0)
+			child_close(&st->in_fd);
+
+		nfds = 0;
+		i_in = i_out = i_err = i_watch = -1;
+		if (st->in_fd >= 0) {
+			i_in = nfds;
+			pfd[nfds++] = (struct pollfd){ .fd = st->in_fd, .events = POLLOUT };
+		}
+		if (st->out_fd >= 0) {
+			i_out = nfds;
+			pfd[nfds++] = (struct pollfd){ .fd = st->out_fd, .events = POLLIN };
+		}
+		if (st->err_fd >= 0) {
+			i_err = nfds;
+			pfd[nfds++] = (struct pollfd){ .fd = st->err_fd, .events = POLLIN };
+		}
+		if (watching && !st->stopping) {
+			i_watch = nfds;
+			pfd[nfds++] = (struct pollfd){ .fd = spec->watch_fd,
+			    .events = POLLIN | POLLRDHUP };
+		}
+		if (st->pidfd >= 0 && !st->leader_exited) /* wakes us at exit */
+			pfd[nfds++] = (struct pollfd){ .fd = st->pidfd, .events = POLLIN };
+
+		timeout = -1;
+		if (st->leader_exited)
+			child_min_timeout(now, st->drain_until_ms, &timeout);
+		if (!st->stopping && st->deadline_ms > 0)
+			child_min_timeout(now, st->deadline_ms, &timeout);
+		if (st->stopping && !st->killed)
+			child_min_timeout(now, st->kill_at_ms, &timeout);
+		if (!st->stopping && spec->idle_tick_ms > 0 && spec->on_idle != NULL)
+			child_min_timeout(now, st->last_output_ms + spec->idle_tick_ms,
+			    &timeout);
+		if (!st->leader_exited && st->pidfd < 0)
+			child_min_timeout(now, now + CHILD_WAIT_POLL_MS, &timeout);
+
+		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			return HUB_ERR_SYSTEM;
+		}
+		if (i_watch >= 0 && pfd[i_watch].revents != 0) {
+			res->watch_fired = 1;
+			watching = 0;
+			child_stop(st);
+		}
+		if (i_in >= 0 && pfd[i_in].revents != 0)
+			child_feed_stdin(st);
+		if (i_out >= 0 && pfd[i_out].revents != 0 &&
+		    (n = child_read(&st->out_fd, buf)) > 0) {
+			st->last_output_ms = hub_time_mono_ms();
+			child_deliver_stdout(st, buf, n);
+		}
+		if (i_err >= 0 && pfd[i_err].revents != 0 &&
+		    (n = child_read(&st->err_fd, buf)) > 0)
+			child_deliver_stderr(st, buf, n);
+	}
+}
+
+/* Fork the child, pipes or PTY as the spec says. On success st->pid and
+ * the parent ends are set. 0, HUB_ERR_SPAWN (res->spawn_errno set) or
+ * HUB_ERR_SYSTEM. */
+static int
+child_start(struct child_run_state *st, struct child_plan *plan)
+{
+	const struct child_spec *spec = st->spec;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int errp[2] = { -1, -1 };
+	int master = -1, rc = HUB_ERR_SYSTEM, saved, child_errno = 0;
+	sigset_t all, old;
+	struct termios tio;
+	struct winsize ws;
+	struct rlimit rl;
+	ssize_t n;
+	pid_t pid;
+
+	if (child_pipe(in) < 0 || child_pipe(err) < 0 || child_pipe(errp) < 0 ||
+	    (!spec->use_pty && child_pipe(out) < 0))
+		goto out;
+	plan->stdin_fd = in[0];
+	plan->stdout_fd = spec->use_pty ? -1 : out[1];
+	plan->stderr_fd = err[1];
+	plan->error_fd = errp[1];
+	plan->max_fd = CHILD_MAX_CLOSE_FD;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < CHILD_MAX_CLOSE_FD)
+		plan->max_fd = (int)rl.rlim_cur;
+
+	memset(&tio, 0, sizeof(tio));
+	tio.c_cflag = CS8 | CREAD;
+	cfmakeraw(&tio);
+	tio.c_cc[VMIN] = 1;
+	tio.c_cc[VTIME] = 0;
+	(void)cfsetispeed(&tio, B38400);
+	(void)cfsetospeed(&tio, B38400);
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_row = CHILD_PTY_ROWS;
+	ws.ws_col = CHILD_PTY_COLS;
+
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+		goto out;
+	if (spec->use_pty)
+		pid = forkpty(&master, NULL, &tio, &ws);
+	else
+		pid = fork();
+	if (pid == 0)
+		child_exec(plan);
+	saved = errno;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		errno = saved;
+		goto out;
+	}
+	st->pid = pid;
+	st->res->pid = pid;
+	st->start_ms = hub_time_mono_ms();
+
+	child_close(&in[0]);
+	child_close(&out[1]);
+	child_close(&err[1]);
+	child_close(&errp[1]);
+	if (master >= 0)
+		(void)fcntl(master, F_SETFD, FD_CLOEXEC);
+
+	/* EOF at exec (close-on-exec), or the errno of what failed. */
+	do {
+		n = read(errp[0], &child_errno, sizeof(child_errno));
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(child_errno)) {
+		st->res->spawn_errno = child_errno ? child_errno : EIO;
+		child_reap(st);
+		st->pid = -1;
+		rc = HUB_ERR_SPAWN;
+		goto out;
+	}
+
+	st->in_fd = in[1];
+	in[1] = -1;
+	if (spec->use_pty) {
+		st->out_fd = master;
+		master = -1;
+	} else {
+		st->out_fd = out[0];
+		out[0] = -1;
+	}
+	st->err_fd = err[0];
+	err[0] = -1;
+	(void)child_set_nonblock(st->in_fd);
+	(void)child_set_nonblock(st->out_fd);
+	(void)child_set_nonblock(st->err_fd);
+	st->pidfd = child_pidfd_open(pid);
+	rc = HUB_OK;
+out:
+	saved = errno;
+	child_close(&in[0]);
+	child_close(&in[1]);
+	child_close(&out[0]);
+	child_close(&out[1]);
+	child_close(&err[0]);
+	child_close(&err[1]);
+	child_close(&errp[0]);
+	child_close(&errp[1]);
+	child_close(&master);
+	errno = saved;
+	return rc;
+}
+
+int
+child_run(const struct child_spec *spec, struct child_result *res)
+{
+	struct child_run_state st;
+	struct child_plan plan;
+	sigset_t pipe_set, old_mask, pending;
+	int rc, sigpipe_was_pending = 0;
+	char *buf = NULL;
+
+	memset(res, 0, sizeof(*res));
+	res->pid = -1;
+	res->first_output_ms = -1;
+	memset(&st, 0, sizeof(st));
+	st.spec = spec;
+	st.res = res;
+	st.pid = -1;
+	st.pidfd = st.in_fd = st.out_fd = st.err_fd = -1;
+	hub_buf_init(&st.err_buf, spec->max_stderr_bytes ? spec->max_stderr_bytes :
+	    HUB_MAX_STDERR_BYTES);
+
+	if (spec->path == NULL || spec->path[0] != '/' || spec->argv == NULL ||
+	    spec->argv[0] == NULL || spec->envp == NULL) {
+		res->spawn_errno = EINVAL;
+		return HUB_ERR_SPAWN;
+	}
+	/* A write to a stdin pipe the child closed must give EPIPE, not kill
+	 * the calling process: block SIGPIPE in this thread for the run. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	(void)pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+		sigpipe_was_pending = 1;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.spec = spec;
+	plan.cpu.rlim_cur = (rlim_t)spec->rlimit_cpu_s;
+	plan.cpu.rlim_max = (rlim_t)spec->rlimit_cpu_s + 1; /* SIGXCPU, then SIGKILL */
+	plan.nofile.rlim_cur = plan.nofile.rlim_max = (rlim_t)spec->rlimit_nofile;
+
+	rc = child_start(&st, &plan);
+	if (rc != HUB_OK)
+		goto out;
+	/* allocated after the fork: a child that fails to exec leaks nothing */
+	if ((buf = malloc(CHILD_READ_BYTES)) == NULL) {
+		rc = HUB_ERR_NOMEM;
+		child_signal_group(&st, SIGKILL);
+		child_reap(&st);
+		goto out;
+	}
+
+	st.in_data = spec->stdin_data;
+	st.in_left = spec->stdin_data != NULL ? spec->stdin_len : 0;
+	st.max_stdout = spec->max_stdout_bytes ? spec->max_stdout_bytes :
+	    HUB_DEFAULT_MAX_OUTPUT_BYTES;
+	st.deadline_ms = spec->timeout_ms > 0 ? st.start_ms + spec->timeout_ms : 0;
+	st.last_output_ms = st.start_ms;
+	if (st.in_left == 0)
+		child_close(&st.in_fd);
+
+	rc = child_loop(&st, buf);
+	child_close(&st.in_fd);
+	child_finish(&st, buf); /* kills the rest of the group, reaps */
+out:
+	if (st.got_epipe && !sigpipe_was_pending) {
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	(void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	child_close(&st.in_fd);
+	child_close(&st.out_fd);
+	child_close(&st.err_fd);
+	child_close(&st.pidfd);
+	if (st.err_buf.len > 0) {
+		res->stderr_len = st.err_buf.len;
+		res->stderr_text = hub_buf_steal(&st.err_buf);
+		if (res->stderr_text == NULL)
+			res->stderr_len = 0;
+	}
+	hub_buf_free(&st.err_buf);
+	free(buf);
+	return rc;
+}
+
+void
+child_result_free(struct child_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->stderr_text);
+	res->stderr_text = NULL;
+	res->stderr_len = 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * child.h - run one provider CLI as a short-lived child, the careful way.
+ *
+ * child_run() starts spec->path with exactly spec->argv and spec->envp (no
+ * shell, no inherited environment) in its own process group and session,
+ * in spec->cwd, with signals reset and every descriptor above 2 closed.
+ * stdin is a pipe that receives spec->stdin_data and is then closed; stdout
+ * is a pipe, or with use_pty the slave side of a fresh pseudo-terminal set
+ * raw before exec; stderr is always a pipe of its own. Output is handed to
+ * on_stdout as it arrives. The run ends, and the child's whole process group
+ * is stopped (SIGTERM, kill_grace_ms, SIGKILL), when the deadline passes,
+ * when stdout exceeds max_stdout_bytes, when a callback returns < 0, or when
+ * anything happens on watch_fd (the client went away). The child is always
+ * reaped before child_run() returns; it reports only after both EOF on stdout
+ * (EIO on a PTY counts as EOF) and the reap.
+ *
+ * This file is the only one in the hub that calls fork() or forkpty().
+ */
+#ifndef CHILD_H
+#define CHILD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct child_spec {
+	const char *path;            /* absolute path of the executable */
+	char *const *argv;           /* NULL-terminated; argv[0] is the name */
+	char *const *envp;           /* NULL-terminated; the whole environment */
+	const char *cwd;             /* an empty private directory */
+	int use_pty;                 /* stdout on a raw PTY instead of a pipe */
+	const void *stdin_data;      /* written to stdin, then stdin is closed */
+	size_t stdin_len;
+	long timeout_ms;             /* wall-clock deadline from the spawn */
+	long kill_grace_ms;          /* between SIGTERM and SIGKILL */
+	size_t max_stdout_bytes;     /* output cap; 0 = HUB_DEFAULT_MAX_OUTPUT_BYTES */
+	size_t max_stderr_bytes;     /* stderr kept; 0 = HUB_MAX_STDERR_BYTES */
+	int watch_fd;                /* any event on it stops the run; -1: none */
+	long idle_tick_ms;           /* on_idle after this much silence; 0: never */
+	long rlimit_cpu_s;           /* RLIMIT_CPU for the child; 0: unlimited */
+	long rlimit_nofile;          /* RLIMIT_NOFILE; 0: inherited */
+	/* stdout data as it arrives; return < 0 to stop the run. */
+	int (*on_stdout)(void *arg, const char *data, size_t len);
+	/* stderr data as it arrives (may be NULL); return < 0 to stop. */
+	int (*on_stderr)(void *arg, const char *data, size_t len);
+	/* called after idle_tick_ms without output; return < 0 to stop. */
+	int (*on_idle)(void *arg);
+	void *arg;
+};
+
+struct child_result {
+	pid_t pid;                   /* the child's pid (and process group) */
+	int exited;                  /* 1: exit_code is valid */
+	int exit_code;
+	int term_signal;             /* signal that ended it, 0 if it exited */
+	int timed_out;               /* the deadline passed */
+	int watch_fired;             /* watch_fd had an event (client gone) */
+	int output_capped;           /* stdout exceeded the cap */
+	int stopped;                 /* a callback asked to stop */
+	int spawn_errno;             /* exec failed in the child (exit 127) */
+	char *stderr_text;           /* malloc'd, NUL-terminated, capped; may be NULL */
+	size_t stderr_len;
+	size_t stdout_bytes;         /* bytes read from stdout */
+	long first_output_ms;        /* from spawn to the first stdout byte; -1 none */
+	long duration_ms;            /* from spawn to reap */
+};
+
+/*
+ * Run the child described by spec and wait for it to end as described
+ * above. Returns 0 when the child was started and reaped (look at res for
+ * how it ended), HUB_ERR_SPAWN when it could not be started, HUB_ERR_NOMEM
+ * or HUB_ERR_SYSTEM. res is filled in either way; free it with
+ * child_result_free().
+ */
+int child_run(const struct child_spec *spec, struct child_result *res);
+
+/* Free what child_run() allocated in res. Accepts NULL. */
+void child_result_free(struct child_result *res);
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * claude_stream.c - incremental parser of Claude Code's stream-json stdout.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/hub_error.h"
+#include "common/hub_json.h"
+#include "common/hub_limits.h"
+#include "claude_stream.h"
+
+void
+claude_stream_init(struct claude_stream *s, size_t max_text_bytes)
+{
+	memset(s, 0, sizeof(*s));
+	hub_buf_init(&s->text, max_text_bytes ? max_text_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES);
+	hub_buf_init(&s->line, HUB_MAX_CLI_LINE_BYTES);
+}
+
+void
+claude_stream_free(struct claude_stream *s)
+{
+	if (s == NULL)
+		return;
+	hub_buf_free(&s->text);
+	hub_buf_free(&s->line);
+	free(s->model);
+	free(s->result_text);
+	free(s->result_subtype);
+	free(s->stop_reason);
+	free(s->api_error_text);
+	free(s->delta_message_id);
+	free(s->current_message_id);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Member key of obj when it has type t, else NULL. */
+static struct json_object *
+get_typed(struct json_object *obj, const char *key, enum json_type t)
+{
+	struct json_object *v;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, t))
+		return NULL;
+	return v;
+}
+
+/* Integer member key of obj (ints and doubles accepted), or dflt. */
+static long long
+get_number(struct json_object *obj, const char *key, long long dflt)
+{
+	struct json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
+		return dflt;
+	if (json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	if (json_object_is_type(v, json_type_double))
+		return (long long)json_object_get_double(v);
+	return dflt;
+}
+
+/* Replace *dst by a copy of src (NULL allowed). 0 or HUB_ERR_NOMEM. */
+static int
+set_string(char **dst, const char *src)
+{
+	char *copy = NULL;
+
+	if (src != NULL && (copy = strdup(src)) == NULL)
+		return HUB_ERR_NOMEM;
+	free(*dst);
+	*dst = copy;
+	return HUB_OK;
+}
+
+/* Append reply text and hand it upward. */
+static int
+emit_text(struct claude_stream *s, const char *text, size_t len)
+{
+	int rc;
+
+	if (len == 0)
+		return HUB_OK;
+	if (!s->text_truncated) {
+		rc = hub_buf_append(&s->text, text, len);
+		if (rc == HUB_ERR_TOO_LARGE)
+			s->text_truncated = 1;
+		else if (rc < 0)
+			return rc;
+	}
+	if (s->on_text != NULL)
+		return s->on_text(s->arg, text, len);
+	return HUB_OK;
+}
+
+static int
+handle_stream_event(struct claude_stream *s, struct json_object *line)
+{
+	struct json_object *ev, *msg, *delta;
+	const char *ev_type, *text;
+
+	if ((ev = get_typed(line, "event", json_type_object)) == NULL)
+		return HUB_OK;
+	ev_type = hub_json_get_string(ev, "type");
+	if (ev_type == NULL)
+		return HUB_OK;
+	if (strcmp(ev_type, "message_start") == 0) {
+		msg = get_typed(ev, "message", json_type_object);
+		s->delta_seen = 0;
+		if (set_string(&s->current_message_id, hub_json_get_string(msg, "id")) < 0)
+			return HUB_ERR_NOMEM;
+		if (s->model == NULL && hub_json_get_string(msg, "model") != NULL &&
+		    set_string(&s->model, hub_json_get_string(msg, "model")) < 0)
+			return HUB_ERR_NOMEM;
+		return HUB_OK;
+	}
+	if (strcmp(ev_type, "content_block_delta") != 0)
+		return HUB_OK;
+	delta = get_typed(ev, "delta", json_type_object);
+	if (hub_json_get_string(delta, "type") == NULL ||
+	    strcmp(hub_json_get_string(delta, "type"), "text_delta") != 0 ||
+	    (text = hub_json_get_string(delta, "text")) == NULL)
+		return HUB_OK;
+	if (!s->delta_seen) {
+		s->delta_seen = 1;
+		if (set_string(&s->delta_message_id, s->current_message_id) < 0)
+			return HUB_ERR_NOMEM;
+	}
+	return emit_text(s, text, strlen(text));
+}
+
+/* Whether the text of assistant message id already came as deltas. */
+static int
+already_streamed(const struct claude_stream *s, const char *id)
+{
+	if (id != NULL && s->delta_message_id != NULL)
+		return strcmp(id, s->delta_message_id) == 0;
+	return s->delta_seen;
+}
+
+/* The text blocks of an assistant message, concatenated (caller frees). */
+static char *
+message_text(struct json_object *msg)
+{
+	struct json_object *content, *block;
+	struct hub_buf b;
+	const char *t;
+	size_t i, n;
+
+	hub_buf_init(&b, HUB_MAX_CLI_LINE_BYTES);
+	if ((t = hub_json_get_string(msg, "content")) != NULL) {
+		hub_buf_puts(&b, t);
+		return hub_buf_steal(&b);
+	}
+	if ((content = get_typed(msg, "content", json_type_array)) == NULL)
+		return hub_buf_steal(&b);
+	n = json_object_array_length(content);
+	for (i = 0; i < n; i++) {
+		block = json_object_array_get_idx(content, i);
+		t = hub_json_get_string(block, "type");
+		if (t == NULL || strcmp(t, "text") != 0)
+			continue;
+		if ((t = hub_json_get_string(block, "text")) != NULL &&
+		    hub_buf_puts(&b, t) == HUB_ERR_NOMEM) {
+			hub_buf_free(&b);
+			return NULL;
+		}
+	}
+	return hub_buf_steal(&b);
+}
+
+static int
+handle_assistant(struct claude_stream *s, struct json_object *line)
+{
+	struct json_object *msg;
+	const char *err_kind, *model;
+	char *text = NULL;
+	int rc = HUB_OK;
+
+	msg = get_typed(line, "message", json_type_object);
+	if ((text = message_text(msg)) == NULL)
+		return HUB_ERR_NOMEM;
+	if ((err_kind = hub_json_get_string(line, "error")) != NULL) {
+		/* the CLI's synthetic line for a failed API call: not reply text */
+		s->seen_api_error = 1;
+		snprintf(s->api_error_kind, sizeof(s->api_error_kind), "%s", err_kind);
+		s->api_error_status = (int)get_number(line, "api_error_status", 0);
+		free(s->api_error_text);
+		s->api_error_text = text;
+		return HUB_OK;
+	}
+	model = hub_json_get_string(msg, "model");
+	if (model != NULL && strcmp(model, "<synthetic>") != 0 &&
+	    (rc = set_string(&s->model, model)) < 0)
+		goto out;
+	if (!already_streamed(s, hub_json_get_string(msg, "id")))
+		rc = emit_text(s, text, strlen(text));
+out:
+	free(text);
+	return rc;
+}
+
+static int
+handle_system(struct claude_stream *s, struct json_object *line)
+{
+	const char *subtype = hub_json_get_string(line, "subtype");
+
+	if (subtype == NULL)
+		return HUB_OK;
+	if (strcmp(subtype, "init") == 0) {
+		s->seen_init = 1;
+		if (hub_json_get_string(line, "model") != NULL)
+			return set_string(&s->model, hub_json_get_string(line, "model"));
+		return HUB_OK;
+	}
+	if (strcmp(subtype, "api_retry") != 0)
+		return HUB_OK;
+	s->retries++;
+	s->retry_attempt = (int)get_number(line, "attempt", s->retries);
+	s->retry_status = (int)get_number(line, "error_status", 0);
+	s->retry_delay_ms = (long)get_number(line, "retry_delay_ms", 0);
+	if (s->on_retry != NULL)
+		return s->on_retry(s->arg, s->retry_attempt, s->retry_status, s->retry_delay_ms);
+	return HUB_OK;
+}
+
+static void
+handle_rate_limit(struct claude_stream *s, struct json_object *line)
+{
+	struct json_object *info = get_typed(line, "rate_limit_info", json_type_object);
+	const char *status = hub_json_get_string(info, "status");
+
+	if (status != NULL && strcmp(status, "rejected") == 0) {
+		s->rate_limit_rejected = 1;
+		s->rate_limit_resets_at = get_number(info, "resetsAt", 0);
+	}
+}
+
+static int
+handle_result(struct claude_stream *s, struct json_object *line)
+{
+	struct json_object *usage, *v;
+	const char *result;
+
+	s->seen_result = 1;
+	v = get_typed(line, "is_error", json_type_boolean);
+	s->result_is_error = v != NULL && json_object_get_boolean(v);
+	result = hub_json_get_string(line, "result");
+	if (result == NULL && (v = get_typed(line, "errors", json_type_array)) != NULL &&
+	    json_object_array_length(v) > 0)
+		result = json_object_get_string(json_object_array_get_idx(v, 0));
+	if (s->api_error_status == 0)
+		s->api_error_status = (int)get_number(line, "api_error_status", 0);
+	if (set_string(&s->result_text, result) < 0 ||
+	    set_string(&s->result_subtype, hub_json_get_string(line, "subtype")) < 0 ||
+	    set_string(&s->stop_reason, hub_json_get_string(line, "stop_reason")) < 0)
+		return HUB_ERR_NOMEM;
+	if ((usage = get_typed(line, "usage", json_type_object)) != NULL) {
+		s->cache_read_tokens = (long)get_number(usage, "cache_read_input_tokens", 0);
+		s->cache_creation_tokens = (long)get_number(usage, "cache_creation_input_tokens", 0);
+		s->input_tokens = (long)get_number(usage, "input_tokens", 0) +
+		    s->cache_read_tokens + s->cache_creation_tokens;
+		s->output_tokens = (long)get_number(usage, "output_tokens", 0);
+	}
+	if ((v = get_typed(line, "total_cost_usd", json_type_double)) != NULL)
+		s->cost_usd = json_object_get_double(v);
+	else
+		s->cost_usd = (double)get_number(line, "total_cost_usd", 0);
+	/* no assistant line carried the text: the result string is the reply */
+	if (!s->result_is_error && s->text.len == 0 && result != NULL)
+		return emit_text(s, result, strlen(result));
+	return HUB_OK;
+}
+
+/* Parse one complete line (without its newline). */
+static int
+handle_line(struct claude_stream *s, const char *data, size_t len)
+{
+	struct json_object *line = NULL;
+	const char *type;
+	char err[64];
+	int rc = HUB_OK;
+
+	while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == ' '))
+		len--;
+	if (len == 0)
+		return HUB_OK;
+	if (hub_json_parse(data, len, &line, err, sizeof(err)) < 0 ||
+	    !json_object_is_type(line, json_type_object)) {
+		s->garbage_lines++;
+		goto out;
+	}
+	s->lines++;
+	if ((type = hub_json_get_string(line, "type")) == NULL)
+		goto out;
+	if (strcmp(type, "stream_event") == 0)
+		rc = handle_stream_event(s, line);
+	else if (strcmp(type, "assistant") == 0)
+		rc = handle_assistant(s, line);
+	else if (strcmp(type, "system") == 0)
+		rc = handle_system(s, line);
+	else if (strcmp(type, "rate_limit_event") == 0)
+		handle_rate_limit(s, line);
+	else if (strcmp(type, "result") == 0)
+		rc = handle_result(s, line);
+out:
+	json_object_put(line);
+	return rc;
+}
+
+int
+claude_stream_feed(struct claude_stream *s, const char *data, size_t len)
+{
+	const char *nl;
+	size_t n;
+	int rc = HUB_OK;
+
+	while (len > 0) {
+		nl = memchr(data, '\n', len);
+		n = nl != NULL ? (size_t)(nl - data) : len;
+		/* while skipping, the rest of an over-long line is dropped */
+		if (!s->skipping && (rc = hub_buf_append(&s->line, data, n)) == HUB_ERR_TOO_LARGE) {
+			s->overlong_lines++;
+			s->skipping = 1;
+			hub_buf_reset(&s->line);
+		} else if (rc < 0) {
+			return rc;
+		}
+		if (nl == NULL)
+			return HUB_OK;
+		if (!s->skipping) {
+			rc = handle_line(s, s->line.data != NULL ? s->line.data : "", s->line.len);
+			hub_buf_reset(&s->line);
+			if (rc < 0)
+				return rc;
+		}
+		s->skipping = 0;
+		data += n + 1;
+		len -= n + 1;
+	}
+	return HUB_OK;
+}
+
+int
+claude_stream_finish(struct claude_stream *s)
+{
+	int rc = HUB_OK;
+
+	if (!s->skipping && s->line.len > 0)
+		rc = handle_line(s, s->line.data, s->line.len);
+	hub_buf_reset(&s->line);
+	s->skipping = 0;
+	return rc;
+}

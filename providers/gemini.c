@@ -1,0 +1,1091 @@
+/*
+ * gemini.c - the Gemini CLI adapter: one `gemini` child per chat, in a
+ * pseudo-terminal, with a private home, no tools and no inherited state.
+ *
+ * Per run, below <HUB_STATE_DIR or /tmp>/gemini/, a private directory:
+ *   home/.gemini/settings.json     server settings (no tools, no telemetry,
+ *                                  no auto-update, no folder trust, ...)
+ *   home/.gemini/policies/deny-all.toml   deny every tool
+ *   home/.gemini/oauth_creds.json  a copy of GEMINI_AUTH_PATH (see below)
+ *   cwd/                           the CLI's empty working directory
+ *   tmp/                           TMPDIR (the CLI's error reports land here)
+ *   system.md                      GEMINI_SYSTEM_MD, when there are system
+ *                                  messages
+ * The settings and the policy are the adapter's fixed template (compiled
+ * in, written anew into each run's home, so no run can change another's).
+ * The whole directory, transcripts (.gemini/tmp/<project>/chats) and
+ * gemini-client-error-*.json reports included, is removed after the run.
+ *
+ * Credentials: the CLI reads and, when it refreshes the access token,
+ * rewrites (fs.writeFile: truncate + write in place, mode 0600)
+ * home/.gemini/oauth_creds.json. A symlink to GEMINI_AUTH_PATH would let
+ * that non-atomic rewrite be read half-written by a concurrent run, so
+ * the adapter copies the file in under a shared flock on
+ * "<GEMINI_AUTH_PATH>.lock", and after the run, when the copy changed and
+ * is a JSON object with an access_token and a refresh_token, writes it
+ * back atomically (temporary file in the same directory + rename) under
+ * the exclusive lock - unless GEMINI_AUTH_PATH meanwhile got a token that
+ * expires no earlier (another run's refresh).
+ *
+ * The prompt goes to the child's stdin (never argv); argv carries
+ * `-p ""`, and the CLI uses stdin alone when the -p text is empty. The
+ * conversation is rendered as described in docs/PROVIDERS.md.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/hub_buf.h"
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_json.h"
+#include "common/hub_limits.h"
+#include "common/hub_log.h"
+#include "common/hub_time.h"
+#include "child.h"
+#include "gemini_stream.h"
+#include "gemini_token.h"
+#include "provider.h"
+#include "pty_clean.h"
+#include "workdir.h"
+
+/* The CLI sends nothing for prompts over about 3.5 MiB (and exits 0). */
+#define GEMINI_MAX_PROMPT_BYTES      (3u * 1024u * 1024u)
+/* How often the backoff budget is checked while the CLI is silent. */
+#define GEMINI_IDLE_CHECK_MS         1000
+/* One stderr line examined for backoff and error announcements. */
+#define GEMINI_MAX_STDERR_LINE       4096
+/* Tries to find a turn marker that no message contains. */
+#define GEMINI_MARKER_TRIES          8
+
+static const char gemini_settings_json[] =
+    "{\n"
+    "  \"security\": {\n"
+    "    \"auth\": { \"selectedType\": \"oauth-personal\" },\n"
+    "    \"folderTrust\": { \"enabled\": false }\n"
+    "  },\n"
+    "  \"tools\": { \"core\": [], \"useRipgrep\": false },\n"
+    "  \"privacy\": { \"usageStatisticsEnabled\": false },\n"
+    "  \"telemetry\": { \"enabled\": false },\n"
+    "  \"general\": { \"enableAutoUpdate\": false, \"enableAutoUpdateNotification\": false },\n"
+    "  \"ui\": { \"showCompatibilityWarnings\": false }\n"
+    "}\n";
+
+static const char gemini_policy_toml[] =
+    "[[rule]]\n"
+    "toolName = \"*\"\n"
+    "decision = \"deny\"\n"
+    "priority = 999\n";
+
+/* Variables passed from the hub's environment when set. */
+static const char *const gemini_passthrough_env[] = {
+	"CODE_ASSIST_ENDPOINT", "GOOGLE_CLOUD_PROJECT", "HTTPS_PROXY", "NO_PROXY",
+	"NODE_EXTRA_CA_CERTS", NULL
+};
+/* Test route only: passed when CODE_ASSIST_ENDPOINT is also set. */
+static const char *const gemini_test_env[] = {
+	"GOOGLE_GENAI_USE_GCA", "GOOGLE_CLOUD_ACCESS_TOKEN", NULL
+};
+
+/* Paths of one run's private directory. */
+struct gemini_paths {
+	char root[PATH_MAX];
+	char home[PATH_MAX];
+	char gemini_dir[PATH_MAX];
+	char cwd[PATH_MAX];
+	char tmp[PATH_MAX];
+	char creds[PATH_MAX];
+	char system_md[PATH_MAX];
+};
+
+/* State shared with the child callbacks during one run. */
+struct gemini_run {
+	const struct provider_call *call;
+	struct pty_clean raw_clean;     /* terminal bytes -> JSON lines */
+	struct pty_clean text_clean;    /* model text -> safe text */
+	struct gemini_stream stream;
+	struct hub_buf raw_scratch;
+	struct hub_buf text_scratch;
+	struct hub_buf text;            /* the whole reply, capped */
+	struct hub_buf err_line;        /* the unfinished stderr line */
+	long long start_ms;
+	long timeout_s;                 /* the deadline, for messages */
+	long first_token_ms;
+	int client_gone;                /* on_delta or on_idle said stop */
+	int output_capped;
+	int stop_err;                   /* why a callback stopped the child */
+	int backoff_err;                /* HUB_ERR_RATE_LIMIT / _OVERLOADED seen */
+	long long backoff_since_ms;
+	long retry_after_s;
+	long long last_idle_ms;
+	int saw_error_line;
+	char error_line[HUB_MAX_ERROR_MESSAGE];    /* last "[ERROR]" stderr line */
+	char backoff_line[HUB_MAX_ERROR_MESSAGE];  /* last backoff announcement */
+};
+
+/* ------------------------------------------------------------ files */
+
+/* Write data to a new file path (must not exist) with mode. */
+static int
+write_new_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	const char *p = data;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return HUB_ERR_SYSTEM;
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = HUB_ERR_SYSTEM;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) != 0 && rc == 0)
+		rc = HUB_ERR_SYSTEM;
+	return rc;
+}
+
+/* Read a whole regular file of at most max bytes into b (reset first).
+ * 0, HUB_ERR_NOT_FOUND, HUB_ERR_TOO_LARGE, HUB_ERR_SYSTEM, HUB_ERR_NOMEM. */
+static int
+read_small_file(const char *path, size_t max, struct hub_buf *b)
+{
+	char chunk[4096];
+	struct stat st;
+	ssize_t n;
+	int fd, rc = 0;
+
+	hub_buf_reset(b);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? HUB_ERR_NOT_FOUND : HUB_ERR_SYSTEM;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return HUB_ERR_SYSTEM;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = HUB_ERR_SYSTEM;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (b->len + (size_t)n > max) {
+			rc = HUB_ERR_TOO_LARGE;
+			break;
+		}
+		if ((rc = hub_buf_append(b, chunk, (size_t)n)) != 0)
+			break;
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	return rc;
+}
+
+/* Wipe and free a buffer that held credentials. */
+static void
+secret_buf_free(struct hub_buf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->cap);
+	hub_buf_free(b);
+}
+
+/* ------------------------------------------------------------ credentials */
+
+/* Open and flock the lock file next to auth_path; -1 when impossible. */
+static int
+creds_lock(const char *auth_path, int how)
+{
+	char lock_path[PATH_MAX];
+	int fd;
+
+	if (snprintf(lock_path, sizeof(lock_path), "%s.lock", auth_path) >= (int)sizeof(lock_path))
+		return -1;
+	fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, how) != 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static void
+creds_unlock(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+/* Copy GEMINI_AUTH_PATH into the run's home; keeps the bytes in orig.
+ * A missing file is not an error here: the CLI then reports exit 41. */
+static int
+creds_copy_in(const char *auth_path, const char *dst, struct hub_buf *orig)
+{
+	int lock, rc;
+
+	lock = creds_lock(auth_path, LOCK_SH);
+	rc = read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, orig);
+	creds_unlock(lock);
+	if (rc == HUB_ERR_NOT_FOUND) {
+		hub_log(HUB_LOG_WARN, "gemini", "GEMINI_AUTH_PATH does not exist");
+		return 0;
+	}
+	if (rc != 0) {
+		hub_log(HUB_LOG_WARN, "gemini", "GEMINI_AUTH_PATH could not be read: %s",
+		    hub_strerror(rc));
+		return 0;
+	}
+	return write_new_file(dst, orig->data ? orig->data : "", orig->len, 0600);
+}
+
+/* Parse credentials; 1 when they hold both tokens. *expiry_ms: -1 unknown. */
+static int
+creds_usable(const struct hub_buf *b, long long *expiry_ms)
+{
+	struct json_object *obj = NULL, *v;
+	const char *at, *rt;
+	char jerr[64];
+	int usable = 0;
+
+	*expiry_ms = -1;
+	if (b->len == 0 || hub_json_parse(b->data, b->len, &obj, jerr, sizeof(jerr)) != 0)
+		return 0;
+	if (json_object_is_type(obj, json_type_object)) {
+		at = hub_json_get_string(obj, "access_token");
+		rt = hub_json_get_string(obj, "refresh_token");
+		usable = at != NULL && at[0] != '\0' && rt != NULL && rt[0] != '\0';
+		if (json_object_object_get_ex(obj, "expiry_date", &v) &&
+		    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+			*expiry_ms = (long long)json_object_get_int64(v);
+	}
+	json_object_put(obj);
+	return usable;
+}
+
+/* Replace auth_path with data atomically (temp file + rename). */
+static int
+creds_replace(const char *auth_path, const struct hub_buf *data)
+{
+	char tmp[PATH_MAX];
+	const char *p = data->data;
+	size_t left = data->len;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", auth_path) >= (int)sizeof(tmp))
+		return HUB_ERR_TOO_LARGE;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return HUB_ERR_SYSTEM;
+	if (fchmod(fd, 0600) != 0)
+		rc = HUB_ERR_SYSTEM;
+	while (rc == 0 && left > 0) {
+		n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = HUB_ERR_SYSTEM;
+		else {
+			p += n;
+			left -= (size_t)n;
+		}
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = HUB_ERR_SYSTEM;
+	if (close(fd) != 0 && rc == 0)
+		rc = HUB_ERR_SYSTEM;
+	if (rc == 0 && rename(tmp, auth_path) != 0)
+		rc = HUB_ERR_SYSTEM;
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+/* After the run: bring a refresh the CLI wrote back to GEMINI_AUTH_PATH. */
+static void
+creds_write_back(const char *auth_path, const char *run_copy, const struct hub_buf *orig)
+{
+	struct hub_buf now, cur;
+	long long new_expiry, cur_expiry;
+	int lock = -1, rc;
+
+	hub_buf_init(&now, 0);
+	hub_buf_init(&cur, 0);
+	if (read_small_file(run_copy, GEMINI_TOKEN_MAX_FILE_BYTES, &now) != 0)
+		goto out;
+	if (now.len == orig->len && (now.len == 0 || memcmp(now.data, orig->data, now.len) == 0))
+		goto out;  /* unchanged */
+	if (!creds_usable(&now, &new_expiry)) {
+		hub_log(HUB_LOG_WARN, "gemini",
+		    "the CLI rewrote its credentials without both tokens; not written back");
+		goto out;
+	}
+	if ((lock = creds_lock(auth_path, LOCK_EX)) < 0)
+		hub_log(HUB_LOG_WARN, "gemini", "no lock beside GEMINI_AUTH_PATH; writing back unlocked");
+	rc = read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, &cur);
+	if (rc == 0 && !(cur.len == orig->len && (cur.len == 0 ||
+	    memcmp(cur.data, orig->data, cur.len) == 0)) &&
+	    creds_usable(&cur, &cur_expiry) && cur_expiry >= new_expiry) {
+		hub_log(HUB_LOG_INFO, "gemini",
+		    "GEMINI_AUTH_PATH was refreshed by another run meanwhile; kept");
+		goto out;
+	}
+	if ((rc = creds_replace(auth_path, &now)) != 0)
+		hub_log(HUB_LOG_ERROR, "gemini",
+		    "could not write the refreshed credentials back to GEMINI_AUTH_PATH: %s",
+		    hub_strerror(rc));
+	else
+		hub_log(HUB_LOG_INFO, "gemini", "refreshed credentials written back to GEMINI_AUTH_PATH");
+out:
+	creds_unlock(lock);
+	secret_buf_free(&now);
+	secret_buf_free(&cur);
+}
+
+/* ------------------------------------------------------------ run directory */
+
+/* Create the run's private tree and its fixed files. */
+static int
+run_dir_prepare(struct gemini_paths *pp)
+{
+	char base[PATH_MAX], policies[PATH_MAX], path[PATH_MAX];
+	const char *state = hub_cfg != NULL && hub_cfg->state_dir != NULL ?
+	    hub_cfg->state_dir : "/tmp";
+	int rc;
+
+	memset(pp, 0, sizeof(*pp));
+	if (snprintf(base, sizeof(base), "%s/gemini", state) >= (int)sizeof(base))
+		return HUB_ERR_TOO_LARGE;
+	if ((rc = workdir_create(base, "run-", pp->root, sizeof(pp->root))) != 0)
+		return rc;
+	if (snprintf(pp->home, sizeof(pp->home), "%s/home", pp->root) >= (int)sizeof(pp->home) ||
+	    snprintf(pp->gemini_dir, sizeof(pp->gemini_dir), "%s/.gemini", pp->home) >= (int)sizeof(pp->gemini_dir) ||
+	    snprintf(pp->cwd, sizeof(pp->cwd), "%s/cwd", pp->root) >= (int)sizeof(pp->cwd) ||
+	    snprintf(pp->tmp, sizeof(pp->tmp), "%s/tmp", pp->root) >= (int)sizeof(pp->tmp) ||
+	    snprintf(pp->creds, sizeof(pp->creds), "%s/oauth_creds.json", pp->gemini_dir) >= (int)sizeof(pp->creds) ||
+	    snprintf(pp->system_md, sizeof(pp->system_md), "%s/system.md", pp->root) >= (int)sizeof(pp->system_md) ||
+	    snprintf(policies, sizeof(policies), "%s/policies", pp->gemini_dir) >= (int)sizeof(policies))
+		return HUB_ERR_TOO_LARGE;
+	if (mkdir(pp->home, 0700) != 0 || mkdir(pp->gemini_dir, 0700) != 0 ||
+	    mkdir(policies, 0700) != 0 || mkdir(pp->cwd, 0700) != 0 || mkdir(pp->tmp, 0700) != 0)
+		return HUB_ERR_SYSTEM;
+	if (snprintf(path, sizeof(path), "%s/settings.json", pp->gemini_dir) >= (int)sizeof(path))
+		return HUB_ERR_TOO_LARGE;
+	if ((rc = write_new_file(path, gemini_settings_json, sizeof(gemini_settings_json) - 1, 0600)) != 0)
+		return rc;
+	if (snprintf(path, sizeof(path), "%s/deny-all.toml", policies) >= (int)sizeof(path))
+		return HUB_ERR_TOO_LARGE;
+	return write_new_file(path, gemini_policy_toml, sizeof(gemini_policy_toml) - 1, 0600);
+}
+
+/* ------------------------------------------------------------ prompt */
+
+/* 1 when no message contains the marker. */
+static int
+marker_unused(const struct provider_call *call, const char *marker)
+{
+	size_t i;
+
+	for (i = 0; i < call->n_messages; i++)
+		if (call->messages[i].content != NULL && strstr(call->messages[i].content, marker) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Render the conversation for stdin. A single user turn goes verbatim
+ * (unless it starts with '/', which the CLI would take as a slash command);
+ * anything longer becomes a transcript with turn markers that carry a
+ * random tag no message contains. System messages are not here: they go
+ * to GEMINI_SYSTEM_MD.
+ */
+static int
+render_prompt(const struct provider_call *call, struct hub_buf *out)
+{
+	const struct provider_msg *only = NULL;
+	unsigned char rnd[6];
+	char marker[32];
+	size_t i, turns = 0;
+	int rc = 0, tries;
+
+	for (i = 0; i < call->n_messages; i++) {
+		if (call->messages[i].role == NULL || strcmp(call->messages[i].role, "system") == 0)
+			continue;
+		turns++;
+		only = &call->messages[i];
+	}
+	if (turns == 0 || only == NULL || strcmp(only->role, "user") != 0)
+		return HUB_ERR_INVALID;
+	if (turns == 1 && only->content != NULL && only->content[0] != '/')
+		return hub_buf_puts(out, only->content);
+
+	for (tries = 0; tries < GEMINI_MARKER_TRIES; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return HUB_ERR_SYSTEM;
+		snprintf(marker, sizeof(marker), "turn-%02x%02x%02x%02x%02x%02x",
+		    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		if (marker_unused(call, marker))
+			break;
+	}
+	if (tries == GEMINI_MARKER_TRIES)
+		return HUB_ERR_SYSTEM;
+	rc = hub_buf_printf(out,
+	    "The conversation so far is below: turns between a user and you, the "
+	    "assistant, each one between <%s role=\"...\"> and </%s>. Continue it: "
+	    "reply to the last user turn as the assistant, with the reply text only "
+	    "and no turn markers.\n", marker, marker);
+	for (i = 0; rc == 0 && i < call->n_messages; i++) {
+		const struct provider_msg *m = &call->messages[i];
+		if (m->role == NULL || strcmp(m->role, "system") == 0)
+			continue;
+		rc = hub_buf_printf(out, "\n<%s role=\"%s\">\n%s\n</%s>\n", marker,
+		    strcmp(m->role, "assistant") == 0 ? "assistant" : "user",
+		    m->content != NULL ? m->content : "", marker);
+	}
+	return rc;
+}
+
+/* Join the system messages into out; empty when there are none. */
+static int
+render_system(const struct provider_call *call, struct hub_buf *out)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < call->n_messages; i++) {
+		const struct provider_msg *m = &call->messages[i];
+		if (m->role == NULL || strcmp(m->role, "system") != 0 || m->content == NULL)
+			continue;
+		if (out->len > 0)
+			rc = hub_buf_puts(out, "\n\n");
+		if (rc == 0)
+			rc = hub_buf_puts(out, m->content);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ argv / env */
+
+/* 1 when model is a plausible model id: [A-Za-z0-9._-], not starting with '-'. */
+static int
+model_ok(const char *model)
+{
+	size_t i, n = strlen(model);
+
+	if (n == 0 || n > HUB_MAX_MODEL_LEN || model[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = model[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Append "NAME=value" to env. */
+static int
+env_add(char **env, size_t *n, const char *name, const char *value)
+{
+	size_t len;
+
+	if (*n + 1 >= HUB_MAX_CHILD_ENV)
+		return HUB_ERR_TOO_LARGE;
+	len = strlen(name) + strlen(value) + 2;
+	if ((env[*n] = malloc(len)) == NULL)
+		return HUB_ERR_NOMEM;
+	snprintf(env[*n], len, "%s=%s", name, value);
+	(*n)++;
+	env[*n] = NULL;
+	return 0;
+}
+
+static void
+env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env[i] != NULL; i++) {
+		explicit_bzero(env[i], strlen(env[i]));
+		free(env[i]);
+	}
+}
+
+/* PATH for the child: node's directory first (the CLI is a node script). */
+static int
+child_path(char *out, size_t outlen)
+{
+	char *node = hub_config_find_executable("node");
+	char *slash;
+	int n;
+
+	if (node != NULL && (slash = strrchr(node, '/')) != NULL && slash != node) {
+		*slash = '\0';
+		n = snprintf(out, outlen, "%s:/usr/local/bin:/usr/bin:/bin", node);
+	} else
+		n = snprintf(out, outlen, "/usr/local/bin:/usr/bin:/bin");
+	free(node);
+	return n < 0 || (size_t)n >= outlen ? HUB_ERR_TOO_LARGE : 0;
+}
+
+/* The child's whole environment, built from scratch. */
+static int
+build_env(const struct gemini_paths *pp, int with_system, char **env)
+{
+	char path[PATH_MAX + 64];
+	const char *v;
+	size_t n = 0, i;
+	int rc;
+
+	env[0] = NULL;
+	if ((rc = child_path(path, sizeof(path))) != 0 ||
+	    (rc = env_add(env, &n, "PATH", path)) != 0 ||
+	    (rc = env_add(env, &n, "HOME", pp->home)) != 0 ||
+	    (rc = env_add(env, &n, "GEMINI_CLI_HOME", pp->home)) != 0 ||
+	    (rc = env_add(env, &n, "TMPDIR", pp->tmp)) != 0 ||
+	    (rc = env_add(env, &n, "GEMINI_CLI_NO_RELAUNCH", "true")) != 0 ||
+	    (rc = env_add(env, &n, "NO_BROWSER", "true")) != 0 ||
+	    (rc = env_add(env, &n, "NO_COLOR", "1")) != 0 ||
+	    (rc = env_add(env, &n, "TERM", "xterm-256color")) != 0 ||
+	    (with_system && (rc = env_add(env, &n, "GEMINI_SYSTEM_MD", pp->system_md)) != 0))
+		return rc;
+	for (i = 0; gemini_passthrough_env[i] != NULL; i++)
+		if ((v = getenv(gemini_passthrough_env[i])) != NULL && v[0] != '\0' &&
+		    (rc = env_add(env, &n, gemini_passthrough_env[i], v)) != 0)
+			return rc;
+	if ((v = getenv("CODE_ASSIST_ENDPOINT")) != NULL && v[0] != '\0')
+		for (i = 0; gemini_test_env[i] != NULL; i++)
+			if ((v = getenv(gemini_test_env[i])) != NULL && v[0] != '\0' &&
+			    (rc = env_add(env, &n, gemini_test_env[i], v)) != 0)
+				return rc;
+	return 0;
+}
+
+/* ------------------------------------------------------------ child callbacks */
+
+/* Hand cleaned model text upward. */
+static int
+deliver_text(struct gemini_run *r, const char *text, size_t len)
+{
+	const struct provider_call *call = r->call;
+	int rc;
+
+	if (len == 0)
+		return 0;
+	if ((rc = hub_buf_append(&r->text, text, len)) != 0) {
+		r->output_capped = rc == HUB_ERR_TOO_LARGE;
+		r->stop_err = rc == HUB_ERR_TOO_LARGE ? HUB_ERR_OUTPUT_CAP : rc;
+		return -1;
+	}
+	if (r->first_token_ms < 0)
+		r->first_token_ms = (long)(hub_time_mono_ms() - r->start_ms);
+	if (call->on_delta != NULL && call->on_delta(call->arg, text, len) < 0) {
+		r->client_gone = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* gemini_stream callback: assistant text, to be cleaned of terminal control. */
+static int
+on_model_text(void *arg, const char *text, size_t len)
+{
+	struct gemini_run *r = arg;
+	int rc;
+
+	hub_buf_reset(&r->text_scratch);
+	if ((rc = pty_clean_feed(&r->text_clean, text, len, &r->text_scratch)) != 0) {
+		r->stop_err = rc;
+		return -1;
+	}
+	return deliver_text(r, r->text_scratch.data, r->text_scratch.len);
+}
+
+static int
+on_child_stdout(void *arg, const char *data, size_t len)
+{
+	struct gemini_run *r = arg;
+	int rc;
+
+	hub_buf_reset(&r->raw_scratch);
+	if ((rc = pty_clean_feed(&r->raw_clean, data, len, &r->raw_scratch)) != 0) {
+		r->stop_err = rc;
+		return -1;
+	}
+	if (r->raw_scratch.len == 0)
+		return 0;
+	return gemini_stream_feed(&r->stream, r->raw_scratch.data, r->raw_scratch.len) < 0 ? -1 : 0;
+}
+
+/* Parse "13h21m5s" / "1m" / "30s" / "500ms" at s; seconds rounded up, -1 if none. */
+static long
+parse_duration_s(const char *s)
+{
+	double total_ms = 0;
+	int any = 0;
+	char *end;
+
+	for (;;) {
+		double v = strtod(s, &end);
+		if (end == s || v < 0)
+			break;
+		s = end;
+		if (strncmp(s, "ms", 2) == 0) { total_ms += v; s += 2; }
+		else if (*s == 'h') { total_ms += v * 3600000.0; s++; }
+		else if (*s == 'm') { total_ms += v * 60000.0; s++; }
+		else if (*s == 's') { total_ms += v * 1000.0; s++; }
+		else break;
+		any = 1;
+	}
+	if (!any)
+		return -1;
+	if (total_ms > 1e12)
+		total_ms = 1e12;
+	return (long)((total_ms + 999.0) / 1000.0);
+}
+
+/* Copy a line into dst for messages: cleaned, cut. */
+static void
+keep_line(char *dst, size_t dstlen, const char *line, size_t len)
+{
+	char *clean = NULL;
+
+	if (pty_clean_string(line, len, &clean) != 0 || clean == NULL) {
+		snprintf(dst, dstlen, "(unreadable)");
+		return;
+	}
+	snprintf(dst, dstlen, "%s", clean);
+	free(clean);
+}
+
+/* Decide whether the backoff has lasted longer than the hub tolerates. */
+static int
+backoff_exceeded(struct gemini_run *r, long announced_wait_s)
+{
+	long max_wait_s = hub_cfg != NULL ? hub_cfg->gemini_max_retry_wait_s : 10;
+	long long now = hub_time_mono_ms();
+
+	if (r->backoff_since_ms == 0)
+		r->backoff_since_ms = now;
+	if (announced_wait_s > r->retry_after_s)
+		r->retry_after_s = announced_wait_s;
+	if (announced_wait_s > max_wait_s ||
+	    (now - r->backoff_since_ms) / 1000 + (announced_wait_s > 0 ? announced_wait_s : 0) > max_wait_s ||
+	    max_wait_s == 0) {
+		r->stop_err = r->backoff_err;
+		return 1;
+	}
+	return 0;
+}
+
+/* One stderr line: [ERROR] lines and retry/backoff announcements. */
+static int
+on_stderr_line(struct gemini_run *r, const char *line, size_t len)
+{
+	char buf[GEMINI_MAX_STDERR_LINE + 1];
+	const char *p;
+	long wait_s = -1;
+	int is_backoff = 0, is_quota = 0;
+
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	if (strncmp(buf, "[ERROR]", 7) == 0) {
+		r->saw_error_line = 1;
+		keep_line(r->error_line, sizeof(r->error_line), buf, len);
+	}
+	if ((p = strstr(buf, "Retrying after ")) != NULL) {
+		is_backoff = 1;
+		is_quota = 1;  /* a retry delay comes only with quota errors */
+		wait_s = parse_duration_s(p + 15);
+	}
+	if (strstr(buf, "Retrying with backoff") != NULL) {
+		is_backoff = 1;
+		if (strstr(buf, "429") != NULL)
+			is_quota = 1;
+	}
+	if (strstr(buf, "exhausted your capacity") != NULL || strstr(buf, "RESOURCE_EXHAUSTED") != NULL ||
+	    strstr(buf, "Quota exceeded") != NULL) {
+		is_backoff = 1;
+		is_quota = 1;
+		if ((p = strstr(buf, "reset after ")) != NULL) {
+			long reset_s = parse_duration_s(p + 12);
+			if (reset_s > wait_s)
+				wait_s = reset_s;
+		}
+	}
+	if (!is_backoff)
+		return 0;
+	if (is_quota || r->backoff_err == 0)
+		r->backoff_err = is_quota ? HUB_ERR_RATE_LIMIT : HUB_ERR_OVERLOADED;
+	keep_line(r->backoff_line, sizeof(r->backoff_line), buf, len);
+	return backoff_exceeded(r, wait_s) ? -1 : 0;
+}
+
+static int
+on_child_stderr(void *arg, const char *data, size_t len)
+{
+	struct gemini_run *r = arg;
+	const char *nl;
+	size_t n, room;
+
+	while (len > 0) {
+		nl = memchr(data, '\n', len);
+		n = nl != NULL ? (size_t)(nl - data) : len;
+		room = GEMINI_MAX_STDERR_LINE - r->err_line.len;
+		if (hub_buf_append(&r->err_line, data, n < room ? n : room) != 0)
+			return 0;
+		if (nl == NULL && r->err_line.len < GEMINI_MAX_STDERR_LINE)
+			break;
+		if (r->err_line.len > 0 && r->err_line.data[r->err_line.len - 1] == '\r')
+			r->err_line.len--;
+		if (on_stderr_line(r, r->err_line.data, r->err_line.len) < 0)
+			return -1;
+		hub_buf_reset(&r->err_line);
+		if (nl == NULL)
+			break;
+		data = nl + 1;
+		len -= n + 1;
+	}
+	return 0;
+}
+
+static int
+on_child_idle(void *arg)
+{
+	struct gemini_run *r = arg;
+	const struct provider_call *call = r->call;
+	long long now = hub_time_mono_ms();
+
+	if (r->backoff_err != 0 && backoff_exceeded(r, -1))
+		return -1;
+	if (call->on_idle != NULL && call->idle_tick_ms > 0 &&
+	    now - r->last_idle_ms >= call->idle_tick_ms) {
+		r->last_idle_ms = now;
+		if (call->on_idle(call->arg) < 0) {
+			r->client_gone = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ outcome */
+
+/* Remove token-shaped words and any prompt text from an error message. */
+static void
+sanitise_message(char *msg, size_t msglen, const struct provider_call *call, int exit_code)
+{
+	static const char *const secret_marks[] = { "ya29.", "1//", "Bearer ", "access_token",
+	    "refresh_token", NULL };
+	size_t i;
+
+	for (i = 0; secret_marks[i] != NULL; i++)
+		if (strstr(msg, secret_marks[i]) != NULL)
+			goto generic;
+	for (i = 0; i < call->n_messages; i++) {
+		const char *c = call->messages[i].content;
+		size_t k, clen = c != NULL ? strlen(c) : 0;
+		/* any 24-byte piece of a message found in msg counts as leaked prompt */
+		for (k = 0; clen >= 24 && k + 24 <= clen; k += 12) {
+			char piece[25];
+			memcpy(piece, c + k, 24);
+			piece[24] = '\0';
+			if (strstr(msg, piece) != NULL)
+				goto generic;
+		}
+		if (clen > 0 && clen < 24 && clen >= 6 && strstr(msg, c) != NULL)
+			goto generic;
+	}
+	return;
+generic:
+	snprintf(msg, msglen, "the Gemini CLI failed (exit %d); its message was withheld", exit_code);
+}
+
+/* Turn how the child ended into reply->err and a message. */
+static void
+map_outcome(struct gemini_run *r, const struct child_result *res, struct provider_reply *reply)
+{
+	const struct gemini_stream *gs = &r->stream;
+	const char *cli_msg = NULL;
+	char msg[HUB_MAX_ERROR_MESSAGE];
+	int code = res->exited ? res->exit_code : -1;
+	int err = 0;
+
+	msg[0] = '\0';
+	/* Only structured messages are used: raw stderr may echo anything. */
+	if (gs->error_message != NULL)
+		cli_msg = gs->error_message;
+	else if (r->saw_error_line)
+		cli_msg = r->error_line;
+	if (cli_msg != NULL)
+		keep_line(msg, sizeof(msg), cli_msg, strlen(cli_msg));
+
+	if (r->client_gone || res->watch_fired) {
+		provider_reply_error(reply, HUB_ERR_CLIENT_GONE, "the client went away");
+		return;
+	}
+	if (r->stop_err == HUB_ERR_RATE_LIMIT || r->stop_err == HUB_ERR_OVERLOADED) {
+		sanitise_message(r->backoff_line, sizeof(r->backoff_line), r->call, code);
+		provider_reply_error(reply, r->stop_err,
+		    "Gemini is %s; the CLI would wait %s%lds: %s",
+		    r->stop_err == HUB_ERR_RATE_LIMIT ? "rate limited" : "overloaded",
+		    r->retry_after_s > 0 ? "" : "at least ",
+		    r->retry_after_s > 0 ? r->retry_after_s : (hub_cfg ? hub_cfg->gemini_max_retry_wait_s : 0),
+		    r->backoff_line);
+		reply->retry_after_s = r->retry_after_s;
+		return;
+	}
+	if (r->output_capped || res->output_capped) {
+		provider_reply_error(reply, HUB_ERR_OUTPUT_CAP, "the Gemini CLI printed more than the output cap");
+		return;
+	}
+	if (r->stop_err != 0) {
+		provider_reply_error(reply, r->stop_err, "reading the Gemini CLI's output failed");
+		return;
+	}
+	if (res->timed_out) {
+		provider_reply_error(reply, HUB_ERR_TIMEOUT, "the Gemini CLI did not finish within %lds",
+		    r->timeout_s);
+		return;
+	}
+	if (code == 0 && r->text.len > 0 && !r->saw_error_line &&
+	    (!gs->got_result || gs->result_success))
+		return;  /* success */
+
+	sanitise_message(msg, sizeof(msg), r->call, code);
+	if (code == 41 || code == 145 || code == 147)
+		err = HUB_ERR_PROVIDER_AUTH;
+	else if (code == 173 || (msg[0] != '\0' && (strstr(msg, "429") != NULL ||
+	    strstr(msg, "exhausted your capacity") != NULL || strstr(msg, "Quota exceeded") != NULL)))
+		err = HUB_ERR_RATE_LIMIT;
+	else if (msg[0] != '\0' && (strstr(msg, "401") != NULL || strstr(msg, "403") != NULL ||
+	    strstr(msg, "UNAUTHENTICATED") != NULL || strstr(msg, "PERMISSION_DENIED") != NULL))
+		err = HUB_ERR_PROVIDER_AUTH;
+	else
+		err = HUB_ERR_UPSTREAM;
+	if (err == HUB_ERR_RATE_LIMIT && r->retry_after_s > 0)
+		reply->retry_after_s = r->retry_after_s;
+
+	if (code == 0 && r->text.len == 0 && msg[0] == '\0')
+		provider_reply_error(reply, err, "the Gemini CLI gave an empty reply");
+	else if (code == 0)
+		provider_reply_error(reply, err, "the Gemini CLI reported an error: %s",
+		    msg[0] ? msg : "(no message)");
+	else if (code == 41)
+		provider_reply_error(reply, err, "Gemini authentication failed (exit 41)%s%s",
+		    msg[0] ? ": " : "", msg);
+	else if (code == 42)
+		provider_reply_error(reply, err, "the Gemini CLI got no input (exit 42)");
+	else if (code == 55)
+		provider_reply_error(reply, err, "the Gemini CLI refused its folder (exit 55)");
+	else if (code == 130)
+		provider_reply_error(reply, err, "the Gemini CLI was interrupted (exit 130)");
+	else if (code < 0)
+		provider_reply_error(reply, err, "the Gemini CLI was killed by signal %d", res->term_signal);
+	else
+		provider_reply_error(reply, err, "the Gemini CLI failed (exit %d)%s%s", code,
+		    msg[0] ? ": " : "", msg);
+}
+
+/* ------------------------------------------------------------ chat */
+
+static int
+gemini_chat(const struct provider *p, const struct provider_call *call,
+    struct provider_reply *reply)
+{
+	struct gemini_paths paths;
+	struct gemini_run run;
+	struct child_spec spec;
+	struct child_result res;
+	struct hub_buf prompt, system, orig_creds, tail;
+	char *env[HUB_MAX_CHILD_ENV + 1];
+	char model_arg[HUB_MAX_MODEL_LEN + 16];
+	char *argv[8];
+	char *exe = NULL;
+	const char *model;
+	const char *auth_path = hub_cfg != NULL ? hub_cfg->gemini_auth_path : NULL;
+	int rc, have_dir = 0, have_creds = 0;
+
+	memset(reply, 0, sizeof(*reply));
+	memset(&paths, 0, sizeof(paths));
+	memset(&run, 0, sizeof(run));
+	memset(&res, 0, sizeof(res));
+	reply->first_token_ms = -1;
+	env[0] = NULL;
+	hub_buf_init(&prompt, GEMINI_MAX_PROMPT_BYTES);
+	hub_buf_init(&system, GEMINI_MAX_PROMPT_BYTES);
+	hub_buf_init(&orig_creds, 0);
+	hub_buf_init(&tail, 0);
+	run.call = call;
+	run.first_token_ms = -1;
+	pty_clean_init(&run.raw_clean);
+	pty_clean_init(&run.text_clean);
+	gemini_stream_init(&run.stream, on_model_text, &run);
+	hub_buf_init(&run.raw_scratch, 0);
+	hub_buf_init(&run.text_scratch, 0);
+	hub_buf_init(&run.text, hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
+	    (size_t)hub_cfg->max_output_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES);
+	hub_buf_init(&run.err_line, GEMINI_MAX_STDERR_LINE);
+
+	model = call->model != NULL ? call->model : p->default_model != NULL ?
+	    p->default_model : "gemini-2.5-pro";
+	if (!model_ok(model)) {
+		provider_reply_error(reply, HUB_ERR_MODEL_NOT_FOUND, "not a Gemini model name");
+		goto out;
+	}
+	if ((rc = render_prompt(call, &prompt)) != 0 || (rc = render_system(call, &system)) != 0) {
+		provider_reply_error(reply, rc, rc == HUB_ERR_TOO_LARGE ?
+		    "the conversation is too large for the Gemini CLI" :
+		    rc == HUB_ERR_INVALID ? "the conversation must end with a user message" :
+		    "could not prepare the prompt");
+		goto out;
+	}
+	if ((exe = hub_config_find_executable(p->cli != NULL ? p->cli : "gemini")) == NULL) {
+		provider_reply_error(reply, HUB_ERR_SPAWN, "the Gemini CLI was not found");
+		goto out;
+	}
+	if ((rc = run_dir_prepare(&paths)) != 0) {
+		have_dir = paths.root[0] != '\0';
+		provider_reply_error(reply, rc, "could not prepare the Gemini CLI's private directory");
+		goto out;
+	}
+	have_dir = 1;
+	if (system.len > 0 && (rc = write_new_file(paths.system_md, system.data, system.len, 0600)) != 0) {
+		provider_reply_error(reply, rc, "could not write the system prompt file");
+		goto out;
+	}
+	if (auth_path != NULL && auth_path[0] != '\0') {
+		if ((rc = creds_copy_in(auth_path, paths.creds, &orig_creds)) != 0) {
+			provider_reply_error(reply, rc, "could not copy the Gemini credentials");
+			goto out;
+		}
+		have_creds = 1;
+	}
+	if ((rc = build_env(&paths, system.len > 0, env)) != 0) {
+		provider_reply_error(reply, rc, "could not build the Gemini CLI's environment");
+		goto out;
+	}
+	snprintf(model_arg, sizeof(model_arg), "--model=%s", model);
+	argv[0] = "gemini";
+	argv[1] = model_arg;
+	argv[2] = "--output-format=stream-json";
+	argv[3] = "--prompt=";    /* empty: the CLI then uses stdin alone */
+	argv[4] = NULL;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.path = exe;
+	spec.argv = argv;
+	spec.envp = env;
+	spec.cwd = paths.cwd;
+	spec.use_pty = 1;
+	spec.stdin_data = prompt.data != NULL ? prompt.data : "";
+	spec.stdin_len = prompt.len;
+	spec.timeout_ms = (p->timeout_s > 0 ? p->timeout_s : 300) * 1000L;
+	spec.kill_grace_ms = hub_cfg != NULL ? hub_cfg->kill_grace_ms : 2000;
+	spec.max_stdout_bytes = hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
+	    (size_t)hub_cfg->max_output_bytes : 0;
+	spec.watch_fd = call->watch_fd;
+	spec.idle_tick_ms = GEMINI_IDLE_CHECK_MS;
+	if (call->on_idle != NULL && call->idle_tick_ms > 0 && call->idle_tick_ms < spec.idle_tick_ms)
+		spec.idle_tick_ms = call->idle_tick_ms;
+	spec.on_stdout = on_child_stdout;
+	spec.on_stderr = on_child_stderr;
+	spec.on_idle = on_child_idle;
+	spec.arg = &run;
+
+	run.timeout_s = spec.timeout_ms / 1000;
+	run.start_ms = hub_time_mono_ms();
+	run.last_idle_ms = run.start_ms;
+	rc = child_run(&spec, &res);
+	if (rc != 0) {
+		provider_reply_error(reply, rc, "the Gemini CLI could not be started");
+		goto out;
+	}
+	if (res.spawn_errno != 0) {
+		provider_reply_error(reply, HUB_ERR_SPAWN, "the Gemini CLI could not be executed");
+		goto out;
+	}
+	/* Flush what the cleaners and the line parser still hold. */
+	if (run.err_line.len > 0)
+		(void)on_stderr_line(&run, run.err_line.data, run.err_line.len);
+	if (pty_clean_finish(&run.raw_clean, &tail) == 0 && tail.len > 0)
+		(void)gemini_stream_feed(&run.stream, tail.data, tail.len);
+	(void)gemini_stream_finish(&run.stream);
+	hub_buf_reset(&tail);
+	if (!run.client_gone && run.stop_err == 0 &&
+	    pty_clean_finish(&run.text_clean, &tail) == 0 && tail.len > 0)
+		(void)deliver_text(&run, tail.data, tail.len);
+
+	map_outcome(&run, &res, reply);
+	reply->duration_ms = res.duration_ms;
+	reply->first_token_ms = run.first_token_ms;
+	if (run.stream.input_tokens >= 0)
+		reply->usage.prompt_tokens = run.stream.input_tokens;
+	if (run.stream.output_tokens >= 0)
+		reply->usage.completion_tokens = run.stream.output_tokens;
+	if (run.stream.model != NULL) {
+		char *clean = NULL;
+		if (pty_clean_string(run.stream.model, strlen(run.stream.model), &clean) == 0)
+			reply->model = clean;
+	}
+	if (reply->model == NULL)
+		reply->model = strdup(model);
+	reply->finish_reason = "stop";
+	if (reply->err == 0) {
+		reply->text = hub_buf_steal(&run.text);
+		if (reply->text == NULL)
+			provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
+	}
+out:
+	if (have_creds)
+		creds_write_back(auth_path, paths.creds, &orig_creds);
+	if (have_dir && workdir_remove(paths.root) != 0)
+		hub_log(HUB_LOG_ERROR, "gemini", "could not remove a run directory");
+	if (reply->err != 0)
+		hub_log(HUB_LOG_INFO, "gemini", "run failed: %s (exit %d, %ld ms)",
+		    hub_strerror(reply->err), res.exited ? res.exit_code : -1, res.duration_ms);
+	child_result_free(&res);
+	env_free(env);
+	free(exe);
+	secret_buf_free(&orig_creds);
+	hub_buf_free(&prompt);
+	hub_buf_free(&system);
+	hub_buf_free(&tail);
+	hub_buf_free(&run.raw_scratch);
+	hub_buf_free(&run.text_scratch);
+	hub_buf_free(&run.text);
+	hub_buf_free(&run.err_line);
+	gemini_stream_free(&run.stream);
+	return reply->err;
+}
+
+const struct provider_ops gemini_provider_ops = {
+	.chat = gemini_chat,
+};

@@ -1,0 +1,28 @@
+/*
+ * gemini_token.h - what can be said about the Gemini OAuth credentials file
+ * (GEMINI_AUTH_PATH) without revealing it: for GET /health/tokens.
+ */
+#ifndef GEMINI_TOKEN_H
+#define GEMINI_TOKEN_H
+
+struct gemini_token_info {
+	int present;            /* the file exists and is a readable regular file */
+	int valid_json;         /* it is a JSON object */
+	int has_access_token;   /* a non-empty "access_token" string */
+	int has_refresh_token;  /* a non-empty "refresh_token" string */
+	long long expiry_ms;    /* "expiry_date" (epoch ms); -1 when absent */
+};
+
+/*
+ * Read auth_path and fill out. Never copies a token value anywhere.
+ * Returns 0 when the file was examined (out says what was found, including
+ * "not present"), HUB_ERR_INVALID when auth_path is NULL or empty,
+ * HUB_ERR_TOO_LARGE when the file is larger than GEMINI_TOKEN_MAX_FILE_BYTES
+ * (out->present set), HUB_ERR_NOMEM.
+ */
+int gemini_token_status(const char *auth_path, struct gemini_token_info *out);
+
+/* Largest credentials file read (a real one is under 2 KB). */
+#define GEMINI_TOKEN_MAX_FILE_BYTES (64 * 1024)
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * redis.h - the hub's Redis connection: one per thread, rebuilt after errors.
+ *
+ * This module is the only one that includes <hiredis.h>. Callers send
+ * commands as argv vectors and get back a struct redis_reply tree that they
+ * free with redis_reply_free() (once, at its root). Every call connects
+ * first when the thread has no connection; after any connection or protocol
+ * error the connection is dropped, so the next call reconnects. Connect and
+ * command timeouts are hub_cfg->redis_timeout_ms.
+ */
+#ifndef REDIS_H
+#define REDIS_H
+
+#include <stddef.h>
+
+enum redis_type {
+	REDIS_T_NIL,
+	REDIS_T_STRING,
+	REDIS_T_INTEGER,
+	REDIS_T_ARRAY,
+	REDIS_T_STATUS,
+	REDIS_T_ERROR
+};
+
+struct redis_reply {
+	enum redis_type type;
+	long long integer;               /* REDIS_T_INTEGER */
+	char *str;                       /* STRING, STATUS, ERROR; NUL-terminated */
+	size_t len;
+	size_t elements;                 /* REDIS_T_ARRAY */
+	struct redis_reply **element;
+};
+
+/* One command of a pipeline: argc strings with their lengths. */
+struct redis_cmd {
+	int argc;
+	const char **argv;
+	const size_t *argvlen;           /* NULL: use strlen() on each */
+};
+
+/*
+ * Send one command and wait for its reply. Returns 0 with *out set (an
+ * error reply from Redis is returned as REDIS_T_ERROR, not as a failure),
+ * or HUB_ERR_STORE when Redis could not be reached or the connection broke
+ * (*out is NULL; redis_last_error() says why), or HUB_ERR_NOMEM.
+ */
+int redis_command(struct redis_reply **out, int argc, const char **argv,
+    const size_t *argvlen);
+
+/*
+ * Send ncmd commands in one round trip and read all replies into out[]
+ * (ncmd slots, each freed by the caller). Same returns as redis_command();
+ * on failure every out[i] is NULL.
+ */
+int redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds);
+
+/* Check the connection with PING. 0 or HUB_ERR_STORE. */
+int redis_ping(void);
+
+/* The calling thread's last connection error, for messages. Never NULL. */
+const char *redis_last_error(void);
+
+/* Drop the calling thread's connection (e.g. before fork or at exit). */
+void redis_disconnect(void);
+
+/* Free a reply tree. Accepts NULL. */
+void redis_reply_free(struct redis_reply *r);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * session.h - conversations stored in Redis with a TTL.
+ *
+ * A session is its metadata (a hash) and its ordered messages (a list of
+ * JSON objects), both under hub_cfg->key_prefix and both given the TTL
+ * hub_cfg->session_ttl_s again on every write. An index per owner (a sorted
+ * set scored by the last update) lists sessions newest first; entries whose
+ * session expired are dropped from it when seen. Callers check ids with
+ * session_id_valid() first; these functions check again and answer
+ * HUB_ERR_INVALID for a malformed id.
+ *
+ * Ownership: every returned struct is malloc'd and freed by the caller with
+ * the matching *_free() function; strings inside belong to the struct.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stddef.h>
+
+struct session_message {
+	char *role;        /* "system", "user", "assistant" */
+	char *content;
+	char *timestamp;   /* ISO 8601 UTC */
+	char *provider;    /* may be NULL */
+	char *model;       /* may be NULL */
+};
+
+struct session_meta {
+	char *id;
+	char *created_at;  /* ISO 8601 UTC */
+	char *updated_at;
+	char *provider;    /* of the last exchange; may be NULL */
+	char *model;
+	char *owner;       /* the client key id that created it; "" when auth is off */
+	long message_count;
+};
+
+struct session {
+	struct session_meta meta;
+	struct session_message *messages;
+	size_t n_messages;
+};
+
+/* A message to append: borrowed strings, timestamp filled in by the store when NULL. */
+struct session_new_message {
+	const char *role;
+	const char *content;
+	const char *timestamp;
+};
+
+/*
+ * Load session id. with_messages = 0 loads only the metadata.
+ * Returns 0 with *out set, HUB_ERR_NOT_FOUND (also when owner is not NULL
+ * and differs from the session's owner), HUB_ERR_INVALID, HUB_ERR_STORE,
+ * HUB_ERR_NOMEM. Free *out with session_free().
+ */
+int session_load(const char *id, const char *owner, int with_messages, struct session **out);
+
+/*
+ * Append one exchange (the new user message(s) and the assistant reply)
+ * to session id in one MULTI/EXEC: a reader sees all of it or none. Creates
+ * the session when it does not exist, owned by owner. Refreshes the TTL.
+ * Returns 0, HUB_ERR_INVALID, HUB_ERR_TOO_LARGE (the session would pass
+ * HUB_MAX_MESSAGES), HUB_ERR_STORE or HUB_ERR_NOMEM.
+ */
+int session_append_exchange(const char *id, const char *owner, const char *provider,
+    const char *model, const struct session_new_message *msgs, size_t n);
+
+/*
+ * Delete session id. 0, HUB_ERR_NOT_FOUND (also for another owner's
+ * session), HUB_ERR_INVALID, HUB_ERR_STORE.
+ */
+int session_delete(const char *id, const char *owner);
+
+/*
+ * List owner's sessions newest first, at most limit (<= HUB_MAX_SESSION_PAGE),
+ * starting after cursor (NULL or "" for the first page). *out is an array of
+ * *n metadata entries (free with session_meta_array_free()); next_cursor
+ * (at least 32 bytes) gets the cursor of the next page, or "" at the end.
+ * 0, HUB_ERR_INVALID (bad cursor), HUB_ERR_STORE, HUB_ERR_NOMEM.
+ */
+int session_list(const char *owner, const char *cursor, size_t limit,
+    struct session_meta **out, size_t *n, char *next_cursor, size_t cursor_len);
+
+/*
+ * Take the session's request lock so that two requests never interleave
+ * exchanges: 0 with token (at least 33 bytes) set, HUB_ERR_CONFLICT when
+ * another request holds it, HUB_ERR_STORE. The lock expires by itself after
+ * ttl_ms in case its holder dies.
+ */
+int session_lock(const char *id, long ttl_ms, char *token, size_t token_len);
+
+/* Release a lock taken with session_lock() (only if token still holds it). */
+void session_unlock(const char *id, const char *token);
+
+/* Free a session. Accepts NULL. */
+void session_free(struct session *s);
+
+/* Free an array of n metadata entries. Accepts NULL. */
+void session_meta_array_free(struct session_meta *m, size_t n);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * session_id.c - session id syntax and random ids.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/hub_error.h"
+#include "session_id.h"
+
+int
+session_id_valid(const char *id)
+{
+	size_t n;
+
+	if (id == NULL)
+		return 0;
+	for (n = 0; id[n] != '\0'; n++) {
+		char c = id[n];
+
+		if (n >= HUB_MAX_SESSION_ID_LEN)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
+int
+session_random_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	ssize_t got;
+
+	while (n > 0) {
+		got = getrandom(p, n, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return HUB_ERR_SYSTEM;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return HUB_OK;
+}
+
+int
+session_id_generate(char *out, size_t outlen)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char raw[17];
+	size_t i, o = 0;
+	unsigned v;
+
+	if (outlen < 23)
+		return HUB_ERR_TOO_LARGE;
+	if (session_random_bytes(raw, 16) != HUB_OK)
+		return HUB_ERR_SYSTEM;
+	raw[16] = 0;
+	/* 16 bytes = 128 bits -> 22 base64url characters */
+	for (i = 0; i < 16; i += 3) {
+		v = (unsigned)raw[i] << 16 | (i + 1 < 17 ? (unsigned)raw[i + 1] << 8 : 0) |
+		    (i + 2 < 17 ? raw[i + 2] : 0);
+		out[o++] = alphabet[(v >> 18) & 63];
+		out[o++] = alphabet[(v >> 12) & 63];
+		if (o < 22)
+			out[o++] = alphabet[(v >> 6) & 63];
+		if (o < 22)
+			out[o++] = alphabet[v & 63];
+	}
+	out[22] = '\0';
+	return HUB_OK;
+}

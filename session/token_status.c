@@ -1,0 +1,113 @@
+/*
+ * token_status.c - provider credential health in Redis.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_time.h"
+#include "redis.h"
+#include "token_status.h"
+
+/* Sets the new state and answers the previous one, atomically. */
+static const char token_status_script[] =
+	"local prev = redis.call('HGET', KEYS[1], 'state') "
+	"if ARGV[1] == 'failing' then "
+	"  redis.call('HSET', KEYS[1], 'state', 'failing', 'last_failure_at', ARGV[2], 'last_failure_message', ARGV[3]) "
+	"else "
+	"  redis.call('HSET', KEYS[1], 'state', 'ok', 'last_success_at', ARGV[2]) "
+	"end "
+	"return prev or ''";
+
+static void
+token_status_key(char *out, size_t len, const char *provider)
+{
+	snprintf(out, len, "%stoken:%s", hub_cfg->key_prefix, provider);
+}
+
+int
+token_status_record(const char *provider, int failing, const char *message)
+{
+	char key[256], now[24];
+	const char *argv[] = { "EVAL", token_status_script, "1", key,
+	    failing ? "failing" : "ok", now, message ? message : "" };
+	struct redis_reply *r;
+	int rc, was_failing;
+
+	token_status_key(key, sizeof(key), provider);
+	snprintf(now, sizeof(now), "%lld", hub_time_wall_ms());
+	if ((rc = redis_command(&r, 7, argv, NULL)) != HUB_OK)
+		return rc;
+	if (r->type != REDIS_T_STRING) {
+		redis_reply_free(r);
+		return HUB_ERR_STORE;
+	}
+	was_failing = strcmp(r->str, "failing") == 0;
+	redis_reply_free(r);
+	if (failing && !was_failing)
+		return TOKEN_STARTED_FAILING;
+	if (!failing && was_failing)
+		return TOKEN_RECOVERED;
+	return TOKEN_UNCHANGED;
+}
+
+int
+token_status_seen(const char *provider, const char *fingerprint)
+{
+	char key[256], field[128], now[24];
+	const char *argv[] = { "HSETNX", key, field, now };
+	struct redis_reply *r;
+	int rc;
+
+	token_status_key(key, sizeof(key), provider);
+	snprintf(field, sizeof(field), "seen:%s", fingerprint);
+	snprintf(now, sizeof(now), "%lld", hub_time_wall_ms());
+	if ((rc = redis_command(&r, 4, argv, NULL)) != HUB_OK)
+		return rc;
+	redis_reply_free(r);
+	return HUB_OK;
+}
+
+int
+token_status_get(const char *provider, struct token_status *out)
+{
+	char key[256];
+	const char *argv[] = { "HGETALL", key };
+	struct redis_reply *r;
+	const char *k, *v;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	token_status_key(key, sizeof(key), provider);
+	if ((rc = redis_command(&r, 2, argv, NULL)) != HUB_OK)
+		return rc;
+	if (r->type != REDIS_T_ARRAY) {
+		redis_reply_free(r);
+		return HUB_ERR_STORE;
+	}
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		k = r->element[i]->str;
+		v = r->element[i + 1]->str;
+		if (k == NULL || v == NULL)
+			continue;
+		out->known = 1;
+		if (strcmp(k, "state") == 0)
+			out->failing = strcmp(v, "failing") == 0;
+		else if (strcmp(k, "last_success_at") == 0)
+			out->last_success_ms = strtoll(v, NULL, 10);
+		else if (strcmp(k, "last_failure_at") == 0)
+			out->last_failure_ms = strtoll(v, NULL, 10);
+		else if (strcmp(k, "last_failure_message") == 0)
+			snprintf(out->last_failure_message, sizeof(out->last_failure_message), "%s", v);
+		else if (strncmp(k, "seen:", 5) == 0 &&
+		    (out->first_seen_ms == 0 || strtoll(v, NULL, 10) < out->first_seen_ms))
+			out->first_seen_ms = strtoll(v, NULL, 10);
+	}
+	redis_reply_free(r);
+	return HUB_OK;
+}

@@ -1,0 +1,99 @@
+# helpers.bash - shared set-up for the bats end-to-end tests.
+#
+# Every test file starts its own redis-server and hub (lighttpd + responders
+# through `hub serve`) on free 127.0.0.1 ports in a private temp dir, and
+# stops them in teardown. Nothing depends on a service already running.
+
+HUB_SRCDIR=${HUB_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+HUB_BUILDDIR=${HUB_BUILDDIR:-$HUB_SRCDIR/.hub-build}
+export HUB_SRCDIR HUB_BUILDDIR
+PATH=$PATH:/usr/sbin
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# Wait until "$@" succeeds, up to $1 tenths of a second.
+wait_for() {
+	local tries=$1; shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+# start_redis: a private redis-server; sets REDIS_PORT, REDIS_PID, REDIS_URL.
+start_redis() {
+	REDIS_DIR=${REDIS_DIR:-$(mktemp -d "$BATS_FILE_TMPDIR/redis.XXXXXX")}
+	REDIS_PORT=${REDIS_PORT:-$(free_port)}
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+		--daemonize no --dir "$REDIS_DIR" >"$REDIS_DIR/redis.log" 2>&1 3>&- &
+	REDIS_PID=$!
+	export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+	wait_for 50 redis-cli -p "$REDIS_PORT" ping
+}
+
+# Stop the private redis-server and wait until it is gone (its pid may
+# belong to another bats process, so wait(1) alone is not enough).
+stop_redis() {
+	[ -n "${REDIS_PID:-}" ] || return 0
+	kill -TERM "$REDIS_PID" 2>/dev/null || true
+	wait "$REDIS_PID" 2>/dev/null || true
+	wait_for 50 sh -c "! kill -0 $REDIS_PID 2>/dev/null" || kill -KILL "$REDIS_PID" 2>/dev/null || true
+	REDIS_PID=
+}
+
+# start_hub [NAME]: `hub serve` with its state in a private dir; sets
+# HUB_URL, HUB_PID, HUB_STATE_DIR, HUB_LOG.
+start_hub() {
+	local name=${1:-hub}
+	export HUB_STATE_DIR=$BATS_FILE_TMPDIR/$name-state
+	export HUB_PORT=$(free_port)
+	export HUB_LOG_FILE=$BATS_FILE_TMPDIR/$name.log
+	export HUB_QUICK_WORKERS=${HUB_QUICK_WORKERS:-1} HUB_CHAT_WORKERS=${HUB_CHAT_WORKERS:-1}
+	export HUB_QUICK_THREADS=${HUB_QUICK_THREADS:-4} HUB_CHAT_THREADS=${HUB_CHAT_THREADS:-16}
+	HUB_LOG=$HUB_LOG_FILE
+	"$HUB_SRCDIR/hub" serve >"$BATS_FILE_TMPDIR/$name.serve.log" 2>&1 3>&- &
+	HUB_PID=$!
+	HUB_URL="http://127.0.0.1:$HUB_PORT"
+	wait_for 100 curl -s -o /dev/null "$HUB_URL/health" || {
+		cat "$BATS_FILE_TMPDIR/$name.serve.log" >&2
+		return 1
+	}
+}
+
+stop_hub() {
+	[ -n "${HUB_PID:-}" ] || return 0
+	kill -TERM "$HUB_PID" 2>/dev/null || true
+	wait "$HUB_PID" 2>/dev/null || true
+	wait_for 100 sh -c "! kill -0 $HUB_PID 2>/dev/null" || kill -KILL "$HUB_PID" 2>/dev/null || true
+	HUB_PID=
+}
+
+# Processes started for the hub whose state is in $1: those with
+# HUB_STATE_DIR=$1 in their environment, or $1 on their command line.
+procs_under() {
+	local p self=$$
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$self" ] && continue
+		if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "HUB_STATE_DIR=$1" ||
+		   tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$1"; then
+			case $(cat "$p/comm" 2>/dev/null) in
+			bats*|bash|sh|pgrep|grep|tr|cat|sleep|curl) ;;
+			*) printf '%s %s\n' "${p#/proc/}" "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" ;;
+			esac
+		fi
+	done
+}
+
+# curl that prints the body, then the status on the last line.
+http() {
+	curl -s -w '\n%{http_code}' "$@"
+}
+
+# The status (last line) and body (the rest) of http's output.
+status_of() { printf '%s\n' "$1" | tail -n 1; }
+body_of() { printf '%s\n' "$1" | sed '$d'; }

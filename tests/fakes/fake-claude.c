@@ -1,0 +1,673 @@
+/*
+ * fake-claude.c - a stand-in for Claude Code 2.1.330 in -p stream-json mode.
+ *
+ * It prints the same kinds of lines, with the same keys, in the same order
+ * as the real CLI measured offline (see issue 3): a system/init line, a
+ * system/status line, stream_event lines when --include-partial-messages is
+ * given, one assistant line per text block, a rate_limit_event line and a
+ * result line (whose "type" key comes late, as in the real one). API
+ * failures print system/api_retry lines, a synthetic assistant line with
+ * "error" and "api_error_status", a result line with "subtype":"success" but
+ * "is_error":true, and exit 1 with empty stderr. Usage errors go to stderr
+ * with exit 1. SIGTERM exits 143.
+ *
+ * The hub gives its child a minimal environment, so behaviour is chosen by
+ * directives in the text of the last user message read on stdin:
+ *   [[fake:error=401|403|404|429|500|529]]  API error (retried like the CLI:
+ *                          CLAUDE_CODE_MAX_RETRIES api_retry lines, default
+ *                          10; 429 waits 8 s between retries, others 0.5 s)
+ *   [[fake:hang]]          print the init line, then sleep forever
+ *   [[fake:slow=MS]]       pause MS milliseconds before each delta
+ *   [[fake:chunks=N]]      split the reply into N deltas
+ *   [[fake:huge=BYTES]]    reply with BYTES bytes of text (4 KiB deltas)
+ *   [[fake:ignore-term]]   ignore SIGTERM (then behave as told otherwise)
+ *   [[fake:grandchild]]    fork a grandchild that keeps stdout open and
+ *                          sleeps 300 s; its pid is written to
+ *                          $TMPDIR/../grandchild.pid and to stderr
+ *   [[fake:garbage]]       print non-JSON lines only, exit 0 (no result)
+ *   [[fake:noise]]         garbage lines mixed into a normal reply
+ *   [[fake:crash]]         print part of a reply, then abort() (SIGABRT)
+ *   [[fake:max_tokens]]    stop_reason "max_tokens"
+ *   [[fake:blocks=N]]      N text blocks in one message (one assistant line each)
+ *   [[fake:echo]]          reply = what it received: "system: ...", then
+ *                          "<role>: <text>" per message incl. the --resume
+ *                          transcript, one per line
+ *   [[fake:argv]]          reply = its argv (after argv[0]) joined by spaces
+ *   [[fake:env]]           reply = sorted names (never values) of its
+ *                          environment variables, then "token=set|unset"
+ * Default reply: "Hello from fake claude." in three deltas.
+ * Without CLAUDE_CODE_OAUTH_TOKEN it fails like the real CLI: "Not logged in".
+ * --resume=UUID reads $HOME/.claude/projects/<cwd, non-alphanumerics as '->/UUID.jsonl.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#define SESSION_ID "5d1c0e4e-8a51-4b3c-9f0e-6c2b7f1a0d11"
+#define MAX_INPUT (64u * 1024u * 1024u)
+
+extern char **environ;
+
+struct conv {
+	char *system;          /* from the initialize control request or flags */
+	char *turns;           /* "role: text\n" lines of the history */
+	size_t turns_len;
+	char *prompt;          /* text of the last user message */
+};
+
+static int partial, no_persist;
+static const char *model = "claude-sonnet-5-5";
+static const char *resume_id;
+static char **saved_argv;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	_exit(143);
+}
+
+static void
+emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+emit(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* A JSON string literal for s (malloc'd). */
+static char *
+jstr(const char *s)
+{
+	struct json_object *o = json_object_new_string(s);
+	char *r = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(o);
+	return r;
+}
+
+static void
+uuid(char *out)
+{
+	static unsigned n;
+
+	snprintf(out, 37, "%08x-0000-4000-8000-%012x", (unsigned)getpid(), ++n);
+}
+
+static void
+msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void
+append(char **buf, size_t *len, const char *s, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	if (*buf == NULL)
+		abort();
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/* Text of a message content (string or array of text blocks), malloc'd. */
+static char *
+content_text(struct json_object *content)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	struct json_object *b, *t;
+
+	append(&out, &len, "", 0);
+	if (json_object_is_type(content, json_type_string))
+		return strdup(json_object_get_string(content));
+	if (!json_object_is_type(content, json_type_array))
+		return out;
+	for (i = 0; i < json_object_array_length(content); i++) {
+		b = json_object_array_get_idx(content, i);
+		if (json_object_is_type(b, json_type_string))  /* systemPrompt: ["..."] */
+			append(&out, &len, json_object_get_string(b), strlen(json_object_get_string(b)));
+		else if (json_object_object_get_ex(b, "text", &t))
+			append(&out, &len, json_object_get_string(t), strlen(json_object_get_string(t)));
+	}
+	return out;
+}
+
+static void
+add_turn(struct conv *c, const char *role, const char *text)
+{
+	append(&c->turns, &c->turns_len, role, strlen(role));
+	append(&c->turns, &c->turns_len, ": ", 2);
+	append(&c->turns, &c->turns_len, text, strlen(text));
+	append(&c->turns, &c->turns_len, "\n", 1);
+}
+
+static void
+usage_error(const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+	exit(1);
+}
+
+/* Load the --resume transcript into c->turns; like the CLI, fail when absent. */
+static void
+load_transcript(struct conv *c)
+{
+	char cwd[4096], path[8192], line[1 << 16];
+	const char *home = getenv("HOME");
+	struct json_object *o, *m, *t, *content;
+	FILE *f;
+	char *p, *text;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL || home == NULL)
+		exit(1);
+	for (p = cwd; *p; p++)
+		if (!isalnum((unsigned char)*p))
+			*p = '-';
+	snprintf(path, sizeof(path), "%s/.claude/projects/%s/%s.jsonl", home, cwd, resume_id);
+	if ((f = fopen(path, "r")) == NULL) {
+		emit("{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"duration_ms\":0,"
+		    "\"duration_api_ms\":0,\"is_error\":true,\"num_turns\":0,\"stop_reason\":null,"
+		    "\"session_id\":\"%s\",\"total_cost_usd\":0,\"usage\":{\"input_tokens\":0,"
+		    "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":0},"
+		    "\"modelUsage\":{},\"permission_denials\":[],\"uuid\":\"00000000-0000-4000-8000-000000000000\","
+		    "\"errors\":[\"No conversation found with session ID: %s\"],\"result_index\":0}",
+		    resume_id, resume_id);
+		fprintf(stderr, "No conversation found with session ID: %s\n", resume_id);
+		exit(1);
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((o = json_tokener_parse(line)) == NULL)
+			continue;
+		if (json_object_object_get_ex(o, "type", &t) &&
+		    json_object_object_get_ex(o, "message", &m) &&
+		    json_object_object_get_ex(m, "content", &content)) {
+			text = content_text(content);
+			add_turn(c, json_object_get_string(t), text);
+			free(text);
+		}
+		json_object_put(o);
+	}
+	fclose(f);
+}
+
+/* Read the stdin lines the SDK protocol allows; exit 1 on a bad one. */
+static void
+read_input(struct conv *c)
+{
+	char *buf = NULL, *line, *nl;
+	size_t len = 0;
+	char chunk[65536];
+	ssize_t n;
+	struct json_object *o, *t, *req, *sp, *m, *content;
+
+	while ((n = read(0, chunk, sizeof(chunk))) > 0) {
+		append(&buf, &len, chunk, (size_t)n);
+		if (len > MAX_INPUT)
+			usage_error("Error: input too large");
+	}
+	if (buf == NULL)
+		usage_error("Error: Input must be provided either through stdin or as a prompt argument when using --print");
+	for (line = buf; *line; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line);
+		*nl = '\0';
+		if (*line != '\0') {
+			o = json_tokener_parse(line);
+			if (o == NULL || !json_object_object_get_ex(o, "type", &t)) {
+				fprintf(stderr, "Error parsing streaming input line (type=unknown, %zu chars): SyntaxError\n",
+				    strlen(line));
+				exit(1);
+			}
+			if (strcmp(json_object_get_string(t), "control_request") == 0 &&
+			    json_object_object_get_ex(o, "request", &req)) {
+				if (json_object_object_get_ex(req, "systemPrompt", &sp)) {
+					free(c->system);
+					c->system = content_text(sp);
+					if (c->system[0] == '\0') {  /* [] keeps no system prompt */
+						free(c->system);
+						c->system = NULL;
+					}
+				}
+				emit("{\"type\":\"control_response\",\"response\":{\"subtype\":\"success\","
+				    "\"request_id\":\"req_1\",\"response\":{\"commands\":[],\"models\":[]}}}");
+			} else if (strcmp(json_object_get_string(t), "user") == 0 &&
+			    json_object_object_get_ex(o, "message", &m) &&
+			    json_object_object_get_ex(m, "content", &content)) {
+				if (c->prompt != NULL)
+					add_turn(c, "user", c->prompt);
+				free(c->prompt);
+				c->prompt = content_text(content);
+			} else {
+				fprintf(stderr, "Error parsing streaming input line (type=%s)\n",
+				    json_object_get_string(t));
+				exit(1);
+			}
+			json_object_put(o);
+		}
+		if (nl == line + len || nl[1] == '\0')
+			break;
+	}
+	if (c->prompt == NULL)
+		usage_error("Error: Input must be provided either through stdin or as a prompt argument when using --print");
+}
+
+static long
+directive(const char *prompt, const char *name, long dflt)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "[[fake:%s=", name);
+	if ((p = strstr(prompt, key)) != NULL)
+		return strtol(p + strlen(key), NULL, 10);
+	snprintf(key, sizeof(key), "[[fake:%s]]", name);
+	if (strstr(prompt, key) != NULL)
+		return 1;
+	return dflt;
+}
+
+static void
+print_init(void)
+{
+	char cwd[4096], *jcwd, u[37];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		strcpy(cwd, "/");
+	jcwd = jstr(cwd);
+	uuid(u);
+	emit("{\"type\":\"system\",\"subtype\":\"init\",\"cwd\":%s,\"session_id\":\"%s\",\"tools\":[],"
+	    "\"mcp_servers\":[],\"model\":\"%s\",\"permissionMode\":\"dontAsk\",\"slash_commands\":[],"
+	    "\"apiKeySource\":\"none\",\"claude_code_version\":\"2.1.330\",\"output_style\":\"default\","
+	    "\"agents\":[],\"skills\":[],\"plugins\":[],\"analytics_disabled\":true,"
+	    "\"uuid\":\"%s\",\"original_cwd\":%s,\"fast_mode_state\":\"off\"}",
+	    jcwd, SESSION_ID, model, u, jcwd);
+	uuid(u);
+	emit("{\"type\":\"system\",\"subtype\":\"status\",\"status\":\"requesting\",\"session_id\":\"%s\",\"uuid\":\"%s\"}",
+	    SESSION_ID, u);
+	free(jcwd);
+}
+
+static void
+print_usage_json(char *out, size_t outlen, long in, long outt)
+{
+	snprintf(out, outlen, "{\"input_tokens\":%ld,\"cache_creation_input_tokens\":0,"
+	    "\"cache_read_input_tokens\":0,\"output_tokens\":%ld,\"service_tier\":\"standard\"}", in, outt);
+}
+
+static void
+stream_event(const char *event_json)
+{
+	char u[37];
+
+	uuid(u);
+	emit("{\"type\":\"stream_event\",\"event\":%s,\"session_id\":\"%s\",\"parent_tool_use_id\":null,"
+	    "\"uuid\":\"%s\",\"api_message_id\":\"msg_fake_1\"}", event_json, SESSION_ID, u);
+}
+
+/* The whole successful turn: deltas, assistant lines, rate limit, result. */
+static void
+reply(const char *text, const char *prompt)
+{
+	long chunks = directive(prompt, "chunks", 3), slow = directive(prompt, "slow", 0);
+	long blocks = directive(prompt, "blocks", 1), huge = directive(prompt, "huge", 0);
+	const char *stop = directive(prompt, "max_tokens", 0) ? "max_tokens" : "end_turn";
+	long in_tok = (long)strlen(prompt) / 4 + 3, out_tok = 0, b;
+	size_t len = strlen(text), step, off, n;
+	char ev[512], usage[256], u[37], *piece, *jt, *all = NULL;
+	size_t all_len = 0;
+	int noise = directive(prompt, "noise", 0) != 0;
+
+	if (chunks < 1)
+		chunks = 1;
+	step = huge > 0 ? 4096 : (len + (size_t)chunks - 1) / (size_t)chunks;
+	if (step == 0)
+		step = 1;
+	print_usage_json(usage, sizeof(usage), in_tok, 1);
+	if (partial) {
+		snprintf(ev, sizeof(ev), "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake_1\","
+		    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"%s\",\"content\":[],"
+		    "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":%s}}", model, usage);
+		stream_event(ev);
+	}
+	for (b = 0; b < blocks; b++) {
+		char *block = NULL;
+		size_t block_len = 0;
+
+		if (partial) {
+			snprintf(ev, sizeof(ev), "{\"type\":\"content_block_start\",\"index\":%ld,"
+			    "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}", b);
+			stream_event(ev);
+		}
+		if (blocks > 1) {
+			char prefix[32];
+
+			snprintf(prefix, sizeof(prefix), "[%ld]", b);
+			append(&block, &block_len, prefix, strlen(prefix));
+			if (partial) {
+				snprintf(ev, sizeof(ev), "{\"type\":\"content_block_delta\",\"index\":%ld,"
+				    "\"delta\":{\"type\":\"text_delta\",\"text\":\"%s\"}}", b, prefix);
+				stream_event(ev);
+			}
+		}
+		for (off = 0; off < len || (huge > 0 && off < (size_t)huge); off += n) {
+			n = huge > 0 ? ((size_t)huge - off < step ? (size_t)huge - off : step)
+			    : (len - off < step ? len - off : step);
+			piece = malloc(n + 1);
+			if (huge > 0)
+				memset(piece, 'x', n);
+			else
+				memcpy(piece, text + off, n);
+			piece[n] = '\0';
+			if (slow > 0)
+				msleep(slow);
+			if (noise)
+				emit("this is not JSON {");
+			if (partial) {
+				char *jp = jstr(piece), *evd = malloc(strlen(jp) + 128);
+
+				sprintf(evd, "{\"type\":\"content_block_delta\",\"index\":%ld,"
+				    "\"delta\":{\"type\":\"text_delta\",\"text\":%s}}", b, jp);
+				stream_event(evd);
+				free(jp);
+				free(evd);
+			}
+			append(&block, &block_len, piece, n);
+			out_tok++;
+			free(piece);
+		}
+		jt = jstr(block != NULL ? block : "");
+		uuid(u);
+		emit("{\"type\":\"assistant\",\"message\":{\"id\":\"msg_fake_1\",\"type\":\"message\","
+		    "\"role\":\"assistant\",\"model\":\"%s\",\"content\":[{\"type\":\"text\",\"text\":%s}],"
+		    "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":%s,\"context_management\":null},"
+		    "\"parent_tool_use_id\":null,\"session_id\":\"%s\",\"uuid\":\"%s\","
+		    "\"timestamp\":\"2026-11-23T21:51:52.812Z\",\"request_id\":\"req_fake_1\"}",
+		    model, jt, usage, SESSION_ID, u);
+		free(jt);
+		if (partial) {
+			snprintf(ev, sizeof(ev), "{\"type\":\"content_block_stop\",\"index\":%ld}", b);
+			stream_event(ev);
+		}
+		free(all);
+		all = block;   /* result.result keeps only the last block */
+		all_len = block_len;
+	}
+	if (partial) {
+		snprintf(ev, sizeof(ev), "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"%s\","
+		    "\"stop_sequence\":null},\"usage\":{\"output_tokens\":%ld}}", stop, out_tok);
+		stream_event(ev);
+		stream_event("{\"type\":\"message_stop\"}");
+	}
+	uuid(u);
+	emit("{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed\",\"isUsingOverage\":false},"
+	    "\"uuid\":\"%s\",\"session_id\":\"%s\"}", u, SESSION_ID);
+	print_usage_json(usage, sizeof(usage), in_tok, out_tok);
+	jt = jstr(all != NULL ? all : "");
+	uuid(u);
+	emit("{\"duration_api_ms\":81,\"stop_reason\":\"%s\",\"session_id\":\"%s\",\"total_cost_usd\":0.000602,"
+	    "\"usage\":%s,\"modelUsage\":{\"%s\":{\"inputTokens\":%ld,\"outputTokens\":%ld,\"costUSD\":0.000602}},"
+	    "\"permission_denials\":[],\"terminal_reason\":\"completed\",\"is_error\":false,\"num_turns\":1,"
+	    "\"subtype\":\"success\",\"api_error_status\":null,\"result\":%s,\"type\":\"result\","
+	    "\"duration_ms\":278,\"uuid\":\"%s\"}",
+	    stop, SESSION_ID, usage, model, in_tok, out_tok, jt, u);
+	free(jt);
+	free(all);
+	(void)all_len;
+}
+
+/* An API failure the way the CLI reports it; exits 1. */
+static void
+api_error(int status)
+{
+	const char *kind = "unknown", *type = "api_error", *text = "API Error: unknown";
+	long retries = 10, delay = 500, a;
+	const char *env = getenv("CLAUDE_CODE_MAX_RETRIES");
+	char u[37], *jt, st[16], suffix[128];
+
+	if (env != NULL)
+		retries = strtol(env, NULL, 10);
+	switch (status) {
+	case 0:
+		kind = "authentication_failed";
+		text = "Not logged in \xc2\xb7 Please run /login";
+		retries = 0;
+		break;
+	case 401:
+		kind = "authentication_failed"; type = "authentication_error";
+		text = "Not logged in \xc2\xb7 Please run /login";
+		break;
+	case 403:
+		kind = "authentication_failed"; type = "permission_error";
+		text = "Failed to authenticate: OAuth token revoked. Please log in again or contact your administrator.";
+		break;
+	case 404:
+		kind = "unknown"; type = "not_found_error";
+		text = "There's an issue with the selected model. It may not exist or you may not have access to it.";
+		retries = 0;
+		break;
+	case 429:
+		kind = "rate_limit"; type = "rate_limit_error"; delay = 8105;
+		text = "API Error: Server is temporarily limiting requests (not your usage limit) \xc2\xb7 Rate limited";
+		break;
+	case 529:
+		kind = "server_error"; type = "overloaded_error";
+		text = "API Error: 529 Overloaded. This is a server-side issue, usually temporary \xe2\x80\x94 try again in a moment.";
+		break;
+	default:
+		kind = "server_error";
+		text = "API Error: 500 Internal server error. This is a server-side issue, usually temporary \xe2\x80\x94 try again in a moment.";
+		break;
+	}
+	for (a = 1; a <= retries; a++) {
+		uuid(u);
+		emit("{\"type\":\"system\",\"subtype\":\"api_retry\",\"attempt\":%ld,\"max_retries\":%ld,"
+		    "\"retry_delay_ms\":%ld,\"error_status\":%d,\"error\":\"%s\",\"session_id\":\"%s\",\"uuid\":\"%s\"}",
+		    a, retries, delay, status, status == 529 ? "overloaded" : kind, SESSION_ID, u);
+		if (status == 429 && a == 1) {
+			uuid(u);
+			emit("{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\","
+			    "\"isUsingOverage\":false},\"uuid\":\"%s\",\"session_id\":\"%s\"}", u, SESSION_ID);
+		}
+		msleep(delay);
+	}
+	jt = jstr(text);
+	suffix[0] = '\0';
+	strcpy(st, "null");
+	if (status != 0) {
+		snprintf(st, sizeof(st), "%d", status);
+		snprintf(suffix, sizeof(suffix), ",\"api_error_status\":%d,\"api_error_type\":\"%s\"", status, type);
+	}
+	uuid(u);
+	emit("{\"type\":\"assistant\",\"message\":{\"id\":\"%s\",\"model\":\"<synthetic>\",\"role\":\"assistant\","
+	    "\"stop_reason\":\"stop_sequence\",\"stop_sequence\":\"\",\"type\":\"message\",\"usage\":{\"input_tokens\":0,"
+	    "\"output_tokens\":0,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0},"
+	    "\"content\":[{\"type\":\"text\",\"text\":%s}]},\"parent_tool_use_id\":null,\"session_id\":\"%s\","
+	    "\"uuid\":\"%s\",\"timestamp\":\"2026-11-23T21:52:27.804Z\",\"error\":\"%s\",\"is_api_error_message\":true%s}",
+	    u, jt, SESSION_ID, u, kind, suffix);
+	uuid(u);
+	emit("{\"duration_api_ms\":0,\"stop_reason\":\"stop_sequence\",\"session_id\":\"%s\",\"total_cost_usd\":0,"
+	    "\"usage\":{\"input_tokens\":0,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
+	    "\"output_tokens\":0},\"modelUsage\":{},\"permission_denials\":[],\"terminal_reason\":\"api_error\","
+	    "\"is_error\":true,\"num_turns\":1,\"subtype\":\"success\",\"api_error_status\":%s,"
+	    "\"result\":%s,\"type\":\"result\",\"duration_ms\":1088,\"uuid\":\"%s\"}",
+	    SESSION_ID, st, jt, u);
+	free(jt);
+	exit(1);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "NAME1 NAME2 ... token=set" (names only, never values). */
+static char *
+env_names(void)
+{
+	char *names[256], *out = NULL, *eq;
+	size_t n = 0, len = 0, i;
+
+	append(&out, &len, "", 0);
+	for (i = 0; environ[i] != NULL && n < 256; i++) {
+		eq = strchr(environ[i], '=');
+		names[n++] = eq != NULL ? strndup(environ[i], (size_t)(eq - environ[i])) : strdup(environ[i]);
+	}
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (i = 0; i < n; i++) {
+		append(&out, &len, names[i], strlen(names[i]));
+		append(&out, &len, " ", 1);
+		free(names[i]);
+	}
+	eq = getenv("CLAUDE_CODE_OAUTH_TOKEN") != NULL ? "token=set" : "token=unset";
+	append(&out, &len, eq, strlen(eq));
+	return out;
+}
+
+static void
+spawn_grandchild(void)
+{
+	char path[4096];
+	const char *tmp = getenv("TMPDIR");
+	FILE *f;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* stays in the process group and keeps stdout open */
+		signal(SIGTERM, SIG_DFL);
+		msleep(300000);
+		_exit(0);
+	}
+	if (tmp != NULL) {
+		snprintf(path, sizeof(path), "%s/../grandchild.pid", tmp);
+		if ((f = fopen(path, "w")) != NULL) {
+			fprintf(f, "%ld\n", (long)pid);
+			fclose(f);
+		}
+	}
+	fprintf(stderr, "grandchild pid %ld\n", (long)pid);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conv c = { 0 };
+	int i, print = 0, verbose = 0, sjin = 0, sjout = 0;
+	char *text = NULL;
+	size_t tlen = 0;
+	const char *a;
+
+	saved_argv = argv;
+	signal(SIGTERM, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "-p") == 0 || strcmp(a, "--print") == 0)
+			print = 1;
+		else if (strcmp(a, "--verbose") == 0)
+			verbose = 1;
+		else if (strcmp(a, "--input-format=stream-json") == 0)
+			sjin = 1;
+		else if (strcmp(a, "--output-format=stream-json") == 0)
+			sjout = 1;
+		else if (strcmp(a, "--include-partial-messages") == 0)
+			partial = 1;
+		else if (strcmp(a, "--no-session-persistence") == 0)
+			no_persist = 1;
+		else if (strncmp(a, "--model=", 8) == 0)
+			model = a + 8;
+		else if (strncmp(a, "--resume=", 9) == 0)
+			resume_id = a + 9;
+		else if (strncmp(a, "--system-prompt=", 16) == 0)
+			c.system = strdup(a + 16);
+		else if (strncmp(a, "--tools=", 8) == 0 || strncmp(a, "--setting-sources=", 18) == 0 ||
+		    strncmp(a, "--permission-mode=", 18) == 0 || strncmp(a, "--system-prompt-file=", 21) == 0)
+			;
+		else if (strcmp(a, "--version") == 0) {
+			puts("2.1.330 (Claude Code)");
+			return 0;
+		} else {
+			fprintf(stderr, "error: unknown option '%s'\n", a);
+			return 1;
+		}
+	}
+	if (!print || !sjin || !sjout)
+		usage_error("Error: this fake supports only -p --input-format=stream-json --output-format=stream-json");
+	if (!verbose)
+		usage_error("Error: When using --print, --output-format=stream-json requires --verbose");
+	read_input(&c);
+	if (directive(c.prompt, "ignore-term", 0))
+		signal(SIGTERM, SIG_IGN);
+	if (directive(c.prompt, "grandchild", 0))
+		spawn_grandchild();
+	if (resume_id != NULL)
+		load_transcript(&c);
+	if (directive(c.prompt, "garbage", 0)) {
+		emit("Welcome to something that is not JSON");
+		emit("{\"type\":\"assistant\",\"message\":");
+		emit("\x1b[31m\xff\xfe binary \x01\x02");
+		return 0;
+	}
+	print_init();
+	if (getenv("CLAUDE_CODE_OAUTH_TOKEN") == NULL || *getenv("CLAUDE_CODE_OAUTH_TOKEN") == '\0')
+		api_error(0);
+	if (directive(c.prompt, "error", 0))
+		api_error((int)directive(c.prompt, "error", 0));
+	if (directive(c.prompt, "hang", 0))
+		for (;;)
+			msleep(1000);
+	if (directive(c.prompt, "crash", 0)) {
+		stream_event("{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake_1\"}}");
+		stream_event("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hel\"}}");
+		abort();
+	}
+	if (directive(c.prompt, "echo", 0)) {
+		if (c.system != NULL) {
+			append(&text, &tlen, "system: ", 8);
+			append(&text, &tlen, c.system, strlen(c.system));
+			append(&text, &tlen, "\n", 1);
+		}
+		if (c.turns != NULL)
+			append(&text, &tlen, c.turns, c.turns_len);
+		append(&text, &tlen, "user: ", 6);
+		append(&text, &tlen, c.prompt, strlen(c.prompt));
+	} else if (directive(c.prompt, "argv", 0)) {
+		for (i = 1; i < argc; i++) {
+			if (i > 1)
+				append(&text, &tlen, " ", 1);
+			append(&text, &tlen, saved_argv[i], strlen(saved_argv[i]));
+		}
+	} else if (directive(c.prompt, "env", 0)) {
+		text = env_names();
+	} else {
+		text = strdup("Hello from fake claude.");
+	}
+	if (directive(c.prompt, "ignore-term", 0))
+		for (;;)
+			msleep(1000);
+	reply(text, c.prompt);
+	free(text);
+	return 0;
+}

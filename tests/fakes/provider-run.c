@@ -1,0 +1,215 @@
+/*
+ * provider-run.c - run one conversation through a provider adapter, for tests.
+ *
+ * Usage: provider-run claude|gemini [--cancel-after-ms=N] [--stop-after-deltas=N]
+ *
+ * Loads the configuration like the hub (hub_config_load), reads one JSON
+ * conversation {"model":...,"messages":[{"role":...,"content":...},...]} on
+ * stdin, runs it through the named provider's chat(), and prints on stdout
+ * one JSON line {"delta":"..."} per text delta as it arrives, then a final
+ * line {"done":true,"text":...,"model":...,"usage":{...},"finish_reason":...,
+ * "err":N,"err_code":"...","error_message":...,"retry_after_s":N,
+ * "first_token_ms":N,"duration_ms":N}. --cancel-after-ms makes the watch fd
+ * readable after N ms (the HTTP client going away); --stop-after-deltas makes
+ * on_delta return -1 after N deltas. Exit status 0 when the run succeeded,
+ * 1 when the provider returned an error, 2 on usage or configuration errors.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_json.h"
+#include "common/hub_limits.h"
+#include "providers/provider.h"
+
+struct run_opts {
+	long cancel_after_ms;
+	long stop_after_deltas;
+	long deltas;
+	int cancel_fd;           /* write end of the watch pipe */
+};
+
+static int
+print_delta(void *arg, const char *text, size_t len)
+{
+	struct run_opts *o = arg;
+	struct json_object *line = json_object_new_object();
+
+	json_object_object_add(line, "delta", json_object_new_string_len(text, (int)len));
+	printf("%s\n", hub_json_compact(line));
+	fflush(stdout);
+	json_object_put(line);
+	o->deltas++;
+	if (o->stop_after_deltas > 0 && o->deltas >= o->stop_after_deltas)
+		return -1;
+	return 0;
+}
+
+static void *
+cancel_later(void *arg)
+{
+	struct run_opts *o = arg;
+	struct timespec ts = { o->cancel_after_ms / 1000, (o->cancel_after_ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	if (write(o->cancel_fd, "x", 1) < 0)
+		perror("provider-run: write");
+	return NULL;
+}
+
+/* Fill p for the provider called name from the configuration. 0 or -1. */
+static int
+make_provider(struct provider *p, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->enabled = 1;
+	switch (name[0]) {
+	case 'c':
+		if (strcmp(name, "claude") != 0)
+			return -1;
+		p->kind = PROVIDER_CLAUDE;
+		p->ops = &claude_provider_ops;
+		p->cli = hub_cfg->claude_cli;
+		p->default_model = hub_cfg->claude_model;
+		p->timeout_s = hub_cfg->claude_timeout_s;
+		return 0;
+	case 'g':
+		if (strcmp(name, "gemini") != 0)
+			return -1;
+		p->kind = PROVIDER_GEMINI;
+		p->ops = &gemini_provider_ops;
+		p->cli = hub_cfg->gemini_cli;
+		p->default_model = hub_cfg->gemini_model;
+		p->timeout_s = hub_cfg->gemini_timeout_s;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static char *
+read_all(FILE *f, size_t *len)
+{
+	size_t cap = 65536, n;
+	char *buf = malloc(cap);
+
+	*len = 0;
+	while (buf != NULL && (n = fread(buf + *len, 1, cap - *len, f)) > 0) {
+		*len += n;
+		if (*len == cap && (buf = realloc(buf, cap *= 2)) == NULL)
+			return NULL;
+	}
+	return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct hub_config cfg;
+	struct run_opts opts = { 0, 0, 0, -1 };
+	struct provider p;
+	struct provider_call call;
+	struct provider_reply reply;
+	struct provider_msg *msgs = NULL;
+	struct json_object *conv = NULL, *arr, *m, *out, *usage;
+	pthread_t thr;
+	char err[256], *input;
+	size_t len, i, n;
+	int watch[2] = { -1, -1 }, rc, a;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: provider-run claude|gemini [--cancel-after-ms=N] [--stop-after-deltas=N]\n");
+		return 2;
+	}
+	for (a = 2; a < argc; a++) {
+		if (strncmp(argv[a], "--cancel-after-ms=", 18) == 0)
+			opts.cancel_after_ms = strtol(argv[a] + 18, NULL, 10);
+		else if (strncmp(argv[a], "--stop-after-deltas=", 20) == 0)
+			opts.stop_after_deltas = strtol(argv[a] + 20, NULL, 10);
+		else {
+			fprintf(stderr, "provider-run: unknown option %s\n", argv[a]);
+			return 2;
+		}
+	}
+	if (hub_config_load(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "provider-run: %s\n", err);
+		return 2;
+	}
+	hub_cfg = &cfg;
+	if (make_provider(&p, argv[1]) < 0) {
+		fprintf(stderr, "provider-run: unknown provider %s\n", argv[1]);
+		return 2;
+	}
+	if ((input = read_all(stdin, &len)) == NULL ||
+	    hub_json_parse(input, len, &conv, err, sizeof(err)) < 0 ||
+	    (arr = json_object_object_get(conv, "messages")) == NULL ||
+	    !json_object_is_type(arr, json_type_array) || (n = json_object_array_length(arr)) == 0) {
+		fprintf(stderr, "provider-run: bad conversation on stdin\n");
+		return 2;
+	}
+	msgs = calloc(n, sizeof(*msgs));
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(arr, i);
+		msgs[i].role = hub_json_get_string(m, "role");
+		msgs[i].content = hub_json_get_string(m, "content");
+		if (msgs[i].role == NULL || msgs[i].content == NULL) {
+			fprintf(stderr, "provider-run: message %zu lacks role or content\n", i);
+			return 2;
+		}
+	}
+	memset(&call, 0, sizeof(call));
+	call.model = hub_json_get_string(conv, "model");
+	call.messages = msgs;
+	call.n_messages = n;
+	call.stream = 1;
+	call.on_delta = print_delta;
+	call.arg = &opts;
+	call.watch_fd = -1;
+	if (opts.cancel_after_ms > 0) {
+		if (pipe(watch) < 0)
+			return 2;
+		opts.cancel_fd = watch[1];
+		call.watch_fd = watch[0];
+		pthread_create(&thr, NULL, cancel_later, &opts);
+		pthread_detach(thr);
+	}
+
+	rc = p.ops->chat(&p, &call, &reply);
+
+	out = json_object_new_object();
+	usage = json_object_new_object();
+	json_object_object_add(out, "done", json_object_new_boolean(1));
+	json_object_object_add(out, "text", reply.text ? json_object_new_string(reply.text) : NULL);
+	json_object_object_add(out, "model", reply.model ? json_object_new_string(reply.model) : NULL);
+	json_object_object_add(usage, "prompt_tokens", json_object_new_int64(reply.usage.prompt_tokens));
+	json_object_object_add(usage, "completion_tokens", json_object_new_int64(reply.usage.completion_tokens));
+	json_object_object_add(usage, "cost_usd", json_object_new_double(reply.usage.cost_usd));
+	json_object_object_add(out, "usage", usage);
+	json_object_object_add(out, "finish_reason",
+	    reply.finish_reason ? json_object_new_string(reply.finish_reason) : NULL);
+	json_object_object_add(out, "err", json_object_new_int(reply.err));
+	json_object_object_add(out, "err_code", json_object_new_string(hub_error_code(reply.err)));
+	json_object_object_add(out, "error_message", json_object_new_string(reply.error_message));
+	json_object_object_add(out, "retry_after_s", json_object_new_int64(reply.retry_after_s));
+	json_object_object_add(out, "first_token_ms", json_object_new_int64(reply.first_token_ms));
+	json_object_object_add(out, "duration_ms", json_object_new_int64(reply.duration_ms));
+	printf("%s\n", hub_json_compact(out));
+	fflush(stdout);
+	json_object_put(out);
+	provider_reply_free(&reply);
+	json_object_put(conv);
+	free(msgs);
+	free(input);
+	hub_config_free(&cfg);
+	return rc == 0 ? 0 : 1;
+}

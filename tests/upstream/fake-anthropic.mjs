@@ -1,0 +1,221 @@
+// fake-anthropic.mjs - a local stand-in for the Anthropic Messages API, for tests.
+//
+// Usage: node fake-anthropic.mjs [PORT]     (PORT 0 or absent: any free port)
+// Listens on 127.0.0.1 and prints the chosen port as the first line of stdout.
+// No npm dependencies.
+//
+// POST <any prefix>/v1/messages[?beta=true]
+//   Streams SSE (message_start, content_block_start, ping, content_block_delta
+//   text_delta..., content_block_stop, message_delta with usage and
+//   stop_reason, message_stop) when the body has "stream": true, else answers
+//   one JSON message. The behaviour comes from the current mode (POST /_control)
+//   unless the last user message carries a marker:
+//     [[up:error=401|403|404|429|500|529]]  error reply with that status
+//     [[up:hang]]          accept the request and never answer
+//     [[up:stall]]         send headers and message_start, then nothing more
+//     [[up:slow=MS]]       wait MS between SSE events
+//     [[up:max_tokens]]    stop_reason "max_tokens"
+//     [[up:blocks=N]]      reply in N text blocks
+//     [[up:echo]]          reply text = the roles of the messages received
+// POST <any prefix>/v1/messages/count_tokens  {"input_tokens": N}
+// POST /_control  {"mode":"ok"|"error"|"hang"|"stall"|"slow", "status":429,
+//                  "retry_after":S, "delay_ms":MS, "text":"..."}  sets the mode
+// GET  /_requests  every request received so far (JSON array); the
+//                  Authorization header is recorded as its scheme and the
+//                  SHA-256 of its credential, never the credential itself
+// POST /_reset     forget the requests and go back to mode "ok"
+// Anything else: 404 at once, recorded with "unknown": true.
+
+import http from 'node:http';
+import crypto from 'node:crypto';
+
+const DEFAULT_TEXT = 'Hello from the fake upstream.';
+let mode = { mode: 'ok' };
+let requests = [];
+let seq = 0;
+const hanging = new Set();
+
+const ERROR_TYPES = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error',
+  404: 'not_found_error', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error',
+};
+const ERROR_TEXT = {
+  400: 'bad request', 401: 'invalid x-api-key', 403: 'OAuth token has been revoked',
+  404: 'model: not-a-model', 429: 'Number of requests has exceeded your rate limit',
+  500: 'Internal server error', 529: 'Overloaded',
+};
+
+function recordHeaders(h) {
+  const out = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (k === 'authorization') {
+      const m = /^(\S+)\s+(.*)$/.exec(String(v));
+      out.authorization = m
+        ? { scheme: m[1], sha256: crypto.createHash('sha256').update(m[2]).digest('hex') }
+        : { scheme: '', sha256: crypto.createHash('sha256').update(String(v)).digest('hex') };
+    } else if (k === 'x-api-key') {
+      out['x-api-key'] = { present: true };
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+function lastUserText(body) {
+  const msgs = Array.isArray(body?.messages) ? body.messages : [];
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    if (msgs[i].role !== 'user') continue;
+    const c = msgs[i].content;
+    if (typeof c === 'string') return c;
+    if (Array.isArray(c)) return c.filter(b => b.type === 'text').map(b => b.text).join('\n');
+  }
+  return '';
+}
+
+function behaviour(body) {
+  const b = { ...mode };
+  const t = lastUserText(body);
+  let m;
+  if ((m = /\[\[up:error=(\d+)\]\]/.exec(t))) { b.mode = 'error'; b.status = Number(m[1]); }
+  if (/\[\[up:hang\]\]/.test(t)) b.mode = 'hang';
+  if (/\[\[up:stall\]\]/.test(t)) b.mode = 'stall';
+  if ((m = /\[\[up:slow=(\d+)\]\]/.exec(t))) { b.mode = 'slow'; b.delay_ms = Number(m[1]); }
+  if (/\[\[up:max_tokens\]\]/.test(t)) b.max_tokens = true;
+  if ((m = /\[\[up:blocks=(\d+)\]\]/.exec(t))) b.blocks = Math.min(Number(m[1]), 16);
+  if (/\[\[up:echo\]\]/.test(t)) {
+    b.text = 'roles:' + (body.messages || []).map(x => x.role).join(',');
+  }
+  return b;
+}
+
+function chunksOf(text, n) {
+  const words = text.split(/(?<= )/);
+  if (words.length >= n) return words;
+  return [text];
+}
+
+function sendError(res, status, retryAfter) {
+  const headers = { 'content-type': 'application/json', 'request-id': `req_fake_${seq}` };
+  if (status === 429) headers['retry-after'] = String(retryAfter ?? 7);
+  res.writeHead(status, headers);
+  res.end(JSON.stringify({
+    type: 'error',
+    error: { type: ERROR_TYPES[status] || 'api_error', message: ERROR_TEXT[status] || 'error' },
+    request_id: `req_fake_${seq}`,
+  }));
+}
+
+function usageOf(body) {
+  return { input_tokens: Math.max(1, Math.ceil(JSON.stringify(body.messages || []).length / 4)) };
+}
+
+async function answer(req, res, body) {
+  const b = behaviour(body);
+  const model = body.model || 'claude-fake';
+  const text = b.text ?? DEFAULT_TEXT;
+  const nblocks = b.blocks || 1;
+  const stop = b.max_tokens ? 'max_tokens' : 'end_turn';
+  const id = `msg_fake_${seq}`;
+  const inTok = usageOf(body).input_tokens;
+  const words = chunksOf(text, 2);
+  const outTok = words.length * nblocks;
+
+  if (b.mode === 'error') return sendError(res, b.status || 500, b.retry_after);
+  if (b.mode === 'hang') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
+
+  if (!body.stream) {
+    const content = [];
+    for (let i = 0; i < nblocks; i++) content.push({ type: 'text', text: nblocks > 1 ? `[${i}]${text}` : text });
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${seq}` });
+    res.end(JSON.stringify({
+      id, type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null,
+      usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outTok },
+    }));
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake_${seq}`,
+  });
+  const delay = b.mode === 'slow' ? (b.delay_ms ?? 200) : 0;
+  const send = async (event, data) => {
+    if (res.destroyed) return;
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (delay) await new Promise(r => setTimeout(r, delay));
+  };
+  await send('message_start', { type: 'message_start', message: {
+    id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
+    usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } });
+  if (b.mode === 'stall') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
+  for (let i = 0; i < nblocks; i++) {
+    await send('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '' } });
+    if (i === 0) await send('ping', { type: 'ping' });
+    const blockWords = nblocks > 1 ? [`[${i}]`, ...words] : words;
+    for (const w of blockWords) {
+      await send('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: w } });
+    }
+    await send('content_block_stop', { type: 'content_block_stop', index: i });
+  }
+  await send('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null },
+    usage: { output_tokens: outTok } });
+  await send('message_stop', { type: 'message_stop' });
+  res.end();
+}
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    const parts = [];
+    req.on('data', c => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+  });
+}
+
+const server = http.createServer(async (req, res) => {
+  seq++;
+  const url = new URL(req.url, 'http://x');
+  const raw = await readBody(req);
+  let body = null;
+  try { body = raw ? JSON.parse(raw) : null; } catch { body = { unparsed: raw.slice(0, 200) }; }
+
+  if (url.pathname === '/_requests' && req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(requests));
+    return;
+  }
+  if (url.pathname === '/_control' && req.method === 'POST') {
+    mode = body && typeof body === 'object' ? body : { mode: 'ok' };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+    return;
+  }
+  if (url.pathname === '/_reset' && req.method === 'POST') {
+    requests = []; mode = { mode: 'ok' };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+    return;
+  }
+  const entry = { seq, time: Date.now(), method: req.method, path: url.pathname,
+    query: url.search, headers: recordHeaders(req.headers), body };
+  if (req.method === 'POST' && url.pathname.endsWith('/v1/messages/count_tokens')) {
+    requests.push(entry);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(usageOf(body || {})));
+    return;
+  }
+  if (req.method === 'POST' && url.pathname.endsWith('/v1/messages')) {
+    requests.push(entry);
+    await answer(req, res, body || {});
+    return;
+  }
+  entry.unknown = true;
+  requests.push(entry);
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'Not Found' } }));
+});
+
+server.listen(Number(process.argv[2] || 0), '127.0.0.1', () => {
+  process.stdout.write(`${server.address().port}\n`);
+});
+const stop = () => { for (const r of hanging) r.destroy(); server.close(); process.exit(0); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

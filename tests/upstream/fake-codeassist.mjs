@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// fake-codeassist.mjs - a local stand-in for Google's Code Assist API
+// (cloudcode-pa), enough for the real Gemini CLI to run one prompt.
+//
+// Usage: node fake-codeassist.mjs   (no npm dependencies)
+// Listens on 127.0.0.1, port 0; prints the port alone on stdout's first
+// line. Point the CLI at it with CODE_ASSIST_ENDPOINT=http://127.0.0.1:PORT.
+//
+// Endpoints (all POST /v1internal:<method>):
+//   loadCodeAssist       -> currentTier + cloudaicompanionProject
+//   retrieveUserQuota    -> empty buckets
+//   listExperiments      -> empty flags (fails with 500 in mode "flaky")
+//   streamGenerateContent?alt=sse -> the reply as SSE events, several chunks,
+//                           only the last with finishReason
+//   anything else        -> {}
+// Behaviour of streamGenerateContent is chosen by a marker in the prompt,
+// [[upstream:MODE]], or for every request by POST /_mode {"mode":"MODE"}:
+//   ok (default)   reply "Hello from the fake upstream." in 4 chunks
+//   echo           reply "bytes=<N> sha256=<hex>" of the whole prompt text
+//   slow=MS        sleep MS between chunks
+//   401, 403       that HTTP status with a Google RPC error body (on every
+//                  method when set by /_mode, so the CLI fails early)
+//   429            daily quota: "You have exhausted your capacity on this
+//                  model. Your quota will reset after 13h21m5s." + RetryInfo
+//   429-backoff    a 429 with no retry information
+//   500            an internal error
+//   hang           accept the request and never answer
+// Control and inspection:
+//   GET  /_requests      every request so far: [{method,path,body}]
+//   POST /_reset         forget requests, mode back to "ok"
+//   POST /_mode          {"mode":"..."}
+import http from 'node:http';
+import crypto from 'node:crypto';
+
+const requests = [];
+let globalMode = 'ok';
+const hung = new Set();
+
+function send(res, status, obj) {
+  const body = JSON.stringify(obj);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function rpcError(code, status, message, details = []) {
+  return { error: { code, message, status, details } };
+}
+
+// All text parts of the user contents, in order.
+function promptText(body) {
+  const contents = body?.request?.contents ?? [];
+  return contents.flatMap((c) => (c.parts ?? []).map((p) => p.text ?? '')).join('');
+}
+
+function modeFor(body) {
+  const m = /\[\[upstream:([a-z0-9=-]+)\]\]/.exec(promptText(body));
+  return m ? m[1] : globalMode;
+}
+
+function sendError(res, mode) {
+  if (mode === '401')
+    return send(res, 401, rpcError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'));
+  if (mode === '403')
+    return send(res, 403, rpcError(403, 'PERMISSION_DENIED', 'The caller does not have permission.'));
+  if (mode === '429')
+    return send(res, 429, rpcError(429, 'RESOURCE_EXHAUSTED',
+      'You have exhausted your capacity on this model. Your quota will reset after 13h21m5s.', [
+        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'QUOTA_EXHAUSTED',
+          domain: 'cloudcode-pa.googleapis.com',
+          metadata: { uiMessage: 'true', model: 'gemini-2.5-pro', quotaResetDelay: '13h21m5s' } },
+        { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '48065.123s' },
+      ]));
+  if (mode === '429-backoff')
+    return send(res, 429, rpcError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).'));
+  if (mode === '500')
+    return send(res, 500, rpcError(500, 'INTERNAL', 'Internal error encountered.'));
+  return false;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function streamReply(req, res, body, mode) {
+  let text = 'Hello from the fake upstream.';
+  let delay = 0;
+  if (mode === 'echo') {
+    const p = promptText(body);
+    text = `bytes=${Buffer.byteLength(p)} sha256=${crypto.createHash('sha256').update(p).digest('hex')}`;
+  } else if (mode.startsWith('slow=')) {
+    delay = Number(mode.slice(5)) || 0;
+  }
+  const chunks = text.length < 8 ? [text] : [
+    text.slice(0, Math.floor(text.length / 4)),
+    text.slice(Math.floor(text.length / 4), Math.floor(text.length / 2)),
+    text.slice(Math.floor(text.length / 2), Math.floor((3 * text.length) / 4)),
+    text.slice(Math.floor((3 * text.length) / 4)),
+  ];
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  const traceId = crypto.randomBytes(8).toString('hex');
+  for (let i = 0; i < chunks.length; i++) {
+    if (delay && i > 0) await sleep(delay);
+    const last = i === chunks.length - 1;
+    const candidate = { content: { role: 'model', parts: [{ text: chunks[i] }] } };
+    if (last) candidate.finishReason = 'STOP';
+    const event = {
+      response: {
+        candidates: [candidate],
+        usageMetadata: last
+          ? { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 }
+          : { promptTokenCount: 11, totalTokenCount: 11 },
+        modelVersion: body?.model ?? 'gemini-2.5-pro',
+      },
+      traceId,
+    };
+    res.write(`data: ${JSON.stringify(event)}\n\n`);
+  }
+  res.end();
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname === '/_requests' && req.method === 'GET')
+      return send(res, 200, requests);
+    if (url.pathname === '/_reset' && req.method === 'POST') {
+      requests.length = 0;
+      globalMode = 'ok';
+      return send(res, 200, { ok: true });
+    }
+    if (url.pathname === '/_mode' && req.method === 'POST') {
+      try { globalMode = JSON.parse(raw).mode || 'ok'; } catch { return send(res, 400, { error: 'bad json' }); }
+      return send(res, 200, { mode: globalMode });
+    }
+    let body = null;
+    try { body = raw ? JSON.parse(raw) : null; } catch { body = raw; }
+    requests.push({ method: req.method, path: url.pathname, query: url.search, body });
+    const m = /^\/v1internal:([A-Za-z]+)$/.exec(url.pathname);
+    if (!m) return send(res, 404, rpcError(404, 'NOT_FOUND', 'no such method'));
+    const method = m[1];
+    if (['401', '403'].includes(globalMode) && sendError(res, globalMode) !== false) return;
+    switch (method) {
+      case 'loadCodeAssist':
+        return send(res, 200, {
+          currentTier: { id: 'standard-tier', name: 'Gemini Code Assist', description: 'fake', userDefinedCloudaicompanionProject: false },
+          allowedTiers: [{ id: 'standard-tier', name: 'Gemini Code Assist', isDefault: true }],
+          cloudaicompanionProject: 'fake-project-1234',
+        });
+      case 'retrieveUserQuota':
+        return send(res, 200, { buckets: [] });
+      case 'listExperiments':
+        if (globalMode === 'flaky') return send(res, 500, rpcError(500, 'INTERNAL', 'flaky'));
+        return send(res, 200, { experimentIds: [], flags: [] });
+      case 'streamGenerateContent':
+      case 'generateContent': {
+        const mode = modeFor(body);
+        if (mode === 'hang') {
+          hung.add(res);
+          res.on('close', () => hung.delete(res));
+          return;  // never answer
+        }
+        if (sendError(res, mode) !== false) return;
+        if (method === 'generateContent') {
+          return send(res, 200, { response: { candidates: [{ content: { role: 'model', parts: [{ text: '{}' }] }, finishReason: 'STOP' }] } });
+        }
+        return streamReply(req, res, body, mode);
+      }
+      default:
+        return send(res, 200, {});
+    }
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${server.address().port}\n`);
+});
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => {
+    for (const r of hung) r.destroy();
+    server.close();
+    process.exit(0);
+  });
+}
