@@ -49,7 +49,6 @@ static const struct config_entry config_table[] = {
 	{ "CLAUDE_MODEL", CONFIG_STRING, CFG_OFF(claude_model), NULL, 0, 0, config_check_model, 0 },
 	{ "HUB_CLAUDE_CLI", CONFIG_STRING, CFG_OFF(claude_cli), "claude", 0, 0, NULL, 0 },
 	{ "HUB_CLAUDE_TIMEOUT", CONFIG_LONG, CFG_OFF(claude_timeout_s), "300", 1, 86400, NULL, 0 },
-	{ "HUB_CLAUDE_TOKEN_EXPIRES", CONFIG_STRING, CFG_OFF(claude_token_expires), NULL, 0, 0, NULL, 0 },
 	{ "GEMINI_AUTH_PATH", CONFIG_STRING, CFG_OFF(gemini_auth_path), NULL, 0, 0, config_check_absolute, 0 },
 	{ "GEMINI_MODEL", CONFIG_STRING, CFG_OFF(gemini_model), "gemini-2.5-pro", 0, 0, config_check_model, 0 },
 	{ "HUB_GEMINI_CLI", CONFIG_STRING, CFG_OFF(gemini_cli), "gemini", 0, 0, NULL, 0 },
@@ -301,6 +300,16 @@ hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
 			continue;  /* set but empty: same as unset */
 		if ((rc = config_set(cfg, e, v, "", err, errlen)) != HUB_OK)
 			goto fail;
+	}
+	if (cfg->state_dir == NULL) {
+		/* a private default per user, so that nothing needs it to be set */
+		char dflt[64];
+
+		snprintf(dflt, sizeof(dflt), "/tmp/llm-mcp-hub-%u", (unsigned)getuid());
+		if ((cfg->state_dir = strdup(dflt)) == NULL) {
+			rc = HUB_ERR_NOMEM;
+			goto fail;
+		}
 	}
 	return HUB_OK;
 fail:

@@ -18,7 +18,6 @@ struct hub_config {
 	char *claude_model;            /* CLAUDE_MODEL (NULL: the CLI's default) */
 	char *claude_cli;              /* HUB_CLAUDE_CLI, as configured */
 	long claude_timeout_s;         /* HUB_CLAUDE_TIMEOUT */
-	char *claude_token_expires;    /* HUB_CLAUDE_TOKEN_EXPIRES (ISO date, may be NULL) */
 	/* Gemini CLI */
 	char *gemini_auth_path;        /* GEMINI_AUTH_PATH (may be NULL) */
 	char *gemini_model;            /* GEMINI_MODEL */
@@ -37,7 +36,7 @@ struct hub_config {
 	long keepalive_s;              /* HUB_KEEPALIVE_SECONDS */
 	char *default_provider;        /* HUB_DEFAULT_PROVIDER */
 	/* children */
-	char *state_dir;               /* HUB_STATE_DIR */
+	char *state_dir;               /* HUB_STATE_DIR; never NULL after loading */
 	long max_output_bytes;         /* HUB_MAX_OUTPUT_BYTES */
 	long kill_grace_ms;            /* HUB_KILL_GRACE_MS */
 	/* logging */

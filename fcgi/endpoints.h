@@ -11,6 +11,9 @@ struct http_request;
 /* ep_health.c */
 void ep_health(struct http_request *req);
 
+/* ep_tokens.c */
+void ep_health_tokens(struct http_request *req);
+
 /* ep_providers.c */
 void ep_providers(struct http_request *req);
 

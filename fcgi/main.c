@@ -37,6 +37,7 @@
 
 static const struct route main_routes[] = {
 	{ "GET", "/health", ep_health },
+	{ "GET", "/health/tokens", ep_health_tokens },
 	{ "GET", "/v1/providers", ep_providers },
 	{ "GET", "/v1/models", ep_models },
 	{ "POST", "/v1/chat/completions", ep_chat_completions },

@@ -130,7 +130,9 @@ struct gemini_run {
 	long retry_after_s;
 	long long last_idle_ms;
 	int saw_error_line;
+	int saw_auth_error;             /* "Error authenticating" on stderr */
 	char error_line[HUB_MAX_ERROR_MESSAGE];    /* last "[ERROR]" stderr line */
+	char fatal_line[HUB_MAX_ERROR_MESSAGE];    /* last fatal message on stderr */
 	char backoff_line[HUB_MAX_ERROR_MESSAGE];  /* last backoff announcement */
 };
 
@@ -720,6 +722,13 @@ on_stderr_line(struct gemini_run *r, const char *line, size_t len)
 		r->saw_error_line = 1;
 		keep_line(r->error_line, sizeof(r->error_line), buf, len);
 	}
+	/* 0.61 reports a rejected token during set-up this way, with exit 1 */
+	if (strncmp(buf, "Error authenticating", 20) == 0) {
+		r->saw_auth_error = 1;
+		keep_line(r->fatal_line, sizeof(r->fatal_line), buf, len);
+	} else if (strncmp(buf, "An unexpected critical error occurred", 37) == 0 &&
+	    r->fatal_line[0] == '\0')
+		keep_line(r->fatal_line, sizeof(r->fatal_line), buf, len);
 	if ((p = strstr(buf, "Retrying after ")) != NULL) {
 		is_backoff = 1;
 		is_quota = 1;  /* a retry delay comes only with quota errors */
@@ -844,6 +853,8 @@ map_outcome(struct gemini_run *r, const struct child_result *res, struct provide
 		cli_msg = gs->error_message;
 	else if (r->saw_error_line)
 		cli_msg = r->error_line;
+	else if (r->fatal_line[0] != '\0')
+		cli_msg = r->fatal_line;
 	if (cli_msg != NULL)
 		keep_line(msg, sizeof(msg), cli_msg, strlen(cli_msg));
 
@@ -880,7 +891,7 @@ map_outcome(struct gemini_run *r, const struct child_result *res, struct provide
 		return;  /* success */
 
 	sanitise_message(msg, sizeof(msg), r->call, code);
-	if (code == 41 || code == 145 || code == 147)
+	if (code == 41 || code == 145 || code == 147 || (code != 0 && r->saw_auth_error))
 		err = HUB_ERR_PROVIDER_AUTH;
 	else if (code == 173 || (msg[0] != '\0' && (strstr(msg, "429") != NULL ||
 	    strstr(msg, "exhausted your capacity") != NULL || strstr(msg, "Quota exceeded") != NULL)))

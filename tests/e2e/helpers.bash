@@ -97,3 +97,27 @@ http() {
 # The status (last line) and body (the rest) of http's output.
 status_of() { printf '%s\n' "$1" | tail -n 1; }
 body_of() { printf '%s\n' "$1" | sed '$d'; }
+
+# The Node client libraries (openai, MCP SDK) in tests/node, installed once.
+ensure_node_clients() {
+	[ -d "$HUB_SRCDIR/tests/node/node_modules/openai" ] &&
+		[ -d "$HUB_SRCDIR/tests/node/node_modules/@modelcontextprotocol/sdk" ] && return 0
+	(cd "$HUB_SRCDIR/tests/node" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
+}
+
+# Use the fake provider CLIs from the build.
+use_fake_clis() {
+	export HUB_CLAUDE_CLI=$HUB_BUILDDIR/tests/fakes/fake-claude
+	export HUB_GEMINI_CLI=$HUB_BUILDDIR/tests/fakes/fake-gemini
+	export CLAUDE_CODE_OAUTH_TOKEN=test-oauth-token-not-real
+	export GEMINI_AUTH_PATH=$BATS_FILE_TMPDIR/oauth_creds.json
+	printf '{"access_token":"ya29.test","refresh_token":"1//test","token_type":"Bearer","expiry_date":%s}\n' \
+		"$(( ($(date +%s) + 86400) * 1000 ))" >"$GEMINI_AUTH_PATH"
+	chmod 600 "$GEMINI_AUTH_PATH"
+}
+
+# POST a chat request body ($1) with optional extra curl args.
+chat() {
+	local body=$1; shift
+	curl -s -H 'Content-Type: application/json' "$@" --data-binary "$body" "$HUB_URL/v1/chat/completions"
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# gemini_real_cli.bats - the REAL Gemini CLI (@google/gemini-cli, pinned in
+# tests/setup/install-clis.sh) through the adapter, against the local fake
+# Code Assist server tests/upstream/fake-codeassist.mjs.
+#
+# The CLI is pointed at the fake with CODE_ASSIST_ENDPOINT and authenticated
+# by the test route GOOGLE_GENAI_USE_GCA=true + GOOGLE_CLOUD_ACCESS_TOKEN
+# (the adapter passes these two only while CODE_ASSIST_ENDPOINT is set), so
+# it makes no call to Google's OAuth servers.
+
+bats_require_minimum_version 1.5.0
+
+HUB_SRCDIR="${HUB_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
+HUB_BUILDDIR="${HUB_BUILDDIR:-$HUB_SRCDIR}"
+PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
+
+setup_file() {
+	command -v node >/dev/null || skip "node missing"
+	GEMINI_REAL=$("$HUB_SRCDIR/tests/setup/install-clis.sh" gemini) || skip "npm could not install the Gemini CLI"
+	export GEMINI_REAL
+	node "$HUB_SRCDIR/tests/upstream/fake-codeassist.mjs" >"$BATS_FILE_TMPDIR/upstream.port" \
+		2>"$BATS_FILE_TMPDIR/upstream.log" 3>&- &
+	echo $! >"$BATS_FILE_TMPDIR/upstream.pid"
+	for _ in $(seq 1 50); do
+		[ -s "$BATS_FILE_TMPDIR/upstream.port" ] && break
+		sleep 0.1
+	done
+	UPSTREAM="http://127.0.0.1:$(head -n 1 "$BATS_FILE_TMPDIR/upstream.port")"
+	export UPSTREAM
+}
+
+teardown_file() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/upstream.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+}
+
+setup() {
+	[ -x "$PROVIDER_RUN" ] || skip "provider-run not built"
+	[ -n "${GEMINI_REAL:-}" ] || skip "the Gemini CLI is not installed"
+	export HUB_STATE_DIR="$BATS_TEST_TMPDIR/state"
+	export HUB_GEMINI_CLI="$GEMINI_REAL"
+	export HUB_GEMINI_TIMEOUT=30 HUB_KILL_GRACE_MS=500 HUB_GEMINI_MAX_RETRY_WAIT=10
+	export CODE_ASSIST_ENDPOINT="$UPSTREAM" GOOGLE_GENAI_USE_GCA=true
+	export GOOGLE_CLOUD_ACCESS_TOKEN="fake-access-token-$RANDOM"
+	unset GEMINI_AUTH_PATH GEMINI_API_KEY GOOGLE_API_KEY
+	mkdir -p "$HUB_STATE_DIR"
+	curl -s -X POST "$UPSTREAM/_reset" >/dev/null
+}
+
+one_msg() {
+	jq -cn --arg c "$1" '{messages:[{role:"user",content:$c}]}'
+}
+
+drive() {
+	local conv=$1; shift
+	run --separate-stderr "$PROVIDER_RUN" gemini "$@" <<<"$conv"
+	final=$(printf '%s\n' "$output" | tail -n 1)
+}
+
+field() { jq -r "$1" <<<"$final"; }
+
+# The bodies of the streamGenerateContent requests the fake upstream saw.
+generate_requests() {
+	curl -s "$UPSTREAM/_requests" | jq -c '[.[] | select(.path == "/v1internal:streamGenerateContent")]'
+}
+
+assert_no_leftovers() {
+	local left
+	left=$(find "$HUB_STATE_DIR" -mindepth 2 2>/dev/null)
+	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
+}
+
+@test "real gemini: the reply streams chunk by chunk; the upstream saw no tools" {
+	local start
+	start=$(date +%s%N)
+	"$PROVIDER_RUN" gemini <<<"$(one_msg 'Say hello [[upstream:slow=400]]')" 2>"$BATS_TEST_TMPDIR/err" |
+		while IFS= read -r line; do
+			echo "$(( ($(date +%s%N) - start) / 1000000 )) $line"
+		done >"$BATS_TEST_TMPDIR/timed"
+	cat "$BATS_TEST_TMPDIR/timed"
+	final=$(tail -n 1 "$BATS_TEST_TMPDIR/timed" | cut -d' ' -f2-)
+	[ "$(field .err)" = 0 ]
+	[ "$(field .text)" = "Hello from the fake upstream." ]
+	[ "$(grep -c ' {"delta"' "$BATS_TEST_TMPDIR/timed")" -ge 4 ]
+	first=$(grep ' {"delta"' "$BATS_TEST_TMPDIR/timed" | head -n 1 | cut -d' ' -f1)
+	last=$(grep ' {"delta"' "$BATS_TEST_TMPDIR/timed" | tail -n 1 | cut -d' ' -f1)
+	echo "first delta at $first ms, last at $last ms"
+	# the chunks are 400 ms apart upstream: the first arrived well before the last
+	[ $((last - first)) -ge 800 ]
+	reqs=$(generate_requests)
+	[ "$(jq length <<<"$reqs")" -eq 1 ]
+	jq -e '.[0].body.request.tools == null or ([.[0].body.request.tools[].functionDeclarations // [] | length] | add // 0) == 0' <<<"$reqs"
+	assert_no_leftovers
+}
+
+@test "real gemini: a 300 KB prompt arrives whole; system messages become the system instruction" {
+	head -c 300000 /dev/urandom | base64 -w 0 | head -c 300000 >"$BATS_TEST_TMPDIR/big"
+	drive "$(jq -cn --rawfile c "$BATS_TEST_TMPDIR/big" \
+		'{messages:[{role:"system",content:"You are a terse test assistant."},{role:"user",content:$c}]}')"
+	[ "$status" -eq 0 ]
+	reqs=$(generate_requests)
+	last_part=$(jq -r '.[0].body.request.contents[-1].parts[-1].text' <<<"$reqs")
+	[ "${#last_part}" -eq 300000 ]
+	[ "$last_part" = "$(cat "$BATS_TEST_TMPDIR/big")" ]
+	[ "$(jq -r '.[0].body.request.systemInstruction.parts[0].text' <<<"$reqs")" = "You are a terse test assistant." ]
+}
+
+@test "real gemini: history is sent as one rendered prompt with every turn" {
+	drive '{"messages":[{"role":"user","content":"my name is Ada"},{"role":"assistant","content":"Hello Ada."},{"role":"user","content":"what is my name?"}]}'
+	[ "$status" -eq 0 ]
+	text=$(generate_requests | jq -r '.[0].body.request.contents[-1].parts[-1].text')
+	echo "$text"
+	grep -q 'my name is Ada' <<<"$text"
+	grep -q 'Hello Ada.' <<<"$text"
+	grep -q 'what is my name?' <<<"$text"
+}
+
+@test "real gemini: 401 from the upstream is an authentication error" {
+	curl -s -X POST -d '{"mode":"401"}' "$UPSTREAM/_mode" >/dev/null
+	drive "$(one_msg 'hello')"
+	[ "$(field .err_code)" = provider_auth_failed ]
+	! grep -q "$GOOGLE_CLOUD_ACCESS_TOKEN" <<<"$output$stderr"
+	assert_no_leftovers
+}
+
+@test "real gemini: a daily-quota 429 is a rate limit within seconds" {
+	local start end
+	start=$(date +%s)
+	drive "$(one_msg 'hello [[upstream:429]]')"
+	end=$(date +%s)
+	echo "$final"
+	[ "$(field .err_code)" = rate_limit_exceeded ]
+	[ "$(field .retry_after_s)" -gt 3600 ]
+	[ $((end - start)) -le 8 ]
+	assert_no_leftovers
+}
+
+@test "real gemini: a hanging upstream ends in a timeout at the deadline, no process left" {
+	export HUB_GEMINI_TIMEOUT=5
+	local pid start end
+	start=$(date +%s%N)
+	"$PROVIDER_RUN" gemini >"$BATS_TEST_TMPDIR/out" 2>/dev/null <<<"$(one_msg 'hello [[upstream:hang]]')" &
+	pid=$!
+	sleep 1
+	child=$(ps -o pid= --ppid "$pid" | head -n 1 | tr -d ' ')
+	wait "$pid" || true
+	end=$(date +%s%N)
+	final=$(tail -n 1 "$BATS_TEST_TMPDIR/out")
+	[ "$(field .err_code)" = provider_timeout ]
+	ms=$(( (end - start) / 1000000 ))
+	echo "took $ms ms"
+	[ "$ms" -ge 4900 ] && [ "$ms" -lt 8000 ]
+	[ -n "$child" ]
+	! kill -0 "$child" 2>/dev/null
+	assert_no_leftovers
+}
+
+@test "real gemini: time of one call (spawn to exit) with an instant upstream" {
+	local call start end
+	for call in 1 2 3; do
+		start=$(date +%s%N)
+		drive "$(one_msg "hello $call")"
+		end=$(date +%s%N)
+		[ "$status" -eq 0 ]
+		echo "# call $call: $(( (end - start) / 1000000 )) ms (first token $(field .first_token_ms) ms)" >&3
+	done
+}
