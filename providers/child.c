@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -61,6 +62,7 @@ struct child_plan {
 	int stderr_fd;     /* write end of the stderr pipe, > 2 */
 	int error_fd;      /* write end of the CLOEXEC exec-error pipe, > 2 */
 	int max_fd;        /* close() loop bound without close_range() */
+	pid_t parent_pid;  /* getpid() before fork, for the death-signal race */
 	struct rlimit cpu, nofile;
 };
 
@@ -140,8 +142,20 @@ child_exec(const struct child_plan *plan)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL); /* fails for KILL/STOP: fine */
+	for (sig = 1; sig < NSIG; sig++) {
+		/* fails for KILL/STOP (fine) and for the C library's own
+		 * real-time signals, which the kernel call below resets: an
+		 * all-zero kernel sigaction is SIG_DFL whatever its layout */
+		if (sigaction(sig, &sa, NULL) < 0 && sig != SIGKILL && sig != SIGSTOP) {
+			unsigned long ksa[4] = { 0, 0, 0, 0 };
+
+			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)8);
+		}
+	}
+	/* Die with the thread that started us, so that a killed responder
+	 * never leaves a CLI running without its deadline. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != plan->parent_pid)
+		child_fail(plan->error_fd);
 
 	if (!spec->use_pty && setsid() < 0) /* forkpty's login_tty did it */
 		child_fail(plan->error_fd);
@@ -534,8 +548,9 @@ child_loop(struct child_run_state *st, char *buf)
 }
 
 /* Fork the child, pipes or PTY as the spec says. On success st->pid and
- * the parent ends are set. 0, HUB_ERR_SPAWN (res->spawn_errno set) or
- * HUB_ERR_SYSTEM. */
+ * the parent ends are set. 0; HUB_ERR_SPAWN when fork/forkpty or anything
+ * in the child before exec (chdir, setrlimit, execve) failed, with
+ * res->spawn_errno set; HUB_ERR_SYSTEM when the pipes could not be made. */
 static int
 child_start(struct child_run_state *st, struct child_plan *plan)
 {
@@ -585,6 +600,8 @@ child_start(struct child_run_state *st, struct child_plan *plan)
 	saved = errno;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
+		st->res->spawn_errno = saved; /* EAGAIN, ENOMEM, no free PTY... */
+		rc = HUB_ERR_SPAWN;
 		errno = saved;
 		goto out;
 	}
@@ -677,6 +694,7 @@ child_run(const struct child_spec *spec, struct child_result *res)
 
 	memset(&plan, 0, sizeof(plan));
 	plan.spec = spec;
+	plan.parent_pid = getpid();
 	plan.cpu.rlim_cur = (rlim_t)spec->rlimit_cpu_s;
 	plan.cpu.rlim_max = (rlim_t)spec->rlimit_cpu_s + 1; /* SIGXCPU, then SIGKILL */
 	plan.nofile.rlim_cur = plan.nofile.rlim_max = (rlim_t)spec->rlimit_nofile;
