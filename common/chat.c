@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "chat.h"
+#include "common/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
 #include "providers/registry.h"
+#include "common/slots.h"
+#include "session/provider_stats.h"
 #include "session/session.h"
 #include "session/session_id.h"
 #include "session/token_status.h"
@@ -89,22 +92,57 @@ chat_prepare(const struct chat_request *req, struct chat_result *res)
 	return rc == HUB_OK ? HUB_OK : chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
 }
 
+/* Seconds a client is told to wait when every slot is busy. */
+#define CHAT_SLOT_RETRY_AFTER_S 2
+
+int
+chat_take_slot(struct chat_result *res, int *slot_fd)
+{
+	const struct provider *p = res->provider;
+	long max = p->kind == PROVIDER_CLAUDE ? hub_cfg->max_concurrent_claude :
+	    p->kind == PROVIDER_GEMINI ? hub_cfg->max_concurrent_gemini : 0;
+	int rc;
+
+	rc = slots_take(hub_cfg->state_dir, p->name, max, slot_fd);
+	if (rc == HUB_ERR_RATE_LIMIT) {
+		res->reply.retry_after_s = CHAT_SLOT_RETRY_AFTER_S;
+		return chat_fail(res, HUB_ERR_RATE_LIMIT, NULL,
+		    "all %ld %s slots of this host are busy (HUB_MAX_CONCURRENT_%s); retry shortly",
+		    max, p->name, p->kind == PROVIDER_CLAUDE ? "CLAUDE" : "GEMINI");
+	}
+	if (rc != HUB_OK)
+		hub_log(HUB_LOG_WARN, "chat", "cannot use the slot files under %s; running uncapped",
+		    hub_cfg->state_dir);
+	return HUB_OK;
+}
+
+void
+chat_release_slot(int *slot_fd)
+{
+	slots_release(slot_fd);
+}
+
 /* Record the provider's credential health after a call. */
 static void
 chat_record_token(const struct provider *p, const struct provider_reply *reply)
 {
 	int t;
 
+	alert_check_expiry();  /* cheap: once a minute per process */
 	if (reply->err == HUB_ERR_PROVIDER_AUTH)
 		t = token_status_record(p->name, 1, reply->error_message);
 	else if (reply->err == HUB_OK)
 		t = token_status_record(p->name, 0, NULL);
 	else
 		return;
-	if (t == TOKEN_STARTED_FAILING)
+	/* exactly one request in the fleet sees each transition: it alerts */
+	if (t == TOKEN_STARTED_FAILING) {
 		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
-	else if (t == TOKEN_RECOVERED)
+		(void)alert_send(ALERT_TOKEN_FAILING, p->name, reply->error_message, 0);
+	} else if (t == TOKEN_RECOVERED) {
 		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
+		(void)alert_send(ALERT_TOKEN_RECOVERED, p->name, NULL, 0);
+	}
 }
 
 int
@@ -114,10 +152,11 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	struct session_new_message *store = NULL;
 	struct session *history = NULL;
 	struct provider_call call;
+	struct provider_stats_run stats;
 	char lock_token[40] = "";
 	size_t i, n = 0, nstore = 0;
 	long lock_ms;
-	int rc, locked = 0;
+	int rc, locked = 0, own_slot = -1;
 
 	if ((rc = chat_prepare(req, res)) != HUB_OK)
 		return rc;
@@ -181,7 +220,12 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	call.idle_tick_ms = req->idle_tick_ms;
 	call.arg = req->arg;
 	call.watch_fd = req->watch_fd;
+	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
+		goto out;
+	provider_stats_begin(res->provider, call.model, res->provider->timeout_s, &stats);
 	res->provider->ops->chat(res->provider, &call, &res->reply);
+	provider_stats_end(&stats, &res->reply);
+	chat_release_slot(&own_slot);
 	chat_record_token(res->provider, &res->reply);
 	snprintf(res->model, sizeof(res->model), "%s",
 	    res->reply.model ? res->reply.model : call.model ? call.model :
@@ -208,6 +252,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	}
 	res->err = HUB_OK;
 out:
+	chat_release_slot(&own_slot);
 	if (locked)
 		session_unlock(res->session_id, lock_token);
 	session_free(history);

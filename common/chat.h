@@ -32,6 +32,9 @@ struct chat_request {
 	long idle_tick_ms;
 	void *arg;
 	int watch_fd;                  /* client connection or cancel fd; -1 */
+	int *slot_fd;                  /* NULL: chat_run() takes the provider's
+	                                * concurrency slot itself; else a slot
+	                                * from chat_take_slot() the caller holds */
 };
 
 struct chat_result {
@@ -59,6 +62,19 @@ int chat_prepare(const struct chat_request *req, struct chat_result *res);
  * provider's error (see provider.h). Free with chat_result_free().
  */
 int chat_run(const struct chat_request *req, struct chat_result *res);
+
+/*
+ * Take one of the host's concurrency slots for res->provider (after a
+ * successful chat_prepare()), so that a full host can be refused before a
+ * stream starts. Returns 0 with *slot_fd held (-1 when the provider has no
+ * cap), or HUB_ERR_RATE_LIMIT with res->err, res->message and
+ * res->reply.retry_after_s set for a 429 with Retry-After. Give it back
+ * with chat_release_slot() after chat_run().
+ */
+int chat_take_slot(struct chat_result *res, int *slot_fd);
+
+/* Give back a slot from chat_take_slot(); sets *slot_fd to -1. */
+void chat_release_slot(int *slot_fd);
 
 /* Free what chat_run() put in res. Accepts NULL. */
 void chat_result_free(struct chat_result *res);

@@ -15,6 +15,8 @@
 #include "hub_config.h"
 #include "hub_error.h"
 #include "hub_limits.h"
+#include "hub_time.h"
+#include "providers/provider_conf.h"
 #include "session/redis_url.h"
 
 const struct hub_config *hub_cfg;
@@ -43,6 +45,9 @@ static const char *config_check_absolute(const char *v);
 static const char *config_check_token(const char *v);
 static const char *config_check_prefix(const char *v);
 static const char *config_check_model(const char *v);
+static const char *config_check_webhook(const char *v);
+static const char *config_check_date(const char *v);
+static const char *config_check_auth_health(const char *v);
 
 static const struct config_entry config_table[] = {
 	{ "CLAUDE_CODE_OAUTH_TOKEN", CONFIG_STRING, CFG_OFF(claude_oauth_token), NULL, 0, 0, config_check_token, 1 },
@@ -63,10 +68,25 @@ static const struct config_entry config_table[] = {
 	{ "HUB_MAX_BODY_BYTES", CONFIG_LONG, CFG_OFF(max_body_bytes), "8388608", 1024, 268435456, NULL, 0 },
 	{ "HUB_KEEPALIVE_SECONDS", CONFIG_LONG, CFG_OFF(keepalive_s), "5", 1, 300, NULL, 0 },
 	{ "HUB_DEFAULT_PROVIDER", CONFIG_STRING, CFG_OFF(default_provider), "claude", 0, 0, config_check_provider, 0 },
+	{ "HUB_MCP_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(mcp_allowed_origins), NULL, 0, 0, NULL, 0 },
 	{ "HUB_STATE_DIR", CONFIG_STRING, CFG_OFF(state_dir), NULL, 0, 0, config_check_absolute, 0 },
 	{ "HUB_MAX_OUTPUT_BYTES", CONFIG_LONG, CFG_OFF(max_output_bytes), "16777216", 4096, 1073741824, NULL, 0 },
 	{ "HUB_KILL_GRACE_MS", CONFIG_LONG, CFG_OFF(kill_grace_ms), "500", 0, 60000, NULL, 0 },
 	{ "HUB_LOG_LEVEL", CONFIG_STRING, CFG_OFF(log_level), "info", 0, 0, config_check_log_level, 0 },
+	{ "HUB_LOG_PROMPTS", CONFIG_LONG, CFG_OFF(log_prompts), "0", 0, 1, NULL, 0 },
+	{ "HUB_API_KEYS", CONFIG_STRING, CFG_OFF(api_keys), NULL, 0, 0, NULL, 1 },
+	{ "HUB_API_KEYS_FILE", CONFIG_STRING, CFG_OFF(api_keys_file), NULL, 0, 0, config_check_absolute, 0 },
+	{ "HUB_AUTH_HEALTH", CONFIG_STRING, CFG_OFF(auth_health), "open", 0, 0, config_check_auth_health, 0 },
+	{ "HUB_RATE_LIMIT_PER_MINUTE", CONFIG_LONG, CFG_OFF(rate_limit_per_minute), "0", 0, 1000000, NULL, 0 },
+	{ "HUB_MAX_CONCURRENT_CLAUDE", CONFIG_LONG, CFG_OFF(max_concurrent_claude), "16", 0, 4096, NULL, 0 },
+	{ "HUB_MAX_CONCURRENT_GEMINI", CONFIG_LONG, CFG_OFF(max_concurrent_gemini), "16", 0, 4096, NULL, 0 },
+	{ "HUB_CHILD_CPU_SECONDS", CONFIG_LONG, CFG_OFF(child_cpu_s), "900", 0, 86400, NULL, 0 },
+	{ "HUB_CHILD_MAX_FILES", CONFIG_LONG, CFG_OFF(child_max_files), "4096", 0, 1048576, NULL, 0 },
+	{ "HUB_CHILD_MAX_RSS_MB", CONFIG_LONG, CFG_OFF(child_max_rss_mb), "2048", 0, 1048576, NULL, 0 },
+	{ "HUB_ALERT_WEBHOOK", CONFIG_STRING, CFG_OFF(alert_webhook), NULL, 0, 0, config_check_webhook, 1 },
+	{ "HUB_ALERT_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(alert_timeout_ms), "3000", 100, 60000, NULL, 0 },
+	{ "HUB_TOKEN_WARN_DAYS", CONFIG_LONG, CFG_OFF(token_warn_days), "3", 0, 365, NULL, 0 },
+	{ "HUB_CLAUDE_TOKEN_EXPIRES", CONFIG_STRING, CFG_OFF(claude_token_expires), NULL, 0, 0, config_check_date, 0 },
 };
 
 #define CONFIG_TABLE_LEN (sizeof(config_table) / sizeof(config_table[0]))
@@ -140,6 +160,50 @@ config_check_model(const char *v)
 		if (!isalnum(*p) && *p != '-' && *p != '_' && *p != '.' && *p != ':' && *p != '@' && *p != '[' && *p != ']')
 			return "only letters, digits and - _ . : @ [ ] are allowed";
 	return NULL;
+}
+
+static const char *
+config_check_auth_health(const char *v)
+{
+	if (strcmp(v, "open") != 0 && strcmp(v, "key") != 0)
+		return "expected open or key";
+	return NULL;
+}
+
+static const char *
+config_check_webhook(const char *v)
+{
+	const unsigned char *p;
+
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+		return "expected an http:// or https:// URL";
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return "contains spaces or control characters";
+	return NULL;
+}
+
+static const char *
+config_check_date(const char *v)
+{
+	if (hub_config_parse_date(v) < 0)
+		return "expected an ISO 8601 date: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
+	return NULL;
+}
+
+long long
+hub_config_parse_date(const char *s)
+{
+	char full[40];
+	int y, mo, d, n = 0;
+
+	if (s == NULL)
+		return -1;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10 && s[10] == '\0') {
+		snprintf(full, sizeof(full), "%.10sT00:00:00Z", s);
+		return hub_time_parse_iso8601(full);
+	}
+	return hub_time_parse_iso8601(s);
 }
 
 static const struct config_entry *
@@ -265,6 +329,18 @@ config_load_file(struct hub_config *cfg, const char *path, char *err, size_t err
 	return rc;
 }
 
+/* Validate the provider sections of the file (providers/provider_conf.c). */
+static int
+config_check_sections(const char *path, char *err, size_t errlen)
+{
+	struct provider_conf_set set;
+	int rc;
+
+	rc = provider_conf_load(path, &set, err, errlen);
+	provider_conf_free(&set);
+	return rc;
+}
+
 int
 hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
 {
@@ -289,6 +365,9 @@ hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
 			goto fail;
 		}
 		if ((rc = config_load_file(cfg, v, err, errlen)) != HUB_OK)
+			goto fail;
+		/* the [provider NAME] sections: checked now so that start-up stops */
+		if ((rc = config_check_sections(v, err, errlen)) != HUB_OK)
 			goto fail;
 	}
 	for (i = 0; i < CONFIG_TABLE_LEN; i++) {

@@ -35,12 +35,29 @@ struct hub_config {
 	long max_body_bytes;           /* HUB_MAX_BODY_BYTES */
 	long keepalive_s;              /* HUB_KEEPALIVE_SECONDS */
 	char *default_provider;        /* HUB_DEFAULT_PROVIDER */
+	char *mcp_allowed_origins;     /* HUB_MCP_ALLOWED_ORIGINS: comma-separated, may be NULL */
 	/* children */
 	char *state_dir;               /* HUB_STATE_DIR; never NULL after loading */
 	long max_output_bytes;         /* HUB_MAX_OUTPUT_BYTES */
 	long kill_grace_ms;            /* HUB_KILL_GRACE_MS */
 	/* logging */
 	char *log_level;               /* HUB_LOG_LEVEL */
+	long log_prompts;              /* HUB_LOG_PROMPTS: 1 logs prompt text (debug only) */
+	/* client authentication and limits (docs/SECURITY.md) */
+	char *api_keys;                /* HUB_API_KEYS (secret; parsed by client_keys.c) */
+	char *api_keys_file;           /* HUB_API_KEYS_FILE: hashes only */
+	char *auth_health;             /* HUB_AUTH_HEALTH: "open" or "key" */
+	long rate_limit_per_minute;    /* HUB_RATE_LIMIT_PER_MINUTE per key; 0: off */
+	long max_concurrent_claude;    /* HUB_MAX_CONCURRENT_CLAUDE per host; 0: no cap */
+	long max_concurrent_gemini;    /* HUB_MAX_CONCURRENT_GEMINI per host; 0: no cap */
+	long child_cpu_s;              /* HUB_CHILD_CPU_SECONDS; 0: unlimited */
+	long child_max_files;          /* HUB_CHILD_MAX_FILES; 0: inherited */
+	long child_max_rss_mb;         /* HUB_CHILD_MAX_RSS_MB; 0: unlimited */
+	/* token alerts (common/alert.c) */
+	char *alert_webhook;           /* HUB_ALERT_WEBHOOK (secret: the URL may carry a token) */
+	long alert_timeout_ms;         /* HUB_ALERT_TIMEOUT_MS */
+	long token_warn_days;          /* HUB_TOKEN_WARN_DAYS */
+	char *claude_token_expires;    /* HUB_CLAUDE_TOKEN_EXPIRES: ISO 8601 date, may be NULL */
 	/* where the file came from, for messages (may be NULL) */
 	char *config_file;             /* HUB_CONFIG */
 };
@@ -63,6 +80,12 @@ void hub_config_free(struct hub_config *cfg);
  * or NULL when not found (or not executable).
  */
 char *hub_config_find_executable(const char *name);
+
+/*
+ * Parse an ISO 8601 date "YYYY-MM-DD" (midnight UTC) or timestamp
+ * "YYYY-MM-DDTHH:MM:SS[.fff][Z]" (UTC). Returns epoch ms, or -1.
+ */
+long long hub_config_parse_date(const char *s);
 
 /* The process-wide configuration, set once by main() before threads start. */
 extern const struct hub_config *hub_cfg;

@@ -39,4 +39,17 @@
 /* A provider error message kept for clients and status. */
 #define HUB_MAX_ERROR_MESSAGE          512
 
+/* Client keys (HUB_API_KEYS, HUB_API_KEYS_FILE): how many, how long. */
+#define HUB_MAX_CLIENT_KEYS            1024
+#define HUB_MIN_CLIENT_KEY_BYTES       16
+#define HUB_MAX_CLIENT_KEY_BYTES       512
+#define HUB_MAX_CLIENT_KEY_ID_LEN      64
+#define HUB_MAX_CLIENT_KEY_NAME_LEN    128
+#define HUB_MAX_KEYS_FILE_BYTES        (1024u * 1024u)
+
+/* Providers in the table (built-in and configured). */
+#define HUB_MAX_PROVIDERS              16
+/* Entries in one list value of a [provider NAME] section (models, args...). */
+#define HUB_MAX_PROVIDER_LIST          64
+
 #endif

@@ -3,12 +3,17 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_time.h"
 #include "provider_list.h"
 #include "providers/cli_info.h"
 #include "providers/registry.h"
+#include "session/provider_stats.h"
 
 /* Whether the provider's credentials are configured (never their value). */
 static int
@@ -22,6 +27,119 @@ provider_list_has_credentials(const struct provider *p)
 	default:
 		return 1;
 	}
+}
+
+/* A histogram as {count, sum, p50, p90, p99} in ms (percentiles estimated). */
+static struct json_object *
+provider_list_hist(const struct provider_stats_hist *h)
+{
+	static const struct { const char *name; double q; } qs[] = {
+		{ "p50", 0.5 }, { "p90", 0.9 }, { "p99", 0.99 }
+	};
+	struct json_object *o = json_object_new_object();
+	double v;
+	size_t i;
+
+	json_object_object_add(o, "count", json_object_new_int64(h->count));
+	json_object_object_add(o, "sum", json_object_new_int64(h->sum_ms));
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		v = provider_stats_quantile(h, qs[i].q);
+		json_object_object_add(o, qs[i].name, v < 0 ? NULL : json_object_new_int64((int64_t)(v + 0.5)));
+	}
+	return o;
+}
+
+/* One stats object from a (possibly summed) entry. */
+static struct json_object *
+provider_list_stats_one(const struct provider_stats_entry *e)
+{
+	struct json_object *o = json_object_new_object(), *errors = json_object_new_object(), *last;
+	char ts[32];
+	size_t i;
+
+	json_object_object_add(o, "in_flight", json_object_new_int64(e->in_flight));
+	json_object_object_add(o, "requests", json_object_new_int64(e->requests));
+	for (i = 0; i < e->n_kinds; i++)
+		json_object_object_add(errors, e->errors[i].kind, json_object_new_int64(e->errors[i].count));
+	json_object_object_add(o, "errors", errors);
+	json_object_object_add(o, "time_to_first_token_ms", provider_list_hist(&e->ttft));
+	json_object_object_add(o, "duration_ms", provider_list_hist(&e->duration));
+	last = NULL;
+	if (e->last_error_at_ms > 0) {
+		last = json_object_new_object();
+		json_object_object_add(last, "kind", json_object_new_string(e->last_error_kind));
+		json_object_object_add(last, "message", json_object_new_string(e->last_error));
+		json_object_object_add(last, "at", json_object_new_string(
+		    hub_time_iso8601(e->last_error_at_ms, ts, sizeof(ts))));
+	}
+	json_object_object_add(o, "last_error", last);
+	return o;
+}
+
+/* Add b's counts into a (same provider, another model). */
+static void
+provider_list_stats_sum(struct provider_stats_entry *a, const struct provider_stats_entry *b)
+{
+	size_t i, j;
+	int k;
+
+	a->in_flight += b->in_flight;
+	a->requests += b->requests;
+	for (k = 0; k <= PROVIDER_STATS_N_BOUNDS; k++) {
+		a->ttft.bucket[k] += b->ttft.bucket[k];
+		a->duration.bucket[k] += b->duration.bucket[k];
+	}
+	a->ttft.sum_ms += b->ttft.sum_ms;
+	a->ttft.count += b->ttft.count;
+	a->duration.sum_ms += b->duration.sum_ms;
+	a->duration.count += b->duration.count;
+	for (j = 0; j < b->n_kinds; j++) {
+		for (i = 0; i < a->n_kinds && strcmp(a->errors[i].kind, b->errors[j].kind) != 0; i++)
+			;
+		if (i == a->n_kinds) {
+			if (a->n_kinds >= PROVIDER_STATS_MAX_KINDS)
+				continue;
+			a->errors[a->n_kinds++] = b->errors[j];
+		} else {
+			a->errors[i].count += b->errors[j].count;
+		}
+	}
+	if (b->last_error_at_ms > a->last_error_at_ms) {
+		a->last_error_at_ms = b->last_error_at_ms;
+		memcpy(a->last_error, b->last_error, sizeof(a->last_error));
+		memcpy(a->last_error_kind, b->last_error_kind, sizeof(a->last_error_kind));
+	}
+}
+
+/*
+ * The "stats" object of provider p: totals over its models plus a
+ * "models" object with the same numbers per model; null when the store
+ * cannot be read.
+ */
+static struct json_object *
+provider_list_stats(const struct provider *p)
+{
+	struct provider_stats_entry *all = NULL, *total = NULL;
+	struct json_object *o = NULL, *models;
+	size_t n = 0, i;
+
+	if (provider_stats_read(&all, &n) != HUB_OK)
+		return NULL;
+	if ((total = calloc(1, sizeof(*total))) == NULL)
+		goto out;
+	models = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		if (strcmp(all[i].provider, p->name) != 0)
+			continue;
+		provider_list_stats_sum(total, &all[i]);
+		json_object_object_add(models, all[i].model, provider_list_stats_one(&all[i]));
+	}
+	o = provider_list_stats_one(total);
+	json_object_object_add(o, "models", models);
+out:
+	free(total);
+	free(all);
+	return o;
 }
 
 struct json_object *
@@ -53,6 +171,7 @@ provider_list_one(const struct provider *p, int with_version)
 	json_object_object_add(po, "models", models);
 	json_object_object_add(po, "credentials_present", json_object_new_boolean(creds));
 	json_object_object_add(po, "timeout_s", json_object_new_int64(p->timeout_s));
+	json_object_object_add(po, "stats", provider_list_stats(p));
 	return po;
 }
 

@@ -20,6 +20,9 @@ void ep_providers(struct http_request *req);
 /* ep_chat.c */
 void ep_chat_completions(struct http_request *req);
 
+/* ep_metrics.c: GET /metrics, Prometheus text format */
+void ep_metrics(struct http_request *req);
+
 /* ep_models.c */
 void ep_models(struct http_request *req);
 
@@ -28,5 +31,12 @@ void ep_sessions_list(struct http_request *req);
 void ep_session_get(struct http_request *req);
 void ep_session_delete(struct http_request *req);
 void ep_session_memory(struct http_request *req);
+
+/* ep_mcp.c: MCP Streamable HTTP (/mcp) and legacy HTTP+SSE (/sse, /messages) */
+void ep_mcp_post(struct http_request *req);
+void ep_mcp_get(struct http_request *req);
+void ep_mcp_delete(struct http_request *req);
+void ep_mcp_sse(struct http_request *req);
+void ep_mcp_messages(struct http_request *req);
 
 #endif

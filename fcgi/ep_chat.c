@@ -189,7 +189,7 @@ ep_chat_completions(struct http_request *req)
 	char *body = NULL, err[512], param[64], idbuf[32], chatid[48], headers[300], extra[64];
 	const char *sid;
 	size_t len;
-	int rc;
+	int rc, slot_fd = -1;
 
 	memset(&params, 0, sizeof(params));
 	memset(&res, 0, sizeof(res));
@@ -205,6 +205,8 @@ ep_chat_completions(struct http_request *req)
 		http_send_error(req, HUB_ERR_INVALID, 400, err, param[0] ? param : NULL, NULL);
 		goto out;
 	}
+	if (params.n_messages > 0)
+		http_log_prompt(req, params.messages[params.n_messages - 1].content);
 	sid = http_param(req, "HTTP_X_SESSION_ID");
 	if (sid != NULL && !session_id_valid(sid)) {
 		http_send_error(req, HUB_ERR_INVALID, 400,
@@ -245,6 +247,13 @@ ep_chat_completions(struct http_request *req)
 		char newid[32];
 		struct json_object *delta;
 
+		/* a full host answers 429 before the stream's headers go out */
+		if (chat_take_slot(&res, &slot_fd) != HUB_OK) {
+			ep_chat_error_headers(&res, extra, sizeof(extra));
+			http_send_error(req, res.err, 0, res.message, NULL, extra);
+			goto out;
+		}
+		creq.slot_fd = &slot_fd;
 		if (sid == NULL) {
 			if (session_id_generate(newid, sizeof(newid)) != HUB_OK) {
 				http_send_error(req, HUB_ERR_SYSTEM, 0, "cannot generate a session id", NULL, NULL);
@@ -282,6 +291,7 @@ ep_chat_completions(struct http_request *req)
 	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n", res.session_id);
 	ep_chat_send_completion(req, &s, &res, headers);
 out:
+	chat_release_slot(&slot_fd);
 	chat_result_free(&res);
 	chat_request_free(&params);
 	free(body);

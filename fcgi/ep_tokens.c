@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_time.h"
@@ -77,11 +78,16 @@ ep_tokens_claude(void)
 	struct json_object *o = json_object_new_object();
 	const char *tok = hub_cfg->claude_oauth_token;
 	char fp[24];
+	long long exp;
 
 	json_object_object_add(o, "kind", json_object_new_string("claude_oauth_token"));
 	json_object_object_add(o, "source", json_object_new_string("CLAUDE_CODE_OAUTH_TOKEN (claude setup-token)"));
 	json_object_object_add(o, "present", json_object_new_boolean(tok != NULL && *tok != '\0'));
-	json_object_object_add(o, "expires_at", NULL);
+	exp = hub_cfg->claude_token_expires != NULL ? hub_config_parse_date(hub_cfg->claude_token_expires) : -1;
+	json_object_object_add(o, "expires_at", exp > 0 ? ep_tokens_time(exp) : NULL);
+	json_object_object_add(o, "expires_at_source", exp > 0 ?
+	    json_object_new_string("HUB_CLAUDE_TOKEN_EXPIRES") : NULL);
+	json_object_object_add(o, "expired", exp > 0 ? json_object_new_boolean(exp <= hub_time_wall_ms()) : NULL);
 	if (tok != NULL && *tok != '\0') {
 		ep_tokens_fingerprint(tok, fp, sizeof(fp));
 		(void)token_status_seen("claude", fp);
@@ -122,6 +128,7 @@ ep_health_tokens(struct http_request *req)
 	const struct provider *p;
 	size_t i;
 
+	alert_check_expiry();  /* cheap: once a minute per process */
 	for (i = 0; i < registry_count(); i++) {
 		p = registry_get(i);
 		if (p->kind == PROVIDER_CLAUDE)

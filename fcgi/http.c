@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
@@ -111,6 +112,7 @@ http_request_finish(struct http_request *req)
 	json_object_object_add(o, "type", json_object_new_string("request"));
 	json_object_object_add(o, "request_id", json_object_new_string(req->request_id));
 	json_object_object_add(o, "key_id", req->key_id ? json_object_new_string(req->key_id) : NULL);
+	json_object_object_add(o, "key_name", req->key_name ? json_object_new_string(req->key_name) : NULL);
 	json_object_object_add(o, "method", json_object_new_string(req->method));
 	json_object_object_add(o, "path", json_object_new_string(req->path));
 	json_object_object_add(o, "status", json_object_new_int(req->status));
@@ -125,10 +127,34 @@ http_request_finish(struct http_request *req)
 	json_object_put(o);
 }
 
+void
+http_log_prompt(struct http_request *req, const char *text)
+{
+	struct json_object *o;
+
+	if (hub_cfg == NULL || !hub_cfg->log_prompts || text == NULL ||
+	    (o = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(o, "type", json_object_new_string("prompt"));
+	json_object_object_add(o, "request_id", json_object_new_string(req->request_id));
+	json_object_object_add(o, "key_id", req->key_id ? json_object_new_string(req->key_id) : NULL);
+	json_object_object_add(o, "prompt", json_object_new_string(text));
+	hub_log_json_line(hub_json_compact(o));
+	json_object_put(o);
+}
+
 const char *
 http_param(struct http_request *req, const char *name)
 {
 	return FCGX_GetParam(name, req->fcgx->envp);
+}
+
+void
+http_drain_body(struct http_request *req)
+{
+	/* Bounded by the web server's request size limit. */
+	while (FCGX_GetChar(req->fcgx->in) != EOF)
+		;
 }
 
 int
@@ -162,6 +188,7 @@ http_read_body(struct http_request *req, size_t max_bytes, char **body, size_t *
 		free(buf);
 		return HUB_ERR_INVALID;
 	}
+	http_drain_body(req);
 	buf[got] = '\0';
 	*body = buf;
 	*len = got;

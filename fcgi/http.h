@@ -25,6 +25,7 @@ struct http_request {
 	char param_buf[HTTP_MAX_PARAMS][256];
 	char request_id[64];
 	const char *key_id;                  /* client key id, NULL when auth is off */
+	const char *key_name;                /* its name, for the log; NULL with key_id */
 	int status;                          /* status sent, 0 before */
 	int headers_sent;
 	int streaming;                       /* an SSE stream is open */
@@ -42,14 +43,28 @@ void http_request_init(struct http_request *req, FCGX_Request *fcgx);
 /* Write the request's log line. */
 void http_request_finish(struct http_request *req);
 
+/* With HUB_LOG_PROMPTS=1 only (a debug switch): log text, a prompt, as a
+ * {"type":"prompt","request_id":...,"prompt":...} line. Otherwise nothing. */
+void http_log_prompt(struct http_request *req, const char *text);
+
 /* A CGI parameter such as "HTTP_X_SESSION_ID", or NULL. */
 const char *http_param(struct http_request *req, const char *name);
+
+/*
+ * Read and drop the rest of the request body, up to the web server's
+ * end-of-body record. After it, nothing more arrives on the connection
+ * until the web server closes it, so the connection can be watched to
+ * notice a client that went away (a pending end-of-body record would
+ * otherwise look like one).
+ */
+void http_drain_body(struct http_request *req);
 
 /*
  * Read the request body (Content-Length bytes) up to max_bytes. On success
  * *body is malloc'd and NUL-terminated (caller frees), *len its length.
  * HUB_ERR_TOO_LARGE when the body is larger (nothing allocated),
  * HUB_ERR_INVALID when it is shorter than announced, HUB_ERR_NOMEM.
+ * On success the rest of the body has been drained (http_drain_body()).
  */
 int http_read_body(struct http_request *req, size_t max_bytes, char **body, size_t *len);
 

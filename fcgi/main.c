@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/client_keys.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
@@ -30,6 +31,7 @@
 #include "http.h"
 #include "providers/registry.h"
 #include "router.h"
+#include "session/ratelimit.h"
 #include "session/redis.h"
 
 #define MAIN_MAX_WORKERS 64
@@ -45,9 +47,18 @@ static const struct route main_routes[] = {
 	{ "GET", "/v1/sessions/{id}", ep_session_get },
 	{ "DELETE", "/v1/sessions/{id}", ep_session_delete },
 	{ "GET", "/v1/sessions/{id}/memory", ep_session_memory },
+	{ "GET", "/metrics", ep_metrics },
+	{ "POST", "/mcp", ep_mcp_post },
+	{ "GET", "/mcp", ep_mcp_get },
+	{ "DELETE", "/mcp", ep_mcp_delete },
+	{ "GET", "/sse", ep_mcp_sse },
+	{ "POST", "/messages", ep_mcp_messages },
 };
 
 static pthread_mutex_t main_accept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The client keys (hashes only), loaded once before the workers fork. */
+static struct client_keys main_keys;
 
 /* Answer an error the web server produced itself (server.error-handler). */
 static int
@@ -75,6 +86,55 @@ main_web_server_error(struct http_request *req)
 	return 1;
 }
 
+/*
+ * Client authentication (Authorization: Bearer <key>) and the per-key rate
+ * limit, for every path but an open /health. Answers 401 or 429 itself and
+ * returns 0; returns 1 with req->key_id set (NULL when no keys are
+ * configured) when the request may go on.
+ */
+static int
+main_admit_or_reply(struct http_request *req)
+{
+	const struct client_key *key;
+	const char *header, *token;
+	char extra[64];
+	size_t len;
+	long retry_s;
+	int rc;
+
+	if (strcmp(req->path, "/health") == 0 && strcmp(hub_cfg->auth_health, "open") == 0)
+		return 1;
+	if (main_keys.n > 0) {
+		header = http_param(req, "HTTP_AUTHORIZATION");
+		if (client_keys_bearer(header, &token, &len) != HUB_OK) {
+			http_send_error(req, HUB_ERR_UNAUTHORIZED, 401,
+			    "missing client key: send the header Authorization: Bearer <key>", NULL,
+			    "WWW-Authenticate: Bearer realm=\"llm-mcp-hub\"\r\n");
+			return 0;
+		}
+		if ((key = client_keys_match(&main_keys, token, len)) == NULL) {
+			http_send_error(req, HUB_ERR_UNAUTHORIZED, 401, "invalid client key", NULL,
+			    "WWW-Authenticate: Bearer realm=\"llm-mcp-hub\", error=\"invalid_token\"\r\n");
+			return 0;
+		}
+		req->key_id = key->id;
+		req->key_name = key->name;
+	}
+	if (hub_cfg->rate_limit_per_minute > 0) {
+		rc = ratelimit_hit(req->key_id, hub_cfg->rate_limit_per_minute, &retry_s);
+		if (rc == HUB_ERR_RATE_LIMIT) {
+			snprintf(extra, sizeof(extra), "Retry-After: %ld\r\n", retry_s);
+			http_send_error(req, HUB_ERR_RATE_LIMIT, 429,
+			    "too many requests for this client key (HUB_RATE_LIMIT_PER_MINUTE); retry later",
+			    NULL, extra);
+			req->log_error = "client_rate_limited";
+			return 0;
+		}
+		/* Redis down: let the request through; it reports the store itself */
+	}
+	return 1;
+}
+
 /* Route one request and run its handler. */
 static void
 main_dispatch(struct http_request *req)
@@ -85,6 +145,8 @@ main_dispatch(struct http_request *req)
 	int rc;
 
 	if (main_web_server_error(req))
+		return;
+	if (!main_admit_or_reply(req))
 		return;
 	rc = router_match(main_routes, sizeof(main_routes) / sizeof(main_routes[0]),
 	    req->method, req->path, &m);
@@ -100,6 +162,10 @@ main_dispatch(struct http_request *req)
 		http_send_error(req, HUB_ERR_METHOD, 405, msg, NULL, allow);
 		return;
 	}
+	/* Handlers of bodyless methods may watch the connection at once. */
+	if (strcmp(req->method, "POST") != 0 && strcmp(req->method, "PUT") != 0 &&
+	    strcmp(req->method, "PATCH") != 0)
+		http_drain_body(req);
 	for (i = 0; i < m.n_params && i < HTTP_MAX_PARAMS; i++) {
 		memcpy(req->param_buf[i], m.params[i], sizeof(req->param_buf[i]));
 		req->params[i] = req->param_buf[i];
@@ -125,6 +191,7 @@ main_thread(void *arg)
 		if (rc < 0)
 			break;
 		http_request_init(&req, &fcgx);
+		registry_refresh();  /* reload providers if HUB_CONFIG changed; pin this thread */
 		main_dispatch(&req);
 		http_request_finish(&req);
 		FCGX_Finish_r(&fcgx);
@@ -203,7 +270,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t block, old;
 	char err[512];
-	int workers = 1, threads = 8, check_only = 0, i, status;
+	int workers = 1, threads = 8, check_only = 0, count_keys = 0, i, status;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
@@ -212,11 +279,13 @@ main(int argc, char **argv)
 			threads = main_parse_count("--threads", argv[++i], MAIN_MAX_THREADS);
 		else if (strcmp(argv[i], "--check-config") == 0)
 			check_only = 1;
+		else if (strcmp(argv[i], "--count-client-keys") == 0)
+			count_keys = 1;
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("hub-fcgi %s\n", HUB_VERSION);
 			return 0;
 		} else {
-			fprintf(stderr, "usage: hub-fcgi [--workers N] [--threads N] [--check-config]\n");
+			fprintf(stderr, "usage: hub-fcgi [--workers N] [--threads N] [--check-config] [--count-client-keys]\n");
 			return 2;
 		}
 	}
@@ -226,8 +295,18 @@ main(int argc, char **argv)
 	}
 	hub_cfg = &cfg;
 	hub_log_set_level(cfg.log_level);
-	if (check_only) {
-		fprintf(stderr, "hub-fcgi: configuration ok\n");
+	if (client_keys_load(&main_keys, cfg.api_keys, cfg.api_keys_file, err, sizeof(err)) != HUB_OK) {
+		fprintf(stderr, "hub-fcgi: configuration error: %s\n", err);
+		hub_config_free(&cfg);
+		return 1;
+	}
+	if (check_only || count_keys) {
+		if (count_keys)
+			printf("%zu\n", main_keys.n);
+		else
+			fprintf(stderr, "hub-fcgi: configuration ok (%zu client key(s)%s)\n", main_keys.n,
+			    main_keys.n == 0 ? ": client authentication is off" : "");
+		client_keys_free(&main_keys);
 		hub_config_free(&cfg);
 		return 0;
 	}
@@ -281,6 +360,7 @@ main(int argc, char **argv)
 		if (pids[i] > 0)
 			waitpid(pids[i], &status, 0);
 	redis_disconnect();
+	client_keys_free(&main_keys);
 	hub_config_free(&cfg);
 	return 0;
 }

@@ -15,12 +15,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@
 #include <sys/wait.h>
 
 #include "common/hub_buf.h"
+#include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
 #include "common/hub_time.h"
@@ -53,6 +56,10 @@
 #define CHILD_READ_BYTES      16384
 /* Upper bound for the close() loop when close_range() is missing. */
 #define CHILD_MAX_CLOSE_FD    65536
+/* How often the process tree's resident memory is sampled. */
+#define CHILD_RSS_POLL_MS     200
+/* Processes of one child's tree examined for the memory cap. */
+#define CHILD_RSS_MAX_PROCS   256
 
 /* Everything the forked child needs, prepared before the fork. */
 struct child_plan {
@@ -84,6 +91,8 @@ struct child_run_state {
 	int leader_exited;         /* seen with WNOWAIT, not yet reaped */
 	long long drain_until_ms;  /* after the leader exit */
 	int got_epipe;
+	long max_rss_kb;           /* 0: no memory cap */
+	long long next_rss_ms;     /* next RSS sample */
 };
 
 /* Report errno to the parent through the error pipe and die. */
@@ -446,6 +455,99 @@ child_finish(struct child_run_state *st, char *buf)
 	child_reap(st);
 }
 
+/* Resident KiB of pid from /proc/pid/statm; -1 when it is gone. */
+static long
+child_rss_kb(pid_t pid)
+{
+	char path[64], buf[128];
+	long pages_total, pages_rss;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld %ld", &pages_total, &pages_rss) != 2)
+		return -1;
+	return pages_rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Append pid's children (from every thread's /proc children list) to
+ * pids[*n..max). */
+static void
+child_rss_children(pid_t pid, pid_t *pids, size_t *n, size_t max)
+{
+	char path[64], buf[4096], *p, *end;
+	struct dirent *d;
+	DIR *dir;
+	ssize_t got;
+	long v;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL && *n < max) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)pid, d->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		got = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (got <= 0)
+			continue;
+		buf[got] = '\0';
+		for (p = buf; *n < max; p = end) {
+			v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			pids[(*n)++] = (pid_t)v;
+		}
+	}
+	closedir(dir);
+}
+
+/* The summed RSS (KiB) of the child and its descendants. */
+static long
+child_tree_rss_kb(pid_t leader)
+{
+	pid_t pids[CHILD_RSS_MAX_PROCS];
+	size_t n = 0, i;
+	long total = 0, kb;
+
+	pids[n++] = leader;
+	for (i = 0; i < n; i++) {
+		if ((kb = child_rss_kb(pids[i])) > 0)
+			total += kb;
+		child_rss_children(pids[i], pids, &n, CHILD_RSS_MAX_PROCS);
+	}
+	return total;
+}
+
+/* Sample the tree's memory when due; stop the run when over the cap. */
+static void
+child_check_memory(struct child_run_state *st, long long now)
+{
+	long kb;
+
+	if (st->max_rss_kb <= 0 || st->stopping || st->leader_exited || now < st->next_rss_ms)
+		return;
+	st->next_rss_ms = now + CHILD_RSS_POLL_MS;
+	kb = child_tree_rss_kb(st->pid);
+	if (kb > st->res->peak_rss_kb)
+		st->res->peak_rss_kb = kb;
+	if (kb > st->max_rss_kb) {
+		st->res->memory_exceeded = 1;
+		child_stop(st);
+	}
+}
+
 /* The poll loop: runs until the leader exited and the output is drained
  * (or the drain window closed). 0, or HUB_ERR_SYSTEM if poll() failed. */
 static int
@@ -473,6 +575,7 @@ child_loop(struct child_run_state *st, char *buf)
 			res->timed_out = 1;
 			child_stop(st);
 		}
+		child_check_memory(st, now);
 		if (st->stopping && !st->killed && now >= st->kill_at_ms) {
 			child_signal_group(st, SIGKILL);
 			st->killed = 1;
@@ -523,6 +626,8 @@ child_loop(struct child_run_state *st, char *buf)
 			    &timeout);
 		if (!st->leader_exited && st->pidfd < 0)
 			child_min_timeout(now, now + CHILD_WAIT_POLL_MS, &timeout);
+		if (st->max_rss_kb > 0 && !st->stopping && !st->leader_exited)
+			child_min_timeout(now, st->next_rss_ms, &timeout);
 
 		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
 			if (errno == EINTR)
@@ -659,9 +764,35 @@ out:
 	return rc;
 }
 
+/* The spec's resource limits, with HUB_CHILD_* for the ones left 0 and
+ * each clamped to what this process may grant (a hard limit can only be
+ * lowered). Fills *limits (a copy of spec) and st->max_rss_kb. */
+static void
+child_apply_limits(const struct child_spec *spec, struct child_spec *limits,
+    struct child_run_state *st)
+{
+	struct rlimit cur;
+
+	*limits = *spec;
+	if (limits->rlimit_cpu_s == 0 && hub_cfg != NULL)
+		limits->rlimit_cpu_s = hub_cfg->child_cpu_s;
+	if (limits->rlimit_nofile == 0 && hub_cfg != NULL)
+		limits->rlimit_nofile = hub_cfg->child_max_files;
+	if (limits->max_rss_kb == 0 && hub_cfg != NULL)
+		limits->max_rss_kb = hub_cfg->child_max_rss_mb * 1024;
+	if (limits->rlimit_cpu_s > 0 && getrlimit(RLIMIT_CPU, &cur) == 0 &&
+	    cur.rlim_max != RLIM_INFINITY && (rlim_t)limits->rlimit_cpu_s + 1 > cur.rlim_max)
+		limits->rlimit_cpu_s = cur.rlim_max > 1 ? (long)cur.rlim_max - 1 : 0;
+	if (limits->rlimit_nofile > 0 && getrlimit(RLIMIT_NOFILE, &cur) == 0 &&
+	    cur.rlim_max != RLIM_INFINITY && (rlim_t)limits->rlimit_nofile > cur.rlim_max)
+		limits->rlimit_nofile = (long)cur.rlim_max;
+	st->max_rss_kb = limits->max_rss_kb;
+}
+
 int
 child_run(const struct child_spec *spec, struct child_result *res)
 {
+	struct child_spec limits;
 	struct child_run_state st;
 	struct child_plan plan;
 	sigset_t pipe_set, old_mask, pending;
@@ -672,6 +803,8 @@ child_run(const struct child_spec *spec, struct child_result *res)
 	res->pid = -1;
 	res->first_output_ms = -1;
 	memset(&st, 0, sizeof(st));
+	child_apply_limits(spec, &limits, &st);
+	spec = &limits; /* the caller's spec with every limit filled in */
 	st.spec = spec;
 	st.res = res;
 	st.pid = -1;

@@ -36,8 +36,13 @@ struct child_spec {
 	size_t max_stderr_bytes;     /* stderr kept; 0 = HUB_MAX_STDERR_BYTES */
 	int watch_fd;                /* any event on it stops the run; -1: none */
 	long idle_tick_ms;           /* on_idle after this much silence; 0: never */
-	long rlimit_cpu_s;           /* RLIMIT_CPU for the child; 0: unlimited */
-	long rlimit_nofile;          /* RLIMIT_NOFILE; 0: inherited */
+	long rlimit_cpu_s;           /* RLIMIT_CPU for the child; 0: HUB_CHILD_CPU_SECONDS */
+	long rlimit_nofile;          /* RLIMIT_NOFILE; 0: HUB_CHILD_MAX_FILES */
+	long max_rss_kb;             /* the group's resident memory cap, sampled
+	                              * from /proc every CHILD_RSS_POLL_MS; 0:
+	                              * HUB_CHILD_MAX_RSS_MB (the HUB_CHILD_* values
+	                              * apply when hub_cfg is set; without it, and
+	                              * when they are 0, there is no limit) */
 	/* stdout data as it arrives; return < 0 to stop the run. */
 	int (*on_stdout)(void *arg, const char *data, size_t len);
 	/* stderr data as it arrives (may be NULL); return < 0 to stop. */
@@ -57,6 +62,8 @@ struct child_result {
 	int output_capped;           /* stdout exceeded the cap */
 	int stopped;                 /* a callback asked to stop */
 	int spawn_errno;             /* exec failed in the child (exit 127) */
+	int memory_exceeded;         /* the group's RSS passed max_rss_kb: stopped */
+	long peak_rss_kb;            /* largest RSS sample of the group; 0 if none */
 	char *stderr_text;           /* malloc'd, NUL-terminated, capped; may be NULL */
 	size_t stderr_len;
 	size_t stdout_bytes;         /* bytes read from stdout */

@@ -541,6 +541,9 @@ claude_outcome(struct claude_run *run, const struct child_result *res,
 	} else if (s->seen_result && !s->result_is_error) {
 		if (s->text_truncated)
 			provider_reply_error(reply, HUB_ERR_OUTPUT_CAP, "the reply exceeded the output cap");
+	} else if (res->memory_exceeded) {
+		provider_reply_error(reply, HUB_ERR_UPSTREAM,
+		    "claude used more memory than HUB_CHILD_MAX_RSS_MB allows and was stopped");
 	} else if (res->timed_out) {
 		provider_reply_error(reply, HUB_ERR_TIMEOUT, "claude did not finish within %ld s",
 		    run->timeout_s);

@@ -445,7 +445,8 @@ render_prompt(const struct provider_call *call, struct hub_buf *out)
 	}
 	if (turns == 0 || only == NULL || strcmp(only->role, "user") != 0)
 		return HUB_ERR_INVALID;
-	if (turns == 1 && only->content != NULL && only->content[0] != '/')
+	if (turns == 1 && only->content != NULL &&
+	    only->content[strspn(only->content, " \t\r\n")] != '/')
 		return hub_buf_puts(out, only->content);
 
 	for (tries = 0; tries < GEMINI_MARKER_TRIES; tries++) {
@@ -879,6 +880,11 @@ map_outcome(struct gemini_run *r, const struct child_result *res, struct provide
 	}
 	if (r->stop_err != 0) {
 		provider_reply_error(reply, r->stop_err, "reading the Gemini CLI's output failed");
+		return;
+	}
+	if (res->memory_exceeded) {
+		provider_reply_error(reply, HUB_ERR_UPSTREAM,
+		    "the Gemini CLI used more memory than HUB_CHILD_MAX_RSS_MB allows and was stopped");
 		return;
 	}
 	if (res->timed_out) {

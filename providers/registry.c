@@ -1,13 +1,21 @@
 /*
- * registry.c - the provider table and model routing.
+ * registry.c - the provider table, its reloads, and model routing.
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
+#include "common/hub_limits.h"
+#include "common/hub_log.h"
+#include "common/hub_time.h"
+#include "generic.h"
+#include "provider_conf.h"
 #include "registry.h"
 
 static const char *const claude_prefixes[] = { "claude", NULL };
@@ -20,24 +28,64 @@ static const char *const gemini_models[] = {
 	"pro", "flash", "flash-lite", NULL
 };
 
-#define REGISTRY_MAX 16
+/* How often a process looks at the configuration file. */
+#define REGISTRY_CHECK_INTERVAL_MS 1000
 
-static struct provider registry_table[REGISTRY_MAX];
-static size_t registry_len;
+/* One immutable table; the strings it points to belong to it. */
+struct registry_snap {
+	struct provider table[HUB_MAX_PROVIDERS];
+	size_t len;
+	struct provider_conf_set conf;     /* the sections; referenced by table */
+	int refs;                          /* under registry_lock */
+};
 
-/* Fill one slot of the table. */
+/* What identifies one version of the file. */
+struct registry_file_sig {
+	int known;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct registry_snap *registry_current;      /* holds one reference */
+static struct registry_file_sig registry_sig;       /* of the file last read */
+static long long registry_last_check_ms;
+static pthread_key_t registry_pin_key;
+static pthread_once_t registry_pin_once = PTHREAD_ONCE_INIT;
+static const struct registry_snap registry_empty;   /* before registry_init() */
+
+/* --- building ----------------------------------------------------------- */
+
+static void
+registry_snap_free(struct registry_snap *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->len; i++) {
+		free(s->table[i].cli);
+		free(s->table[i].default_model);
+	}
+	provider_conf_free(&s->conf);
+	free(s);
+}
+
+/* Fill the next slot of s. cli and model are copied. */
 static int
-registry_add(const char *name, enum provider_kind kind, const struct provider_ops *ops,
-    const char *cli, const char *model, long timeout_s, const char *const *prefixes,
-    const char *const *aliases, const char *const *models)
+registry_add(struct registry_snap *s, const char *name, enum provider_kind kind,
+    const struct provider_ops *ops, const char *cli, const char *model, long timeout_s,
+    const char *const *prefixes, const char *const *aliases, const char *const *models)
 {
 	struct provider *p;
 
-	if (registry_len >= REGISTRY_MAX)
+	if (s->len >= HUB_MAX_PROVIDERS)
 		return HUB_ERR_TOO_LARGE;
-	p = &registry_table[registry_len];
+	p = &s->table[s->len];
 	memset(p, 0, sizeof(*p));
-	strncpy(p->name, name, sizeof(p->name) - 1);
+	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->kind = kind;
 	p->ops = ops;
 	p->cli = strdup(cli != NULL ? cli : name);
@@ -52,59 +100,350 @@ registry_add(const char *name, enum provider_kind kind, const struct provider_op
 	p->aliases = aliases;
 	p->models = models;
 	p->enabled = 1;
-	registry_len++;
+	s->len++;
 	return HUB_OK;
 }
+
+/* Add a built-in provider, changed by its section c (may be NULL). */
+static int
+registry_add_builtin(struct registry_snap *s, const char *name, enum provider_kind kind,
+    const struct provider_ops *ops, const char *cli, const char *model, long timeout_s,
+    const char *const *prefixes, const char *const *aliases, const char *const *models,
+    const struct provider_conf *c)
+{
+	int rc;
+
+	if (c != NULL) {
+		if (c->executable != NULL)
+			cli = c->executable;
+		if (c->default_model != NULL)
+			model = c->default_model;
+		if (c->timeout_s > 0)
+			timeout_s = c->timeout_s;
+		if (c->model_prefixes != NULL)
+			prefixes = (const char *const *)c->model_prefixes;
+		if (c->models != NULL)
+			models = (const char *const *)c->models;
+	}
+	if ((rc = registry_add(s, name, kind, ops, cli, model, timeout_s, prefixes, aliases,
+	    models)) != HUB_OK)
+		return rc;
+	if (c != NULL)
+		s->table[s->len - 1].enabled = c->enabled;
+	return HUB_OK;
+}
+
+/* Add the provider of a section that is not a built-in one's. */
+static int
+registry_add_section(struct registry_snap *s, const struct provider_conf *c)
+{
+	const struct provider_ops *ops;
+	const char *const *aliases = NULL;
+	long timeout_s;
+	int rc;
+
+	switch (c->kind) {
+	case PROVIDER_CLAUDE:
+		ops = &claude_provider_ops;
+		aliases = claude_aliases;
+		timeout_s = hub_cfg->claude_timeout_s;
+		break;
+	case PROVIDER_GEMINI:
+		ops = &gemini_provider_ops;
+		aliases = gemini_aliases;
+		timeout_s = hub_cfg->gemini_timeout_s;
+		break;
+	default:
+		ops = &generic_provider_ops;
+		timeout_s = 300;
+		break;
+	}
+	if (c->timeout_s > 0)
+		timeout_s = c->timeout_s;
+	if ((rc = registry_add(s, c->name, c->kind, ops,
+	    c->executable != NULL ? c->executable : c->kind == PROVIDER_CLAUDE ? hub_cfg->claude_cli :
+	    c->kind == PROVIDER_GEMINI ? hub_cfg->gemini_cli : c->name,
+	    c->default_model, timeout_s, (const char *const *)c->model_prefixes, aliases,
+	    (const char *const *)c->models)) != HUB_OK)
+		return rc;
+	s->table[s->len - 1].enabled = c->enabled;
+	s->table[s->len - 1].data = (void *)c;
+	return HUB_OK;
+}
+
+/*
+ * Build a table from hub_cfg and the file (when configured). Returns 0
+ * with *out (one reference), HUB_ERR_CONFIG with the reason in err, or
+ * HUB_ERR_NOMEM.
+ */
+static int
+registry_build(struct registry_snap **out, char *err, size_t errlen)
+{
+	struct registry_snap *s;
+	const struct provider_conf *c;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return HUB_ERR_NOMEM;
+	s->refs = 1;
+	if (hub_cfg->config_file != NULL && hub_cfg->config_file[0] != '\0' &&
+	    (rc = provider_conf_load(hub_cfg->config_file, &s->conf, err, errlen)) != HUB_OK)
+		goto fail;
+	c = provider_conf_find(&s->conf, "claude");
+	if ((c == NULL || c->kind == PROVIDER_CLAUDE) &&
+	    (rc = registry_add_builtin(s, "claude", PROVIDER_CLAUDE, &claude_provider_ops,
+	    hub_cfg->claude_cli, hub_cfg->claude_model, hub_cfg->claude_timeout_s, claude_prefixes,
+	    claude_aliases, claude_models, c)) != HUB_OK)
+		goto fail;
+	c = provider_conf_find(&s->conf, "gemini");
+	if ((c == NULL || c->kind == PROVIDER_GEMINI) &&
+	    (rc = registry_add_builtin(s, "gemini", PROVIDER_GEMINI, &gemini_provider_ops,
+	    hub_cfg->gemini_cli, hub_cfg->gemini_model, hub_cfg->gemini_timeout_s, gemini_prefixes,
+	    gemini_aliases, gemini_models, c)) != HUB_OK)
+		goto fail;
+	for (i = 0; i < s->conf.n; i++) {
+		c = &s->conf.items[i];
+		if ((strcmp(c->name, "claude") == 0 && c->kind == PROVIDER_CLAUDE) ||
+		    (strcmp(c->name, "gemini") == 0 && c->kind == PROVIDER_GEMINI))
+			continue;  /* changed a built-in above */
+		if ((rc = registry_add_section(s, c)) != HUB_OK)
+			goto fail;
+	}
+	*out = s;
+	return HUB_OK;
+fail:
+	if (rc == HUB_ERR_TOO_LARGE) {
+		snprintf(err, errlen, "HUB_CONFIG: more than %d providers", HUB_MAX_PROVIDERS);
+		rc = HUB_ERR_CONFIG;
+	}
+	registry_snap_free(s);
+	return rc;
+}
+
+/* --- references and pins ------------------------------------------------ */
+
+static void
+registry_release(struct registry_snap *s)
+{
+	int last;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&registry_lock);
+	if (last)
+		registry_snap_free(s);
+}
+
+/* Thread exit: let go of the thread's pinned table. */
+static void
+registry_pin_destroy(void *arg)
+{
+	registry_release(arg);
+}
+
+static void
+registry_pin_key_create(void)
+{
+	(void)pthread_key_create(&registry_pin_key, registry_pin_destroy);
+}
+
+/* Pin the calling thread to the current table; returns the pinned one. */
+static struct registry_snap *
+registry_pin(void)
+{
+	struct registry_snap *old, *cur;
+
+	pthread_once(&registry_pin_once, registry_pin_key_create);
+	old = pthread_getspecific(registry_pin_key);
+	pthread_mutex_lock(&registry_lock);
+	cur = registry_current;
+	if (cur == old) {
+		pthread_mutex_unlock(&registry_lock);
+		return cur;
+	}
+	if (cur != NULL)
+		cur->refs++;
+	pthread_mutex_unlock(&registry_lock);
+	(void)pthread_setspecific(registry_pin_key, cur);
+	registry_release(old);
+	return cur;
+}
+
+/* The calling thread's table (pinning the current one on first use). */
+static const struct registry_snap *
+registry_snap(void)
+{
+	struct registry_snap *s;
+
+	pthread_once(&registry_pin_once, registry_pin_key_create);
+	if ((s = pthread_getspecific(registry_pin_key)) == NULL)
+		s = registry_pin();
+	return s != NULL ? s : &registry_empty;
+}
+
+/* Make s (holding one reference for this) the current table. */
+static void
+registry_install(struct registry_snap *s)
+{
+	struct registry_snap *old;
+
+	pthread_mutex_lock(&registry_lock);
+	old = registry_current;
+	registry_current = s;
+	pthread_mutex_unlock(&registry_lock);
+	registry_release(old);
+}
+
+/* --- the file ----------------------------------------------------------- */
+
+/* The signature of the configuration file now; known = 0 when unreadable. */
+static void
+registry_file_sig_now(struct registry_file_sig *sig)
+{
+	struct stat st;
+
+	memset(sig, 0, sizeof(*sig));
+	if (hub_cfg->config_file == NULL || stat(hub_cfg->config_file, &st) != 0)
+		return;
+	sig->known = 1;
+	sig->dev = st.st_dev;
+	sig->ino = st.st_ino;
+	sig->size = st.st_size;
+	sig->mtime = st.st_mtim;
+}
+
+static int
+registry_file_sig_equal(const struct registry_file_sig *a, const struct registry_file_sig *b)
+{
+	return a->known == b->known && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* Rebuild the table when the file changed; at most once a second. */
+static void
+registry_maybe_reload(void)
+{
+	struct registry_file_sig before, after;
+	struct registry_snap *s = NULL;
+	long long now = hub_time_mono_ms();
+	char err[512];
+	int rc, changed;
+
+	if (hub_cfg == NULL || hub_cfg->config_file == NULL || hub_cfg->config_file[0] == '\0')
+		return;
+	pthread_mutex_lock(&registry_lock);
+	if (registry_current == NULL || now - registry_last_check_ms < REGISTRY_CHECK_INTERVAL_MS) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	registry_last_check_ms = now;   /* one thread per interval goes on */
+	pthread_mutex_unlock(&registry_lock);
+
+	registry_file_sig_now(&before);
+	pthread_mutex_lock(&registry_lock);
+	changed = !registry_file_sig_equal(&before, &registry_sig);
+	pthread_mutex_unlock(&registry_lock);
+	if (!changed)
+		return;
+	if (!before.known) {
+		hub_log(HUB_LOG_ERROR, "registry",
+		    "HUB_CONFIG: cannot read the configuration file; keeping the providers as they were");
+		pthread_mutex_lock(&registry_lock);
+		registry_sig = before;
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	rc = registry_build(&s, err, sizeof(err));
+	registry_file_sig_now(&after);
+	if (!registry_file_sig_equal(&before, &after)) {
+		/* written while being read: look again next time */
+		registry_snap_free(s);
+		return;
+	}
+	pthread_mutex_lock(&registry_lock);
+	registry_sig = after;
+	pthread_mutex_unlock(&registry_lock);
+	if (rc != HUB_OK) {
+		hub_log(HUB_LOG_ERROR, "registry", "%s; keeping the providers as they were",
+		    rc == HUB_ERR_CONFIG ? err : hub_strerror(rc));
+		return;
+	}
+	registry_install(s);
+	hub_log(HUB_LOG_INFO, "registry", "providers reloaded from the configuration file (%zu)",
+	    s->len);
+}
+
+/* --- interface ---------------------------------------------------------- */
 
 int
 registry_init(void)
 {
+	struct registry_snap *s = NULL;
+	struct registry_file_sig sig;
+	char err[512];
 	int rc;
 
-	registry_free();
-	if ((rc = registry_add("claude", PROVIDER_CLAUDE, &claude_provider_ops, hub_cfg->claude_cli,
-	    hub_cfg->claude_model, hub_cfg->claude_timeout_s, claude_prefixes, claude_aliases,
-	    claude_models)) != HUB_OK)
+	registry_file_sig_now(&sig);
+	if ((rc = registry_build(&s, err, sizeof(err))) != HUB_OK) {
+		hub_log(HUB_LOG_ERROR, "registry", "%s", rc == HUB_ERR_CONFIG ? err : hub_strerror(rc));
 		return rc;
-	if ((rc = registry_add("gemini", PROVIDER_GEMINI, &gemini_provider_ops, hub_cfg->gemini_cli,
-	    hub_cfg->gemini_model, hub_cfg->gemini_timeout_s, gemini_prefixes, gemini_aliases,
-	    gemini_models)) != HUB_OK)
-		return rc;
+	}
+	pthread_mutex_lock(&registry_lock);
+	registry_sig = sig;
+	registry_last_check_ms = hub_time_mono_ms();
+	pthread_mutex_unlock(&registry_lock);
+	registry_install(s);
+	registry_pin();
 	return HUB_OK;
 }
 
 void
 registry_free(void)
 {
-	size_t i;
+	struct registry_snap *pinned;
 
-	for (i = 0; i < registry_len; i++) {
-		free(registry_table[i].cli);
-		free(registry_table[i].default_model);
-	}
-	registry_len = 0;
+	pthread_once(&registry_pin_once, registry_pin_key_create);
+	pinned = pthread_getspecific(registry_pin_key);
+	(void)pthread_setspecific(registry_pin_key, NULL);
+	registry_release(pinned);
+	registry_install(NULL);
+}
+
+void
+registry_refresh(void)
+{
+	registry_maybe_reload();
+	registry_pin();
 }
 
 size_t
 registry_count(void)
 {
-	return registry_len;
+	return registry_snap()->len;
 }
 
 const struct provider *
 registry_get(size_t i)
 {
-	return i < registry_len ? &registry_table[i] : NULL;
+	const struct registry_snap *s = registry_snap();
+
+	return i < s->len ? &s->table[i] : NULL;
 }
 
 const struct provider *
 registry_find(const char *name)
 {
+	const struct registry_snap *s = registry_snap();
 	size_t i;
 
-	for (i = 0; name != NULL && i < registry_len; i++)
-		if (strcmp(registry_table[i].name, name) == 0)
-			return &registry_table[i];
+	for (i = 0; name != NULL && i < s->len; i++)
+		if (strcmp(s->table[i].name, name) == 0)
+			return &s->table[i];
 	return NULL;
 }
 
@@ -138,7 +477,8 @@ registry_serves(const struct provider *p, const char *model)
 int
 registry_route(const char *model, const char *provider_name, const struct provider **out)
 {
-	const struct provider *p = NULL;
+	const struct registry_snap *s = registry_snap();
+	const struct provider *p = NULL, *disabled = NULL;
 	size_t i;
 
 	*out = NULL;
@@ -148,9 +488,16 @@ registry_route(const char *model, const char *provider_name, const struct provid
 	} else if (model == NULL || *model == '\0') {
 		p = registry_find(hub_cfg->default_provider);
 	} else {
-		for (i = 0; i < registry_len && p == NULL; i++)
-			if (registry_serves(&registry_table[i], model))
-				p = &registry_table[i];
+		for (i = 0; i < s->len && p == NULL; i++) {
+			if (!registry_serves(&s->table[i], model))
+				continue;
+			if (s->table[i].enabled)
+				p = &s->table[i];
+			else if (disabled == NULL)
+				disabled = &s->table[i];
+		}
+		if (p == NULL)
+			p = disabled;
 	}
 	if (p == NULL)
 		return HUB_ERR_MODEL_NOT_FOUND;

@@ -1,8 +1,21 @@
 /*
  * registry.h - the providers this hub serves and how a model picks one.
  *
- * registry_init() builds the provider table from hub_cfg once per process;
- * afterwards the table is read-only and shared by threads.
+ * The table holds the built-in claude and gemini providers (from hub_cfg)
+ * changed or joined by the [provider NAME] sections of the configuration
+ * file (provider_conf.h). It is an immutable, reference-counted snapshot:
+ * a reload builds a new one and swaps it in; a snapshot is freed when the
+ * last thread using it lets go.
+ *
+ * Each thread reads through the snapshot it has pinned. registry_refresh()
+ * (called at the start of every request) checks the file - at most once a
+ * second per process, by its mtime, size and inode - rebuilds the table
+ * when the file changed, and re-pins the calling thread to the newest
+ * table. Between two registry_refresh() calls a thread sees one
+ * consistent table, and every struct provider pointer it got stays valid:
+ * a request that started with the old table finishes with it. Threads
+ * that never call registry_refresh() pin the current table on first use.
+ * All functions are thread-safe.
  */
 #ifndef REGISTRY_H
 #define REGISTRY_H
@@ -11,11 +24,22 @@
 
 #include "provider.h"
 
-/* Build the table from hub_cfg. 0 or HUB_ERR_NOMEM. */
+/*
+ * Build the first table from hub_cfg and the file's sections. 0,
+ * HUB_ERR_CONFIG (an invalid section; the message, naming file, line and
+ * key, is logged) or HUB_ERR_NOMEM.
+ */
 int registry_init(void);
 
-/* Free the table. */
+/* Drop the current table and the calling thread's pin. */
 void registry_free(void);
+
+/*
+ * Reload the table if the configuration file changed (checked at most once
+ * a second per process) and pin the calling thread to the newest table.
+ * An invalid file is logged once and the old table stays. Never fails.
+ */
+void registry_refresh(void);
 
 /* Number of providers, and the i-th one (0 <= i < registry_count()). */
 size_t registry_count(void);
@@ -26,10 +50,11 @@ const struct provider *registry_find(const char *name);
 
 /*
  * Pick the provider for a request: provider_name (may be NULL) wins;
- * otherwise model's prefix or alias decides; a NULL or empty model means
- * the default provider (HUB_DEFAULT_PROVIDER). Returns 0 with *out set,
- * HUB_ERR_MODEL_NOT_FOUND when no provider serves model, HUB_ERR_INVALID
- * for an unknown provider name, HUB_ERR_DISABLED for a disabled provider.
+ * otherwise model's prefix or alias decides (an enabled provider before a
+ * disabled one); a NULL or empty model means the default provider
+ * (HUB_DEFAULT_PROVIDER). Returns 0 with *out set, HUB_ERR_MODEL_NOT_FOUND
+ * when no provider serves model, HUB_ERR_INVALID for an unknown provider
+ * name, HUB_ERR_DISABLED for a disabled provider.
  */
 int registry_route(const char *model, const char *provider_name, const struct provider **out);
 

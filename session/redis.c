@@ -208,6 +208,30 @@ redis_command(struct redis_reply **out, int argc, const char **argv, const size_
 }
 
 int
+redis_command_blocking(struct redis_reply **out, int argc, const char **argv,
+    const size_t *argvlen, long timeout_ms)
+{
+	struct timeval tv, normal;
+	int rc;
+
+	*out = NULL;
+	if ((rc = redis_connect()) != HUB_OK)
+		return rc;
+	tv.tv_sec = (timeout_ms + hub_cfg->redis_timeout_ms) / 1000;
+	tv.tv_usec = ((timeout_ms + hub_cfg->redis_timeout_ms) % 1000) * 1000;
+	if (redisSetTimeout(redis_ctx, tv) != REDIS_OK)
+		return redis_fail("cannot set the Redis timeout");
+	rc = redis_command(out, argc, argv, argvlen);
+	if (redis_ctx != NULL) {
+		normal.tv_sec = hub_cfg->redis_timeout_ms / 1000;
+		normal.tv_usec = (hub_cfg->redis_timeout_ms % 1000) * 1000;
+		if (redisSetTimeout(redis_ctx, normal) != REDIS_OK)
+			redis_disconnect();
+	}
+	return rc;
+}
+
+int
 redis_ping(void)
 {
 	const char *argv[] = { "PING" };

@@ -54,6 +54,14 @@ int redis_command(struct redis_reply **out, int argc, const char **argv,
  */
 int redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds);
 
+/*
+ * Like redis_command(), for a command that blocks on the server (BLPOP)
+ * for up to timeout_ms: the read timeout is raised by that much for this
+ * one command. Same returns as redis_command().
+ */
+int redis_command_blocking(struct redis_reply **out, int argc, const char **argv,
+    const size_t *argvlen, long timeout_ms);
+
 /* Check the connection with PING. 0 or HUB_ERR_STORE. */
 int redis_ping(void);
 

@@ -73,6 +73,23 @@ token_status_seen(const char *provider, const char *fingerprint)
 }
 
 int
+token_status_claim_event(const char *provider, const char *event, long ttl_s)
+{
+	char key[384], ttl[24];
+	const char *argv[] = { "SET", key, "1", "NX", "EX", ttl };
+	struct redis_reply *r;
+	int rc;
+
+	snprintf(key, sizeof(key), "%stoken-event:%s:%s", hub_cfg->key_prefix, provider, event);
+	snprintf(ttl, sizeof(ttl), "%ld", ttl_s > 0 ? ttl_s : 1);
+	if ((rc = redis_command(&r, 6, argv, NULL)) != HUB_OK)
+		return rc;
+	rc = r->type == REDIS_T_STATUS ? 1 : r->type == REDIS_T_NIL ? 0 : HUB_ERR_STORE;
+	redis_reply_free(r);
+	return rc;
+}
+
+int
 token_status_get(const char *provider, struct token_status *out)
 {
 	char key[256];

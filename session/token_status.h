@@ -35,6 +35,13 @@ int token_status_record(const char *provider, int failing, const char *message);
  * first seen. 0 or HUB_ERR_STORE. */
 int token_status_seen(const char *provider, const char *fingerprint);
 
+/*
+ * Claim a one-time event of provider (e.g. "expiring:1767225600000") for
+ * the whole fleet: SET NX with a TTL of ttl_s seconds. Returns 1 when this
+ * call made the claim, 0 when it was already claimed, or HUB_ERR_STORE.
+ */
+int token_status_claim_event(const char *provider, const char *event, long ttl_s);
+
 /* Read provider's record. 0 (out->known may be 0) or HUB_ERR_STORE. */
 int token_status_get(const char *provider, struct token_status *out);
 

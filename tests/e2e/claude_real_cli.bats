@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # claude_real_cli.bats - the Claude adapter with the REAL pinned Claude Code
-# CLI (installed once by tests/setup/install-clis.sh into a cache) against
+# CLI (installed once by providers/install-clis.sh into a cache) against
 # the local fake Messages API tests/upstream/fake-anthropic.mjs.
 
 bats_require_minimum_version 1.5.0
@@ -9,7 +9,7 @@ load claude_helpers
 setup_file() {
 	local dir="$BATS_FILE_TMPDIR"
 	export REAL_CLAUDE
-	REAL_CLAUDE=$("$HUB_SRCDIR/tests/setup/install-clis.sh" claude 2>"$dir/install.log" | tail -n 1) || REAL_CLAUDE=
+	REAL_CLAUDE=$("$HUB_SRCDIR/providers/install-clis.sh" claude 2>"$dir/install.log" | tail -n 1) || REAL_CLAUDE=
 	node "$HUB_SRCDIR/tests/upstream/fake-anthropic.mjs" 0 > "$dir/upstream.port" 2>"$dir/upstream.log" &
 	echo $! > "$dir/upstream.pid"
 	for i in $(seq 1 50); do [ -s "$dir/upstream.port" ] && break; sleep 0.1; done

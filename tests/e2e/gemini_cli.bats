@@ -134,6 +134,8 @@ assert_no_leftovers() {
 	[ "$(field .text)" = "just this [[fake:echo]]" ]
 	drive "$(one_msg '/help [[fake:echo]]')"
 	[ "$(field .text | head -c 3)" = "The" ]
+	drive "$(one_msg '  /quit [[fake:echo]]')"
+	[ "$(field .text | head -c 3)" = "The" ]
 }
 
 @test "gemini: the environment is built from scratch (names only)" {

@@ -1,12 +1,15 @@
 #!/usr/bin/env bats
 # gemini_real_cli.bats - the REAL Gemini CLI (@google/gemini-cli, pinned in
-# tests/setup/install-clis.sh) through the adapter, against the local fake
+# providers/install-clis.sh) through the adapter, against the local fake
 # Code Assist server tests/upstream/fake-codeassist.mjs.
 #
 # The CLI is pointed at the fake with CODE_ASSIST_ENDPOINT and authenticated
 # by the test route GOOGLE_GENAI_USE_GCA=true + GOOGLE_CLOUD_ACCESS_TOKEN
 # (the adapter passes these two only while CODE_ASSIST_ENDPOINT is set), so
-# it makes no call to Google's OAuth servers.
+# it makes no call to Google's OAuth servers. The credentials-file tests
+# instead give it an oauth_creds.json and let the same fake act as an HTTPS
+# proxy (HTTPS_PROXY) that answers for oauth2.googleapis.com with a
+# certificate from a throw-away test CA (NODE_EXTRA_CA_CERTS).
 
 bats_require_minimum_version 1.5.0
 
@@ -14,10 +17,26 @@ HUB_SRCDIR="${HUB_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
 HUB_BUILDDIR="${HUB_BUILDDIR:-$HUB_SRCDIR}"
 PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
 
+# A test CA and a leaf certificate for Google's OAuth hosts, in $1.
+make_test_ca() {
+	mkdir -p "$1" && (
+		cd "$1" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+			-subj "/CN=llm-mcp-hub test CA" &&
+		openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr \
+			-subj "/CN=oauth2.googleapis.com" &&
+		printf 'subjectAltName=DNS:oauth2.googleapis.com,DNS:www.googleapis.com\nbasicConstraints=CA:FALSE\n' >ext &&
+		openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem \
+			-days 2 -extfile ext
+	) >/dev/null 2>&1
+}
+
 setup_file() {
 	command -v node >/dev/null || skip "node missing"
-	GEMINI_REAL=$("$HUB_SRCDIR/tests/setup/install-clis.sh" gemini) || skip "npm could not install the Gemini CLI"
+	GEMINI_REAL=$("$HUB_SRCDIR/providers/install-clis.sh" gemini) || skip "npm could not install the Gemini CLI"
 	export GEMINI_REAL
+	make_test_ca "$BATS_FILE_TMPDIR/tls" || skip "openssl could not make a test CA"
+	FAKE_TLS_CERT="$BATS_FILE_TMPDIR/tls/leaf.pem" FAKE_TLS_KEY="$BATS_FILE_TMPDIR/tls/leaf.key" \
 	node "$HUB_SRCDIR/tests/upstream/fake-codeassist.mjs" >"$BATS_FILE_TMPDIR/upstream.port" \
 		2>"$BATS_FILE_TMPDIR/upstream.log" 3>&- &
 	echo $! >"$BATS_FILE_TMPDIR/upstream.pid"
@@ -43,9 +62,9 @@ setup() {
 	export HUB_GEMINI_TIMEOUT=30 HUB_KILL_GRACE_MS=500 HUB_GEMINI_MAX_RETRY_WAIT=10
 	export CODE_ASSIST_ENDPOINT="$UPSTREAM" GOOGLE_GENAI_USE_GCA=true
 	export GOOGLE_CLOUD_ACCESS_TOKEN="fake-access-token-$RANDOM"
-	unset GEMINI_AUTH_PATH GEMINI_API_KEY GOOGLE_API_KEY
+	unset GEMINI_AUTH_PATH GEMINI_API_KEY GOOGLE_API_KEY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS
 	mkdir -p "$HUB_STATE_DIR"
-	curl -s -X POST "$UPSTREAM/_reset" >/dev/null
+	curl -s --noproxy '*' -X POST "$UPSTREAM/_reset" >/dev/null
 }
 
 one_msg() {
@@ -62,7 +81,7 @@ field() { jq -r "$1" <<<"$final"; }
 
 # The bodies of the streamGenerateContent requests the fake upstream saw.
 generate_requests() {
-	curl -s "$UPSTREAM/_requests" | jq -c '[.[] | select(.path == "/v1internal:streamGenerateContent")]'
+	curl -s --noproxy '*' "$UPSTREAM/_requests" | jq -c '[.[] | select(.path == "/v1internal:streamGenerateContent")]'
 }
 
 assert_no_leftovers() {
@@ -117,7 +136,7 @@ assert_no_leftovers() {
 }
 
 @test "real gemini: 401 from the upstream is an authentication error" {
-	curl -s -X POST -d '{"mode":"401"}' "$UPSTREAM/_mode" >/dev/null
+	curl -s --noproxy '*' -X POST -d '{"mode":"401"}' "$UPSTREAM/_mode" >/dev/null
 	drive "$(one_msg 'hello')"
 	[ "$(field .err_code)" = provider_auth_failed ]
 	! grep -q "$GOOGLE_CLOUD_ACCESS_TOKEN" <<<"$output$stderr"
@@ -165,4 +184,64 @@ assert_no_leftovers() {
 		[ "$status" -eq 0 ]
 		echo "# call $call: $(( (end - start) / 1000000 )) ms (first token $(field .first_token_ms) ms)" >&3
 	done
+}
+
+# Switch from the access-token test route to the oauth_creds.json route:
+# an expired credentials file at GEMINI_AUTH_PATH, Google through the proxy.
+use_creds_file() {
+	unset GOOGLE_GENAI_USE_GCA GOOGLE_CLOUD_ACCESS_TOKEN
+	export HTTPS_PROXY="$UPSTREAM" NO_PROXY=127.0.0.1
+	export NODE_EXTRA_CA_CERTS="$BATS_FILE_TMPDIR/tls/ca.pem"
+	AUTH="$BATS_TEST_TMPDIR/auth/oauth_creds.json"
+	mkdir -p "${AUTH%/*}"
+	printf '{"access_token":"ya29.expired-%s","refresh_token":"1//test-refresh-%s","scope":"https://www.googleapis.com/auth/cloud-platform","token_type":"Bearer","expiry_date":1000}\n' \
+		"$RANDOM" "$RANDOM" >"$AUTH"
+	chmod 600 "$AUTH"
+	export GEMINI_AUTH_PATH="$AUTH"
+}
+
+@test "real gemini: a token the CLI refreshes is written back to GEMINI_AUTH_PATH" {
+	use_creds_file
+	rt=$(jq -r .refresh_token "$AUTH")
+	drive "$(one_msg 'hello')"
+	[ "$status" -eq 0 ]
+	[ "$(field .text)" = "Hello from the fake upstream." ]
+	# the CLI refreshed through Google's token endpoint (the fake, via the proxy)
+	curl -s --noproxy '*' "$UPSTREAM/_requests" | jq -e '[.[] | select(.path == "/token" and .grant_type == "refresh_token")] | length == 1'
+	jq -e '.access_token | startswith("ya29.fake-refreshed-")' "$AUTH"
+	[ "$(jq -r .refresh_token "$AUTH")" = "$rt" ]
+	[ "$(jq -r .expiry_date "$AUTH")" -gt "$(( $(date +%s) * 1000 ))" ]
+	[ "$(stat -c %a "$AUTH")" = 600 ]
+	! grep -q "$rt" <<<"$output$stderr"
+	assert_no_leftovers
+	# the next run uses the refreshed token: no second refresh
+	curl -s --noproxy '*' -X POST "$UPSTREAM/_reset" >/dev/null
+	drive "$(one_msg 'hello again')"
+	[ "$status" -eq 0 ]
+	curl -s --noproxy '*' "$UPSTREAM/_requests" | jq -e '[.[] | select(.path == "/token")] | length == 0'
+}
+
+@test "real gemini: concurrent refreshes leave one valid credentials file" {
+	use_creds_file
+	local n pids=()
+	for n in 1 2 3 4; do
+		"$PROVIDER_RUN" gemini >"$BATS_TEST_TMPDIR/out$n" 2>/dev/null <<<"$(one_msg "hello $n")" &
+		pids+=($!)
+	done
+	for n in "${pids[@]}"; do wait "$n"; done
+	for n in 1 2 3 4; do
+		[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out$n" | jq -r .err)" = 0 ]
+	done
+	jq -e '(.access_token | startswith("ya29.fake-refreshed-")) and (.refresh_token | startswith("1//test-refresh-"))' "$AUTH"
+}
+
+@test "real gemini: a refused refresh (invalid_grant) is an authentication error" {
+	use_creds_file
+	before=$(cat "$AUTH")
+	curl -s --noproxy '*' -X POST -d '{"mode":"oauth-invalid-grant"}' "$UPSTREAM/_mode" >/dev/null
+	drive "$(one_msg 'hello')"
+	echo "$final"
+	[ "$(field .err_code)" = provider_auth_failed ]
+	[ "$(cat "$AUTH")" = "$before" ]
+	assert_no_leftovers
 }

@@ -16,6 +16,7 @@ int
 main(void)
 {
 	struct hub_config c;
+	char *found;
 	char err[512], path[] = "/tmp/hub-test-config-XXXXXX";
 	FILE *f;
 	int fd;
@@ -92,9 +93,13 @@ main(void)
 	ok(strstr(err, "HUB_CONFIG") != NULL, "named");
 	unsetenv("HUB_CONFIG");
 
-	ok(hub_config_find_executable("sh") != NULL, "sh is found on PATH");
+	found = hub_config_find_executable("sh");
+	ok(found != NULL, "sh is found on PATH");
+	free(found);
 	ok(hub_config_find_executable("surely-no-such-program-xyz") == NULL, "a missing program is not");
-	ok(hub_config_find_executable("/bin/sh") != NULL, "an absolute path");
+	found = hub_config_find_executable("/bin/sh");
+	ok(found != NULL, "an absolute path");
+	free(found);
 	ok(hub_config_find_executable("") == NULL, "an empty name");
 	return tap_done();
 }

@@ -6,10 +6,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/hub_buf.h"
 #include "common/hub_error.h"
 #include "providers/gemini_stream.h"
+#include "providers/gemini_token.h"
 #include "tests/unit/tap.h"
 
 /* Lines as Gemini CLI 0.61.0 writes them (JSON.stringify, key order kept). */
@@ -174,6 +176,40 @@ main(void)
 	ok(!gs.got_result, "parsing stopped at the callback");
 	gemini_stream_free(&gs);
 	hub_buf_free(&c.text);
+
+	/* gemini_token_status(): what /health/tokens may say about the file. */
+	{
+		struct gemini_token_info ti;
+		char path[] = "/tmp/test_gemini_token_XXXXXX";
+		int fd = mkstemp(path);
+		const char *creds = "{\"access_token\":\"ya29.secret\",\"refresh_token\":\"1//r\","
+		    "\"token_type\":\"Bearer\",\"expiry_date\":1795000000000}";
+		FILE *f;
+
+		ok(fd >= 0, "temp file for the token tests");
+		f = fdopen(fd, "w");
+		fputs(creds, f);
+		fclose(f);
+		is_int(gemini_token_status(path, &ti), 0, "token file examined");
+		ok(ti.present && ti.valid_json && ti.has_access_token && ti.has_refresh_token,
+		    "present, valid, both tokens");
+		is_int(ti.expiry_ms, 1795000000000LL, "expiry_date in ms");
+		f = fopen(path, "w");
+		fputs("{\"access_token\":\"x\"}", f);
+		fclose(f);
+		gemini_token_status(path, &ti);
+		ok(ti.present && ti.valid_json && !ti.has_refresh_token && ti.expiry_ms == -1,
+		    "no refresh_token, no expiry");
+		f = fopen(path, "w");
+		fputs("{not json", f);
+		fclose(f);
+		is_int(gemini_token_status(path, &ti), 0, "corrupt file examined");
+		ok(ti.present && !ti.valid_json, "corrupt file: present, not valid");
+		unlink(path);
+		is_int(gemini_token_status(path, &ti), 0, "missing file examined");
+		ok(!ti.present, "missing file: not present");
+		is_int(gemini_token_status(NULL, &ti), HUB_ERR_INVALID, "no path configured");
+	}
 
 	return tap_done();
 }

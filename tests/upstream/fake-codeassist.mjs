@@ -25,12 +25,24 @@
 //   429-backoff    a 429 with no retry information
 //   500            an internal error
 //   hang           accept the request and never answer
+// Google's OAuth endpoints, for the oauth_creds.json route: the server is
+// also an HTTPS proxy (HTTPS_PROXY=http://127.0.0.1:PORT for the CLI). A
+// CONNECT is answered by TLS with FAKE_TLS_CERT / FAKE_TLS_KEY (a leaf for
+// oauth2.googleapis.com signed by a test CA that the CLI trusts through
+// NODE_EXTRA_CA_CERTS); without them CONNECT gets 502. Served there:
+//   GET|POST /tokeninfo   -> scope, expires_in, email for any access token
+//   POST /token           -> grant_type=refresh_token: a new access token
+//                            "ya29.fake-refreshed-N" (expires_in 3599);
+//                            mode "oauth-invalid-grant": 400 invalid_grant
+//   anything else         -> {}
 // Control and inspection:
 //   GET  /_requests      every request so far: [{method,path,body}]
 //   POST /_reset         forget requests, mode back to "ok"
 //   POST /_mode          {"mode":"..."}
 import http from 'node:http';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import tls from 'node:tls';
 
 const requests = [];
 let globalMode = 'ok';
@@ -116,6 +128,38 @@ async function streamReply(req, res, body, mode) {
   res.end();
 }
 
+let refreshCount = 0;
+
+// Requests that came through the proxy, for Google's OAuth hosts.
+const oauthServer = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url, `https://${req.headers.host || 'oauth2.googleapis.com'}`);
+    const form = new URLSearchParams(raw);
+    requests.push({ method: req.method, host: url.host, path: url.pathname,
+      grant_type: form.get('grant_type') ?? undefined });
+    if (url.pathname === '/tokeninfo')
+      return send(res, 200, { azp: 'fake.apps.googleusercontent.com', aud: 'fake.apps.googleusercontent.com',
+        scope: 'https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/userinfo.email',
+        exp: String(Math.floor(Date.now() / 1000) + 3000), expires_in: '3000', email: 'test@example.com',
+        email_verified: 'true', access_type: 'offline' });
+    if (url.pathname === '/token') {
+      if (globalMode === 'oauth-invalid-grant' || form.get('grant_type') !== 'refresh_token' || !form.get('refresh_token'))
+        return send(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+      refreshCount++;
+      return send(res, 200, { access_token: `ya29.fake-refreshed-${refreshCount}-${crypto.randomBytes(4).toString('hex')}`,
+        expires_in: 3599, scope: 'https://www.googleapis.com/auth/cloud-platform', token_type: 'Bearer' });
+    }
+    return send(res, 200, {});
+  });
+});
+
+const tlsContext = process.env.FAKE_TLS_CERT && process.env.FAKE_TLS_KEY
+  ? tls.createSecureContext({ cert: fs.readFileSync(process.env.FAKE_TLS_CERT), key: fs.readFileSync(process.env.FAKE_TLS_KEY) })
+  : null;
+
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -170,6 +214,20 @@ const server = http.createServer((req, res) => {
         return send(res, 200, {});
     }
   });
+});
+
+server.on('connect', (req, sock, head) => {
+  requests.push({ method: 'CONNECT', path: req.url });
+  sock.on('error', () => {});
+  if (!tlsContext) {
+    sock.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+    return;
+  }
+  sock.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  if (head && head.length) sock.unshift(head);
+  const tlsSock = new tls.TLSSocket(sock, { isServer: true, secureContext: tlsContext });
+  tlsSock.on('error', () => {});
+  oauthServer.emit('connection', tlsSock);
 });
 
 server.listen(0, '127.0.0.1', () => {

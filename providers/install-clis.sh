@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-clis.sh - install the pinned official provider CLIs from npm, once.
 #
-# Usage: tests/setup/install-clis.sh claude|gemini ...
+# Usage: providers/install-clis.sh claude|gemini ...
 #
 # Each CLI goes into its own npm prefix below $HUB_CLI_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/llm-mcp-hub/clis), so a second call finds it

@@ -1,0 +1,534 @@
+/*
+ * ep_mcp.c - MCP over HTTP: Streamable HTTP on /mcp and the legacy
+ * HTTP+SSE transport on /sse + /messages.
+ *
+ *   POST   /mcp    one JSON-RPC message or batch; requests are answered
+ *                  with JSON (tools/call: an SSE stream carrying progress
+ *                  and the result), notifications and responses with 202
+ *   GET    /mcp    405: this server sends nothing unasked
+ *   DELETE /mcp    ends the Mcp-Session-Id session
+ *   GET    /sse    legacy: event "endpoint", then every server message as
+ *                  event "message"
+ *   POST   /messages?sessionId=ID   legacy: 202, the answer goes out on /sse
+ *
+ * The handshake era keeps its negotiated version in an MCP session in
+ * Redis (session/mcp_store.h); 2026-07-28 requests are stateless and their
+ * MCP-Protocol-Version, Mcp-Method and Mcp-Name headers must match the
+ * body. Since a POST /messages and its GET /sse run in different responder
+ * threads or processes, legacy messages travel through a Redis list; so do
+ * cancellations of tool calls running elsewhere.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/hub_buf.h"
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_json.h"
+#include "common/hub_limits.h"
+#include "common/hub_log.h"
+#include "common/hub_time.h"
+#include "endpoints.h"
+#include "http.h"
+#include "mcp-stdio/mcp.h"
+#include "session/mcp_store.h"
+#include "session/session_id.h"
+
+#define EP_MCP_IDLE_TICK_MS 1000
+#define EP_MCP_POP_MS 1000
+
+/* Where the dispatcher's messages go for one HTTP request. */
+struct ep_mcp_out {
+	struct http_request *req;
+	enum { EP_MCP_JSON, EP_MCP_SSE, EP_MCP_QUEUE } mode;
+	char session[HUB_MAX_SESSION_ID_LEN + 1];   /* "" for stateless requests */
+	struct hub_buf json;                         /* EP_MCP_JSON: the answer */
+	int client_gone;
+	long long last_write_ms;
+};
+
+/* Answer an HTTP-level failure with a JSON-RPC error body. */
+static void
+ep_mcp_fail(struct http_request *req, int status, int code, const char *message,
+    const char *extra_headers)
+{
+	struct json_object *m = json_object_new_object(), *e = json_object_new_object();
+	const char *txt;
+
+	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(m, "id", NULL);
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(m, "error", e);
+	txt = hub_json_compact(m);
+	req->log_error = "mcp_transport";
+	http_send_headers(req, status, "application/json", extra_headers);
+	(void)http_write(req, txt, strlen(txt));
+	(void)http_write(req, "\n", 1);
+	json_object_put(m);
+}
+
+/* 1 when origin is http(s)://localhost, 127.0.0.1 or [::1], any port. */
+static int
+ep_mcp_origin_local(const char *origin)
+{
+	static const char *const hosts[] = { "localhost", "127.0.0.1", "[::1]", NULL };
+	const char *h = strstr(origin, "://");
+	size_t i, n;
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	for (i = 0; hosts[i] != NULL; i++) {
+		n = strlen(hosts[i]);
+		if (strncasecmp(h, hosts[i], n) == 0 && (h[n] == '\0' || h[n] == ':' || h[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when origin is listed in HUB_MCP_ALLOWED_ORIGINS. */
+static int
+ep_mcp_origin_listed(const char *origin)
+{
+	const char *p = hub_cfg->mcp_allowed_origins, *end;
+	size_t n = strlen(origin);
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		while (end > p && end[-1] == ' ')
+			end--;
+		if ((size_t)(end - p) == n && strncasecmp(p, origin, n) == 0)
+			return 1;
+		if ((size_t)(end - p) == 1 && *p == '*')
+			return 1;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* Validate Origin (DNS rebinding protection); answers 403 and returns 0. */
+static int
+ep_mcp_origin_or_reply(struct http_request *req)
+{
+	const char *origin = http_param(req, "HTTP_ORIGIN");
+
+	if (origin == NULL || ep_mcp_origin_local(origin) || ep_mcp_origin_listed(origin))
+		return 1;
+	ep_mcp_fail(req, 403, -32000, "Forbidden: Origin not allowed (see HUB_MCP_ALLOWED_ORIGINS)", NULL);
+	return 0;
+}
+
+/* 1 when the Accept header lists type (or a wildcard for it). */
+static int
+ep_mcp_accepts(struct http_request *req, const char *type)
+{
+	const char *accept = http_param(req, "HTTP_ACCEPT");
+
+	return accept != NULL && (strstr(accept, type) != NULL || strstr(accept, "*/*") != NULL);
+}
+
+/* Write one SSE event; 0 or HUB_ERR_CLIENT_GONE. */
+static int
+ep_mcp_sse_event(struct ep_mcp_out *o, const char *event, const char *data, size_t len)
+{
+	struct http_request *req = o->req;
+
+	if (o->client_gone)
+		return HUB_ERR_CLIENT_GONE;
+	if (http_write(req, "event: ", 7) != HUB_OK || http_write(req, event, strlen(event)) != HUB_OK ||
+	    http_write(req, "\ndata: ", 7) != HUB_OK || http_write(req, data, len) != HUB_OK ||
+	    http_write(req, "\n\n", 2) != HUB_OK || http_flush(req) != HUB_OK) {
+		o->client_gone = 1;
+		return HUB_ERR_CLIENT_GONE;
+	}
+	o->last_write_ms = hub_time_mono_ms();
+	return HUB_OK;
+}
+
+/* A keep-alive comment when the stream was quiet for a while. */
+static int
+ep_mcp_keepalive(struct ep_mcp_out *o)
+{
+	long long now = hub_time_mono_ms();
+
+	if (o->client_gone)
+		return HUB_ERR_CLIENT_GONE;
+	if (now - o->last_write_ms < hub_cfg->keepalive_s * 1000)
+		return HUB_OK;
+	if (http_write(o->req, ": keep-alive\n\n", 14) != HUB_OK || http_flush(o->req) != HUB_OK) {
+		o->client_gone = 1;
+		return HUB_ERR_CLIENT_GONE;
+	}
+	o->last_write_ms = now;
+	return HUB_OK;
+}
+
+/* The dispatcher's send hook. */
+static void
+ep_mcp_send(void *arg, const char *json, size_t len)
+{
+	struct ep_mcp_out *o = arg;
+
+	switch (o->mode) {
+	case EP_MCP_SSE:
+		(void)ep_mcp_sse_event(o, "message", json, len);
+		break;
+	case EP_MCP_QUEUE:
+		if (mcp_store_push(o->session, json, len) != HUB_OK)
+			hub_log(HUB_LOG_WARN, "mcp", "cannot queue a message for an SSE stream");
+		break;
+	case EP_MCP_JSON:
+		/* one answer per POST: a response or a batch's array; notifications
+		 * (progress) have nowhere to go in a JSON answer */
+		if (strncmp(json, "{\"jsonrpc\":\"2.0\",\"method\"", 25) == 0)
+			break;
+		hub_buf_reset(&o->json);
+		if (hub_buf_append(&o->json, json, len) != HUB_OK)
+			hub_log(HUB_LOG_WARN, "mcp", "answer too large");
+		break;
+	}
+}
+
+/* The idle hook: keep-alives, client gone, cancellation from elsewhere. */
+static int
+ep_mcp_idle(void *arg, const char *request_id)
+{
+	struct ep_mcp_out *o = arg;
+
+	if (o->mode == EP_MCP_SSE && ep_mcp_keepalive(o) != HUB_OK)
+		return -1;
+	if (o->session[0] != '\0' && mcp_store_is_cancelled(o->session, request_id))
+		return -1;
+	return 0;
+}
+
+/* notifications/cancelled for a call running in another responder. */
+static void
+ep_mcp_cancel_elsewhere(void *arg, const char *request_id)
+{
+	struct ep_mcp_out *o = arg;
+
+	if (o->session[0] != '\0' && mcp_store_cancel(o->session, request_id) != HUB_OK)
+		hub_log(HUB_LOG_WARN, "mcp", "cannot record a cancellation");
+}
+
+/* A dispatcher whose output goes to o. */
+static struct mcp_server *
+ep_mcp_server(struct ep_mcp_out *o)
+{
+	struct mcp_hooks hooks;
+
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.send = ep_mcp_send;
+	hooks.send_arg = o;
+	hooks.idle = ep_mcp_idle;
+	hooks.idle_arg = o;
+	hooks.idle_tick_ms = EP_MCP_IDLE_TICK_MS;
+	hooks.cancel_elsewhere = ep_mcp_cancel_elsewhere;
+	hooks.cancel_arg = o;
+	return mcp_server_new(o->req->key_id ? o->req->key_id : "", &hooks);
+}
+
+/* Read the POST body; answers and returns HUB_ERR_* on failure. */
+static int
+ep_mcp_body_or_reply(struct http_request *req, char **body, size_t *len)
+{
+	const char *ct = http_param(req, "CONTENT_TYPE");
+	int rc;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+		ep_mcp_fail(req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json", NULL);
+		return HUB_ERR_INVALID;
+	}
+	rc = http_read_body(req, (size_t)hub_cfg->max_body_bytes, body, len);
+	if (rc == HUB_ERR_TOO_LARGE)
+		ep_mcp_fail(req, 413, -32600, "Invalid Request: body larger than the limit", NULL);
+	else if (rc != HUB_OK)
+		ep_mcp_fail(req, 400, -32700, "Parse error: the body could not be read", NULL);
+	return rc;
+}
+
+/* Check a 2026-07-28 request's routing headers against its body. */
+static int
+ep_mcp_modern_headers_or_reply(struct http_request *req, const struct mcp_peek *p)
+{
+	const char *version = http_param(req, "HTTP_MCP_PROTOCOL_VERSION");
+	const char *method = http_param(req, "HTTP_MCP_METHOD");
+	const char *name = http_param(req, "HTTP_MCP_NAME");
+	char msg[200];
+
+	if (p->is_batch) {
+		ep_mcp_fail(req, 400, MCP_INVALID_REQUEST, "Invalid Request: batches are not part of 2026-07-28", NULL);
+		return 0;
+	}
+	if (version == NULL || strcmp(version, p->meta_version) != 0)
+		snprintf(msg, sizeof(msg), "Header mismatch: MCP-Protocol-Version must equal params._meta protocolVersion");
+	else if (method == NULL || strcmp(method, p->method) != 0)
+		snprintf(msg, sizeof(msg), "Header mismatch: Mcp-Method must equal the body's method");
+	else if ((strcmp(p->method, "tools/call") == 0 || strcmp(p->method, "prompts/get") == 0 ||
+	    strcmp(p->method, "resources/read") == 0) && (name == NULL || !p->has_name || strcmp(name, p->name) != 0))
+		snprintf(msg, sizeof(msg), "Header mismatch: Mcp-Name must equal params.name or params.uri");
+	else
+		return 1;
+	ep_mcp_fail(req, 400, MCP_HEADER_MISMATCH, msg, NULL);
+	return 0;
+}
+
+/* Look up the Mcp-Session-Id session; answers 400/404/503 and returns 0. */
+static int
+ep_mcp_session_or_reply(struct http_request *req, const char *id, char *version, size_t versionlen)
+{
+	char owner[160];
+	const char *mine = req->key_id ? req->key_id : "";
+	int rc;
+
+	if (id == NULL || *id == '\0') {
+		ep_mcp_fail(req, 400, -32000, "Bad Request: Mcp-Session-Id header is required", NULL);
+		return 0;
+	}
+	rc = mcp_store_get(id, version, versionlen, owner, sizeof(owner));
+	if (rc == HUB_OK && strcmp(owner, mine) != 0)
+		rc = HUB_ERR_NOT_FOUND;
+	if (rc == HUB_ERR_NOT_FOUND) {
+		ep_mcp_fail(req, 404, -32001, "Session not found", NULL);
+		return 0;
+	}
+	if (rc != HUB_OK) {
+		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+/* Send what the dispatcher answered in JSON mode (202 when nothing). */
+static void
+ep_mcp_send_json(struct ep_mcp_out *o, const char *extra_headers)
+{
+	if (o->json.len == 0) {
+		http_send_headers(o->req, 202, NULL, extra_headers);
+		return;
+	}
+	http_send_headers(o->req, 200, "application/json", extra_headers);
+	(void)http_write(o->req, o->json.data, o->json.len);
+	(void)http_write(o->req, "\n", 1);
+}
+
+/* POST /mcp with initialize: a new MCP session. */
+static void
+ep_mcp_initialize(struct ep_mcp_out *o, struct mcp_server *s, const char *body, size_t len)
+{
+	char id[HUB_MAX_SESSION_ID_LEN + 1], headers[200];
+	int rc;
+
+	mcp_handle(s, body, len);
+	if (mcp_server_era(s) != MCP_ERA_HANDSHAKE) {
+		ep_mcp_send_json(o, NULL);   /* the error response */
+		return;
+	}
+	rc = mcp_store_create(mcp_server_version(s), o->req->key_id ? o->req->key_id : "", id, sizeof(id));
+	if (rc != HUB_OK) {
+		ep_mcp_fail(o->req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
+		return;
+	}
+	snprintf(headers, sizeof(headers), "Mcp-Session-Id: %s\r\n", id);
+	ep_mcp_send_json(o, headers);
+}
+
+void
+ep_mcp_post(struct http_request *req)
+{
+	struct ep_mcp_out o;
+	struct mcp_server *s = NULL;
+	struct mcp_peek p;
+	const char *sid, *hv;
+	char version[32] = "";
+	char *body = NULL;
+	size_t len = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.req = req;
+	hub_buf_init(&o.json, 0);
+	if (!ep_mcp_origin_or_reply(req))
+		goto out;
+	if (!ep_mcp_accepts(req, "application/json") || !ep_mcp_accepts(req, "text/event-stream")) {
+		ep_mcp_fail(req, 406, -32000,
+		    "Not Acceptable: Accept must list application/json and text/event-stream", NULL);
+		goto out;
+	}
+	if (ep_mcp_body_or_reply(req, &body, &len) != HUB_OK)
+		goto out;
+	mcp_peek(body, len, &p);
+	if ((s = ep_mcp_server(&o)) == NULL) {
+		ep_mcp_fail(req, 500, MCP_INTERNAL_ERROR, "out of memory", NULL);
+		goto out;
+	}
+	if (!p.parsed) {
+		mcp_handle(s, body, len);
+		http_send_headers(req, 400, "application/json", NULL);
+		(void)http_write(req, o.json.data, o.json.len);
+		goto out;
+	}
+	if (p.has_initialize) {
+		if (p.is_batch)
+			ep_mcp_fail(req, 400, MCP_INVALID_REQUEST, "Invalid Request: initialize must not be batched", NULL);
+		else
+			ep_mcp_initialize(&o, s, body, len);
+		goto out;
+	}
+	if (p.has_meta_version) {
+		if (p.n_requests > 0 && !ep_mcp_modern_headers_or_reply(req, &p))
+			goto out;
+	} else {
+		sid = http_param(req, "HTTP_MCP_SESSION_ID");
+		if (!ep_mcp_session_or_reply(req, sid, version, sizeof(version)))
+			goto out;
+		snprintf(o.session, sizeof(o.session), "%s", sid);
+		hv = http_param(req, "HTTP_MCP_PROTOCOL_VERSION");
+		if (hv != NULL && !mcp_version_handshake_supported(hv)) {
+			ep_mcp_fail(req, 400, -32000, "Bad Request: unsupported MCP-Protocol-Version", NULL);
+			goto out;
+		}
+		if (version[0] != '\0')
+			(void)mcp_server_resume(s, version);
+	}
+	if (p.n_requests == 0) {
+		mcp_handle(s, body, len);
+		http_send_headers(req, 202, NULL, NULL);
+		goto out;
+	}
+	if (!p.is_batch && strcmp(p.method, "tools/call") == 0) {
+		o.mode = EP_MCP_SSE;
+		http_send_headers(req, 200, "text/event-stream", "X-Accel-Buffering: no\r\n");
+		req->streaming = 1;
+		o.last_write_ms = hub_time_mono_ms();
+		if (http_flush(req) != HUB_OK)
+			o.client_gone = 1;
+		mcp_handle(s, body, len);
+		goto out;
+	}
+	mcp_handle(s, body, len);
+	ep_mcp_send_json(&o, NULL);
+out:
+	mcp_server_free(s);
+	hub_buf_free(&o.json);
+	free(body);
+}
+
+void
+ep_mcp_get(struct http_request *req)
+{
+	if (!ep_mcp_origin_or_reply(req))
+		return;
+	ep_mcp_fail(req, 405, -32000,
+	    "Method Not Allowed: this server sends no messages unasked; POST requests to /mcp",
+	    "Allow: POST, DELETE\r\n");
+}
+
+void
+ep_mcp_delete(struct http_request *req)
+{
+	const char *sid = http_param(req, "HTTP_MCP_SESSION_ID");
+	char version[32];
+
+	if (!ep_mcp_origin_or_reply(req))
+		return;
+	if (!ep_mcp_session_or_reply(req, sid, version, sizeof(version)))
+		return;
+	if (mcp_store_delete(sid) == HUB_ERR_STORE) {
+		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
+		return;
+	}
+	http_send_headers(req, 200, NULL, NULL);
+}
+
+void
+ep_mcp_sse(struct http_request *req)
+{
+	struct ep_mcp_out o;
+	char id[HUB_MAX_SESSION_ID_LEN + 1], endpoint[200], *msg = NULL;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.req = req;
+	if (!ep_mcp_origin_or_reply(req))
+		return;
+	if (mcp_store_create("", req->key_id ? req->key_id : "", id, sizeof(id)) != HUB_OK) {
+		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
+		return;
+	}
+	http_send_headers(req, 200, "text/event-stream", "X-Accel-Buffering: no\r\n");
+	req->streaming = 1;
+	snprintf(endpoint, sizeof(endpoint), "/messages?sessionId=%s", id);
+	if (ep_mcp_sse_event(&o, "endpoint", endpoint, strlen(endpoint)) != HUB_OK)
+		goto out;
+	for (;;) {
+		rc = mcp_store_pop(id, EP_MCP_POP_MS, &msg);
+		if (rc != HUB_OK) {
+			hub_log(HUB_LOG_WARN, "mcp", "SSE stream ends: the session store failed");
+			break;
+		}
+		if (msg != NULL) {
+			rc = ep_mcp_sse_event(&o, "message", msg, strlen(msg));
+			free(msg);
+			msg = NULL;
+		} else {
+			rc = ep_mcp_keepalive(&o);
+		}
+		if (rc != HUB_OK)
+			break;
+	}
+out:
+	(void)mcp_store_delete(id);
+}
+
+void
+ep_mcp_messages(struct http_request *req)
+{
+	struct ep_mcp_out o;
+	struct mcp_server *s = NULL;
+	char version[32] = "", *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.req = req;
+	o.mode = EP_MCP_QUEUE;
+	if (!ep_mcp_origin_or_reply(req))
+		return;
+	rc = http_query_param(req->query, "sessionId", o.session, sizeof(o.session));
+	if (rc != 1 || !session_id_valid(o.session)) {
+		ep_mcp_fail(req, 400, -32000, "Bad Request: sessionId query parameter is required", NULL);
+		return;
+	}
+	if (!ep_mcp_session_or_reply(req, o.session, version, sizeof(version)))
+		return;
+	if (ep_mcp_body_or_reply(req, &body, &len) != HUB_OK)
+		goto out;
+	if ((s = ep_mcp_server(&o)) == NULL) {
+		ep_mcp_fail(req, 500, MCP_INTERNAL_ERROR, "out of memory", NULL);
+		goto out;
+	}
+	if (version[0] != '\0')
+		(void)mcp_server_resume(s, version);
+	/* accept at once: the answer goes out on the SSE stream */
+	http_send_headers(req, 202, "text/plain", "Content-Length: 8\r\n");
+	(void)http_write(req, "Accepted", 8);
+	(void)http_flush(req);
+	mcp_handle(s, body, len);
+	if (version[0] == '\0' && mcp_server_era(s) == MCP_ERA_HANDSHAKE &&
+	    mcp_store_set_version(o.session, mcp_server_version(s)) != HUB_OK)
+		hub_log(HUB_LOG_WARN, "mcp", "cannot record the negotiated version");
+out:
+	mcp_server_free(s);
+	free(body);
+}

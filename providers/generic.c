@@ -1,0 +1,603 @@
+/*
+ * generic.c - the generic CLI provider (see generic.h).
+ *
+ * Per run, a private directory below the state directory (removed
+ * afterwards) holding home/ (HOME), tmp/ (TMPDIR) and cwd/ (the empty
+ * working directory). The conversation is rendered as text: a single user
+ * message as it is; otherwise every message as "System:", "User:" or
+ * "Assistant:" followed by its text, separated by blank lines, ending with
+ * the last user message. With stdin_format = claude-stream-json that text
+ * travels in one {"type":"user",...} line instead.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "common/hub_buf.h"
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_json.h"
+#include "common/hub_limits.h"
+#include "common/hub_log.h"
+#include "common/hub_time.h"
+#include "child.h"
+#include "claude_stream.h"
+#include "gemini_stream.h"
+#include "generic.h"
+#include "provider_conf.h"
+#include "pty_clean.h"
+#include "registry.h"
+#include "workdir.h"
+
+/* Where work directories go when HUB_STATE_DIR is not set. */
+#define GENERIC_DEFAULT_BASE "/tmp/llm-mcp-hub"
+/* The placeholder replaced by the model in the args template. */
+#define GENERIC_MODEL_MARK "{model}"
+
+enum generic_stop {
+	GENERIC_STOP_NONE,
+	GENERIC_STOP_DONE,       /* a JSON result line arrived */
+	GENERIC_STOP_CLIENT,     /* on_delta or on_idle said stop */
+	GENERIC_STOP_NOMEM
+};
+
+/* One run's state, shared with the callbacks. */
+struct generic_run {
+	const struct provider_call *call;
+	const struct provider_conf *conf;
+	struct pty_clean clean;              /* text output */
+	struct hub_buf text;                 /* text output: the whole reply */
+	struct hub_buf piece;                /* text output: one cleaned chunk */
+	struct claude_stream cs;             /* claude-stream-json output */
+	struct gemini_stream gs;             /* gemini-stream-json output */
+	enum generic_stop stop;
+	long long start_ms;
+	long first_token_ms;
+};
+
+/* --- child callbacks ---------------------------------------------------- */
+
+/* Reply text for the client; counts the first token. */
+static int
+generic_emit(struct generic_run *run, const char *text, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (run->first_token_ms < 0)
+		run->first_token_ms = (long)(hub_time_mono_ms() - run->start_ms);
+	if (run->call->on_delta != NULL && run->call->on_delta(run->call->arg, text, len) < 0) {
+		run->stop = GENERIC_STOP_CLIENT;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+generic_on_json_text(void *arg, const char *text, size_t len)
+{
+	return generic_emit(arg, text, len);
+}
+
+/* Clean a chunk of text output (or finish when data is NULL) and hand it on. */
+static int
+generic_text_chunk(struct generic_run *run, const char *data, size_t len)
+{
+	int rc;
+
+	hub_buf_reset(&run->piece);
+	rc = data != NULL ? pty_clean_feed(&run->clean, data, len, &run->piece) :
+	    pty_clean_finish(&run->clean, &run->piece);
+	if (rc == HUB_ERR_NOMEM) {
+		run->stop = GENERIC_STOP_NOMEM;
+		return -1;
+	}
+	if (run->piece.len == 0)
+		return 0;
+	if (hub_buf_append(&run->text, run->piece.data, run->piece.len) == HUB_ERR_NOMEM) {
+		run->stop = GENERIC_STOP_NOMEM;
+		return -1;
+	}
+	return generic_emit(run, run->piece.data, run->piece.len);
+}
+
+static int
+generic_on_stdout(void *arg, const char *data, size_t len)
+{
+	struct generic_run *run = arg;
+	int rc;
+
+	switch (run->conf->output) {
+	case PROVIDER_CONF_CLAUDE_JSON:
+		rc = claude_stream_feed(&run->cs, data, len);
+		if (rc == 0 && run->cs.seen_result) {
+			run->stop = GENERIC_STOP_DONE;
+			return -1;
+		}
+		break;
+	case PROVIDER_CONF_GEMINI_JSON:
+		rc = gemini_stream_feed(&run->gs, data, len);
+		if (rc == 0 && run->gs.got_result) {
+			run->stop = GENERIC_STOP_DONE;
+			return -1;
+		}
+		break;
+	default:
+		return generic_text_chunk(run, data, len);
+	}
+	if (rc < 0 && run->stop == GENERIC_STOP_NONE)
+		run->stop = GENERIC_STOP_NOMEM;
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+generic_on_idle(void *arg)
+{
+	struct generic_run *run = arg;
+
+	if (run->call->on_idle != NULL && run->call->on_idle(run->call->arg) < 0) {
+		run->stop = GENERIC_STOP_CLIENT;
+		return -1;
+	}
+	return 0;
+}
+
+/* --- preparation -------------------------------------------------------- */
+
+/* The conversation as text (see the top of this file). */
+static int
+generic_render(const struct provider_call *call, struct hub_buf *b)
+{
+	const char *role, *label;
+	size_t i;
+	int rc = HUB_OK;
+
+	if (call->n_messages == 1)
+		return hub_buf_puts(b, call->messages[0].content);
+	for (i = 0; i < call->n_messages && rc == HUB_OK; i++) {
+		role = call->messages[i].role;
+		label = strcmp(role, "system") == 0 ? "System" :
+		    strcmp(role, "assistant") == 0 ? "Assistant" : "User";
+		rc = hub_buf_printf(b, "%s%s:\n%s", i > 0 ? "\n\n" : "", label,
+		    call->messages[i].content);
+	}
+	return rc;
+}
+
+/* stdin for the child: the rendered text, or one claude user line. */
+static int
+generic_build_stdin(const struct provider_call *call, const struct provider_conf *c,
+    char **out, size_t *out_len)
+{
+	struct json_object *line, *msg;
+	struct hub_buf text, b;
+	int rc;
+
+	*out = NULL;
+	hub_buf_init(&text, 0);
+	hub_buf_init(&b, 0);
+	if ((rc = generic_render(call, &text)) != HUB_OK)
+		goto out;
+	if (c->stdin_format != PROVIDER_CONF_CLAUDE_JSON) {
+		*out_len = text.len;
+		if ((*out = hub_buf_steal(&text)) == NULL)
+			rc = HUB_ERR_NOMEM;
+		goto out;
+	}
+	line = json_object_new_object();
+	msg = json_object_new_object();
+	if (line == NULL || msg == NULL) {
+		json_object_put(line);
+		json_object_put(msg);
+		rc = HUB_ERR_NOMEM;
+		goto out;
+	}
+	json_object_object_add(msg, "role", json_object_new_string("user"));
+	json_object_object_add(msg, "content", json_object_new_string_len(text.data ? text.data : "",
+	    (int)text.len));
+	json_object_object_add(line, "type", json_object_new_string("user"));
+	json_object_object_add(line, "message", msg);
+	if ((rc = hub_buf_puts(&b, hub_json_compact(line))) == HUB_OK)
+		rc = hub_buf_puts(&b, "\n");
+	json_object_put(line);
+	if (rc != HUB_OK)
+		goto out;
+	*out_len = b.len;
+	if ((*out = hub_buf_steal(&b)) == NULL)
+		rc = HUB_ERR_NOMEM;
+out:
+	hub_buf_free(&text);
+	hub_buf_free(&b);
+	return rc;
+}
+
+/* Add a malloc'd "name=value" to a NULL-terminated list of max slots. */
+static int
+generic_list_add(char **list, size_t *n, size_t max, const char *name, const char *value)
+{
+	size_t len;
+
+	if (*n + 1 >= max)
+		return HUB_ERR_TOO_LARGE;
+	len = strlen(name) + (value != NULL ? strlen(value) + 1 : 0) + 1;
+	if ((list[*n] = malloc(len)) == NULL)
+		return HUB_ERR_NOMEM;
+	if (value != NULL)
+		snprintf(list[*n], len, "%s=%s", name, value);
+	else
+		snprintf(list[*n], len, "%s", name);
+	(*n)++;
+	list[*n] = NULL;
+	return HUB_OK;
+}
+
+static void
+generic_list_free(char **list)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++) {
+		explicit_bzero(list[i], strlen(list[i]));  /* may hold a passed-through secret */
+		free(list[i]);
+	}
+}
+
+/* The environment from scratch (see generic.h). env has HUB_MAX_CHILD_ENV slots. */
+static int
+generic_build_env(char **env, const struct provider_conf *c, const char *home, const char *tmp)
+{
+	const char *v;
+	size_t n = 0, i;
+	int rc;
+
+	env[0] = NULL;
+	if ((rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "HOME", home)) < 0 ||
+	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "TMPDIR", tmp)) < 0 ||
+	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "PATH", "/usr/local/bin:/usr/bin:/bin")) < 0 ||
+	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "NO_COLOR", "1")) < 0 ||
+	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "TERM", "dumb")) < 0 ||
+	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "LANG", "C.UTF-8")) < 0)
+		return rc;
+	for (i = 0; c->env != NULL && c->env[i] != NULL; i++)
+		if ((v = getenv(c->env[i])) != NULL &&
+		    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, c->env[i], v)) < 0)
+			return rc;
+	return HUB_OK;
+}
+
+/* Replace every {model} in tmpl by model into a new string. */
+static char *
+generic_subst(const char *tmpl, const char *model)
+{
+	struct hub_buf b;
+	const char *p, *mark;
+
+	hub_buf_init(&b, 0);
+	for (p = tmpl; (mark = strstr(p, GENERIC_MODEL_MARK)) != NULL; p = mark + strlen(GENERIC_MODEL_MARK))
+		if (hub_buf_append(&b, p, (size_t)(mark - p)) != HUB_OK || hub_buf_puts(&b, model) != HUB_OK) {
+			hub_buf_free(&b);
+			return NULL;
+		}
+	if (hub_buf_puts(&b, p) != HUB_OK) {
+		hub_buf_free(&b);
+		return NULL;
+	}
+	return hub_buf_steal(&b);
+}
+
+/*
+ * argv: the executable's base name, then the template with {model}
+ * replaced; without a model, arguments holding {model} are left out.
+ * argv has HUB_MAX_CHILD_ARGV slots.
+ */
+static int
+generic_build_argv(char **argv, const struct provider_conf *c, const char *model)
+{
+	const char *base = strrchr(c->executable, '/');
+	size_t n = 0, i;
+	int rc;
+
+	argv[0] = NULL;
+	if ((rc = generic_list_add(argv, &n, HUB_MAX_CHILD_ARGV, base ? base + 1 : c->executable, NULL)) < 0)
+		return rc;
+	for (i = 0; c->args != NULL && c->args[i] != NULL; i++) {
+		if (strstr(c->args[i], GENERIC_MODEL_MARK) == NULL) {
+			if ((rc = generic_list_add(argv, &n, HUB_MAX_CHILD_ARGV, c->args[i], NULL)) < 0)
+				return rc;
+			continue;
+		}
+		if (model == NULL)
+			continue;
+		if (n + 1 >= HUB_MAX_CHILD_ARGV)
+			return HUB_ERR_TOO_LARGE;
+		if ((argv[n] = generic_subst(c->args[i], model)) == NULL)
+			return HUB_ERR_NOMEM;
+		argv[++n] = NULL;
+	}
+	return HUB_OK;
+}
+
+/* 1 when a model id is safe to put into argv. */
+static int
+generic_model_ok(const char *m)
+{
+	const unsigned char *p;
+
+	if (*m == '\0' || *m == '-' || strlen(m) > HUB_MAX_MODEL_LEN)
+		return 0;
+	for (p = (const unsigned char *)m; *p; p++)
+		if (!isalnum(*p) && strchr("-_.:@[]/", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+/* --- outcome ------------------------------------------------------------ */
+
+/* First line of s without control characters into out. */
+static void
+generic_first_line(const char *s, char *out, size_t outlen)
+{
+	size_t i, j = 0;
+
+	for (i = 0; s != NULL && s[i] != '\0' && s[i] != '\n' && j + 1 < outlen; i++)
+		if ((unsigned char)s[i] >= 0x20 && s[i] != 0x7f)
+			out[j++] = s[i];
+	out[j] = '\0';
+}
+
+/* A failure message from the CLI, made safe: one line, no prompt start. */
+static void
+generic_fail(struct provider_reply *reply, const struct provider *p,
+    const struct provider_call *call, int err, const char *what, const char *cli_msg)
+{
+	char msg[HUB_MAX_ERROR_MESSAGE];
+	size_t i, n;
+
+	generic_first_line(cli_msg, msg, sizeof(msg));
+	for (i = 0; i < call->n_messages && msg[0] != '\0'; i++) {
+		n = strlen(call->messages[i].content);
+		if (n >= 8 && memmem(msg, strlen(msg), call->messages[i].content, n < 24 ? n : 24) != NULL)
+			msg[0] = '\0';  /* echoes the prompt: say nothing rather than leak it */
+	}
+	if (msg[0] != '\0')
+		provider_reply_error(reply, err, "%s %s: %s", p->name, what, msg);
+	else
+		provider_reply_error(reply, err, "%s %s", p->name, what);
+}
+
+/* An error code for a JSON error kind or text. */
+static int
+generic_error_code(int status, const char *kind, const char *text)
+{
+	if (status == 401 || status == 403 ||
+	    (kind != NULL && (strcmp(kind, "authentication_failed") == 0 || strstr(kind, "Auth") != NULL)) ||
+	    (text != NULL && (strstr(text, "Not logged in") != NULL ||
+	        strstr(text, "Failed to authenticate") != NULL)))
+		return HUB_ERR_PROVIDER_AUTH;
+	if (status == 429 || (kind != NULL && strcmp(kind, "rate_limit") == 0))
+		return HUB_ERR_RATE_LIMIT;
+	if (status == 529)
+		return HUB_ERR_OVERLOADED;
+	return HUB_ERR_UPSTREAM;
+}
+
+/* How the run ended, into reply; takes the text on success. */
+static int
+generic_outcome(const struct provider *p, struct generic_run *run, const struct child_result *res,
+    const struct provider_call *call, struct provider_reply *reply)
+{
+	const char *text;
+	int json_ok = 0, json_failed = 0;
+
+	if (run->conf->output == PROVIDER_CONF_CLAUDE_JSON) {
+		json_ok = run->cs.seen_result && !run->cs.result_is_error;
+		json_failed = run->cs.seen_api_error || (run->cs.seen_result && run->cs.result_is_error);
+	} else if (run->conf->output == PROVIDER_CONF_GEMINI_JSON) {
+		json_ok = run->gs.got_result && run->gs.result_success;
+		json_failed = run->gs.got_result && !run->gs.result_success;
+	}
+	if (run->stop == GENERIC_STOP_NOMEM)
+		provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory while reading the reply");
+	else if (run->stop == GENERIC_STOP_CLIENT || res->watch_fired)
+		provider_reply_error(reply, HUB_ERR_CLIENT_GONE, "the client went away");
+	else if (json_ok)
+		;
+	else if (res->timed_out)
+		provider_reply_error(reply, HUB_ERR_TIMEOUT, "%s did not finish within %ld s", p->name, p->timeout_s);
+	else if (res->output_capped)
+		provider_reply_error(reply, HUB_ERR_OUTPUT_CAP, "%s printed more than the output cap", p->name);
+	else if (json_failed && run->conf->output == PROVIDER_CONF_CLAUDE_JSON) {
+		text = run->cs.api_error_text != NULL ? run->cs.api_error_text : run->cs.result_text;
+		generic_fail(reply, p, call, generic_error_code(run->cs.api_error_status,
+		    run->cs.seen_api_error ? run->cs.api_error_kind : NULL, text), "failed",
+		    text != NULL ? text : "API error");
+	} else if (json_failed) {
+		generic_fail(reply, p, call, generic_error_code(0, run->gs.error_type, run->gs.error_message),
+		    "failed", run->gs.error_message);
+	} else if (!res->exited)
+		provider_reply_error(reply, HUB_ERR_UPSTREAM, "%s was killed by signal %d", p->name, res->term_signal);
+	else if (res->exit_code != 0)
+		generic_fail(reply, p, call, HUB_ERR_UPSTREAM, "failed", res->stderr_text);
+	else if (run->conf->output != PROVIDER_CONF_TEXT)
+		provider_reply_error(reply, HUB_ERR_UPSTREAM, "%s ended without a result line", p->name);
+	if (reply->err != HUB_OK)
+		return reply->err;
+
+	switch (run->conf->output) {
+	case PROVIDER_CONF_CLAUDE_JSON:
+		reply->text = hub_buf_steal(&run->cs.text);
+		reply->usage.prompt_tokens = run->cs.input_tokens;
+		reply->usage.completion_tokens = run->cs.output_tokens;
+		reply->usage.cost_usd = run->cs.cost_usd;
+		break;
+	case PROVIDER_CONF_GEMINI_JSON: {
+		/* gemini_stream hands text out only through its callback */
+		reply->text = hub_buf_steal(&run->text);
+		reply->usage.prompt_tokens = run->gs.input_tokens > 0 ? run->gs.input_tokens : 0;
+		reply->usage.completion_tokens = run->gs.output_tokens > 0 ? run->gs.output_tokens : 0;
+		break;
+	}
+	default:
+		reply->text = hub_buf_steal(&run->text);
+		break;
+	}
+	if (reply->text == NULL)
+		provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
+	return reply->err;
+}
+
+/* Gemini text goes to the client and is kept for the reply. */
+static int
+generic_on_gemini_text(void *arg, const char *text, size_t len)
+{
+	struct generic_run *run = arg;
+
+	if (hub_buf_append(&run->text, text, len) == HUB_ERR_NOMEM) {
+		run->stop = GENERIC_STOP_NOMEM;
+		return -1;
+	}
+	return generic_emit(run, text, len);
+}
+
+/* --- the operation ------------------------------------------------------ */
+
+static int
+generic_chat(const struct provider *p, const struct provider_call *call,
+    struct provider_reply *reply)
+{
+	const struct provider_conf *c = p->data;
+	char wd[PATH_MAX] = "", home[PATH_MAX], tmp[PATH_MAX], cwd[PATH_MAX];
+	char *argv[HUB_MAX_CHILD_ARGV] = { NULL }, *envp[HUB_MAX_CHILD_ENV] = { NULL };
+	char *exe = NULL, *input = NULL;
+	const char *model, *base;
+	size_t max_out, input_len = 0;
+	struct generic_run run;
+	struct child_spec spec;
+	struct child_result res;
+	int rc;
+
+	memset(reply, 0, sizeof(*reply));
+	memset(&res, 0, sizeof(res));
+	memset(&run, 0, sizeof(run));
+	reply->first_token_ms = -1;
+	max_out = hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES;
+	run.call = call;
+	run.conf = c;
+	run.first_token_ms = -1;
+	run.start_ms = hub_time_mono_ms();
+	pty_clean_init(&run.clean);
+	hub_buf_init(&run.text, max_out);
+	hub_buf_init(&run.piece, 0);
+	claude_stream_init(&run.cs, max_out);
+	run.cs.on_text = generic_on_json_text;
+	run.cs.arg = &run;
+	gemini_stream_init(&run.gs, generic_on_gemini_text, &run);
+
+	if (c == NULL || c->executable == NULL) {
+		provider_reply_error(reply, HUB_ERR_DISABLED, "provider %s is not configured", p->name);
+		goto out;
+	}
+	if (call->n_messages == 0 || call->messages == NULL ||
+	    strcmp(call->messages[call->n_messages - 1].role, "user") != 0) {
+		provider_reply_error(reply, HUB_ERR_INVALID, "the last message must come from the user");
+		goto out;
+	}
+	model = call->model != NULL && call->model[0] ? call->model : p->default_model;
+	if (model != NULL && (!generic_model_ok(model) ||
+	    (call->model != NULL && call->model[0] && !registry_serves(p, model)))) {
+		provider_reply_error(reply, HUB_ERR_MODEL_NOT_FOUND, "provider %s does not serve model \"%.128s\"",
+		    p->name, generic_model_ok(model) ? model : "(invalid)");
+		goto out;
+	}
+	if ((exe = hub_config_find_executable(c->executable)) == NULL) {
+		provider_reply_error(reply, HUB_ERR_SPAWN, "the %s CLI was not found", p->name);
+		goto out;
+	}
+	base = hub_cfg->state_dir != NULL ? hub_cfg->state_dir : GENERIC_DEFAULT_BASE;
+	if ((rc = workdir_create(base, "generic-", wd, sizeof(wd))) < 0) {
+		wd[0] = '\0';
+		provider_reply_error(reply, rc, "cannot create a work directory: %s", strerror(errno));
+		goto out;
+	}
+	if (snprintf(home, sizeof(home), "%s/home", wd) >= (int)sizeof(home) ||
+	    snprintf(tmp, sizeof(tmp), "%s/tmp", wd) >= (int)sizeof(tmp) ||
+	    snprintf(cwd, sizeof(cwd), "%s/cwd", wd) >= (int)sizeof(cwd) ||
+	    mkdir(home, 0700) < 0 || mkdir(tmp, 0700) < 0 || mkdir(cwd, 0700) < 0) {
+		provider_reply_error(reply, HUB_ERR_SYSTEM, "cannot prepare the work directory: %s", strerror(errno));
+		goto out;
+	}
+	if ((rc = generic_build_stdin(call, c, &input, &input_len)) < 0 ||
+	    (rc = generic_build_env(envp, c, home, tmp)) < 0 ||
+	    (rc = generic_build_argv(argv, c, model)) < 0) {
+		provider_reply_error(reply, rc, "cannot prepare the %s run: %s", p->name, hub_strerror(rc));
+		goto out;
+	}
+
+	memset(&spec, 0, sizeof(spec));
+	spec.path = exe;
+	spec.argv = argv;
+	spec.envp = envp;
+	spec.cwd = cwd;
+	spec.use_pty = c->input == PROVIDER_CONF_INPUT_PTY;
+	spec.stdin_data = input;
+	spec.stdin_len = input_len;
+	spec.timeout_ms = (p->timeout_s > 0 ? p->timeout_s : 300) * 1000L;
+	spec.kill_grace_ms = hub_cfg->kill_grace_ms;
+	spec.max_stdout_bytes = max_out;
+	spec.watch_fd = call->watch_fd;
+	spec.idle_tick_ms = call->on_idle != NULL ? call->idle_tick_ms : 0;
+	spec.on_stdout = generic_on_stdout;
+	spec.on_idle = generic_on_idle;
+	spec.arg = &run;
+
+	rc = child_run(&spec, &res);
+	if (rc < 0 || res.spawn_errno != 0) {
+		provider_reply_error(reply, HUB_ERR_SPAWN, "cannot start %s: %s", p->name,
+		    res.spawn_errno ? strerror(res.spawn_errno) : hub_strerror(rc));
+		goto out;
+	}
+	if (run.stop == GENERIC_STOP_NONE) {
+		if (c->output == PROVIDER_CONF_CLAUDE_JSON)
+			rc = claude_stream_finish(&run.cs);
+		else if (c->output == PROVIDER_CONF_GEMINI_JSON)
+			rc = gemini_stream_finish(&run.gs);
+		else
+			rc = generic_text_chunk(&run, NULL, 0);
+		if (rc < 0 && run.stop == GENERIC_STOP_NONE)
+			run.stop = GENERIC_STOP_NOMEM;
+	}
+	generic_outcome(p, &run, &res, call, reply);
+	reply->finish_reason = "stop";
+	reply->first_token_ms = run.first_token_ms;
+	if (c->output == PROVIDER_CONF_CLAUDE_JSON && run.cs.model != NULL)
+		reply->model = strdup(run.cs.model);
+	else if (c->output == PROVIDER_CONF_GEMINI_JSON && run.gs.model != NULL)
+		reply->model = strdup(run.gs.model);
+	else if (model != NULL)
+		reply->model = strdup(model);
+out:
+	reply->duration_ms = (long)(hub_time_mono_ms() - run.start_ms);
+	if (wd[0] != '\0' && workdir_remove(wd) < 0)
+		hub_log(HUB_LOG_WARN, "generic", "cannot remove a work directory: %s", strerror(errno));
+	generic_list_free(envp);
+	generic_list_free(argv);
+	child_result_free(&res);
+	claude_stream_free(&run.cs);
+	gemini_stream_free(&run.gs);
+	hub_buf_free(&run.text);
+	hub_buf_free(&run.piece);
+	free(input);
+	free(exe);
+	return reply->err;
+}
+
+const struct provider_ops generic_provider_ops = {
+	.chat = generic_chat,
+};

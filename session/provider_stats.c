@@ -1,0 +1,294 @@
+/*
+ * provider_stats.c - provider metrics in Redis: HINCRBY on fixed buckets.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hub_config.h"
+#include "common/hub_error.h"
+#include "common/hub_time.h"
+#include "provider_stats.h"
+#include "redis.h"
+#include "session_id.h"
+
+const long PROVIDER_STATS_BOUNDS_MS[PROVIDER_STATS_N_BOUNDS] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000
+};
+
+/* A run still in the in-flight set this long after its deadline is lost. */
+#define PROVIDER_STATS_LOST_MARGIN_MS 60000
+/* Provider/model pairs read at most (the label set is bounded anyway). */
+#define PROVIDER_STATS_MAX_ENTRIES 256
+
+/* 1 when p lists model as an id, an alias or its default. */
+static int
+provider_stats_known_model(const struct provider *p, const char *model)
+{
+	const char *const *m;
+
+	if (p->default_model != NULL && strcmp(p->default_model, model) == 0)
+		return 1;
+	for (m = p->models; m != NULL && *m != NULL; m++)
+		if (strcmp(*m, model) == 0)
+			return 1;
+	for (m = p->aliases; m != NULL && *m != NULL; m++)
+		if (strcmp(*m, model) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+provider_stats_key(char *out, size_t len, const char *kind, const char *member)
+{
+	snprintf(out, len, "%sstats:%s%s%s", hub_cfg->key_prefix, kind, member ? ":" : "",
+	    member ? member : "");
+}
+
+void
+provider_stats_begin(const struct provider *p, const char *model, long timeout_s,
+    struct provider_stats_run *run)
+{
+	char index[300], runs[512], score[32], id[40];
+	const char *sadd[] = { "SADD", index, run->member };
+	const char *zadd[] = { "ZADD", runs, score, run->run_id };
+	struct redis_cmd cmds[2] = { { 3, sadd, NULL }, { 4, zadd, NULL } };
+	struct redis_reply *r[2];
+	const char *label;
+
+	memset(run, 0, sizeof(*run));
+	run->start_ms = hub_time_mono_ms();
+	if (model == NULL || *model == '\0')
+		label = p->default_model != NULL ? p->default_model : "default";
+	else
+		label = provider_stats_known_model(p, model) ? model : "other";
+	snprintf(run->member, sizeof(run->member), "%s/%s", p->name, label);
+	if (session_id_generate(id, sizeof(id)) != HUB_OK)
+		snprintf(id, sizeof(id), "%lld", hub_time_wall_ms());
+	snprintf(run->run_id, sizeof(run->run_id), "%s", id);
+	provider_stats_key(index, sizeof(index), "index", NULL);
+	provider_stats_key(runs, sizeof(runs), "run", run->member);
+	snprintf(score, sizeof(score), "%lld", hub_time_wall_ms() + timeout_s * 1000LL +
+	    PROVIDER_STATS_LOST_MARGIN_MS);
+	if (redis_pipeline(r, 2, cmds) == HUB_OK) {
+		redis_reply_free(r[0]);
+		redis_reply_free(r[1]);
+	}
+}
+
+/* The bucket index for ms. */
+static int
+provider_stats_bucket(long long ms)
+{
+	int i;
+
+	for (i = 0; i < PROVIDER_STATS_N_BOUNDS; i++)
+		if (ms <= PROVIDER_STATS_BOUNDS_MS[i])
+			break;
+	return i;
+}
+
+void
+provider_stats_end(const struct provider_stats_run *run, const struct provider_reply *reply)
+{
+	char hash[512], runs[512], ttft_b[16], dur_b[16], ttft_ms[24], dur_ms[24], errf[64], now[24];
+	const char *kind = reply->err != HUB_OK ? hub_error_code(reply->err) : NULL;
+	const char *zrem[] = { "ZREM", runs, run->run_id };
+	const char *req[] = { "HINCRBY", hash, "requests", "1" };
+	const char *db[] = { "HINCRBY", hash, dur_b, "1" };
+	const char *ds[] = { "HINCRBY", hash, "dur_sum", dur_ms };
+	const char *dc[] = { "HINCRBY", hash, "dur_count", "1" };
+	const char *tb[] = { "HINCRBY", hash, ttft_b, "1" };
+	const char *ts[] = { "HINCRBY", hash, "ttft_sum", ttft_ms };
+	const char *tc[] = { "HINCRBY", hash, "ttft_count", "1" };
+	const char *ec[] = { "HINCRBY", hash, errf, "1" };
+	const char *el[] = { "HSET", hash, "last_error", reply->error_message[0] ? reply->error_message :
+	    kind ? hub_strerror(reply->err) : "", "last_error_kind", kind ? kind : "",
+	    "last_error_at", now };
+	struct redis_cmd cmds[10];
+	struct redis_reply *r[10];
+	long long dur = hub_time_mono_ms() - run->start_ms;
+	size_t n = 0, i;
+
+	if (run->member[0] == '\0')
+		return;
+	provider_stats_key(hash, sizeof(hash), "h", run->member);
+	provider_stats_key(runs, sizeof(runs), "run", run->member);
+	snprintf(dur_b, sizeof(dur_b), "dur_b%d", provider_stats_bucket(dur));
+	snprintf(dur_ms, sizeof(dur_ms), "%lld", dur);
+	cmds[n++] = (struct redis_cmd){ 3, zrem, NULL };
+	cmds[n++] = (struct redis_cmd){ 4, req, NULL };
+	cmds[n++] = (struct redis_cmd){ 4, db, NULL };
+	cmds[n++] = (struct redis_cmd){ 4, ds, NULL };
+	cmds[n++] = (struct redis_cmd){ 4, dc, NULL };
+	if (reply->first_token_ms >= 0) {
+		snprintf(ttft_b, sizeof(ttft_b), "ttft_b%d", provider_stats_bucket(reply->first_token_ms));
+		snprintf(ttft_ms, sizeof(ttft_ms), "%ld", reply->first_token_ms);
+		cmds[n++] = (struct redis_cmd){ 4, tb, NULL };
+		cmds[n++] = (struct redis_cmd){ 4, ts, NULL };
+		cmds[n++] = (struct redis_cmd){ 4, tc, NULL };
+	}
+	if (kind != NULL) {
+		snprintf(errf, sizeof(errf), "err:%s", kind);
+		snprintf(now, sizeof(now), "%lld", hub_time_wall_ms());
+		cmds[n++] = (struct redis_cmd){ 4, ec, NULL };
+		cmds[n++] = (struct redis_cmd){ 8, el, NULL };
+	}
+	if (redis_pipeline(r, n, cmds) == HUB_OK)
+		for (i = 0; i < n; i++)
+			redis_reply_free(r[i]);
+}
+
+/* Fill e from one HGETALL reply. */
+static void
+provider_stats_fill(struct provider_stats_entry *e, const struct redis_reply *h)
+{
+	const char *k, *v;
+	long long x;
+	size_t i;
+	int b;
+
+	for (i = 0; h != NULL && h->type == REDIS_T_ARRAY && i + 1 < h->elements; i += 2) {
+		k = h->element[i]->str;
+		v = h->element[i + 1]->str;
+		if (k == NULL || v == NULL)
+			continue;
+		x = strtoll(v, NULL, 10);
+		if (strcmp(k, "requests") == 0)
+			e->requests = x;
+		else if (strncmp(k, "err:", 4) == 0 && e->n_kinds < PROVIDER_STATS_MAX_KINDS) {
+			snprintf(e->errors[e->n_kinds].kind, sizeof(e->errors[0].kind), "%s", k + 4);
+			e->errors[e->n_kinds++].count = x;
+		} else if (sscanf(k, "ttft_b%d", &b) == 1 && b >= 0 && b <= PROVIDER_STATS_N_BOUNDS)
+			e->ttft.bucket[b] = x;
+		else if (sscanf(k, "dur_b%d", &b) == 1 && b >= 0 && b <= PROVIDER_STATS_N_BOUNDS)
+			e->duration.bucket[b] = x;
+		else if (strcmp(k, "ttft_sum") == 0)
+			e->ttft.sum_ms = x;
+		else if (strcmp(k, "ttft_count") == 0)
+			e->ttft.count = x;
+		else if (strcmp(k, "dur_sum") == 0)
+			e->duration.sum_ms = x;
+		else if (strcmp(k, "dur_count") == 0)
+			e->duration.count = x;
+		else if (strcmp(k, "last_error") == 0)
+			snprintf(e->last_error, sizeof(e->last_error), "%s", v);
+		else if (strcmp(k, "last_error_kind") == 0)
+			snprintf(e->last_error_kind, sizeof(e->last_error_kind), "%s", v);
+		else if (strcmp(k, "last_error_at") == 0)
+			e->last_error_at_ms = x;
+	}
+}
+
+int
+provider_stats_read(struct provider_stats_entry **out, size_t *n)
+{
+	char index[300], now[24], (*keys)[2][512] = NULL;
+	const char *smembers[] = { "SMEMBERS", index };
+	struct redis_reply *members = NULL, **r = NULL;
+	struct redis_cmd *cmds = NULL;
+	struct provider_stats_entry *e = NULL;
+	const char *slash, *m;
+	size_t i, count = 0, ncmd;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	provider_stats_key(index, sizeof(index), "index", NULL);
+	if ((rc = redis_command(&members, 2, smembers, NULL)) != HUB_OK)
+		return rc;
+	if (members->type != REDIS_T_ARRAY) {
+		rc = HUB_ERR_STORE;
+		goto out;
+	}
+	count = members->elements < PROVIDER_STATS_MAX_ENTRIES ? members->elements : PROVIDER_STATS_MAX_ENTRIES;
+	if (count == 0) {
+		rc = HUB_OK;
+		goto out;
+	}
+	ncmd = count * 3;
+	e = calloc(count, sizeof(*e));
+	keys = calloc(count, sizeof(*keys));
+	cmds = calloc(ncmd, sizeof(*cmds));
+	r = calloc(ncmd, sizeof(*r));
+	if (e == NULL || keys == NULL || cmds == NULL || r == NULL) {
+		rc = HUB_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(now, sizeof(now), "%lld", hub_time_wall_ms());
+	{
+		/* argv arrays must live until the pipeline ran */
+		const char **av = calloc(count * 11, sizeof(*av));
+
+		if (av == NULL) {
+			rc = HUB_ERR_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < count; i++) {
+			m = members->element[i]->str != NULL ? members->element[i]->str : "";
+			provider_stats_key(keys[i][0], sizeof(keys[i][0]), "h", m);
+			provider_stats_key(keys[i][1], sizeof(keys[i][1]), "run", m);
+			av[i * 11 + 0] = "HGETALL";
+			av[i * 11 + 1] = keys[i][0];
+			av[i * 11 + 2] = "ZREMRANGEBYSCORE";
+			av[i * 11 + 3] = keys[i][1];
+			av[i * 11 + 4] = "-inf";
+			av[i * 11 + 5] = now;
+			av[i * 11 + 6] = "ZCARD";
+			av[i * 11 + 7] = keys[i][1];
+			cmds[i * 3] = (struct redis_cmd){ 2, &av[i * 11 + 0], NULL };
+			cmds[i * 3 + 1] = (struct redis_cmd){ 4, &av[i * 11 + 2], NULL };
+			cmds[i * 3 + 2] = (struct redis_cmd){ 2, &av[i * 11 + 6], NULL };
+			slash = strchr(m, '/');
+			snprintf(e[i].provider, sizeof(e[i].provider), "%.*s",
+			    slash ? (int)(slash - m) : (int)strlen(m), m);
+			snprintf(e[i].model, sizeof(e[i].model), "%s", slash ? slash + 1 : "");
+		}
+		rc = redis_pipeline(r, ncmd, cmds);
+		free(av);
+	}
+	if (rc != HUB_OK)
+		goto out;
+	for (i = 0; i < count; i++) {
+		provider_stats_fill(&e[i], r[i * 3]);
+		e[i].in_flight = r[i * 3 + 2]->type == REDIS_T_INTEGER ? r[i * 3 + 2]->integer : 0;
+	}
+	for (i = 0; i < ncmd; i++)
+		redis_reply_free(r[i]);
+	*out = e;
+	*n = count;
+	e = NULL; /* owned by the caller now */
+out:
+	redis_reply_free(members);
+	free(e);
+	free(keys);
+	free(cmds);
+	free(r);
+	return rc;
+}
+
+double
+provider_stats_quantile(const struct provider_stats_hist *h, double q)
+{
+	long long total = 0, cum = 0;
+	double rank, lo, hi;
+	int i;
+
+	for (i = 0; i <= PROVIDER_STATS_N_BOUNDS; i++)
+		total += h->bucket[i];
+	if (total == 0)
+		return -1;
+	rank = q * (double)total;
+	for (i = 0; i <= PROVIDER_STATS_N_BOUNDS; i++) {
+		if (h->bucket[i] > 0 && (double)(cum + h->bucket[i]) >= rank)
+			break;
+		cum += h->bucket[i];
+	}
+	if (i >= PROVIDER_STATS_N_BOUNDS)
+		return (double)PROVIDER_STATS_BOUNDS_MS[PROVIDER_STATS_N_BOUNDS - 1];
+	lo = i == 0 ? 0.0 : (double)PROVIDER_STATS_BOUNDS_MS[i - 1];
+	hi = (double)PROVIDER_STATS_BOUNDS_MS[i];
+	return lo + (hi - lo) * (rank - (double)cum) / (double)h->bucket[i];
+}

@@ -1,0 +1,35 @@
+/*
+ * fuzz_chat_request.c - libFuzzer harness for chat_request_parse(): the
+ * request body of POST /v1/chat/completions, straight from the client.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fcgi/chat_request.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct chat_params p;
+	char err[256], param[128];
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	if (chat_request_parse((const char *)data, size, &p, err, sizeof(err),
+	    param, sizeof(param)) == 0) {
+		/* touch everything the parser handed out */
+		for (i = 0; i < p.n_messages; i++)
+			(void)strlen(p.messages[i].content);
+		if (p.model != NULL)
+			(void)strlen(p.model);
+	} else {
+		(void)strnlen(err, sizeof(err));
+	}
+	chat_request_free(&p);
+	return 0;
+}
