@@ -37,6 +37,7 @@ slots_open(const char *dir, const char *name, long i)
 	char path[PATH_MAX];
 	int n, fd;
 
+	(void)mkdir(dir, 0700); /* usually there already */
 	n = snprintf(path, sizeof(path), "%s/slots", dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -1;

@@ -39,9 +39,11 @@ provider_conf_fail(char *err, size_t errlen, const struct provider_conf_where *w
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(err, errlen, "HUB_CONFIG: %s:%d: %s%s%s%s%s: %s", w->path, w->line,
-	    w->section ? "[provider " : "", w->section ? w->section : "", w->section ? "]" : "",
-	    w->key ? " " : "", w->key ? w->key : "", why);
+	if (w->section != NULL)
+		snprintf(err, errlen, "HUB_CONFIG: %s:%d: [provider %s]%s%s: %s", w->path, w->line,
+		    w->section, w->key ? " " : "", w->key ? w->key : "", why);
+	else
+		snprintf(err, errlen, "HUB_CONFIG: %s:%d: %s", w->path, w->line, why);
 	return HUB_ERR_CONFIG;
 }
 

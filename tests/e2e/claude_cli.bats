@@ -201,14 +201,16 @@ teardown() {
 @test "client gone (watch fd) stops the child within 1 s" {
 	one_msg '[[fake:slow=2000]]' > "$BATS_TEST_TMPDIR/conv.json"
 	start=$(date +%s%N)
-	"$PROVIDER_RUN" claude --cancel-after-ms=300 < "$BATS_TEST_TMPDIR/conv.json" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	# cancel after 800 ms: time enough to find the child in /proc under load
+	"$PROVIDER_RUN" claude --cancel-after-ms=800 < "$BATS_TEST_TMPDIR/conv.json" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	driver=$!
 	child=$(wait_child_of "$driver")
 	wait "$driver" || true
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	final=$(tail -n 1 "$BATS_TEST_TMPDIR/out")
 	[ "$(final_field .err_code)" = client_closed_request ]
-	[ "$ms" -lt 1300 ]
+	# the run ends within 1 s of the cancel (800 ms after the start)
+	[ "$ms" -lt 1800 ]
 	pid_gone "$child"
 }
 
