@@ -37,6 +37,7 @@
 #include "common/hub_log.h"
 #include "common/hub_time.h"
 #include "providers/child.h"
+#include "providers/child_env.h"
 #include "providers/claude_stream.h"
 #include "providers/provider.h"
 #include "providers/workdir.h"
@@ -357,77 +358,40 @@ out:
 	return rc;
 }
 
-/* Add "name=value" to env (n entries so far, room for HUB_MAX_CHILD_ENV). */
-static int
-claude_env_add(char **env, size_t *n, const char *name, const char *value)
-{
-	size_t len;
-
-	if (*n + 1 >= HUB_MAX_CHILD_ENV)
-		return HUB_ERR_TOO_LARGE;
-	len = strlen(name) + strlen(value) + 2;
-	if ((env[*n] = malloc(len)) == NULL)
-		return HUB_ERR_NOMEM;
-	snprintf(env[*n], len, "%s=%s", name, value);
-	(*n)++;
-	env[*n] = NULL;
-	return HUB_OK;
-}
-
 /*
  * The child's whole environment, from scratch: private HOME and TMPDIR, the
  * OAuth token, no non-essential traffic, the CLI's retries and timeouts
  * bounded so that it gives up before the hub's deadline, and only the
  * gateway/proxy variables from the hub's own environment. Never
- * ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN. env has HUB_MAX_CHILD_ENV slots.
+ * ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN.
  */
 static int
-claude_build_env(char **env, const char *home, const char *tmp, long timeout_ms)
+claude_build_env(struct child_env *env, const char *home, const char *tmp, long timeout_ms)
 {
 	char num[32];
-	const char *v;
-	size_t n = 0, i;
 	long attempt_ms;
 	int rc;
 
-	env[0] = NULL;
 	/* each attempt gets an equal share of the deadline, minus the backoffs */
 	attempt_ms = (timeout_ms - CLAUDE_DEADLINE_MARGIN_MS - 1500) / (CLAUDE_MAX_RETRIES + 1);
 	if (attempt_ms < CLAUDE_MIN_IDLE_MS)
 		attempt_ms = CLAUDE_MIN_IDLE_MS;
-	if ((rc = claude_env_add(env, &n, "HOME", home)) < 0 ||
-	    (rc = claude_env_add(env, &n, "TMPDIR", tmp)) < 0 ||
-	    (rc = claude_env_add(env, &n, "PATH", "/usr/local/bin:/usr/bin:/bin")) < 0 ||
-	    (rc = claude_env_add(env, &n, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")) < 0)
+	if ((rc = child_env_add(env, "HOME", home)) < 0 ||
+	    (rc = child_env_add(env, "TMPDIR", tmp)) < 0 ||
+	    (rc = child_env_add(env, "PATH", "/usr/local/bin:/usr/bin:/bin")) < 0 ||
+	    (rc = child_env_add(env, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")) < 0)
 		return rc;
 	snprintf(num, sizeof(num), "%d", CLAUDE_MAX_RETRIES);
-	if ((rc = claude_env_add(env, &n, "CLAUDE_CODE_MAX_RETRIES", num)) < 0)
+	if ((rc = child_env_add(env, "CLAUDE_CODE_MAX_RETRIES", num)) < 0)
 		return rc;
 	snprintf(num, sizeof(num), "%ld", attempt_ms);
-	if ((rc = claude_env_add(env, &n, "API_TIMEOUT_MS", num)) < 0 ||
-	    (rc = claude_env_add(env, &n, "CLAUDE_BYTE_STREAM_IDLE_TIMEOUT_MS", num)) < 0)
+	if ((rc = child_env_add(env, "API_TIMEOUT_MS", num)) < 0 ||
+	    (rc = child_env_add(env, "CLAUDE_BYTE_STREAM_IDLE_TIMEOUT_MS", num)) < 0)
 		return rc;
 	if (hub_cfg->claude_oauth_token != NULL &&
-	    (rc = claude_env_add(env, &n, "CLAUDE_CODE_OAUTH_TOKEN", hub_cfg->claude_oauth_token)) < 0)
+	    (rc = child_env_add(env, "CLAUDE_CODE_OAUTH_TOKEN", hub_cfg->claude_oauth_token)) < 0)
 		return rc;
-	for (i = 0; claude_passthrough_env[i] != NULL; i++) {
-		if ((v = getenv(claude_passthrough_env[i])) != NULL && *v != '\0' &&
-		    (rc = claude_env_add(env, &n, claude_passthrough_env[i], v)) < 0)
-			return rc;
-	}
-	return HUB_OK;
-}
-
-static void
-claude_env_free(char **env)
-{
-	size_t i;
-
-	for (i = 0; env[i] != NULL; i++) {
-		/* the token lives in one of these: wipe before freeing */
-		explicit_bzero(env[i], strlen(env[i]));
-		free(env[i]);
-	}
+	return child_env_pass(env, claude_passthrough_env);
 }
 
 /* --- outcome ------------------------------------------------------------ */
@@ -576,7 +540,8 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 {
 	char wd[PATH_MAX] = "", real_wd[PATH_MAX], home[PATH_MAX], tmp[PATH_MAX], cwd[PATH_MAX];
 	char session_id[37], model_arg[HUB_MAX_MODEL_LEN + 16], resume_arg[64];
-	char *argv[HUB_MAX_CHILD_ARGV], *envp[HUB_MAX_CHILD_ENV] = { NULL };
+	char *argv[HUB_MAX_CHILD_ARGV];
+	struct child_env env;
 	char *exe = NULL, *input = NULL;
 	const char *base, *model;
 	struct claude_run run;
@@ -589,6 +554,7 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	memset(reply, 0, sizeof(*reply));
 	memset(&res, 0, sizeof(res));
 	memset(&run, 0, sizeof(run));
+	child_env_init(&env);
 	reply->first_token_ms = -1;
 	run.call = call;
 	run.first_token_ms = -1;
@@ -637,7 +603,7 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	if ((rc = claude_uuid(session_id)) < 0 ||
 	    (rc = claude_write_transcript(call, home, cwd, session_id, &have_history)) < 0 ||
 	    (rc = claude_build_stdin(call, &input, &input_len)) < 0 ||
-	    (rc = claude_build_env(envp, home, tmp, timeout_ms)) < 0) {
+	    (rc = claude_build_env(&env, home, tmp, timeout_ms)) < 0) {
 		provider_reply_error(reply, rc, "cannot prepare the claude run: %s", hub_strerror(rc));
 		goto out;
 	}
@@ -667,7 +633,7 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	memset(&spec, 0, sizeof(spec));
 	spec.path = exe;
 	spec.argv = argv;
-	spec.envp = envp;
+	spec.envp = env.vars;
 	spec.cwd = cwd;
 	spec.use_pty = 0;
 	spec.stdin_data = input;
@@ -708,7 +674,7 @@ out:
 	reply->duration_ms = (long)(hub_time_mono_ms() - run.start_ms);
 	if (wd[0] != '\0' && workdir_remove(wd) < 0)
 		hub_log(HUB_LOG_WARN, "claude", "cannot remove a work directory: %s", strerror(errno));
-	claude_env_free(envp);
+	child_env_free(&env);
 	child_result_free(&res);
 	claude_stream_free(&run.stream);
 	free(input);

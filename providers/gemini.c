@@ -54,6 +54,7 @@
 #include "common/hub_log.h"
 #include "common/hub_time.h"
 #include "child.h"
+#include "child_env.h"
 #include "gemini_stream.h"
 #include "gemini_token.h"
 #include "provider.h"
@@ -513,34 +514,6 @@ model_ok(const char *model)
 	return 1;
 }
 
-/* Append "NAME=value" to env. */
-static int
-env_add(char **env, size_t *n, const char *name, const char *value)
-{
-	size_t len;
-
-	if (*n + 1 >= HUB_MAX_CHILD_ENV)
-		return HUB_ERR_TOO_LARGE;
-	len = strlen(name) + strlen(value) + 2;
-	if ((env[*n] = malloc(len)) == NULL)
-		return HUB_ERR_NOMEM;
-	snprintf(env[*n], len, "%s=%s", name, value);
-	(*n)++;
-	env[*n] = NULL;
-	return 0;
-}
-
-static void
-env_free(char **env)
-{
-	size_t i;
-
-	for (i = 0; env[i] != NULL; i++) {
-		explicit_bzero(env[i], strlen(env[i]));
-		free(env[i]);
-	}
-}
-
 /* PATH for the child: node's directory first (the CLI is a node script). */
 static int
 child_path(char *out, size_t outlen)
@@ -560,34 +533,27 @@ child_path(char *out, size_t outlen)
 
 /* The child's whole environment, built from scratch. */
 static int
-build_env(const struct gemini_paths *pp, int with_system, char **env)
+build_env(const struct gemini_paths *pp, int with_system, struct child_env *env)
 {
 	char path[PATH_MAX + 64];
 	const char *v;
-	size_t n = 0, i;
 	int rc;
 
-	env[0] = NULL;
 	if ((rc = child_path(path, sizeof(path))) != 0 ||
-	    (rc = env_add(env, &n, "PATH", path)) != 0 ||
-	    (rc = env_add(env, &n, "HOME", pp->home)) != 0 ||
-	    (rc = env_add(env, &n, "GEMINI_CLI_HOME", pp->home)) != 0 ||
-	    (rc = env_add(env, &n, "TMPDIR", pp->tmp)) != 0 ||
-	    (rc = env_add(env, &n, "GEMINI_CLI_NO_RELAUNCH", "true")) != 0 ||
-	    (rc = env_add(env, &n, "NO_BROWSER", "true")) != 0 ||
-	    (rc = env_add(env, &n, "NO_COLOR", "1")) != 0 ||
-	    (rc = env_add(env, &n, "TERM", "xterm-256color")) != 0 ||
-	    (with_system && (rc = env_add(env, &n, "GEMINI_SYSTEM_MD", pp->system_md)) != 0))
+	    (rc = child_env_add(env, "PATH", path)) != 0 ||
+	    (rc = child_env_add(env, "HOME", pp->home)) != 0 ||
+	    (rc = child_env_add(env, "GEMINI_CLI_HOME", pp->home)) != 0 ||
+	    (rc = child_env_add(env, "TMPDIR", pp->tmp)) != 0 ||
+	    (rc = child_env_add(env, "GEMINI_CLI_NO_RELAUNCH", "true")) != 0 ||
+	    (rc = child_env_add(env, "NO_BROWSER", "true")) != 0 ||
+	    (rc = child_env_add(env, "NO_COLOR", "1")) != 0 ||
+	    (rc = child_env_add(env, "TERM", "xterm-256color")) != 0 ||
+	    (with_system && (rc = child_env_add(env, "GEMINI_SYSTEM_MD", pp->system_md)) != 0))
 		return rc;
-	for (i = 0; gemini_passthrough_env[i] != NULL; i++)
-		if ((v = getenv(gemini_passthrough_env[i])) != NULL && v[0] != '\0' &&
-		    (rc = env_add(env, &n, gemini_passthrough_env[i], v)) != 0)
-			return rc;
+	if ((rc = child_env_pass(env, gemini_passthrough_env)) != 0)
+		return rc;
 	if ((v = getenv("CODE_ASSIST_ENDPOINT")) != NULL && v[0] != '\0')
-		for (i = 0; gemini_test_env[i] != NULL; i++)
-			if ((v = getenv(gemini_test_env[i])) != NULL && v[0] != '\0' &&
-			    (rc = env_add(env, &n, gemini_test_env[i], v)) != 0)
-				return rc;
+		return child_env_pass(env, gemini_test_env);
 	return 0;
 }
 
@@ -942,7 +908,7 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	struct child_spec spec;
 	struct child_result res;
 	struct hub_buf prompt, system, orig_creds, tail;
-	char *env[HUB_MAX_CHILD_ENV + 1];
+	struct child_env env;
 	char model_arg[HUB_MAX_MODEL_LEN + 16];
 	char *argv[8];
 	char *exe = NULL;
@@ -955,7 +921,7 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	memset(&run, 0, sizeof(run));
 	memset(&res, 0, sizeof(res));
 	reply->first_token_ms = -1;
-	env[0] = NULL;
+	child_env_init(&env);
 	hub_buf_init(&prompt, GEMINI_MAX_PROMPT_BYTES);
 	hub_buf_init(&system, GEMINI_MAX_PROMPT_BYTES);
 	hub_buf_init(&orig_creds, 0);
@@ -1005,7 +971,7 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 		}
 		have_creds = 1;
 	}
-	if ((rc = build_env(&paths, system.len > 0, env)) != 0) {
+	if ((rc = build_env(&paths, system.len > 0, &env)) != 0) {
 		provider_reply_error(reply, rc, "could not build the Gemini CLI's environment");
 		goto out;
 	}
@@ -1019,7 +985,7 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	memset(&spec, 0, sizeof(spec));
 	spec.path = exe;
 	spec.argv = argv;
-	spec.envp = env;
+	spec.envp = env.vars;
 	spec.cwd = paths.cwd;
 	spec.use_pty = 1;
 	spec.stdin_data = prompt.data != NULL ? prompt.data : "";
@@ -1089,7 +1055,7 @@ out:
 		hub_log(HUB_LOG_INFO, "gemini", "run failed: %s (exit %d, %ld ms)",
 		    hub_strerror(reply->err), res.exited ? res.exit_code : -1, res.duration_ms);
 	child_result_free(&res);
-	env_free(env);
+	child_env_free(&env);
 	free(exe);
 	secret_buf_free(&orig_creds);
 	hub_buf_free(&prompt);

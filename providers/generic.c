@@ -29,6 +29,7 @@
 #include "common/hub_log.h"
 #include "common/hub_time.h"
 #include "child.h"
+#include "child_env.h"
 #include "claude_stream.h"
 #include "gemini_stream.h"
 #include "generic.h"
@@ -249,27 +250,20 @@ generic_list_free(char **list)
 	}
 }
 
-/* The environment from scratch (see generic.h). env has HUB_MAX_CHILD_ENV slots. */
+/* The environment from scratch (see generic.h). */
 static int
-generic_build_env(char **env, const struct provider_conf *c, const char *home, const char *tmp)
+generic_build_env(struct child_env *env, const struct provider_conf *c, const char *home, const char *tmp)
 {
-	const char *v;
-	size_t n = 0, i;
 	int rc;
 
-	env[0] = NULL;
-	if ((rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "HOME", home)) < 0 ||
-	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "TMPDIR", tmp)) < 0 ||
-	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "PATH", "/usr/local/bin:/usr/bin:/bin")) < 0 ||
-	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "NO_COLOR", "1")) < 0 ||
-	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "TERM", "dumb")) < 0 ||
-	    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, "LANG", "C.UTF-8")) < 0)
+	if ((rc = child_env_add(env, "HOME", home)) < 0 ||
+	    (rc = child_env_add(env, "TMPDIR", tmp)) < 0 ||
+	    (rc = child_env_add(env, "PATH", "/usr/local/bin:/usr/bin:/bin")) < 0 ||
+	    (rc = child_env_add(env, "NO_COLOR", "1")) < 0 ||
+	    (rc = child_env_add(env, "TERM", "dumb")) < 0 ||
+	    (rc = child_env_add(env, "LANG", "C.UTF-8")) < 0)
 		return rc;
-	for (i = 0; c->env != NULL && c->env[i] != NULL; i++)
-		if ((v = getenv(c->env[i])) != NULL &&
-		    (rc = generic_list_add(env, &n, HUB_MAX_CHILD_ENV, c->env[i], v)) < 0)
-			return rc;
-	return HUB_OK;
+	return child_env_pass(env, (const char *const *)c->env);
 }
 
 /* Replace every {model} in tmpl by model into a new string. */
@@ -474,7 +468,8 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 {
 	const struct provider_conf *c = p->data;
 	char wd[PATH_MAX] = "", home[PATH_MAX], tmp[PATH_MAX], cwd[PATH_MAX];
-	char *argv[HUB_MAX_CHILD_ARGV] = { NULL }, *envp[HUB_MAX_CHILD_ENV] = { NULL };
+	char *argv[HUB_MAX_CHILD_ARGV] = { NULL };
+	struct child_env env;
 	char *exe = NULL, *input = NULL;
 	const char *model, *base;
 	size_t max_out, input_len = 0;
@@ -486,6 +481,7 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	memset(reply, 0, sizeof(*reply));
 	memset(&res, 0, sizeof(res));
 	memset(&run, 0, sizeof(run));
+	child_env_init(&env);
 	reply->first_token_ms = -1;
 	max_out = hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES;
 	run.call = call;
@@ -534,7 +530,7 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 		goto out;
 	}
 	if ((rc = generic_build_stdin(call, c, &input, &input_len)) < 0 ||
-	    (rc = generic_build_env(envp, c, home, tmp)) < 0 ||
+	    (rc = generic_build_env(&env, c, home, tmp)) < 0 ||
 	    (rc = generic_build_argv(argv, c, model)) < 0) {
 		provider_reply_error(reply, rc, "cannot prepare the %s run: %s", p->name, hub_strerror(rc));
 		goto out;
@@ -543,7 +539,7 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	memset(&spec, 0, sizeof(spec));
 	spec.path = exe;
 	spec.argv = argv;
-	spec.envp = envp;
+	spec.envp = env.vars;
 	spec.cwd = cwd;
 	spec.use_pty = c->input == PROVIDER_CONF_INPUT_PTY;
 	spec.stdin_data = input;
@@ -586,7 +582,7 @@ out:
 	reply->duration_ms = (long)(hub_time_mono_ms() - run.start_ms);
 	if (wd[0] != '\0' && workdir_remove(wd) < 0)
 		hub_log(HUB_LOG_WARN, "generic", "cannot remove a work directory: %s", strerror(errno));
-	generic_list_free(envp);
+	child_env_free(&env);
 	generic_list_free(argv);
 	child_result_free(&res);
 	claude_stream_free(&run.cs);

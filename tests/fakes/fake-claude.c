@@ -35,6 +35,8 @@
  *   [[fake:argv]]          reply = its argv (after argv[0]) joined by spaces
  *   [[fake:env]]           reply = sorted names (never values) of its
  *                          environment variables, then "token=set|unset"
+ *   [[fake:stamp]]         each delta's text is "[NS]", NS the CLOCK_MONOTONIC
+ *                          time in nanoseconds when it is written (bench/)
  * Default reply: "Hello from fake claude." in three deltas.
  * Without CLAUDE_CODE_OAUTH_TOKEN it fails like the real CLI: "Not logged in".
  * --resume=UUID reads $HOME/.claude/projects/<cwd, non-alphanumerics as '->/UUID.jsonl.
@@ -326,6 +328,18 @@ stream_event(const char *event_json)
 	    "\"uuid\":\"%s\",\"api_message_id\":\"msg_fake_1\"}", event_json, SESSION_ID, u);
 }
 
+/* "[NS]": the CLOCK_MONOTONIC time now in nanoseconds, malloc'd. */
+static char *
+stamp_text(void)
+{
+	struct timespec ts;
+	char *s = malloc(32);
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(s, 32, "[%lld]", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	return s;
+}
+
 /* The whole successful turn: deltas, assistant lines, rate limit, result. */
 static void
 reply(const char *text, const char *prompt)
@@ -338,6 +352,7 @@ reply(const char *text, const char *prompt)
 	char ev[512], usage[256], u[37], *piece, *jt, *all = NULL;
 	size_t all_len = 0;
 	int noise = directive(prompt, "noise", 0) != 0;
+	int stamp = directive(prompt, "stamp", 0) != 0;
 
 	if (chunks < 1)
 		chunks = 1;
@@ -382,6 +397,10 @@ reply(const char *text, const char *prompt)
 			piece[n] = '\0';
 			if (slow > 0)
 				msleep(slow);
+			if (stamp && huge == 0) {
+				free(piece);
+				piece = stamp_text();
+			}
 			if (noise)
 				emit("this is not JSON {");
 			if (partial) {
@@ -393,7 +412,7 @@ reply(const char *text, const char *prompt)
 				free(jp);
 				free(evd);
 			}
-			append(&block, &block_len, piece, n);
+			append(&block, &block_len, piece, strlen(piece));
 			out_tok++;
 			free(piece);
 		}
