@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
@@ -66,6 +67,7 @@ main_job_thread(void *p)
 	struct main_job j = *(struct main_job *)p;
 
 	free(p);
+	registry_refresh();
 	j.job(j.arg);
 	redis_disconnect();
 	pthread_mutex_lock(&main_calls_lock);
@@ -122,6 +124,7 @@ main_line(struct mcp_server *s, char *line, size_t len)
 			break;
 	if (i == len)
 		return; /* blank lines carry nothing */
+	registry_refresh();  /* providers edited in HUB_CONFIG apply without a restart */
 	if (mcp_handle(s, line, len) != HUB_OK)
 		mcp_send_error(s, MCP_INTERNAL_ERROR, "out of memory");
 }
@@ -246,6 +249,7 @@ main(int argc, char **argv)
 		_exit(0);
 	}
 	mcp_server_free(s);
+	(void)alert_flush(2000);  /* deliver a queued token alert before leaving */
 	redis_disconnect();
 	registry_free();
 	hub_config_free(&cfg);

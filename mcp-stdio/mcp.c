@@ -641,9 +641,13 @@ mcp_call_idle(void *arg)
 {
 	struct mcp_call *c = arg;
 
-	if (c->s->hooks.idle == NULL)
+	if (c->s->hooks.idle == NULL || c->s->hooks.idle(c->s->hooks.idle_arg, c->id_json) >= 0)
 		return 0;
-	return c->s->hooks.idle(c->s->hooks.idle_arg, c->id_json);
+	/* cancelled elsewhere, or nobody is listening: no response either way */
+	pthread_mutex_lock(&c->s->lock);
+	c->cancelled = 1;
+	pthread_mutex_unlock(&c->s->lock);
+	return -1;
 }
 
 static void

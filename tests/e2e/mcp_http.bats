@@ -148,3 +148,20 @@ new_session() {
 	kill "$cpid" 2>/dev/null || true
 	wait "$cpid" 2>/dev/null || true
 }
+
+@test "notifications/cancelled in another POST stops the provider call; no response is sent" {
+	sid=$(new_session)
+	start=$(date +%s)
+	curl -s -N --max-time 60 -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+		-H "Mcp-Session-Id: $sid" \
+		--data-binary '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"chat","arguments":{"message":"x [[fake:hang]]"}}}' \
+		"$HUB_URL/mcp" >"$BATS_TEST_TMPDIR/call" &
+	cpid=$!
+	sleep 2
+	kill -0 "$cpid"   # the call hangs in the provider
+	[ "$(mcp_post '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}}' -H "Mcp-Session-Id: $sid")" = 202 ]
+	wait "$cpid" || true
+	# the responder returns only after the child was stopped and reaped
+	[ $(($(date +%s) - start)) -lt 20 ]
+	! grep -q '"id":9' "$BATS_TEST_TMPDIR/call"
+}

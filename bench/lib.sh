@@ -1,0 +1,88 @@
+# lib.sh - shared by the bench/ scripts (sourced, not run).
+#
+# Reuses the end-to-end tests' helpers (tests/e2e/helpers.bash): private
+# redis-server and `hub serve` on free 127.0.0.1 ports in a private temp
+# dir, stopped on exit. Results are appended as tab-separated rows
+#   benchmark  metric  value  target  verdict
+# to $BENCH_RESULTS (bench/run prints them as a table).
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HUB_SRCDIR=${HUB_SRCDIR:-$(cd "$BENCH_DIR/.." && pwd)}
+HUB_BUILDDIR=${HUB_BUILDDIR:-$HUB_SRCDIR/.hub-build}
+case $HUB_BUILDDIR in /*) ;; *) HUB_BUILDDIR=$HUB_SRCDIR/$HUB_BUILDDIR ;; esac
+export HUB_SRCDIR HUB_BUILDDIR
+BENCH_RESULTS=${BENCH_RESULTS:-/dev/null}
+BATS_FILE_TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/hub-bench.XXXXXX")
+export BATS_FILE_TMPDIR
+# shellcheck source=../tests/e2e/helpers.bash
+. "$HUB_SRCDIR/tests/e2e/helpers.bash"
+
+LOAD="node $BENCH_DIR/load.mjs"
+
+bench_say() { printf 'bench: %s\n' "$*" >&2; }
+
+[ -x "$HUB_BUILDDIR/hub-fcgi" ] || { bench_say "no build in $HUB_BUILDDIR (run ./hub build)"; exit 1; }
+
+# Stop what the script started (hubs by their saved pids) and remove the dir.
+BENCH_HUB_PIDS=()
+BENCH_PIDS=()
+bench_cleanup() {
+	local p
+	for p in "${BENCH_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${BENCH_HUB_PIDS[@]}"; do HUB_PID=$p stop_hub; done
+	stop_redis
+	rm -rf "$BATS_FILE_TMPDIR"
+}
+trap bench_cleanup EXIT
+
+# bench_hub NAME: start_hub and remember it for cleanup.
+bench_hub() {
+	start_hub "$1"
+	BENCH_HUB_PIDS+=("$HUB_PID")
+}
+
+# result BENCH METRIC VALUE TARGET VERDICT
+result() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_RESULTS"
+	printf 'bench: %-12s %-34s %-14s target %-12s %s\n' "$@" >&2
+}
+
+# verdict VALUE OP LIMIT: "met" or "MISSED" (OP: le or ge).
+verdict() {
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+		if (v == "" || v == "null") { print "n/a"; exit }
+		ok = (op == "le") ? (v + 0 <= l + 0) : (v + 0 >= l + 0); print ok ? "met" : "MISSED" }'
+}
+
+# Sum of VmRSS (KiB) of the pids given.
+rss_kib() {
+	local p s=0 v
+	for p in "$@"; do
+		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null) || v=0
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+
+# Every responder process (supervisors and workers) of the hub whose state
+# dir is $1.
+responder_pids() {
+	local p
+	for p in $(pgrep -x hub-fcgi); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "HUB_STATE_DIR=$1" && echo "$p"
+	done
+	return 0
+}
+
+# wrk at $2 connections for BENCH_WRK_SECONDS on URL $1: prints "RPS P99_MS".
+wrk_run() {
+	local out
+	out=$(wrk -t2 -c"$2" -d"${BENCH_WRK_SECONDS:-10}"s --latency "$1")
+	awk '
+		/Requests\/sec:/ { rps = $2 }
+		/^ +99%/ { v = $2; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u)
+			ms = (u == "us") ? v / 1000 : (u == "s") ? v * 1000 : v }
+		/Non-2xx/ { bad = $NF }
+		/Socket errors/ { serr = 1 }
+		END { printf "%s %s %s\n", rps, ms, bad + 0 }' <<<"$out"
+}
