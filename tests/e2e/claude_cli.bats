@@ -186,7 +186,8 @@ teardown() {
 }
 
 @test "a grandchild that keeps running is killed with its group" {
-	one_msg '[[fake:grandchild]] [[fake:slow=300]]' > "$BATS_TEST_TMPDIR/conv.json"
+	# slow enough (3 x 1 s) to find both processes in /proc under load
+	one_msg '[[fake:grandchild]] [[fake:slow=1000]]' > "$BATS_TEST_TMPDIR/conv.json"
 	"$PROVIDER_RUN" claude < "$BATS_TEST_TMPDIR/conv.json" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	driver=$!
 	child=$(wait_child_of "$driver")

@@ -121,3 +121,13 @@ chat() {
 	local body=$1; shift
 	curl -s -H 'Content-Type: application/json' "$@" --data-binary "$body" "$HUB_URL/v1/chat/completions"
 }
+
+# Provider children of the hub whose state is in $1: processes whose
+# working directory is one of the private per-request directories below it.
+cli_children_under() {
+	local p cwd
+	for p in /proc/[0-9]*; do
+		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
+		case $cwd in "$1"/*) echo "${p#/proc/}" ;; esac
+	done
+}

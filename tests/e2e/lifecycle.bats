@@ -45,3 +45,19 @@ load helpers
 	run curl -s -o /dev/null "$HUB_URL/health"
 	[ "$status" -ne 0 ]
 }
+
+@test "Ctrl-C (SIGINT to the whole foreground group) leaves nothing behind" {
+	unset REDIS_URL
+	export HUB_STATE_DIR=$BATS_TEST_TMPDIR/ctrlc-state HUB_PORT=$(free_port)
+	export HUB_LOG_FILE=$BATS_TEST_TMPDIR/ctrlc.log
+	# its own process group, as a terminal's foreground job would be
+	setsid "$HUB_SRCDIR/hub" serve >"$BATS_TEST_TMPDIR/ctrlc.serve.log" 2>&1 3>&- &
+	pid=$!
+	wait_for 100 curl -sf -o /dev/null "http://127.0.0.1:$HUB_PORT/health"
+	[ -n "$(procs_under "$HUB_STATE_DIR")" ]
+	kill -INT -- "-$pid"
+	wait_for 50 sh -c "! kill -0 $pid 2>/dev/null"
+	sleep 0.3
+	left=$(procs_under "$HUB_STATE_DIR")
+	[ -z "$left" ] || { echo "left behind: $left"; kill -KILL -- "-$pid" 2>/dev/null; false; }
+}
