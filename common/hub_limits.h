@@ -52,4 +52,9 @@
 /* Entries in one list value of a [provider NAME] section (models, args...). */
 #define HUB_MAX_PROVIDER_LIST          64
 
+/* A Gemini prompt: the CLI silently sends nothing above about 3.5 MiB. */
+#define GEMINI_MAX_PROMPT_BYTES        (3u * 1024u * 1024u)
+/* The Gemini credentials file read for /health/tokens (a real one is < 2 KB). */
+#define GEMINI_TOKEN_MAX_FILE_BYTES    (64 * 1024)
+
 #endif

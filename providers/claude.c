@@ -42,8 +42,6 @@
 #include "providers/provider.h"
 #include "providers/workdir.h"
 
-/* Where work directories go when HUB_STATE_DIR is not set. */
-#define CLAUDE_DEFAULT_BASE      "/tmp/llm-mcp-hub"
 /* The CLI's own retries of failed API calls (its default is 10). */
 #define CLAUDE_MAX_RETRIES       2
 /* The CLI refuses idle timeouts below this. */
@@ -586,7 +584,7 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	timeout_ms = run.timeout_s * 1000L;
 
 	/* private directories */
-	base = hub_cfg->state_dir != NULL ? hub_cfg->state_dir : CLAUDE_DEFAULT_BASE;
+	base = hub_cfg->state_dir;  /* never NULL after hub_config_load() */
 	if ((rc = workdir_create(base, "claude-", wd, sizeof(wd))) < 0) {
 		wd[0] = '\0';
 		provider_reply_error(reply, rc, "cannot create a work directory: %s", strerror(errno));

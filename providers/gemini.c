@@ -61,8 +61,6 @@
 #include "pty_clean.h"
 #include "workdir.h"
 
-/* The CLI sends nothing for prompts over about 3.5 MiB (and exits 0). */
-#define GEMINI_MAX_PROMPT_BYTES      (3u * 1024u * 1024u)
 /* How often the backoff budget is checked while the CLI is silent. */
 #define GEMINI_IDLE_CHECK_MS         1000
 /* One stderr line examined for backoff and error announcements. */

@@ -5,6 +5,8 @@
 #ifndef GEMINI_TOKEN_H
 #define GEMINI_TOKEN_H
 
+#include "common/hub_limits.h"
+
 struct gemini_token_info {
 	int present;            /* the file exists and is a readable regular file */
 	int valid_json;         /* it is a JSON object */
@@ -22,7 +24,5 @@ struct gemini_token_info {
  */
 int gemini_token_status(const char *auth_path, struct gemini_token_info *out);
 
-/* Largest credentials file read (a real one is under 2 KB). */
-#define GEMINI_TOKEN_MAX_FILE_BYTES (64 * 1024)
 
 #endif

@@ -38,8 +38,6 @@
 #include "registry.h"
 #include "workdir.h"
 
-/* Where work directories go when HUB_STATE_DIR is not set. */
-#define GENERIC_DEFAULT_BASE "/tmp/llm-mcp-hub"
 /* The placeholder replaced by the model in the args template. */
 #define GENERIC_MODEL_MARK "{model}"
 
@@ -516,7 +514,7 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 		provider_reply_error(reply, HUB_ERR_SPAWN, "the %s CLI was not found", p->name);
 		goto out;
 	}
-	base = hub_cfg->state_dir != NULL ? hub_cfg->state_dir : GENERIC_DEFAULT_BASE;
+	base = hub_cfg->state_dir;  /* never NULL after hub_config_load() */
 	if ((rc = workdir_create(base, "generic-", wd, sizeof(wd))) < 0) {
 		wd[0] = '\0';
 		provider_reply_error(reply, rc, "cannot create a work directory: %s", strerror(errno));
