@@ -60,32 +60,45 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 	}
 }
 
-int
-chat_prepare(const struct chat_request *req, struct chat_result *res)
+/* 1 when session s belongs to owner ("" and NULL are the anonymous owner). */
+static int
+chat_owner_matches(const struct session *s, const char *owner)
 {
-	struct session *s = NULL;
+	return strcmp(s->meta.owner != NULL ? s->meta.owner : "", owner != NULL ? owner : "") == 0;
+}
+
+/* Route and check the id, without asking Redis. */
+static int
+chat_check_request(const struct chat_request *req, struct chat_result *res)
+{
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if ((rc = chat_route(req, res)) != HUB_OK)
 		return rc;
-	if (req->session_id == NULL)
-		return HUB_OK;
-	if (!session_id_valid(req->session_id))
+	if (req->session_id != NULL && !session_id_valid(req->session_id))
 		return chat_fail(res, HUB_ERR_INVALID, "X-Session-ID",
 		    "invalid session id: expected 1 to 128 characters of A-Z a-z 0-9 _ -");
-	rc = session_load(req->session_id, req->owner, 0, &s);
+	return HUB_OK;
+}
+
+int
+chat_prepare(const struct chat_request *req, struct chat_result *res)
+{
+	struct session *s = NULL;
+	int rc, foreign;
+
+	if ((rc = chat_check_request(req, res)) != HUB_OK || req->session_id == NULL)
+		return rc;
+	/* a new session is fine; another owner's looks exactly like a missing
+	 * one to this client, and cannot be continued */
+	rc = session_load(req->session_id, NULL, 0, &s);
+	foreign = rc == HUB_OK && !chat_owner_matches(s, req->owner);
 	session_free(s);
-	if (rc == HUB_ERR_NOT_FOUND) {
-		/* a new session, or another owner's: tell them apart without
-		 * revealing that the other one exists */
-		rc = session_load(req->session_id, NULL, 0, &s);
-		session_free(s);
-		if (rc == HUB_OK)
-			return chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
-		if (rc == HUB_ERR_NOT_FOUND)
-			return HUB_OK;
-	}
+	if (rc == HUB_ERR_NOT_FOUND)
+		return HUB_OK;
+	if (foreign)
+		return chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
 	if (rc == HUB_ERR_STORE)
 		return chat_fail(res, HUB_ERR_STORE, NULL,
 		    "the session store (Redis) is unavailable; try again shortly");
@@ -158,7 +171,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	long lock_ms;
 	int rc, locked = 0, own_slot = -1;
 
-	if ((rc = chat_prepare(req, res)) != HUB_OK)
+	if ((rc = chat_check_request(req, res)) != HUB_OK)
 		return rc;
 	if (req->n_messages == 0)
 		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
@@ -176,7 +189,12 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 			goto out;
 		}
 		locked = 1;
-		rc = session_load(res->session_id, req->owner, 1, &history);
+		rc = session_load(res->session_id, NULL, 1, &history);
+		if (rc == HUB_OK && !chat_owner_matches(history, req->owner)) {
+			/* another key's session: never continue or reveal it */
+			chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
+			goto out;
+		}
 		if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND) {
 			chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
 			goto out;
