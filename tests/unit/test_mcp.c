@@ -53,6 +53,13 @@ one(struct mcp_server *s, const char *text)
 	return o;
 }
 
+/* Send text and drop its answer. */
+static void
+say(struct mcp_server *s, const char *text)
+{
+	json_object_put(one(s, text));
+}
+
 /* The error code of a single answer to text, 0 when it is a result, -1 when no single answer. */
 static int
 err_code(struct mcp_server *s, const char *text)
@@ -184,7 +191,7 @@ test_negotiation(void)
 	mcp_server_free(s);
 
 	s = new_server();
-	(void)one(s, init_0618);
+	say(s, init_0618);
 	ok(strstr(answer_at(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", "result.tools.0"),
 	    "\"outputSchema\"") != NULL, "2025-06-18 tools have outputSchema");
 	is_str(answer_at(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", "result.tools.1.annotations.readOnlyHint"),
@@ -231,12 +238,12 @@ test_batches(void)
 	struct json_object *o;
 
 	is_int(err_code(s, batch), MCP_INVALID_REQUEST, "a batch before initialize: -32600");
-	(void)one(s, init_0618);
+	say(s, init_0618);
 	is_int(err_code(s, batch), MCP_INVALID_REQUEST, "a batch with 2025-06-18: -32600");
 	mcp_server_free(s);
 
 	s = new_server();
-	(void)one(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+	say(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
 	    "\"2025-03-26\",\"capabilities\":{}}}");
 	o = one(s, batch);
 	ok(o != NULL && json_object_is_type(o, json_type_array) && json_object_array_length(o) == 2,
@@ -259,7 +266,7 @@ test_pagination(void)
 	struct mcp_server *s = new_server();
 	size_t saved = mcp_page_size;
 
-	(void)one(s, init_0618);
+	say(s, init_0618);
 	mcp_page_size = 3;
 	is_str(answer_at(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}", "result.nextCursor"), "\"o3\"",
 	    "the first page has a cursor");
@@ -283,7 +290,7 @@ test_tools_and_resources(void)
 {
 	struct mcp_server *s = new_server();
 
-	(void)one(s, init_0618);
+	say(s, init_0618);
 	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}"),
 	    MCP_INVALID_PARAMS, "unknown tool: -32602");
 	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{}}"),
