@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hub_config.h"
 #include "fcgi/http.h"
+
+/* http.c reads the configuration (for the prompt log); none here. */
+const struct hub_config *hub_cfg;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
