@@ -143,7 +143,7 @@ teardown() {
 }
 
 @test "no prompt in the child's argv while it runs (/proc/<pid>/cmdline)" {
-	one_msg '[[fake:slow=400]] SECRET-PROMPT-TEXT' > "$BATS_TEST_TMPDIR/conv.json"
+	one_msg '[[fake:slow=1000]] SECRET-PROMPT-TEXT' > "$BATS_TEST_TMPDIR/conv.json"
 	"$PROVIDER_RUN" claude < "$BATS_TEST_TMPDIR/conv.json" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	driver=$!
 	child=$(wait_child_of "$driver")

@@ -78,7 +78,7 @@ messages_requests() {
 }
 
 @test "real CLI: no prompt in argv while the request runs" {
-	one_msg '[[up:slow=300]] ARGV-PROMPT-MARKER' > "$BATS_TEST_TMPDIR/conv.json"
+	one_msg '[[up:slow=600]] ARGV-PROMPT-MARKER' > "$BATS_TEST_TMPDIR/conv.json"
 	"$PROVIDER_RUN" claude < "$BATS_TEST_TMPDIR/conv.json" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	driver=$!
 	child=$(wait_child_of "$driver")

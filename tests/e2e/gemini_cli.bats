@@ -94,7 +94,7 @@ assert_no_leftovers() {
 @test "gemini: argv is fixed and never carries the prompt (/proc/PID/cmdline)" {
 	local marker="prompt-marker-$RANDOM$RANDOM" pid child
 	"$PROVIDER_RUN" gemini >"$BATS_TEST_TMPDIR/out" 2>&1 \
-		<<<"$(jq -cn --arg c "$marker [[fake:slow=400]]" '{model:"gemini-2.5-flash",messages:[{role:"user",content:$c}]}')" &
+		<<<"$(jq -cn --arg c "$marker [[fake:slow=1000]]" '{model:"gemini-2.5-flash",messages:[{role:"user",content:$c}]}')" &
 	pid=$!
 	child=$(wait_child_of "$pid")
 	cmdline=$(tr '\0' ' ' <"/proc/$child/cmdline")
