@@ -277,7 +277,11 @@ test_stdin_cat(int pty)
 	s.stdin_len = len;
 	s.max_stdout_bytes = 4u * 1024u * 1024u;
 	rc = child_run(&s, &r);
-	ok(rc == HUB_OK && r.exited && r.exit_code == 0, "%s: cat of 2 MB exits 0", mode_name(pty));
+	if (!ok(rc == HUB_OK && r.exited && r.exit_code == 0, "%s: cat of 2 MB exits 0", mode_name(pty)))
+		printf("#   rc %d exited %d code %d signal %d timed_out %d stopped %d capped %d "
+		    "spawn_errno %d duration %ld ms stderr \"%s\"\n", rc, r.exited, r.exit_code,
+		    r.term_signal, r.timed_out, r.stopped, r.output_capped, r.spawn_errno,
+		    r.duration_ms, r.stderr_text ? r.stderr_text : "");
 	ok(c.out.len == len && memcmp(c.out.data, data, len) == 0,
 	    "%s: 2 MB of all byte values echoed back unchanged (%zu bytes)", mode_name(pty), c.out.len);
 	child_result_free(&r);
