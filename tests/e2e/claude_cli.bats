@@ -146,8 +146,14 @@ teardown() {
 	one_msg '[[fake:slow=1000]] SECRET-PROMPT-TEXT' > "$BATS_TEST_TMPDIR/conv.json"
 	"$PROVIDER_RUN" claude < "$BATS_TEST_TMPDIR/conv.json" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	driver=$!
-	child=$(wait_child_of "$driver")
-	tr '\0' ' ' < "/proc/$child/cmdline" > "$BATS_TEST_TMPDIR/cmdline"
+	# the CLI child once it has exec'd (before that it still shows the
+	# driver's argv and environment)
+	for _ in $(seq 1 100); do
+		child=$(wait_child_of "$driver") || break
+		tr '\0' ' ' < "/proc/$child/cmdline" > "$BATS_TEST_TMPDIR/cmdline" 2>/dev/null &&
+			grep -q -- '--input-format=stream-json' "$BATS_TEST_TMPDIR/cmdline" && break
+		sleep 0.05
+	done
 	tr '\0' '\n' < "/proc/$child/environ" | cut -d= -f1 > "$BATS_TEST_TMPDIR/envnames"
 	wait "$driver"
 	grep -q -- '--input-format=stream-json' "$BATS_TEST_TMPDIR/cmdline"

@@ -96,8 +96,15 @@ assert_no_leftovers() {
 	"$PROVIDER_RUN" gemini >"$BATS_TEST_TMPDIR/out" 2>&1 \
 		<<<"$(jq -cn --arg c "$marker [[fake:slow=1000]]" '{model:"gemini-2.5-flash",messages:[{role:"user",content:$c}]}')" &
 	pid=$!
-	child=$(wait_child_of "$pid")
-	cmdline=$(tr '\0' ' ' <"/proc/$child/cmdline")
+	# the CLI child: the first child of the driver whose argv[0] is gemini
+	cmdline=
+	for _ in $(seq 1 100); do
+		for child in $(children_of "$pid"); do
+			c=$(tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null) || continue
+			[[ "$c" == gemini\ * ]] && { cmdline=$c; break 2; }
+		done
+		sleep 0.05
+	done
 	wait "$pid"
 	echo "cmdline: $cmdline"
 	[ "$cmdline" = "gemini --model=gemini-2.5-flash --output-format=stream-json --prompt= " ]
