@@ -251,9 +251,8 @@ config_set(struct hub_config *cfg, const struct config_entry *e, const char *val
 	return HUB_OK;
 }
 
-/* Strip leading and trailing white space in place. */
-static char *
-config_trim(char *s)
+char *
+hub_config_trim(char *s)
 {
 	char *end;
 
@@ -292,7 +291,7 @@ config_load_file(struct hub_config *cfg, const char *path, char *err, size_t err
 			rc = HUB_ERR_CONFIG;
 			break;
 		}
-		k = config_trim(line);
+		k = hub_config_trim(line);
 		if (*k == '\0' || *k == '#')
 			continue;
 		if (*k == '[')
@@ -303,8 +302,8 @@ config_load_file(struct hub_config *cfg, const char *path, char *err, size_t err
 			break;
 		}
 		*eq = '\0';
-		k = config_trim(k);
-		v = config_trim(eq + 1);
+		k = hub_config_trim(k);
+		v = hub_config_trim(eq + 1);
 		vl = strlen(v);
 		if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
 			v[vl - 1] = '\0';

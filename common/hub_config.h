@@ -87,6 +87,10 @@ char *hub_config_find_executable(const char *name);
  */
 long long hub_config_parse_date(const char *s);
 
+/* Strip leading and trailing white space of s in place; returns the
+ * first non-space character. Used by the config file readers. */
+char *hub_config_trim(char *s);
+
 /* The process-wide configuration, set once by main() before threads start. */
 extern const struct hub_config *hub_cfg;
 

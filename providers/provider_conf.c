@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
 #include "provider_conf.h"
@@ -45,19 +46,6 @@ provider_conf_fail(char *err, size_t errlen, const struct provider_conf_where *w
 	else
 		snprintf(err, errlen, "HUB_CONFIG: %s:%d: %s", w->path, w->line, why);
 	return HUB_ERR_CONFIG;
-}
-
-static char *
-provider_conf_trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
 }
 
 /* 1 when s is 1..max characters of [A-Za-z0-9] plus the characters in extra. */
@@ -109,7 +97,7 @@ provider_conf_split(const char *value, const char *seps, size_t max, const char 
 		return HUB_ERR_NOMEM;
 	}
 	for (tok = strtok_r(copy, seps, &save); tok != NULL; tok = strtok_r(NULL, seps, &save)) {
-		tok = provider_conf_trim(tok);
+		tok = hub_config_trim(tok);
 		if (*tok == '\0')
 			continue;
 		if (n >= HUB_MAX_PROVIDER_LIST) {
@@ -315,10 +303,10 @@ provider_conf_begin(struct provider_conf_set *set, char *header,
 	struct provider_conf *c;
 	char *name;
 
-	header = provider_conf_trim(header);
+	header = hub_config_trim(header);
 	if (strncmp(header, "provider", 8) != 0 || !isspace((unsigned char)header[8]))
 		return provider_conf_fail(err, errlen, w, "expected a section header [provider NAME]");
-	name = provider_conf_trim(header + 8);
+	name = hub_config_trim(header + 8);
 	if (!provider_conf_word(name, sizeof(c->name) - 1, "-_"))
 		return provider_conf_fail(err, errlen, w,
 		    "the provider name must be 1 to 31 letters, digits, - or _");
@@ -365,14 +353,14 @@ provider_conf_load(const char *path, struct provider_conf_set *out, char *err, s
 			rc = provider_conf_fail(err, errlen, &w, "line too long");
 			break;
 		}
-		k = provider_conf_trim(line);
+		k = hub_config_trim(line);
 		if (*k == '\0' || *k == '#')
 			continue;
 		if (*k == '[') {
 			if (cur != NULL && (rc = provider_conf_finish(cur, &w, err, errlen)) != HUB_OK)
 				break;
 			w.section = NULL;
-			if ((close = strchr(k, ']')) == NULL || *provider_conf_trim(close + 1) != '\0') {
+			if ((close = strchr(k, ']')) == NULL || *hub_config_trim(close + 1) != '\0') {
 				rc = provider_conf_fail(err, errlen, &w, "expected a section header [provider NAME]");
 				break;
 			}
@@ -390,8 +378,8 @@ provider_conf_load(const char *path, struct provider_conf_set *out, char *err, s
 			break;
 		}
 		*eq = '\0';
-		k = provider_conf_trim(k);
-		v = provider_conf_trim(eq + 1);
+		k = hub_config_trim(k);
+		v = hub_config_trim(eq + 1);
 		vl = strlen(v);
 		if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
 			v[vl - 1] = '\0';

@@ -6,6 +6,9 @@ HUB_BUILDDIR="${HUB_BUILDDIR:-$HUB_SRCDIR}"
 PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
 TEST_TOKEN="sk-ant-oat01-test-$$-$RANDOM$RANDOM"
 
+# children_of, wait_child_of
+source "$HUB_SRCDIR/tests/e2e/helpers.bash"
+
 # A conversation of one user message, as JSON.
 one_msg() {
 	jq -cn --arg c "$1" '{messages:[{role:"user",content:$c}]}'
@@ -21,26 +24,6 @@ drive() {
 
 final_field() {
 	jq -r "$1" <<<"$final"
-}
-
-# pids of every process whose parent is $1
-children_of() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(awk '{print $4}' "$p/stat" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
-	done
-	return 0
-}
-
-# Wait (up to $2 tenths of a second) for a child of $1 to appear; print its pid.
-wait_child_of() {
-	local i c
-	for i in $(seq 1 "${2:-50}"); do
-		c=$(children_of "$1" | head -n 1)
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.1
-	done
-	return 1
 }
 
 # True when pid $1 is gone (or a zombie about to be reaped).

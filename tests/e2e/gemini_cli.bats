@@ -10,6 +10,8 @@ HUB_BUILDDIR="${HUB_BUILDDIR:-$HUB_SRCDIR}"
 PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
 FAKE_GEMINI="$HUB_BUILDDIR/tests/fakes/fake-gemini"
 
+load helpers  # children_of, wait_child_of
+
 setup() {
 	[ -x "$PROVIDER_RUN" ] || skip "provider-run not built"
 	[ -x "$FAKE_GEMINI" ] || skip "fake-gemini not built"
@@ -39,26 +41,6 @@ drive() {
 }
 
 field() { jq -r "$1" <<<"$final"; }
-
-# pids whose parent is $1
-children_of() {
-	local p
-	for p in /proc/[0-9]*/stat; do
-		read -r _ _ _ ppid _ <"$p" 2>/dev/null || continue
-		[ "$ppid" = "$1" ] && { p=${p#/proc/}; echo "${p%/stat}"; }
-	done
-	return 0
-}
-
-wait_child_of() {
-	local i c
-	for i in $(seq 1 100); do
-		c=$(children_of "$1" | head -n 1)
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.05
-	done
-	return 1
-}
 
 pid_gone() {
 	local st

@@ -131,3 +131,25 @@ cli_children_under() {
 		case $cwd in "$1"/*) echo "${p#/proc/}" ;; esac
 	done
 }
+
+# pids of every process whose parent is $1
+children_of() {
+	local p ppid
+	for p in /proc/[0-9]*/stat; do
+		read -r _ _ _ ppid _ <"$p" 2>/dev/null || continue
+		[ "$ppid" = "$1" ] && { p=${p#/proc/}; echo "${p%/stat}"; }
+	done
+	return 0
+}
+
+# Wait (up to $2 tenths of a second, default 50) for a child of $1 to
+# appear; print its pid.
+wait_child_of() {
+	local i c
+	for i in $(seq 1 "${2:-50}"); do
+		c=$(children_of "$1" | head -n 1)
+		[ -n "$c" ] && { echo "$c"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
