@@ -48,6 +48,7 @@ static const char *config_check_model(const char *v);
 static const char *config_check_webhook(const char *v);
 static const char *config_check_date(const char *v);
 static const char *config_check_auth_health(const char *v);
+static const char *config_check_jail(const char *v);
 
 static const struct config_entry config_table[] = {
 	{ "CLAUDE_CODE_OAUTH_TOKEN", CONFIG_STRING, CFG_OFF(claude_oauth_token), NULL, 0, 0, config_check_token, 1 },
@@ -72,6 +73,7 @@ static const struct config_entry config_table[] = {
 	{ "HUB_STATE_DIR", CONFIG_STRING, CFG_OFF(state_dir), NULL, 0, 0, config_check_absolute, 0 },
 	{ "HUB_MAX_OUTPUT_BYTES", CONFIG_LONG, CFG_OFF(max_output_bytes), "16777216", 4096, 1073741824, NULL, 0 },
 	{ "HUB_KILL_GRACE_MS", CONFIG_LONG, CFG_OFF(kill_grace_ms), "500", 0, 60000, NULL, 0 },
+	{ "HUB_JAIL", CONFIG_STRING, CFG_OFF(jail), "auto", 0, 0, config_check_jail, 0 },
 	{ "HUB_LOG_LEVEL", CONFIG_STRING, CFG_OFF(log_level), "info", 0, 0, config_check_log_level, 0 },
 	{ "HUB_LOG_PROMPTS", CONFIG_LONG, CFG_OFF(log_prompts), "0", 0, 1, NULL, 0 },
 	{ "HUB_API_KEYS", CONFIG_STRING, CFG_OFF(api_keys), NULL, 0, 0, NULL, 1 },
@@ -114,6 +116,14 @@ config_check_log_level(const char *v)
 {
 	if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
 		return "expected debug, info, warn or error";
+	return NULL;
+}
+
+static const char *
+config_check_jail(const char *v)
+{
+	if (strcmp(v, "auto") && strcmp(v, "required") && strcmp(v, "off"))
+		return "expected auto, required or off";
 	return NULL;
 }
 

@@ -14,6 +14,7 @@
 #include "endpoints.h"
 #include "http.h"
 #include "providers/cli_info.h"
+#include "providers/jail.h"
 #include "providers/registry.h"
 #include "session/redis.h"
 
@@ -55,6 +56,7 @@ ep_health(struct http_request *req)
 	if (!redis_ok)
 		json_object_object_add(o, "message", json_object_new_string(msg));
 	json_object_object_add(o, "version", json_object_new_string(HUB_VERSION));
+	json_object_object_add(o, "jail", json_object_new_string(jail_status()));
 	json_object_object_add(o, "components", components);
 	if (!redis_ok)
 		req->log_error = hub_error_code(HUB_ERR_STORE);

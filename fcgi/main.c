@@ -29,6 +29,7 @@
 #include "common/hub_log.h"
 #include "endpoints.h"
 #include "http.h"
+#include "providers/jail.h"
 #include "providers/registry.h"
 #include "router.h"
 #include "session/ratelimit.h"
@@ -318,6 +319,12 @@ main(int argc, char **argv)
 	if (FCGX_IsCGI()) {
 		fprintf(stderr, "hub-fcgi: fd 0 is not a FastCGI socket; start me with spawn-fcgi\n");
 		return 2;
+	}
+
+	/* once for every worker: the workers fork from here */
+	if (jail_init(cfg.jail, cfg.state_dir) != HUB_OK) {
+		fprintf(stderr, "hub-fcgi: HUB_JAIL=%s: %s\n", cfg.jail, jail_status());
+		return 1;
 	}
 
 	memset(&sa, 0, sizeof(sa));

@@ -30,6 +30,7 @@
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
 #include "mcp.h"
+#include "providers/jail.h"
 #include "providers/registry.h"
 #include "session/redis.h"
 
@@ -228,6 +229,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (jail_init(cfg.jail, cfg.state_dir) != HUB_OK) {
+		fprintf(stderr, "hub-mcp: HUB_JAIL=%s: %s\n", cfg.jail, jail_status());
+		return 1;
+	}
 	if (registry_init() != HUB_OK) {
 		fprintf(stderr, "hub-mcp: cannot build the provider table\n");
 		return 1;

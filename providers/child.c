@@ -43,6 +43,7 @@
 #include "common/hub_limits.h"
 #include "common/hub_time.h"
 #include "providers/child.h"
+#include "providers/jail.h"
 
 /* Size of the fixed pseudo-terminal (output of `-p` modes ignores it). */
 #define CHILD_PTY_ROWS        50
@@ -67,6 +68,8 @@
 /* Everything the forked child needs, prepared before the fork. */
 struct child_plan {
 	const struct child_spec *spec;
+	const char *exec_path;   /* spec->path, or bwrap's with a jail */
+	char *const *exec_argv;  /* spec->argv, or bwrap's with a jail */
 	int stdin_fd;      /* read end of the stdin pipe, > 2 */
 	int stdout_fd;     /* write end of the stdout pipe, > 2; -1 with a PTY */
 	int stderr_fd;     /* write end of the stderr pipe, > 2 */
@@ -186,7 +189,7 @@ child_exec(const struct child_plan *plan)
 		child_fail(plan->error_fd);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(spec->path, spec->argv, spec->envp);
+	execve(plan->exec_path, plan->exec_argv, spec->envp);
 	child_fail(plan->error_fd);
 }
 
@@ -841,6 +844,7 @@ child_run(const struct child_spec *spec, struct child_result *res)
 	struct child_spec limits;
 	struct child_run_state st;
 	struct child_plan plan;
+	struct jail_cmd *jail = NULL;
 	sigset_t pipe_set, old_mask, pending;
 	int rc, sigpipe_was_pending = 0;
 	char *buf = NULL;
@@ -873,6 +877,21 @@ child_run(const struct child_spec *spec, struct child_result *res)
 
 	memset(&plan, 0, sizeof(plan));
 	plan.spec = spec;
+	plan.exec_path = spec->path;
+	plan.exec_argv = spec->argv;
+	if (spec->jail_dir != NULL && jail_enabled()) {
+		errno = 0;
+		/* bwrap would report a missing CLI only as its own exit 1 */
+		if (access(spec->path, X_OK) != 0 || (jail = malloc(sizeof(*jail))) == NULL ||
+		    jail_wrap(spec->path, spec->argv, spec->envp, spec->jail_dir,
+		    spec->cwd != NULL ? spec->cwd : spec->jail_dir, jail) != HUB_OK) {
+			res->spawn_errno = errno != 0 ? errno : EINVAL;
+			rc = HUB_ERR_SPAWN;
+			goto out;
+		}
+		plan.exec_path = jail->argv[0];
+		plan.exec_argv = jail->argv;
+	}
 	plan.parent_pid = getpid();
 	plan.cpu.rlim_cur = (rlim_t)spec->rlimit_cpu_s;
 	plan.cpu.rlim_max = (rlim_t)spec->rlimit_cpu_s + 1; /* SIGXCPU, then SIGKILL */
@@ -921,6 +940,7 @@ out:
 	}
 	hub_buf_free(&st.err_buf);
 	free(buf);
+	free(jail);
 	return rc;
 }
 

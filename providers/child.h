@@ -14,6 +14,11 @@
  * reaped before child_run() returns; it reports only after both EOF on stdout
  * (EIO on a PTY counts as EOF) and the reap.
  *
+ * When jail_enabled() and spec->jail_dir is set, bwrap is started in the
+ * CLI's place and starts it in a filesystem jail (providers/jail.h); the
+ * process group, deadline, caps and reaping above apply to bwrap and the
+ * CLI alike (a jailed CLI killed by a signal shows as exit 128+signal).
+ *
  * This file is the only one in the hub that calls fork() or forkpty().
  */
 #ifndef CHILD_H
@@ -27,6 +32,11 @@ struct child_spec {
 	char *const *argv;           /* NULL-terminated; argv[0] is the name */
 	char *const *envp;           /* NULL-terminated; the whole environment */
 	const char *cwd;             /* an empty private directory */
+	const char *jail_dir;        /* the run's private directory: with a jail
+	                              * (providers/jail.h) the child sees it
+	                              * read-write at the same path and nothing
+	                              * else of the host's files but the system
+	                              * and the CLI's install; NULL: no jail */
 	int use_pty;                 /* stdout on a raw PTY instead of a pipe */
 	const void *stdin_data;      /* written to stdin, then stdin is closed */
 	size_t stdin_len;

@@ -633,6 +633,7 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	spec.argv = argv;
 	spec.envp = env.vars;
 	spec.cwd = cwd;
+	spec.jail_dir = real_wd;
 	spec.use_pty = 0;
 	spec.stdin_data = input;
 	spec.stdin_len = input_len;

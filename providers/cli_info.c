@@ -65,6 +65,7 @@ cli_info_run_version(const char *path, char *out, size_t outlen)
 	spec.argv = argv;
 	spec.envp = envp;
 	spec.cwd = dir;
+	spec.jail_dir = dir;
 	spec.timeout_ms = 20000;
 	spec.kill_grace_ms = 500;
 	spec.max_stdout_bytes = 4096;

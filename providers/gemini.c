@@ -985,6 +985,7 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	spec.argv = argv;
 	spec.envp = env.vars;
 	spec.cwd = paths.cwd;
+	spec.jail_dir = paths.root;
 	spec.use_pty = 1;
 	spec.stdin_data = prompt.data != NULL ? prompt.data : "";
 	spec.stdin_len = prompt.len;

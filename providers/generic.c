@@ -539,6 +539,7 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	spec.argv = argv;
 	spec.envp = env.vars;
 	spec.cwd = cwd;
+	spec.jail_dir = wd;
 	spec.use_pty = c->input == PROVIDER_CONF_INPUT_PTY;
 	spec.stdin_data = input;
 	spec.stdin_len = input_len;

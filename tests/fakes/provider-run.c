@@ -29,6 +29,7 @@
 #include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
+#include "providers/jail.h"
 #include "providers/provider.h"
 
 struct run_opts {
@@ -146,6 +147,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	hub_cfg = &cfg;
+	if (jail_init(cfg.jail, cfg.state_dir) != HUB_OK) {
+		fprintf(stderr, "provider-run: HUB_JAIL=%s: %s\n", cfg.jail, jail_status());
+		return 2;
+	}
 	if (make_provider(&p, argv[1]) < 0) {
 		fprintf(stderr, "provider-run: unknown provider %s\n", argv[1]);
 		return 2;
