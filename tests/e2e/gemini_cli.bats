@@ -78,10 +78,11 @@ assert_no_leftovers() {
 	"$PROVIDER_RUN" gemini >"$BATS_TEST_TMPDIR/out" 2>&1 \
 		<<<"$(jq -cn --arg c "$marker [[fake:slow=1000]]" '{model:"gemini-2.5-flash",messages:[{role:"user",content:$c}]}')" &
 	pid=$!
-	# the CLI child: the first child of the driver whose argv[0] is gemini
+	# the CLI child: the first descendant of the driver (below bwrap when
+	# jailed) whose argv[0] is gemini
 	cmdline=
 	for _ in $(seq 1 100); do
-		for child in $(children_of "$pid"); do
+		for child in $(descendants_of "$pid"); do
 			c=$(tr '\0' ' ' <"/proc/$child/cmdline" 2>/dev/null) || continue
 			[[ "$c" == gemini\ * ]] && { cmdline=$c; break 2; }
 		done

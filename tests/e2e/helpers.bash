@@ -142,6 +142,15 @@ children_of() {
 	return 0
 }
 
+# pids of $1's children, grandchildren... (a jailed CLI runs below bwrap)
+descendants_of() {
+	local c
+	for c in $(children_of "$1"); do
+		echo "$c"
+		descendants_of "$c"
+	done
+}
+
 # Wait (up to $2 tenths of a second, default 50) for a child of $1 to
 # appear; print its pid.
 wait_child_of() {
