@@ -61,7 +61,7 @@ FROM debian:12-slim
 # CA certificates for the CLIs' HTTPS.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-	lighttpd spawn-fcgi redis-server curl ca-certificates \
+	lighttpd spawn-fcgi redis-server curl ca-certificates bubblewrap \
 	libfcgi0ldbl libjson-c5 libhiredis0.14 libcurl4 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/llm-mcp-hub --create-home hub \

@@ -23,7 +23,7 @@ function stats(xs, extra = {}) {
 	const q = (p) => (s.length ? s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] : null);
 	const r3 = (v) => (v === null ? null : Math.round(v * 1000) / 1000);
 	return {
-		n: s.length, p50: r3(q(0.5)), p90: r3(q(0.9)), p99: r3(q(0.99)), max: r3(s[s.length - 1] ?? null),
+		n: s.length, p50: r3(q(0.5)), p90: r3(q(0.9)), p95: r3(q(0.95)), p99: r3(q(0.99)), max: r3(s[s.length - 1] ?? null),
 		mean: r3(s.length ? s.reduce((a, b) => a + b, 0) / s.length : null), ...extra,
 	};
 }
