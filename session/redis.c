@@ -250,6 +250,49 @@ redis_ping(void)
 	return rc;
 }
 
+/* 1 when an INFO text has "field:1". */
+static int
+redis_info_flag(const char *info, const char *field)
+{
+	const char *p = strstr(info, field);
+
+	return p != NULL && p[strlen(field)] == '1';
+}
+
+int
+redis_persistence(char *what, size_t len)
+{
+	const char *info[] = { "INFO", "persistence" };
+	const char *save[] = { "CONFIG", "GET", "save" };
+	struct redis_reply *r = NULL;
+	int rc, aof;
+
+	snprintf(what, len, "unknown");
+	if ((rc = redis_command(&r, 2, info, NULL)) != HUB_OK)
+		return rc;
+	if (r->type != REDIS_T_STRING) {
+		redis_reply_free(r);
+		return HUB_ERR_STORE;
+	}
+	aof = redis_info_flag(r->str, "aof_enabled:");
+	redis_reply_free(r);
+	if (aof) {
+		snprintf(what, len, "aof");
+		return 1;
+	}
+	/* CONFIG may be renamed away on a managed server: then it stays unknown */
+	if ((rc = redis_command(&r, 3, save, NULL)) != HUB_OK)
+		return rc;
+	if (r->type == REDIS_T_ARRAY && r->elements == 2 && r->element[1]->str != NULL) {
+		rc = r->element[1]->str[0] != '\0';
+		snprintf(what, len, rc ? "rdb" : "off");
+	} else {
+		rc = HUB_ERR_STORE;
+	}
+	redis_reply_free(r);
+	return rc;
+}
+
 void
 redis_reply_free(struct redis_reply *r)
 {
