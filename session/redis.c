@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,20 @@ redis_setup_command(int argc, const char **argv, const char *what)
 	return HUB_OK;
 }
 
-/* Connect the calling thread when it has no connection. */
+/* 1 when the server closed the calling thread's idle connection (it
+ * restarted, or dropped an idle client): an idle connection has nothing
+ * to read, so anything readable is the end. Checked before each use, so
+ * that the first command after a Redis restart is not lost to a dead
+ * socket (and nothing is ever sent twice). */
+static int
+redis_conn_closed(void)
+{
+	struct pollfd pfd = { .fd = redis_ctx->fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/* Connect the calling thread when it has no (live) connection. */
 static int
 redis_connect(void)
 {
@@ -73,6 +87,8 @@ redis_connect(void)
 	const char *argv[3];
 	int rc;
 
+	if (redis_ctx != NULL && redis_conn_closed())
+		redis_disconnect();
 	if (redis_ctx != NULL)
 		return HUB_OK;
 	if (hub_cfg == NULL || redis_url_parse(hub_cfg->redis_url, &url) != HUB_OK) {
