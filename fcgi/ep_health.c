@@ -2,13 +2,14 @@
  * ep_health.c - GET /health: is Redis reachable, are the provider CLIs there.
  *
  * 200 when Redis answers (a missing CLI only makes that provider
- * "unavailable"); 503 with a message naming Redis when it does not.
+ * "unavailable"); 503 with a message naming Redis when it does not. Also
+ * reports the Redis server's persistence (a warning field when it is off)
+ * and what `./hub serve` restarted ("supervisor").
  */
 #include "config.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
