@@ -82,6 +82,29 @@ chat_check_request(const struct chat_request *req, struct chat_result *res)
 	return HUB_OK;
 }
 
+static int chat_store_fail(struct chat_result *res, int rc);
+
+/* Refuse, before anything runs, a turn the storage caps would refuse. */
+static int
+chat_check_caps(const struct chat_request *req, struct chat_result *res)
+{
+	struct session_new_message *msgs;
+	size_t i;
+	int rc;
+
+	if (!req->store || req->n_messages == 0 || req->n_messages > HUB_MAX_MESSAGES)
+		return HUB_OK;
+	if ((msgs = calloc(req->n_messages, sizeof(*msgs))) == NULL)
+		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+	for (i = 0; i < req->n_messages; i++) {
+		msgs[i].role = req->messages[i].role;
+		msgs[i].content = req->messages[i].content;
+	}
+	rc = session_check_exchange(req->session_id, req->owner, msgs, req->n_messages, 0);
+	free(msgs);
+	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
+}
+
 int
 chat_prepare(const struct chat_request *req, struct chat_result *res)
 {
@@ -95,14 +118,15 @@ chat_prepare(const struct chat_request *req, struct chat_result *res)
 	rc = session_load(req->session_id, NULL, 0, &s);
 	foreign = rc == HUB_OK && !chat_owner_matches(s, req->owner);
 	session_free(s);
-	if (rc == HUB_ERR_NOT_FOUND)
-		return HUB_OK;
 	if (foreign)
 		return chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
 	if (rc == HUB_ERR_STORE)
 		return chat_fail(res, HUB_ERR_STORE, NULL,
 		    "the session store (Redis) is unavailable; try again shortly");
-	return rc == HUB_OK ? HUB_OK : chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+	if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND)
+		return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+	/* a turn the caps would refuse is refused before a stream begins */
+	return chat_check_caps(req, res);
 }
 
 /*

@@ -216,6 +216,11 @@ chat_worker_with_child() {
 	[ "$(status_of "$out")" = 413 ]
 	body_of "$out" | jq -e '.error.code == "too_large" and (.error.message | test("HUB_SESSION_MAX_BYTES"))' >/dev/null
 	[ "$(curl -s "$HUB_URL/v1/sessions/s1" | jq '.messages | length')" = 4 ]
+	# a stream is refused with the status before it begins
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H "X-Session-ID: s1" \
+		--data-binary "$(jq -cn --arg c "$big s" '{stream:true,messages:[{role:"user",content:$c}]}')" \
+		"$HUB_URL/v1/chat/completions")
+	[ "$code" = 413 ]
 	# per key, sessions: s1, s2, s3 exist; s4 is refused
 	[ "$(status_of "$(post s2 small)")" = 200 ]
 	[ "$(status_of "$(post s3 small)")" = 200 ]
