@@ -82,6 +82,29 @@ chat_check_request(const struct chat_request *req, struct chat_result *res)
 	return HUB_OK;
 }
 
+static int chat_store_fail(struct chat_result *res, int rc);
+
+/* Refuse, before anything runs, a turn the storage caps would refuse. */
+static int
+chat_check_caps(const struct chat_request *req, struct chat_result *res)
+{
+	struct session_new_message *msgs;
+	size_t i;
+	int rc;
+
+	if (!req->store || req->n_messages == 0 || req->n_messages > HUB_MAX_MESSAGES)
+		return HUB_OK;
+	if ((msgs = calloc(req->n_messages, sizeof(*msgs))) == NULL)
+		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+	for (i = 0; i < req->n_messages; i++) {
+		msgs[i].role = req->messages[i].role;
+		msgs[i].content = req->messages[i].content;
+	}
+	rc = session_check_exchange(req->session_id, req->owner, msgs, req->n_messages, 0);
+	free(msgs);
+	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
+}
+
 int
 chat_prepare(const struct chat_request *req, struct chat_result *res)
 {
@@ -95,14 +118,67 @@ chat_prepare(const struct chat_request *req, struct chat_result *res)
 	rc = session_load(req->session_id, NULL, 0, &s);
 	foreign = rc == HUB_OK && !chat_owner_matches(s, req->owner);
 	session_free(s);
-	if (rc == HUB_ERR_NOT_FOUND)
-		return HUB_OK;
 	if (foreign)
 		return chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
 	if (rc == HUB_ERR_STORE)
 		return chat_fail(res, HUB_ERR_STORE, NULL,
 		    "the session store (Redis) is unavailable; try again shortly");
-	return rc == HUB_OK ? HUB_OK : chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+	if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND)
+		return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+	/* a turn the caps would refuse is refused before a stream begins */
+	return chat_check_caps(req, res);
+}
+
+/*
+ * A session lock lives CHAT_LOCK_TTL_MS unless renewed; the running turn
+ * renews it every CHAT_LOCK_RENEW_MS from the provider's tick, so a holder
+ * that dies frees its session within CHAT_LOCK_TTL_MS.
+ */
+#define CHAT_LOCK_TTL_MS   10000
+#define CHAT_LOCK_RENEW_MS 3000
+
+struct chat_lock {
+	const char *session_id;
+	const char *token;
+	int lost;              /* the lock is no longer ours: nothing may be stored */
+};
+
+/* The provider's tick: renew the lock; stop the run once it is lost. A
+ * Redis that does not answer now is not a loss (the append will tell). */
+static int
+chat_on_tick(void *arg)
+{
+	struct chat_lock *lock = arg;
+
+	if (session_lock_renew(lock->session_id, lock->token, CHAT_LOCK_TTL_MS) == HUB_ERR_CONFLICT) {
+		lock->lost = 1;
+		hub_log(HUB_LOG_WARN, "chat", "session lock lost during a run; its reply will not be stored");
+		return -1;
+	}
+	return 0;
+}
+
+/* The client's message for a store refusal rc. */
+static int
+chat_store_fail(struct chat_result *res, int rc)
+{
+	switch (rc) {
+	case HUB_ERR_TOO_LARGE:
+		return chat_fail(res, rc, "messages",
+		    "the session is full (HUB_MAX_MESSAGES messages or HUB_SESSION_MAX_BYTES bytes); start a new session");
+	case HUB_ERR_QUOTA:
+		return chat_fail(res, rc, NULL,
+		    "this client key has reached its number of sessions (HUB_KEY_MAX_SESSIONS); delete some or wait until they expire");
+	case HUB_ERR_STORE_FULL:
+		return chat_fail(res, rc, NULL,
+		    "the session store is full (HUB_KEY_MAX_BYTES for this client key, or Redis maxmemory); nothing was stored");
+	case HUB_ERR_CONFLICT:
+		return chat_fail(res, rc, "X-Session-ID",
+		    "the session's lock was lost before the reply could be stored (a stall, or the session store restarted); nothing was stored; retry");
+	default:
+		return chat_fail(res, HUB_ERR_STORE, NULL,
+		    "the reply could not be stored in the session (Redis unavailable); nothing was stored");
+	}
 }
 
 /* Seconds a client is told to wait when every slot is busy. */
@@ -167,8 +243,8 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	struct provider_call call;
 	struct provider_stats_run stats;
 	char lock_token[40] = "";
+	struct chat_lock lock = { NULL, lock_token, 0 };
 	size_t i, n = 0, nstore = 0;
-	long lock_ms;
 	int rc, locked = 0, own_slot = -1;
 
 	if ((rc = chat_check_request(req, res)) != HUB_OK)
@@ -177,11 +253,14 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
 	if (req->session_id != NULL) {
 		snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
-		lock_ms = (res->provider->timeout_s + 30) * 1000;
-		rc = session_lock(res->session_id, lock_ms, lock_token, sizeof(lock_token));
+		rc = session_lock(res->session_id, CHAT_LOCK_TTL_MS, lock_token, sizeof(lock_token));
 		if (rc == HUB_ERR_CONFLICT) {
 			chat_fail(res, HUB_ERR_CONFLICT, "X-Session-ID",
 			    "another request on this session is still running; retry when it has finished");
+			goto out;
+		}
+		if (rc == HUB_ERR_STORE_FULL) {
+			chat_store_fail(res, rc);
 			goto out;
 		}
 		if (rc != HUB_OK) {
@@ -189,6 +268,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 			goto out;
 		}
 		locked = 1;
+		lock.session_id = res->session_id;
 		rc = session_load(res->session_id, NULL, 1, &history);
 		if (rc == HUB_OK && !chat_owner_matches(history, req->owner)) {
 			/* another key's session: never continue or reveal it */
@@ -228,6 +308,13 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		nstore++;
 	}
 
+	/* a turn whose reply could not be stored is refused before it runs */
+	if (req->store && (rc = session_check_exchange(res->session_id, req->owner, store,
+	    nstore, 0)) != HUB_OK) {
+		chat_store_fail(res, rc);
+		goto out;
+	}
+
 	memset(&call, 0, sizeof(call));
 	call.model = req->model != NULL && *req->model != '\0' ? req->model : NULL;
 	call.messages = conv;
@@ -238,6 +325,11 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	call.idle_tick_ms = req->idle_tick_ms;
 	call.arg = req->arg;
 	call.watch_fd = req->watch_fd;
+	if (locked) {
+		call.on_tick = chat_on_tick;
+		call.tick_ms = CHAT_LOCK_RENEW_MS;
+		call.tick_arg = &lock;
+	}
 	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
 		goto out;
 	provider_stats_begin(res->provider, call.model, res->provider->timeout_s, &stats);
@@ -248,6 +340,10 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	snprintf(res->model, sizeof(res->model), "%s",
 	    res->reply.model ? res->reply.model : call.model ? call.model :
 	    res->provider->default_model ? res->provider->default_model : res->provider->name);
+	if (lock.lost) {
+		chat_store_fail(res, HUB_ERR_CONFLICT);
+		goto out;
+	}
 	if (res->reply.err != HUB_OK) {
 		res->err = res->reply.err;
 		snprintf(res->message, sizeof(res->message), "%s",
@@ -258,13 +354,13 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		store[nstore].role = "assistant";
 		store[nstore].content = res->reply.text ? res->reply.text : "";
 		nstore++;
-		rc = session_append_exchange(res->session_id, req->owner, res->provider->name,
-		    res->model, store, nstore);
+		/* durable before answered: the caller sends the 200 (or the
+		 * stream's final chunk) only after this returned 0 */
+		rc = session_append_exchange(res->session_id, req->owner, locked ? lock_token : NULL,
+		    res->provider->name, res->model, store, nstore);
 		if (rc != HUB_OK) {
 			/* the reply exists but could not be kept: say so, lose nothing silently */
-			chat_fail(res, rc, NULL, "%s", rc == HUB_ERR_TOO_LARGE ?
-			    "the session is full; start a new session" :
-			    "the reply could not be stored in the session (Redis unavailable)");
+			chat_store_fail(res, rc);
 			goto out;
 		}
 	}

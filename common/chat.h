@@ -4,10 +4,14 @@
  *
  * chat_run() picks the provider (request's provider, else the model's),
  * takes the session's lock (a second request on a busy session gets
- * HUB_ERR_CONFLICT at once rather than waiting), loads the history, runs
- * the provider with history + the request's messages, and on success
- * appends the request's messages and the reply as one atomic step. A
- * failed or abandoned call appends nothing. Provider token health
+ * HUB_ERR_CONFLICT at once rather than waiting; the lock lives seconds and
+ * is renewed while the run lives, so a dead holder frees it soon), loads
+ * the history, refuses a turn the storage caps would refuse, runs the
+ * provider with history + the request's messages, and on success appends
+ * the request's messages and the reply as one atomic, fenced step (only
+ * while the lock is still this run's). It returns 0 only once the append
+ * is acknowledged: callers answer after it, so what was answered is
+ * stored. A failed or abandoned call appends nothing. Provider token health
  * (authentication failures and successes) is recorded for /health/tokens.
  */
 #ifndef CHAT_H
@@ -57,9 +61,10 @@ int chat_prepare(const struct chat_request *req, struct chat_result *res);
 
 /*
  * Run the turn. Returns res->err: 0, HUB_ERR_MODEL_NOT_FOUND,
- * HUB_ERR_INVALID, HUB_ERR_DISABLED, HUB_ERR_CONFLICT, HUB_ERR_NOT_FOUND
- * (session owned by another key), HUB_ERR_STORE, HUB_ERR_TOO_LARGE, or the
- * provider's error (see provider.h). Free with chat_result_free().
+ * HUB_ERR_INVALID, HUB_ERR_DISABLED, HUB_ERR_CONFLICT (busy, or the lock
+ * was lost during the run), HUB_ERR_NOT_FOUND (session owned by another
+ * key), HUB_ERR_STORE, HUB_ERR_TOO_LARGE, HUB_ERR_QUOTA,
+ * HUB_ERR_STORE_FULL, or the provider's error (see provider.h). Free with chat_result_free().
  */
 int chat_run(const struct chat_request *req, struct chat_result *res);
 

@@ -29,6 +29,10 @@ struct hub_config {
 	long redis_timeout_ms;         /* HUB_REDIS_TIMEOUT_MS */
 	char *key_prefix;              /* HUB_KEY_PREFIX */
 	long session_ttl_s;            /* HUB_SESSION_TTL */
+	long session_max_bytes;        /* HUB_SESSION_MAX_BYTES; 0: no cap */
+	long key_max_sessions;         /* HUB_KEY_MAX_SESSIONS per client key; 0: no cap */
+	long key_max_bytes;            /* HUB_KEY_MAX_BYTES per client key; 0: no cap */
+	long mcp_session_ttl_s;        /* HUB_MCP_SESSION_TTL: idle MCP session records */
 	/* HTTP */
 	long port;                     /* HUB_PORT (run command) */
 	char *bind;                    /* HUB_BIND (run command) */

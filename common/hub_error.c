@@ -35,6 +35,8 @@ static const struct hub_error_entry hub_error_table[] = {
 	{ HUB_ERR_CONFIG, 500, "server_error", "invalid_configuration", "invalid configuration" },
 	{ HUB_ERR_DISABLED, 503, "api_error", "provider_disabled", "the provider is not configured or disabled" },
 	{ HUB_ERR_OUTPUT_CAP, 502, "api_error", "provider_output_too_large", "the provider printed more than the output cap" },
+	{ HUB_ERR_QUOTA, 429, "insufficient_quota", "session_quota_exceeded", "the client key has reached its number of sessions" },
+	{ HUB_ERR_STORE_FULL, 507, "server_error", "insufficient_storage", "the session store is full" },
 };
 
 static const struct hub_error_entry *

@@ -32,7 +32,9 @@ typedef enum hub_err {
 	HUB_ERR_CONFIG = -18,        /* invalid configuration */
 	HUB_ERR_DISABLED = -19,      /* provider not configured or disabled */
 	HUB_ERR_OUTPUT_CAP = -20,    /* the CLI printed more than the output cap */
-	HUB_ERR_LAST = -21
+	HUB_ERR_QUOTA = -21,         /* a per-client-key storage quota was reached */
+	HUB_ERR_STORE_FULL = -22,    /* storage full: a byte quota or Redis maxmemory */
+	HUB_ERR_LAST = -23
 } hub_err;
 
 /* A short English message for code; never NULL. */

@@ -30,6 +30,12 @@
 #define HUB_MAX_STDERR_BYTES           (64u * 1024u)
 /* One line on the MCP stdio transport. */
 #define HUB_MAX_MCP_LINE_BYTES         (8u * 1024u * 1024u)
+/* Stored bytes of one session (its encoded messages); HUB_SESSION_MAX_BYTES overrides. */
+#define HUB_DEFAULT_SESSION_MAX_BYTES_STR  "16777216"
+/* Live sessions of one client key; HUB_KEY_MAX_SESSIONS overrides. */
+#define HUB_DEFAULT_KEY_MAX_SESSIONS_STR   "10000"
+/* Stored bytes of all sessions of one client key; HUB_KEY_MAX_BYTES overrides. */
+#define HUB_DEFAULT_KEY_MAX_BYTES_STR      "268435456"
 /* Sessions returned by one page of GET /v1/sessions. */
 #define HUB_MAX_SESSION_PAGE           100
 /* Environment entries built for a child. */

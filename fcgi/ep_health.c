@@ -2,13 +2,16 @@
  * ep_health.c - GET /health: is Redis reachable, are the provider CLIs there.
  *
  * 200 when Redis answers (a missing CLI only makes that provider
- * "unavailable"); 503 with a message naming Redis when it does not.
+ * "unavailable"); 503 with a message naming Redis when it does not. Also
+ * reports the Redis server's persistence (a warning field when it is off)
+ * and what `./hub serve` restarted ("supervisor").
  */
 #include "config.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
 
+#include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_time.h"
 #include "endpoints.h"
@@ -17,6 +20,47 @@
 #include "providers/jail.h"
 #include "providers/registry.h"
 #include "session/redis.h"
+
+/* What `./hub serve` restarted ("name count epoch" lines in
+ * STATE_DIR/run/restarts), as {"restarts": N, "components": {...}}. */
+static struct json_object *
+ep_health_supervisor(void)
+{
+	struct json_object *o = json_object_new_object(), *comps = json_object_new_object(), *c;
+	char path[4096], name[32], when[32];
+	long long count, epoch, total = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/run/restarts", hub_cfg->state_dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fscanf(f, "%31s %lld %lld", name, &count, &epoch) == 3) {
+			c = json_object_new_object();
+			json_object_object_add(c, "restarts", json_object_new_int64(count));
+			hub_time_iso8601(epoch * 1000, when, sizeof(when));
+			json_object_object_add(c, "last_restart", json_object_new_string(when));
+			json_object_object_add(comps, name, c);
+			total += count;
+		}
+		fclose(f);
+	}
+	json_object_object_add(o, "restarts", json_object_new_int64(total));
+	json_object_object_add(o, "components", comps);
+	return o;
+}
+
+/* Add the server's persistence to the redis object; a warning when off. */
+static void
+ep_health_persistence(struct json_object *redis)
+{
+	char what[16];
+	int rc = redis_persistence(what, sizeof(what));
+
+	json_object_object_add(redis, "persistence", json_object_new_string(what));
+	if (rc == 0)
+		json_object_object_add(redis, "warning", json_object_new_string(
+		    "Redis persistence is off (no AOF, no save rules): a Redis restart loses every session; "
+		    "enable appendonly (docs/DEPLOY.md)"));
+}
 
 void
 ep_health(struct http_request *req)
@@ -39,6 +83,8 @@ ep_health(struct http_request *req)
 	if (!redis_ok) {
 		snprintf(msg, sizeof(msg), "Redis is unreachable: %s", redis_last_error());
 		json_object_object_add(redis, "message", json_object_new_string(msg));
+	} else {
+		ep_health_persistence(redis);
 	}
 	for (i = 0; i < registry_count(); i++) {
 		p = registry_get(i);
@@ -52,6 +98,7 @@ ep_health(struct http_request *req)
 	}
 	json_object_object_add(components, "redis", redis);
 	json_object_object_add(components, "providers", providers);
+	json_object_object_add(components, "supervisor", ep_health_supervisor());
 	json_object_object_add(o, "status", json_object_new_string(redis_ok ? "ok" : "unavailable"));
 	if (!redis_ok)
 		json_object_object_add(o, "message", json_object_new_string(msg));

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,14 +239,19 @@ main_on_signal(int sig)
 	main_stop = 1;
 }
 
-/* Fork one worker; returns its pid or -1. */
+/* Fork one worker; returns its pid or -1. A worker ends with its
+ * supervisor: one that outlived it would hold the old socket and serve
+ * nobody while a restarted pool takes over. */
 static pid_t
 main_spawn_worker(int threads)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(1);
 		main_worker(threads);
+	}
 	return pid;
 }
 

@@ -90,7 +90,7 @@ struct child_run_state {
 	size_t in_left;
 	size_t max_stdout;
 	struct hub_buf err_buf;
-	long long start_ms, deadline_ms, last_output_ms;
+	long long start_ms, deadline_ms, last_output_ms, next_tick_ms;
 	int stopping;              /* SIGTERM sent to the group */
 	long long kill_at_ms;      /* when SIGKILL follows the SIGTERM */
 	int killed;                /* SIGKILL sent to the group */
@@ -595,6 +595,15 @@ child_loop(struct child_run_state *st, char *buf)
 			}
 			continue;
 		}
+		if (!st->stopping && spec->tick_ms > 0 && spec->on_tick != NULL &&
+		    now >= st->next_tick_ms) {
+			st->next_tick_ms = now + spec->tick_ms;
+			if (spec->on_tick(spec->tick_arg) < 0) {
+				res->stopped = 1;
+				child_stop(st);
+			}
+			continue;
+		}
 		if (st->stopping && st->in_fd >= 0)
 			child_close(&st->in_fd);
 
@@ -630,6 +639,8 @@ child_loop(struct child_run_state *st, char *buf)
 		if (!st->stopping && spec->idle_tick_ms > 0 && spec->on_idle != NULL)
 			child_min_timeout(now, st->last_output_ms + spec->idle_tick_ms,
 			    &timeout);
+		if (!st->stopping && spec->tick_ms > 0 && spec->on_tick != NULL)
+			child_min_timeout(now, st->next_tick_ms, &timeout);
 		if (!st->leader_exited && st->pidfd < 0)
 			child_min_timeout(now, now + CHILD_WAIT_POLL_MS, &timeout);
 		if (st->max_rss_kb > 0 && !st->stopping && !st->leader_exited)
@@ -914,6 +925,7 @@ child_run(const struct child_spec *spec, struct child_result *res)
 	    HUB_DEFAULT_MAX_OUTPUT_BYTES;
 	st.deadline_ms = spec->timeout_ms > 0 ? st.start_ms + spec->timeout_ms : 0;
 	st.last_output_ms = st.start_ms;
+	st.next_tick_ms = st.start_ms + spec->tick_ms;
 	if (st.in_left == 0)
 		child_close(&st.in_fd);
 

@@ -60,6 +60,11 @@ struct child_spec {
 	/* called after idle_tick_ms without output; return < 0 to stop. */
 	int (*on_idle)(void *arg);
 	void *arg;
+	/* called every tick_ms while the run lives, output or not (a session
+	 * lock's renewal); may be NULL; return < 0 to stop. */
+	long tick_ms;
+	int (*on_tick)(void *arg);
+	void *tick_arg;
 };
 
 struct child_result {

@@ -645,6 +645,9 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	spec.on_stdout = claude_on_stdout;
 	spec.on_idle = claude_on_idle;
 	spec.arg = &run;
+	spec.tick_ms = call->on_tick != NULL ? call->tick_ms : 0;
+	spec.on_tick = call->on_tick;
+	spec.tick_arg = call->tick_arg;
 
 	rc = child_run(&spec, &res);
 	if (rc < 0 || res.spawn_errno != 0) {

@@ -1001,6 +1001,9 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	spec.on_stderr = on_child_stderr;
 	spec.on_idle = on_child_idle;
 	spec.arg = &run;
+	spec.tick_ms = call->on_tick != NULL ? call->tick_ms : 0;
+	spec.on_tick = call->on_tick;
+	spec.tick_arg = call->tick_arg;
 
 	run.timeout_s = spec.timeout_ms / 1000;
 	run.start_ms = hub_time_mono_ms();

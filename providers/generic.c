@@ -551,6 +551,9 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	spec.on_stdout = generic_on_stdout;
 	spec.on_idle = generic_on_idle;
 	spec.arg = &run;
+	spec.tick_ms = call->on_tick != NULL ? call->tick_ms : 0;
+	spec.on_tick = call->on_tick;
+	spec.tick_arg = call->tick_arg;
 
 	rc = child_run(&spec, &res);
 	if (rc < 0 || res.spawn_errno != 0) {

@@ -35,6 +35,11 @@ struct provider_call {
 	long idle_tick_ms;                    /* how often on_idle; 0: never */
 	void *arg;
 	int watch_fd;                         /* client connection or cancel fd; -1 */
+	/* called every tick_ms while the CLI runs, output or not (the caller
+	 * renews its session lock); may be NULL; < 0 stops the run */
+	provider_idle_fn on_tick;
+	long tick_ms;
+	void *tick_arg;
 };
 
 struct provider_usage {

@@ -1,7 +1,8 @@
 /*
  * mcp_store.c - MCP HTTP sessions, SSE queues and cancel flags in Redis.
  *
- * Keys: {prefix}mcp:s:{id}   hash {version, owner, created_at}, session TTL
+ * Keys: {prefix}mcp:s:{id}   hash {version, owner, created_at}, HUB_MCP_SESSION_TTL
+ *                            refreshed on every use and by an open /sse stream
  *       {prefix}mcp:q:{id}   list of JSON texts for the /sse stream
  *       {prefix}mcp:c:{id}:{request id}   "1" for a minute
  */
@@ -43,7 +44,7 @@ mcp_store_create(const char *version, const char *owner, char *id, size_t idlen)
 	if (session_id_generate(id, idlen) != HUB_OK)
 		return HUB_ERR_SYSTEM;
 	mcp_store_key(key, sizeof(key), "s", id, NULL);
-	snprintf(ttl, sizeof(ttl), "%ld", hub_cfg->session_ttl_s);
+	snprintf(ttl, sizeof(ttl), "%ld", hub_cfg->mcp_session_ttl_s);
 	hub_time_iso8601(hub_time_wall_ms(), now, sizeof(now));
 	rc = redis_pipeline(r, 2, cmds);
 	if (rc == HUB_OK && (r[0]->type == REDIS_T_ERROR || r[1]->type == REDIS_T_ERROR))
@@ -66,7 +67,7 @@ mcp_store_get(const char *id, char *version, size_t versionlen, char *owner, siz
 	if (!session_id_valid(id))
 		return HUB_ERR_NOT_FOUND;
 	mcp_store_key(key, sizeof(key), "s", id, NULL);
-	snprintf(ttl, sizeof(ttl), "%ld", hub_cfg->session_ttl_s);
+	snprintf(ttl, sizeof(ttl), "%ld", hub_cfg->mcp_session_ttl_s);
 	if ((rc = redis_pipeline(r, 2, cmds)) != HUB_OK)
 		return rc;
 	if (r[0]->type != REDIS_T_ARRAY || r[0]->elements != 2)
@@ -157,12 +158,20 @@ int
 mcp_store_pop(const char *id, long timeout_ms, char **json)
 {
 	struct redis_reply *r = NULL;
-	char key[256], timeout[32];
+	char key[256], skey[256], timeout[32], ttl[32];
 	const char *blpop[] = { "BLPOP", key, timeout };
+	const char *expire[] = { "EXPIRE", skey, ttl };
 	int rc;
 
 	*json = NULL;
 	mcp_store_key(key, sizeof(key), "q", id, NULL);
+	/* the stream is alive: so is its session record */
+	mcp_store_key(skey, sizeof(skey), "s", id, NULL);
+	snprintf(ttl, sizeof(ttl), "%ld", hub_cfg->mcp_session_ttl_s);
+	if ((rc = redis_command(&r, 3, expire, NULL)) != HUB_OK)
+		return rc;
+	redis_reply_free(r);
+	r = NULL;
 	snprintf(timeout, sizeof(timeout), "%.3f", (double)timeout_ms / 1000.0);
 	if ((rc = redis_command_blocking(&r, 3, blpop, NULL, timeout_ms)) != HUB_OK)
 		return rc;

@@ -3,8 +3,10 @@
  * (Mcp-Session-Id), the message queue of a legacy HTTP+SSE connection, and
  * cancellation flags for tool calls running in another responder.
  *
- * Everything lives under hub_cfg->key_prefix + "mcp:" with the hub's
- * session TTL (refreshed on use); queues and flags expire sooner. An MCP
+ * Everything lives under hub_cfg->key_prefix + "mcp:". A session record
+ * lives HUB_MCP_SESSION_TTL (hub_cfg->mcp_session_ttl_s) after its last
+ * use (a request, or a pop of its open /sse stream), so one whose client
+ * is gone expires soon; queues and flags expire sooner. An MCP
  * session id has the session id syntax (session_id.h).
  */
 #ifndef MCP_STORE_H

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,20 @@ redis_setup_command(int argc, const char **argv, const char *what)
 	return HUB_OK;
 }
 
-/* Connect the calling thread when it has no connection. */
+/* 1 when the server closed the calling thread's idle connection (it
+ * restarted, or dropped an idle client): an idle connection has nothing
+ * to read, so anything readable is the end. Checked before each use, so
+ * that the first command after a Redis restart is not lost to a dead
+ * socket (and nothing is ever sent twice). */
+static int
+redis_conn_closed(void)
+{
+	struct pollfd pfd = { .fd = redis_ctx->fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&pfd, 1, 0) != 0;
+}
+
+/* Connect the calling thread when it has no (live) connection. */
 static int
 redis_connect(void)
 {
@@ -73,6 +87,8 @@ redis_connect(void)
 	const char *argv[3];
 	int rc;
 
+	if (redis_ctx != NULL && redis_conn_closed())
+		redis_disconnect();
 	if (redis_ctx != NULL)
 		return HUB_OK;
 	if (hub_cfg == NULL || redis_url_parse(hub_cfg->redis_url, &url) != HUB_OK) {
@@ -246,6 +262,49 @@ redis_ping(void)
 	rc = r->type == REDIS_T_STATUS ? HUB_OK : HUB_ERR_STORE;
 	if (rc != HUB_OK)
 		snprintf(redis_error, sizeof(redis_error), "PING: %s", r->str ? r->str : "unexpected reply");
+	redis_reply_free(r);
+	return rc;
+}
+
+/* 1 when an INFO text has "field:1". */
+static int
+redis_info_flag(const char *info, const char *field)
+{
+	const char *p = strstr(info, field);
+
+	return p != NULL && p[strlen(field)] == '1';
+}
+
+int
+redis_persistence(char *what, size_t len)
+{
+	const char *info[] = { "INFO", "persistence" };
+	const char *save[] = { "CONFIG", "GET", "save" };
+	struct redis_reply *r = NULL;
+	int rc, aof;
+
+	snprintf(what, len, "unknown");
+	if ((rc = redis_command(&r, 2, info, NULL)) != HUB_OK)
+		return rc;
+	if (r->type != REDIS_T_STRING) {
+		redis_reply_free(r);
+		return HUB_ERR_STORE;
+	}
+	aof = redis_info_flag(r->str, "aof_enabled:");
+	redis_reply_free(r);
+	if (aof) {
+		snprintf(what, len, "aof");
+		return 1;
+	}
+	/* CONFIG may be renamed away on a managed server: then it stays unknown */
+	if ((rc = redis_command(&r, 3, save, NULL)) != HUB_OK)
+		return rc;
+	if (r->type == REDIS_T_ARRAY && r->elements == 2 && r->element[1]->str != NULL) {
+		rc = r->element[1]->str[0] != '\0';
+		snprintf(what, len, rc ? "rdb" : "off");
+	} else {
+		rc = HUB_ERR_STORE;
+	}
 	redis_reply_free(r);
 	return rc;
 }

@@ -65,6 +65,14 @@ int redis_command_blocking(struct redis_reply **out, int argc, const char **argv
 /* Check the connection with PING. 0 or HUB_ERR_STORE. */
 int redis_ping(void);
 
+/*
+ * Whether the server keeps what it is sent across a restart: 1 (AOF on, or
+ * RDB save rules), 0 (neither: a restart loses every session), or
+ * HUB_ERR_STORE (not reachable, or CONFIG refused). what (len bytes) gets
+ * "aof", "rdb", "off" or "unknown".
+ */
+int redis_persistence(char *what, size_t len);
+
 /* The calling thread's last connection error, for messages. Never NULL. */
 const char *redis_last_error(void);
 

@@ -33,6 +33,21 @@ session_list_key(char *out, size_t len, const char *id)
 	snprintf(out, len, "%ss:%s:m", hub_cfg->key_prefix, id);
 }
 
+/* The request lock of a session. */
+static void
+session_lock_key(char *out, size_t len, const char *id)
+{
+	snprintf(out, len, "%ss:%s:lock", hub_cfg->key_prefix, id);
+}
+
+/* The per-owner byte count: a hash of session id -> bytes, "*" -> total. */
+static void
+session_owner_bytes_key(char *out, size_t len, const char *owner)
+{
+	snprintf(out, len, "%sob:%s", hub_cfg->key_prefix,
+	    owner != NULL && *owner != '\0' ? owner : "-");
+}
+
 /* The per-owner index key; the anonymous owner is "-". */
 static void
 session_index_key(char *out, size_t len, const char *owner)
@@ -234,107 +249,207 @@ session_message_to_json(const struct session_new_message *m, const char *now,
 	return s;
 }
 
-int
-session_append_exchange(const char *id, const char *owner, const char *provider,
-    const char *model, const struct session_new_message *msgs, size_t n)
+/*
+ * The append, atomic in Redis: check the writer still holds the lock
+ * (fencing), check every cap, then write. The first write is the RPUSH, a
+ * command Redis refuses when it is out of memory (noeviction): an OOM
+ * refusal happens before anything was written. Expired sessions of the
+ * owner (index score older than the TTL) leave the owner's byte count here.
+ *
+ * KEYS: meta, list, owner index, lock, owner bytes.
+ * ARGV: 1 token ("": no lock), 2 id, 3 now (ISO), 4 owner, 5 provider,
+ * 6 model, 7 ttl_s, 8 now_ms, 9 n, 10 max messages, 11 max session bytes,
+ * 12 max owner sessions, 13 max owner bytes, 14 cutoff_ms, 15 dry run,
+ * 16 bytes to reserve on a dry run, 17.. the encoded messages.
+ * Answers "OK" or the name of the check that failed.
+ */
+static const char session_append_script[] =
+    "if ARGV[1] ~= '' then\n"
+    "  local rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''\n"
+    "  if redis.call('GET', KEYS[4]) ~= rid .. ':' .. ARGV[1] then return 'LOCK_LOST' end\n"
+    "end\n"
+    "local n = tonumber(ARGV[9])\n"
+    "local bytes = tonumber(ARGV[16])\n"
+    "for i = 17, #ARGV do bytes = bytes + #ARGV[i] end\n"
+    "local exists = redis.call('EXISTS', KEYS[1]) == 1\n"
+    "local count = tonumber(redis.call('HGET', KEYS[1], 'message_count') or '0')\n"
+    "if count + n > tonumber(ARGV[10]) then return 'SESSION_MESSAGES' end\n"
+    "local sb = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')\n"
+    "local max_sb = tonumber(ARGV[11])\n"
+    "if max_sb > 0 and sb + bytes > max_sb then return 'SESSION_BYTES' end\n"
+    "local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[14], 'LIMIT', 0, 100)\n"
+    "local total = tonumber(redis.call('HGET', KEYS[5], '*') or '0')\n"
+    "local mine_old = tonumber(redis.call('HGET', KEYS[5], ARGV[2]) or '0')\n"
+    "local others = total - mine_old\n"
+    "for _, e in ipairs(expired) do\n"
+    "  if e ~= ARGV[2] then others = others - tonumber(redis.call('HGET', KEYS[5], e) or '0') end\n"
+    "end\n"
+    "if others < 0 then others = 0 end\n"
+    "local max_ks = tonumber(ARGV[12])\n"
+    "if not exists and max_ks > 0 then\n"
+    "  local live = redis.call('ZCOUNT', KEYS[3], ARGV[14], '+inf')\n"
+    "  if redis.call('ZSCORE', KEYS[3], ARGV[2]) then live = live - 1 end\n"
+    "  if live >= max_ks then return 'OWNER_SESSIONS' end\n"
+    "end\n"
+    "local max_kb = tonumber(ARGV[13])\n"
+    "if max_kb > 0 and others + sb + bytes > max_kb then return 'OWNER_BYTES' end\n"
+    "if ARGV[15] == '1' then return 'OK' end\n"
+    "redis.call('RPUSH', KEYS[2], unpack(ARGV, 17))\n"
+    "redis.call('HSETNX', KEYS[1], 'id', ARGV[2])\n"
+    "redis.call('HSETNX', KEYS[1], 'created_at', ARGV[3])\n"
+    "redis.call('HSETNX', KEYS[1], 'owner', ARGV[4])\n"
+    "redis.call('HSET', KEYS[1], 'updated_at', ARGV[3], 'provider', ARGV[5], 'model', ARGV[6])\n"
+    "redis.call('HINCRBY', KEYS[1], 'message_count', n)\n"
+    "redis.call('HINCRBY', KEYS[1], 'bytes', bytes)\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
+    "redis.call('EXPIRE', KEYS[2], ARGV[7])\n"
+    "redis.call('ZADD', KEYS[3], ARGV[8], ARGV[2])\n"
+    "for _, e in ipairs(expired) do\n"
+    "  if e ~= ARGV[2] then redis.call('ZREM', KEYS[3], e); redis.call('HDEL', KEYS[5], e) end\n"
+    "end\n"
+    "redis.call('HSET', KEYS[5], ARGV[2], sb + bytes, '*', others + sb + bytes)\n"
+    "redis.call('EXPIRE', KEYS[5], ARGV[7])\n"
+    "return 'OK'\n";
+
+/* The hub error for the append script's answer (or Redis' error reply). */
+static int
+session_append_verdict(const struct redis_reply *r)
+{
+	if (r->type == REDIS_T_ERROR)
+		return r->str != NULL && strncmp(r->str, "OOM", 3) == 0 ? HUB_ERR_STORE_FULL : HUB_ERR_STORE;
+	if (r->type != REDIS_T_STRING && r->type != REDIS_T_STATUS)
+		return HUB_ERR_STORE;
+	if (strcmp(r->str, "OK") == 0)
+		return HUB_OK;
+	if (strcmp(r->str, "LOCK_LOST") == 0)
+		return HUB_ERR_CONFLICT;
+	if (strcmp(r->str, "SESSION_MESSAGES") == 0 || strcmp(r->str, "SESSION_BYTES") == 0)
+		return HUB_ERR_TOO_LARGE;
+	if (strcmp(r->str, "OWNER_SESSIONS") == 0)
+		return HUB_ERR_QUOTA;
+	if (strcmp(r->str, "OWNER_BYTES") == 0)
+		return HUB_ERR_STORE_FULL;
+	return HUB_ERR_STORE;
+}
+
+/* Run the append script; dry_run checks the caps for n messages, the
+ * reply to come and reserve_bytes, without writing. */
+static int
+session_append_run(const char *id, const char *owner, const char *lock_token,
+    const char *provider, const char *model, const struct session_new_message *msgs,
+    size_t n, int dry_run, size_t reserve_bytes)
 {
 	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX], ikey[SESSION_KEY_MAX];
-	char now[32], ttl[24], count[24], score[32];
-	const char *hlen[] = { "HGET", mkey, "message_count" };
-	struct redis_reply *r = NULL, **replies = NULL;
-	const char **rpush = NULL;
+	char lockkey[SESSION_KEY_MAX], bkey[SESSION_KEY_MAX];
+	char now[32], ttl[24], count[24], score[32], maxm[24], maxsb[24], maxks[24], maxkb[24];
+	char cutoff[32], reserve[24];
+	struct redis_reply *r = NULL;
+	const char **argv = NULL;
 	char **encoded = NULL;
-	struct redis_cmd *cmds = NULL;
-	size_t i, ncmd = 0;
+	size_t i, argc = 0;
 	long long wall_ms;
 	int rc;
 
-	if (!session_id_valid(id) || n == 0 || n > HUB_MAX_MESSAGES)
+	if (!session_id_valid(id) || n > HUB_MAX_MESSAGES || (n == 0 && !dry_run))
 		return HUB_ERR_INVALID;
 	session_meta_key(mkey, sizeof(mkey), id);
 	session_list_key(lkey, sizeof(lkey), id);
 	session_index_key(ikey, sizeof(ikey), owner);
-
-	if ((rc = redis_command(&r, 3, hlen, NULL)) != HUB_OK)
-		return rc;
-	if (r->type == REDIS_T_STRING && strtol(r->str, NULL, 10) + (long)n > HUB_MAX_MESSAGES) {
-		redis_reply_free(r);
-		return HUB_ERR_TOO_LARGE;
-	}
-	redis_reply_free(r);
+	session_lock_key(lockkey, sizeof(lockkey), id);
+	session_owner_bytes_key(bkey, sizeof(bkey), owner);
 
 	wall_ms = hub_time_wall_ms();
 	hub_time_iso8601(wall_ms, now, sizeof(now));
 	snprintf(ttl, sizeof(ttl), "%ld", hub_cfg->session_ttl_s);
-	snprintf(count, sizeof(count), "%zu", n);
+	snprintf(count, sizeof(count), "%zu", n + (dry_run ? 1 : 0));  /* + the reply to come */
 	snprintf(score, sizeof(score), "%lld", wall_ms);
+	snprintf(maxm, sizeof(maxm), "%d", HUB_MAX_MESSAGES);
+	snprintf(maxsb, sizeof(maxsb), "%ld", hub_cfg->session_max_bytes);
+	snprintf(maxks, sizeof(maxks), "%ld", hub_cfg->key_max_sessions);
+	snprintf(maxkb, sizeof(maxkb), "%ld", hub_cfg->key_max_bytes);
+	snprintf(cutoff, sizeof(cutoff), "%lld", wall_ms - hub_cfg->session_ttl_s * 1000LL);
+	snprintf(reserve, sizeof(reserve), "%zu", reserve_bytes);
 
 	rc = HUB_ERR_NOMEM;
-	if ((encoded = calloc(n, sizeof(*encoded))) == NULL ||
-	    (rpush = calloc(n + 2, sizeof(*rpush))) == NULL ||
-	    (cmds = calloc(12, sizeof(*cmds))) == NULL ||
-	    (replies = calloc(12, sizeof(*replies))) == NULL)
+	if ((encoded = calloc(n + 1, sizeof(*encoded))) == NULL ||
+	    (argv = calloc(n + 25, sizeof(*argv))) == NULL)
 		goto out;
-	rpush[0] = "RPUSH";
-	rpush[1] = lkey;
+	argv[argc++] = "EVAL";
+	argv[argc++] = session_append_script;
+	argv[argc++] = "5";
+	argv[argc++] = mkey;
+	argv[argc++] = lkey;
+	argv[argc++] = ikey;
+	argv[argc++] = lockkey;
+	argv[argc++] = bkey;
+	argv[argc++] = lock_token != NULL ? lock_token : "";
+	argv[argc++] = id;
+	argv[argc++] = now;
+	argv[argc++] = owner != NULL ? owner : "";
+	argv[argc++] = provider != NULL ? provider : "";
+	argv[argc++] = model != NULL ? model : "";
+	argv[argc++] = ttl;
+	argv[argc++] = score;
+	argv[argc++] = count;
+	argv[argc++] = maxm;
+	argv[argc++] = maxsb;
+	argv[argc++] = maxks;
+	argv[argc++] = maxkb;
+	argv[argc++] = cutoff;
+	argv[argc++] = dry_run ? "1" : "0";
+	argv[argc++] = reserve;
 	for (i = 0; i < n; i++) {
 		if ((encoded[i] = session_message_to_json(&msgs[i], now,
 		    strcmp(msgs[i].role, "assistant") == 0 ? provider : NULL,
 		    strcmp(msgs[i].role, "assistant") == 0 ? model : NULL)) == NULL)
 			goto out;
-		rpush[i + 2] = encoded[i];
+		argv[argc++] = encoded[i];
 	}
-	{
-		static const char *multi[] = { "MULTI" };
-		static const char *exec[] = { "EXEC" };
-		const char *setnx_id[] = { "HSETNX", mkey, "id", id };
-		const char *setnx_created[] = { "HSETNX", mkey, "created_at", now };
-		const char *setnx_owner[] = { "HSETNX", mkey, "owner", owner ? owner : "" };
-		const char *hset[] = { "HSET", mkey, "updated_at", now,
-		    "provider", provider ? provider : "", "model", model ? model : "" };
-		const char *incr[] = { "HINCRBY", mkey, "message_count", count };
-		const char *exp_meta[] = { "EXPIRE", mkey, ttl };
-		const char *exp_list[] = { "EXPIRE", lkey, ttl };
-		const char *zadd[] = { "ZADD", ikey, score, id };
-
-		cmds[ncmd++] = (struct redis_cmd){ 1, multi, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 4, setnx_id, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 4, setnx_created, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 4, setnx_owner, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 8, hset, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ (int)n + 2, rpush, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 4, incr, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 3, exp_meta, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 3, exp_list, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 4, zadd, NULL };
-		cmds[ncmd++] = (struct redis_cmd){ 1, exec, NULL };
-		if ((rc = redis_pipeline(replies, ncmd, cmds)) != HUB_OK)
-			goto out;
-	}
-	/* EXEC answers an array when the transaction ran */
-	rc = replies[ncmd - 1]->type == REDIS_T_ARRAY ? HUB_OK : HUB_ERR_STORE;
+	if ((rc = redis_command(&r, (int)argc, argv, NULL)) != HUB_OK)
+		goto out;
+	rc = session_append_verdict(r);
 out:
-	if (replies != NULL)
-		for (i = 0; i < ncmd; i++)
-			redis_reply_free(replies[i]);
+	redis_reply_free(r);
 	if (encoded != NULL)
 		for (i = 0; i < n; i++)
 			free(encoded[i]);
-	free(replies);
-	free(cmds);
-	free(rpush);
 	free(encoded);
+	free(argv);
 	return rc;
 }
 
 int
+session_append_exchange(const char *id, const char *owner, const char *lock_token,
+    const char *provider, const char *model, const struct session_new_message *msgs, size_t n)
+{
+	return session_append_run(id, owner, lock_token, provider, model, msgs, n, 0, 0);
+}
+
+int
+session_check_exchange(const char *id, const char *owner, const struct session_new_message *msgs,
+    size_t n, size_t reserve_bytes)
+{
+	return session_append_run(id, owner, NULL, NULL, NULL, msgs, n, 1, reserve_bytes);
+}
+
+/* Delete a session and take its bytes off its owner's count, atomically.
+ * KEYS: meta, list, owner index, owner bytes; ARGV: id. Answers DEL's count. */
+static const char session_delete_script[] =
+    "local d = redis.call('DEL', KEYS[1], KEYS[2])\n"
+    "redis.call('ZREM', KEYS[3], ARGV[1])\n"
+    "local b = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0')\n"
+    "if b > 0 then\n"
+    "  redis.call('HDEL', KEYS[4], ARGV[1])\n"
+    "  redis.call('HINCRBY', KEYS[4], '*', -b)\n"
+    "end\n"
+    "return d\n";
+
+int
 session_delete(const char *id, const char *owner)
 {
-	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX], ikey[SESSION_KEY_MAX];
-	const char *del[] = { "DEL", mkey, lkey };
-	const char *zrem[] = { "ZREM", ikey, id };
-	struct redis_cmd cmds[2] = { { 3, del, NULL }, { 3, zrem, NULL } };
-	struct redis_reply *r[2];
+	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX], ikey[SESSION_KEY_MAX], bkey[SESSION_KEY_MAX];
+	const char *eval[] = { "EVAL", session_delete_script, "4", mkey, lkey, ikey, bkey, id };
+	struct redis_reply *r = NULL;
 	struct session *s = NULL;
 	int rc;
 
@@ -343,12 +458,13 @@ session_delete(const char *id, const char *owner)
 	session_meta_key(mkey, sizeof(mkey), id);
 	session_list_key(lkey, sizeof(lkey), id);
 	session_index_key(ikey, sizeof(ikey), s->meta.owner);
+	session_owner_bytes_key(bkey, sizeof(bkey), s->meta.owner);
 	session_free(s);
-	if ((rc = redis_pipeline(r, 2, cmds)) != HUB_OK)
+	if ((rc = redis_command(&r, 8, eval, NULL)) != HUB_OK)
 		return rc;
-	rc = r[0]->type == REDIS_T_INTEGER && r[0]->integer > 0 ? HUB_OK : HUB_ERR_NOT_FOUND;
-	redis_reply_free(r[0]);
-	redis_reply_free(r[1]);
+	rc = r->type == REDIS_T_INTEGER && r->integer > 0 ? HUB_OK :
+	    r->type == REDIS_T_INTEGER ? HUB_ERR_NOT_FOUND : HUB_ERR_STORE;
+	redis_reply_free(r);
 	return rc;
 }
 
@@ -442,42 +558,82 @@ out:
 	return rc;
 }
 
+/*
+ * Lock values are "<run_id>:<token>", run_id being the Redis server's,
+ * read inside each script: a lock written by an earlier run of the server
+ * (brought back by its AOF or snapshot) never matches, and is taken over.
+ */
+#define SESSION_LOCK_LUA_MINE \
+    "local rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''\n" \
+    "local mine = rid .. ':' .. ARGV[1]\n"
+
+/* KEYS: lock; ARGV: token, ttl_ms. 1 taken, 0 held by a live holder. */
+static const char session_lock_script[] =
+    SESSION_LOCK_LUA_MINE
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v and string.sub(v, 1, #rid + 1) == rid .. ':' then return 0 end\n"
+    "redis.call('SET', KEYS[1], mine, 'PX', ARGV[2])\n"
+    "return 1\n";
+
+/* KEYS: lock; ARGV: token, ttl_ms. 1 renewed, 0 lost. */
+static const char session_renew_script[] =
+    SESSION_LOCK_LUA_MINE
+    "if redis.call('GET', KEYS[1]) ~= mine then return 0 end\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "return 1\n";
+
+/* KEYS: lock; ARGV: token. */
+static const char session_unlock_script[] =
+    SESSION_LOCK_LUA_MINE
+    "if redis.call('GET', KEYS[1]) == mine then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
+/* Run one lock script: 0 when it answered 1, HUB_ERR_CONFLICT when 0. */
+static int
+session_lock_eval(const char *script, const char *id, const char *token, long ttl_ms)
+{
+	char key[SESSION_KEY_MAX], px[24];
+	const char *eval[] = { "EVAL", script, "1", key, token, px };
+	struct redis_reply *r = NULL;
+	int rc;
+
+	session_lock_key(key, sizeof(key), id);
+	snprintf(px, sizeof(px), "%ld", ttl_ms > 0 ? ttl_ms : 1000);
+	if ((rc = redis_command(&r, 6, eval, NULL)) != HUB_OK)
+		return rc;
+	if (r->type == REDIS_T_INTEGER)
+		rc = r->integer == 1 ? HUB_OK : HUB_ERR_CONFLICT;
+	else
+		rc = r->type == REDIS_T_ERROR && r->str != NULL && strncmp(r->str, "OOM", 3) == 0 ?
+		    HUB_ERR_STORE_FULL : HUB_ERR_STORE;
+	redis_reply_free(r);
+	return rc;
+}
+
 int
 session_lock(const char *id, long ttl_ms, char *token, size_t token_len)
 {
-	char key[SESSION_KEY_MAX], px[24];
-	const char *set[] = { "SET", key, token, "NX", "PX", px };
-	struct redis_reply *r;
-	int rc;
-
 	if (!session_id_valid(id) || token_len < 33)
 		return HUB_ERR_INVALID;
 	if (session_id_generate(token, token_len) != HUB_OK)
 		return HUB_ERR_SYSTEM;
-	snprintf(key, sizeof(key), "%ss:%s:lock", hub_cfg->key_prefix, id);
-	snprintf(px, sizeof(px), "%ld", ttl_ms > 0 ? ttl_ms : 1000);
-	if ((rc = redis_command(&r, 6, set, NULL)) != HUB_OK)
-		return rc;
-	rc = r->type == REDIS_T_STATUS ? HUB_OK :
-	    r->type == REDIS_T_NIL ? HUB_ERR_CONFLICT : HUB_ERR_STORE;
-	redis_reply_free(r);
-	return rc;
+	return session_lock_eval(session_lock_script, id, token, ttl_ms);
+}
+
+int
+session_lock_renew(const char *id, const char *token, long ttl_ms)
+{
+	if (!session_id_valid(id) || token == NULL || *token == '\0')
+		return HUB_ERR_INVALID;
+	return session_lock_eval(session_renew_script, id, token, ttl_ms);
 }
 
 void
 session_unlock(const char *id, const char *token)
 {
-	static const char script[] =
-	    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-	char key[SESSION_KEY_MAX];
-	const char *eval[] = { "EVAL", script, "1", key, token };
-	struct redis_reply *r = NULL;
-
 	if (!session_id_valid(id) || token == NULL || *token == '\0')
 		return;
-	snprintf(key, sizeof(key), "%ss:%s:lock", hub_cfg->key_prefix, id);
-	if (redis_command(&r, 5, eval, NULL) == HUB_OK)
-		redis_reply_free(r);
+	(void)session_lock_eval(session_unlock_script, id, token, 0);
 }
 
 void

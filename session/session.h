@@ -58,13 +58,29 @@ int session_load(const char *id, const char *owner, int with_messages, struct se
 
 /*
  * Append one exchange (the new user message(s) and the assistant reply)
- * to session id in one MULTI/EXEC: a reader sees all of it or none. Creates
- * the session when it does not exist, owned by owner. Refreshes the TTL.
- * Returns 0, HUB_ERR_INVALID, HUB_ERR_TOO_LARGE (the session would pass
- * HUB_MAX_MESSAGES), HUB_ERR_STORE or HUB_ERR_NOMEM.
+ * to session id in one server-side script: a reader sees all of it or none,
+ * and a refusal writes nothing. Creates the session when it does not
+ * exist, owned by owner. Refreshes the TTL. With lock_token (from
+ * session_lock()) the append happens only while that lock is still held
+ * by this writer in this run of the Redis server (fencing); NULL appends
+ * without a lock (a session id nobody else knows yet).
+ * Returns 0, HUB_ERR_INVALID, HUB_ERR_CONFLICT (the lock was lost),
+ * HUB_ERR_TOO_LARGE (the session would pass HUB_MAX_MESSAGES or
+ * HUB_SESSION_MAX_BYTES), HUB_ERR_QUOTA (a new session would pass the
+ * owner's HUB_KEY_MAX_SESSIONS), HUB_ERR_STORE_FULL (the owner's
+ * HUB_KEY_MAX_BYTES, or Redis refused for want of memory), HUB_ERR_STORE
+ * or HUB_ERR_NOMEM.
  */
-int session_append_exchange(const char *id, const char *owner, const char *provider,
-    const char *model, const struct session_new_message *msgs, size_t n);
+int session_append_exchange(const char *id, const char *owner, const char *lock_token,
+    const char *provider, const char *model, const struct session_new_message *msgs, size_t n);
+
+/*
+ * The caps of session_append_exchange() checked without writing, for n
+ * messages, one reply to come and reserve_bytes more: lets a caller
+ * refuse a turn before it runs. Same returns, without HUB_ERR_CONFLICT.
+ */
+int session_check_exchange(const char *id, const char *owner, const struct session_new_message *msgs,
+    size_t n, size_t reserve_bytes);
 
 /*
  * Delete session id. 0, HUB_ERR_NOT_FOUND (also for another owner's
@@ -85,10 +101,19 @@ int session_list(const char *owner, const char *cursor, size_t limit,
 /*
  * Take the session's request lock so that two requests never interleave
  * exchanges: 0 with token (at least 33 bytes) set, HUB_ERR_CONFLICT when
- * another request holds it, HUB_ERR_STORE. The lock expires by itself after
- * ttl_ms in case its holder dies.
+ * another request holds it, HUB_ERR_STORE_FULL (Redis out of memory),
+ * HUB_ERR_STORE. The lock expires by itself after ttl_ms unless renewed,
+ * so a dead holder frees it; a lock from an earlier run of the Redis
+ * server (restored from its AOF or snapshot) counts as free.
  */
 int session_lock(const char *id, long ttl_ms, char *token, size_t token_len);
+
+/*
+ * Extend a held lock to ttl_ms from now. 0, HUB_ERR_CONFLICT when the lock
+ * is no longer this token's (expired, taken over, or Redis restarted),
+ * HUB_ERR_STORE when Redis could not be asked.
+ */
+int session_lock_renew(const char *id, const char *token, long ttl_ms);
 
 /* Release a lock taken with session_lock() (only if token still holds it). */
 void session_unlock(const char *id, const char *token);
