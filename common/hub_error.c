@@ -35,6 +35,8 @@ static const struct hub_error_entry hub_error_table[] = {
 	{ HUB_ERR_CONFIG, 500, "server_error", "invalid_configuration", "invalid configuration" },
 	{ HUB_ERR_DISABLED, 503, "api_error", "provider_disabled", "the provider is not configured or disabled" },
 	{ HUB_ERR_OUTPUT_CAP, 502, "api_error", "provider_output_too_large", "the provider printed more than the output cap" },
+	{ HUB_ERR_FORBIDDEN, 403, "invalid_request_error", "forbidden", "the Host or Origin is not allowed" },
+	{ HUB_ERR_MEDIA_TYPE, 415, "invalid_request_error", "unsupported_media_type", "the body must be application/json" },
 };
 
 static const struct hub_error_entry *

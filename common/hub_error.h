@@ -32,7 +32,9 @@ typedef enum hub_err {
 	HUB_ERR_CONFIG = -18,        /* invalid configuration */
 	HUB_ERR_DISABLED = -19,      /* provider not configured or disabled */
 	HUB_ERR_OUTPUT_CAP = -20,    /* the CLI printed more than the output cap */
-	HUB_ERR_LAST = -21
+	HUB_ERR_FORBIDDEN = -21,     /* Host or Origin not allowed (fcgi/guard.c) */
+	HUB_ERR_MEDIA_TYPE = -22,    /* the body is not application/json */
+	HUB_ERR_LAST = -23
 } hub_err;
 
 /* A short English message for code; never NULL. */
