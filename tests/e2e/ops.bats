@@ -49,7 +49,7 @@ teardown_file() {
 msg() { jq -cn --arg c "$1" --arg m "${2:-sonnet}" '{model:$m,messages:[{role:"user",content:$c}]}'; }
 
 # as KEY ARGS...: curl with that key; prints body then status
-as() { local k=$1; shift; curl -s -w '\n%{http_code}' -H "Authorization: Bearer $k" "$@"; }
+as() { local k=$1; shift; curl -s -w '\n%{http_code}' -H "Authorization: Bearer $k" -H 'Content-Type: application/json' "$@"; }
 
 # One MCP request over Streamable HTTP; prints the JSON-RPC message.
 mcp() {
@@ -87,8 +87,8 @@ mcp_open() {
 	[ "$output" = 401 ]
 	# unknown paths and the chat pool are guarded too (no probing without a key)
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/nope")" = 401 ]
-	[ "$(curl -s -o /dev/null -w '%{http_code}' --data-binary "$(msg hi)" "$HUB_URL/v1/chat/completions")" = 401 ]
-	[ "$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{}' "$HUB_URL/mcp")" = 401 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(msg hi)" "$HUB_URL/v1/chat/completions")" = 401 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary '{}' "$HUB_URL/mcp")" = 401 ]
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/metrics")" = 401 ]
 	# /health stays open (HUB_AUTH_HEALTH=open)
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/health")" = 200 ]
@@ -160,13 +160,13 @@ mcp_open() {
 	wait_for 30 sh -c "curl -s -H 'Authorization: Bearer $KEY_CAROL' '$HUB_URL/metrics' | grep -q '^hub_provider_requests_in_flight{provider=\"claude\",model=\"sonnet\"} 1'"
 	start=$(date +%s%N)
 	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H "Authorization: Bearer $KEY_CAROL" \
-		--data-binary "$(msg 'second')" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(msg 'second')" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 429 ]
 	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1000 ]
 	grep -qi '^Retry-After: [1-9]' "$BATS_TEST_TMPDIR/h"
 	jq -e '.error.type == "rate_limit_error" and (.error.message | test("HUB_MAX_CONCURRENT_CLAUDE"))' "$BATS_TEST_TMPDIR/b"
 	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H "Authorization: Bearer $KEY_CAROL" \
-		--data-binary "$(jq -cn '{model:"sonnet",stream:true,messages:[{role:"user",content:"streamed"}]}')" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(jq -cn '{model:"sonnet",stream:true,messages:[{role:"user",content:"streamed"}]}')" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 429 ]
 	grep -qi '^Retry-After: [1-9]' "$BATS_TEST_TMPDIR/h"
 	# Gemini has its own cap
@@ -238,7 +238,7 @@ mcp_open() {
 @test "request logs are JSON lines with the key id, never a key or a prompt; X-Request-ID round-trips" {
 	marker="prompt-marker-$RANDOM$RANDOM"
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null -H "Authorization: Bearer $KEY_ERIN" -H 'X-Request-ID: ops-test-42' \
-		--data-binary "$(msg "$marker")" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(msg "$marker")" "$HUB_URL/v1/chat/completions"
 	grep -qi '^X-Request-ID: ops-test-42' "$BATS_TEST_TMPDIR/h"
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null -H 'X-Request-ID: bad id!' "$HUB_URL/health"
 	grep -qi '^X-Request-ID: req_' "$BATS_TEST_TMPDIR/h"
