@@ -49,7 +49,7 @@ teardown_file() {
 msg() { jq -cn --arg c "$1" --arg m "${2:-sonnet}" '{model:$m,messages:[{role:"user",content:$c}]}'; }
 
 # as KEY ARGS...: curl with that key; prints body then status
-as() { local k=$1; shift; curl -s -w '\n%{http_code}' -H "Authorization: Bearer $k" -H 'Content-Type: application/json' "$@"; }
+as() { local k=$1; shift; curl -s -w '\n%{http_code}' -H "Authorization: Bearer $k" "$@"; }
 
 # One MCP request over Streamable HTTP; prints the JSON-RPC message.
 mcp() {
@@ -170,10 +170,10 @@ mcp_open() {
 	[ "$output" = 429 ]
 	grep -qi '^Retry-After: [1-9]' "$BATS_TEST_TMPDIR/h"
 	# Gemini has its own cap
-	[ "$(status_of "$(as "$KEY_CAROL" --data-binary "$(msg 'other provider' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")")" = 200 ]
+	[ "$(status_of "$(as "$KEY_CAROL" -H 'Content-Type: application/json' --data-binary "$(msg 'other provider' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")")" = 200 ]
 	wait "$slow"
 	[ "$(status_of "$(cat "$BATS_TEST_TMPDIR/slow")")" = 200 ]
-	[ "$(status_of "$(as "$KEY_CAROL" --data-binary "$(msg 'after')" "$HUB_URL/v1/chat/completions")")" = 200 ]
+	[ "$(status_of "$(as "$KEY_CAROL" -H 'Content-Type: application/json' --data-binary "$(msg 'after')" "$HUB_URL/v1/chat/completions")")" = 200 ]
 }
 
 @test "the per-key rate limit answers 429 with Retry-After; other keys are not affected" {
@@ -194,8 +194,8 @@ mcp_open() {
 }
 
 @test "/metrics is valid Prometheus text and /v1/providers shows the same stats" {
-	as "$KEY_ERIN" --data-binary "$(msg 'metrics ok [[fake:chunks=2]]' haiku)" "$HUB_URL/v1/chat/completions" >/dev/null
-	[ "$(status_of "$(as "$KEY_ERIN" --data-binary "$(msg 'broken [[fake:garbage]]' haiku)" "$HUB_URL/v1/chat/completions")")" = 502 ]
+	as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'metrics ok [[fake:chunks=2]]' haiku)" "$HUB_URL/v1/chat/completions" >/dev/null
+	[ "$(status_of "$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'broken [[fake:garbage]]' haiku)" "$HUB_URL/v1/chat/completions")")" = 502 ]
 	curl -s -D "$BATS_TEST_TMPDIR/h" -H "Authorization: Bearer $KEY_ERIN" "$HUB_URL/metrics" >"$BATS_TEST_TMPDIR/m"
 	grep -qi '^Content-Type: text/plain; version=0.0.4' "$BATS_TEST_TMPDIR/h"
 	node "$HUB_SRCDIR/tests/node/metrics-check.mjs" <"$BATS_TEST_TMPDIR/m" >"$BATS_TEST_TMPDIR/families.json"
@@ -215,18 +215,18 @@ mcp_open() {
 		.requests == 2 and ([.errors[]] | add) == 1 and .duration_ms.count == 2 and
 		(.duration_ms.p50 | type) == "number" and .last_error.kind != null and (.last_error.at | test("Z$"))'
 	# a client-chosen unknown model does not create a new label
-	as "$KEY_ERIN" --data-binary "$(msg 'x' claude-made-up-model-name)" "$HUB_URL/v1/chat/completions" >/dev/null
+	as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'x' claude-made-up-model-name)" "$HUB_URL/v1/chat/completions" >/dev/null
 	! curl -s -H "Authorization: Bearer $KEY_ERIN" "$HUB_URL/metrics" | grep -q 'made-up'
 }
 
 @test "a child over HUB_CHILD_MAX_RSS_MB is stopped; Node itself starts fine under the limit" {
 	echo 20 >"$BATS_FILE_TMPDIR/alloc_mb"
-	out=$(as "$KEY_ERIN" --data-binary "$(msg 'small [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
+	out=$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'small [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
 	[ "$(status_of "$out")" = 200 ]
 	body_of "$out" | jq -e '.choices[0].message.content | test("small")'
 	echo 400 >"$BATS_FILE_TMPDIR/alloc_mb"
 	start=$(date +%s)
-	out=$(as "$KEY_ERIN" --data-binary "$(msg 'big [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
+	out=$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'big [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
 	echo 20 >"$BATS_FILE_TMPDIR/alloc_mb"
 	[ "$(status_of "$out")" = 502 ]
 	body_of "$out" | jq -e '.error.message | test("HUB_CHILD_MAX_RSS_MB")'
