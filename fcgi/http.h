@@ -3,8 +3,10 @@
  *
  * A struct http_request wraps an accepted FCGX_Request for the duration of
  * one request. Answers go out through the http_send_* functions; every
- * error anywhere uses http_send_error(), which writes the OpenAI-shaped
- * envelope {"error":{"message","type","param","code"}}. Each request is
+ * error of the REST API uses http_send_error(), which writes the
+ * OpenAI-shaped envelope {"error":{"message","type","param","code"}}, and
+ * every HTTP-level error of MCP (/mcp, /sse, /messages) uses
+ * http_send_rpc_error(). Each request is
  * logged as one JSON line when http_request_finish() runs.
  */
 #ifndef HTTP_H
