@@ -8,6 +8,11 @@
 #       -v "$PWD/gemini:/var/lib/llm-mcp-hub/gemini" \
 #       llm-mcp-hub
 #
+# Host names: requests must name the hub as localhost/127.0.0.1 (published
+# port) or as one of HUB_ALLOWED_HOSTS (default: host.docker.internal and
+# the names "hub" and "llm-mcp-hub" other containers may use); set it to
+# your own service or public name (docs/CONFIGURATION.md), else 403.
+#
 # Redis: set REDIS_URL to a Redis the container can reach (see docs/DEPLOY.md,
 # which also has a docker compose file). Without REDIS_URL, `hub serve`
 # starts a private redis-server inside the container; its sessions are lost
@@ -83,6 +88,7 @@ COPY apache/ /opt/llm-mcp-hub/apache/
 ENV HUB_BUILDDIR=/usr/local/bin \
 	HUB_STATE_DIR=/var/lib/llm-mcp-hub/state \
 	HUB_BIND=0.0.0.0 \
+	HUB_ALLOWED_HOSTS=host.docker.internal,hub,llm-mcp-hub \
 	HUB_PORT=8080 \
 	HUB_CLAUDE_CLI=/opt/llm-mcp-hub/bin/claude \
 	HUB_GEMINI_CLI=/opt/llm-mcp-hub/bin/gemini \

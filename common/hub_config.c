@@ -15,6 +15,7 @@
 #include "hub_config.h"
 #include "hub_error.h"
 #include "hub_limits.h"
+#include "hub_text.h"
 #include "hub_time.h"
 #include "providers/provider_conf.h"
 #include "session/redis_url.h"
@@ -49,6 +50,7 @@ static const char *config_check_webhook(const char *v);
 static const char *config_check_date(const char *v);
 static const char *config_check_auth_health(const char *v);
 static const char *config_check_jail(const char *v);
+static const char *config_check_list(const char *v);
 
 static const struct config_entry config_table[] = {
 	{ "CLAUDE_CODE_OAUTH_TOKEN", CONFIG_STRING, CFG_OFF(claude_oauth_token), NULL, 0, 0, config_check_token, 1 },
@@ -73,7 +75,9 @@ static const struct config_entry config_table[] = {
 	{ "HUB_MAX_BODY_BYTES", CONFIG_LONG, CFG_OFF(max_body_bytes), "8388608", 1024, 268435456, NULL, 0 },
 	{ "HUB_KEEPALIVE_SECONDS", CONFIG_LONG, CFG_OFF(keepalive_s), "5", 1, 300, NULL, 0 },
 	{ "HUB_DEFAULT_PROVIDER", CONFIG_STRING, CFG_OFF(default_provider), "claude", 0, 0, config_check_provider, 0 },
-	{ "HUB_MCP_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(mcp_allowed_origins), NULL, 0, 0, NULL, 0 },
+	{ "HUB_MCP_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(mcp_allowed_origins), NULL, 0, 0, config_check_list, 0 },
+	{ "HUB_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(allowed_origins), NULL, 0, 0, config_check_list, 0 },
+	{ "HUB_ALLOWED_HOSTS", CONFIG_STRING, CFG_OFF(allowed_hosts), NULL, 0, 0, config_check_list, 0 },
 	{ "HUB_STATE_DIR", CONFIG_STRING, CFG_OFF(state_dir), NULL, 0, 0, config_check_absolute, 0 },
 	{ "HUB_MAX_OUTPUT_BYTES", CONFIG_LONG, CFG_OFF(max_output_bytes), "16777216", 4096, 1073741824, NULL, 0 },
 	{ "HUB_KILL_GRACE_MS", CONFIG_LONG, CFG_OFF(kill_grace_ms), "500", 0, 60000, NULL, 0 },
@@ -166,13 +170,9 @@ config_check_prefix(const char *v)
 static const char *
 config_check_model(const char *v)
 {
-	const unsigned char *p;
-
-	if (strlen(v) > HUB_MAX_MODEL_LEN)
-		return "longer than 128 characters";
-	for (p = (const unsigned char *)v; *p; p++)
-		if (!isalnum(*p) && *p != '-' && *p != '_' && *p != '.' && *p != ':' && *p != '@' && *p != '[' && *p != ']')
-			return "only letters, digits and - _ . : @ [ ] are allowed";
+	if (!hub_text_model_name_valid(v))
+		return "expected 1 to 128 characters of letters, digits and - _ . : @ [ ] /, "
+		    "starting with a letter or a digit";
 	return NULL;
 }
 
@@ -181,6 +181,18 @@ config_check_auth_health(const char *v)
 {
 	if (strcmp(v, "open") != 0 && strcmp(v, "key") != 0)
 		return "expected open or key";
+	return NULL;
+}
+
+/* A comma-separated list of names or origins (HUB_ALLOWED_HOSTS...). */
+static const char *
+config_check_list(const char *v)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p < ' ' || *p >= 0x7f || *p == ';' || *p == '"' || *p == '\\')
+			return "expected a comma-separated list of names (no control characters, quotes or ;)";
 	return NULL;
 }
 

@@ -39,7 +39,9 @@ struct hub_config {
 	long max_body_bytes;           /* HUB_MAX_BODY_BYTES */
 	long keepalive_s;              /* HUB_KEEPALIVE_SECONDS */
 	char *default_provider;        /* HUB_DEFAULT_PROVIDER */
-	char *mcp_allowed_origins;     /* HUB_MCP_ALLOWED_ORIGINS: comma-separated, may be NULL */
+	char *mcp_allowed_origins;     /* HUB_MCP_ALLOWED_ORIGINS: deprecated alias, may be NULL */
+	char *allowed_origins;         /* HUB_ALLOWED_ORIGINS: comma-separated, may be NULL */
+	char *allowed_hosts;           /* HUB_ALLOWED_HOSTS: comma-separated, may be NULL */
 	/* children */
 	char *state_dir;               /* HUB_STATE_DIR; never NULL after loading */
 	long max_output_bytes;         /* HUB_MAX_OUTPUT_BYTES */

@@ -37,6 +37,8 @@ static const struct hub_error_entry hub_error_table[] = {
 	{ HUB_ERR_OUTPUT_CAP, 502, "api_error", "provider_output_too_large", "the provider printed more than the output cap" },
 	{ HUB_ERR_QUOTA, 429, "insufficient_quota", "session_quota_exceeded", "the client key has reached its number of sessions" },
 	{ HUB_ERR_STORE_FULL, 507, "server_error", "insufficient_storage", "the session store is full" },
+	{ HUB_ERR_FORBIDDEN, 403, "invalid_request_error", "forbidden", "the Host or Origin is not allowed" },
+	{ HUB_ERR_MEDIA_TYPE, 415, "invalid_request_error", "unsupported_media_type", "the body must be application/json" },
 };
 
 static const struct hub_error_entry *

@@ -34,7 +34,9 @@ typedef enum hub_err {
 	HUB_ERR_OUTPUT_CAP = -20,    /* the CLI printed more than the output cap */
 	HUB_ERR_QUOTA = -21,         /* a per-client-key storage quota was reached */
 	HUB_ERR_STORE_FULL = -22,    /* storage full: a byte quota or Redis maxmemory */
-	HUB_ERR_LAST = -23
+	HUB_ERR_FORBIDDEN = -23,     /* Host or Origin not allowed (fcgi/guard.c) */
+	HUB_ERR_MEDIA_TYPE = -24,    /* the body is not application/json */
+	HUB_ERR_LAST = -25
 } hub_err;
 
 /* A short English message for code; never NULL. */

@@ -9,6 +9,7 @@
 #include "hub_error.h"
 #include "hub_json.h"
 #include "hub_limits.h"
+#include "hub_text.h"
 
 int
 hub_json_parse(const char *data, size_t len, struct json_object **out,
@@ -52,6 +53,47 @@ hub_json_parse(const char *data, size_t len, struct json_object **out,
 	}
 	*out = obj;
 	return HUB_OK;
+}
+
+/* 1 when data[0..len) holds a raw NUL byte or a \u0000 escape in a string. */
+static int
+hub_json_has_nul(const char *data, size_t len)
+{
+	size_t i;
+	int in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		if (data[i] == '\0')
+			return 1;
+		if (!in_string) {
+			in_string = data[i] == '"';
+		} else if (data[i] == '\\') {
+			if (len - i > 5 && data[i + 1] == 'u' && memcmp(data + i + 2, "0000", 4) == 0)
+				return 1;
+			i++;   /* the escaped character */
+		} else if (data[i] == '"') {
+			in_string = 0;
+		}
+	}
+	return 0;
+}
+
+int
+hub_json_parse_input(const char *data, size_t len, struct json_object **out,
+    char *err, size_t errlen)
+{
+	size_t bad;
+
+	*out = NULL;
+	if (!hub_text_utf8_valid(data, len, &bad)) {
+		snprintf(err, errlen, "invalid UTF-8 at byte %zu", bad);
+		return HUB_ERR_INVALID;
+	}
+	if (hub_json_has_nul(data, len)) {
+		snprintf(err, errlen, "a string holds a NUL character (\\u0000), which is not accepted");
+		return HUB_ERR_INVALID;
+	}
+	return hub_json_parse(data, len, out, err, errlen);
 }
 
 const char *

@@ -16,6 +16,16 @@
 int hub_json_parse(const char *data, size_t len, struct json_object **out,
     char *err, size_t errlen);
 
+/*
+ * hub_json_parse() for text from a client (a request body, an MCP
+ * message): the text must also be well-formed UTF-8 (hub_text.h), and no
+ * string or member name may hold a NUL (a raw 0 byte or the escape
+ * \u0000), since the hub hands strings on as C strings and would cut
+ * them. Same returns as hub_json_parse(); err names the failure.
+ */
+int hub_json_parse_input(const char *data, size_t len, struct json_object **out,
+    char *err, size_t errlen);
+
 /* The string member key of obj, or NULL when absent or not a string. */
 const char *hub_json_get_string(struct json_object *obj, const char *key);
 

@@ -13,6 +13,7 @@
 #include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
+#include "common/hub_text.h"
 
 struct chat_parse_ctx {
 	char *err;
@@ -219,7 +220,7 @@ chat_request_parse(const char *body, size_t len, struct chat_params *out,
 	memset(out, 0, sizeof(*out));
 	err[0] = '\0';
 	param[0] = '\0';
-	if (hub_json_parse(body, len, &out->root, jerr, sizeof(jerr)) != HUB_OK) {
+	if (hub_json_parse_input(body, len, &out->root, jerr, sizeof(jerr)) != HUB_OK) {
 		rc = chat_request_fail(&c, NULL, "the request body is not valid JSON: %s", jerr);
 		goto fail;
 	}
@@ -230,6 +231,11 @@ chat_request_parse(const char *body, size_t len, struct chat_params *out,
 	if ((rc = chat_request_string(out->root, "model", HUB_MAX_MODEL_LEN, &out->model, &c)) != HUB_OK ||
 	    (rc = chat_request_string(out->root, "provider", 32, &out->provider, &c)) != HUB_OK)
 		goto fail;
+	if (out->model != NULL && !hub_text_model_name_valid(out->model)) {
+		rc = chat_request_fail(&c, "model", "'model' must be 1 to %d characters of A-Z a-z 0-9 "
+		    "- _ . : @ [ ], starting with a letter or a digit", HUB_MAX_MODEL_LEN);
+		goto fail;
+	}
 	if (json_object_object_get_ex(out->root, "stream", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
 			rc = chat_request_fail(&c, "stream", "'stream' must be a boolean");

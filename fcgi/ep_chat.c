@@ -208,6 +208,13 @@ ep_chat_completions(struct http_request *req)
 	if (params.n_messages > 0)
 		http_log_prompt(req, params.messages[params.n_messages - 1].content);
 	sid = http_param(req, "HTTP_X_SESSION_ID");
+	if (sid != NULL && sid[strspn(sid, " \t")] == '\0') {
+		/* present but blank is a client bug, never "no session" (lighttpd
+		 * drops blank headers before FastCGI; Apache passes them) */
+		http_send_error(req, HUB_ERR_INVALID, 400,
+		    "empty X-Session-ID: send a session id or leave the header out", "X-Session-ID", NULL);
+		goto out;
+	}
 	if (sid != NULL && !session_id_valid(sid)) {
 		http_send_error(req, HUB_ERR_INVALID, 400,
 		    "invalid X-Session-ID: expected 1 to 128 characters of A-Z a-z 0-9 _ -", "X-Session-ID", NULL);

@@ -5,6 +5,9 @@
  * "unavailable"); 503 with a message naming Redis when it does not. Also
  * reports the Redis server's persistence (a warning field when it is off)
  * and what `./hub serve` restarted ("supervisor").
+ * Where each CLI lives ("cli") is shown only to a request that presented a
+ * valid client key (every request, with HUB_AUTH_HEALTH=key): an open
+ * /health tells the world no paths.
  */
 #include "config.h"
 
@@ -93,7 +96,8 @@ ep_health(struct http_request *req)
 		json_object_object_add(po, "status", json_object_new_string(
 		    !p->enabled ? "disabled" : info.found ? "ok" : "unavailable"));
 		json_object_object_add(po, "cli_found", json_object_new_boolean(info.found));
-		json_object_object_add(po, "cli", json_object_new_string(info.found ? info.path : p->cli));
+		if (req->key_id != NULL)
+			json_object_object_add(po, "cli", json_object_new_string(info.found ? info.path : p->cli));
 		json_object_object_add(providers, p->name, po);
 	}
 	json_object_object_add(components, "redis", redis);

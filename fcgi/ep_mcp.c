@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/hub_buf.h"
 #include "common/hub_config.h"
@@ -57,75 +56,7 @@ static void
 ep_mcp_fail(struct http_request *req, int status, int code, const char *message,
     const char *extra_headers)
 {
-	struct json_object *m = json_object_new_object(), *e = json_object_new_object();
-	const char *txt;
-
-	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
-	json_object_object_add(m, "id", NULL);
-	json_object_object_add(e, "code", json_object_new_int(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	json_object_object_add(m, "error", e);
-	txt = hub_json_compact(m);
-	req->log_error = "mcp_transport";
-	http_send_headers(req, status, "application/json", extra_headers);
-	(void)http_write(req, txt, strlen(txt));
-	(void)http_write(req, "\n", 1);
-	json_object_put(m);
-}
-
-/* 1 when origin is http(s)://localhost, 127.0.0.1 or [::1], any port. */
-static int
-ep_mcp_origin_local(const char *origin)
-{
-	static const char *const hosts[] = { "localhost", "127.0.0.1", "[::1]", NULL };
-	const char *h = strstr(origin, "://");
-	size_t i, n;
-
-	if (h == NULL)
-		return 0;
-	h += 3;
-	for (i = 0; hosts[i] != NULL; i++) {
-		n = strlen(hosts[i]);
-		if (strncasecmp(h, hosts[i], n) == 0 && (h[n] == '\0' || h[n] == ':' || h[n] == '/'))
-			return 1;
-	}
-	return 0;
-}
-
-/* 1 when origin is listed in HUB_MCP_ALLOWED_ORIGINS. */
-static int
-ep_mcp_origin_listed(const char *origin)
-{
-	const char *p = hub_cfg->mcp_allowed_origins, *end;
-	size_t n = strlen(origin);
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		while (end > p && end[-1] == ' ')
-			end--;
-		if ((size_t)(end - p) == n && strncasecmp(p, origin, n) == 0)
-			return 1;
-		if ((size_t)(end - p) == 1 && *p == '*')
-			return 1;
-		p = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
-/* Validate Origin (DNS rebinding protection); answers 403 and returns 0. */
-static int
-ep_mcp_origin_or_reply(struct http_request *req)
-{
-	const char *origin = http_param(req, "HTTP_ORIGIN");
-
-	if (origin == NULL || ep_mcp_origin_local(origin) || ep_mcp_origin_listed(origin))
-		return 1;
-	ep_mcp_fail(req, 403, -32000, "Forbidden: Origin not allowed (see HUB_MCP_ALLOWED_ORIGINS)", NULL);
-	return 0;
+	http_send_rpc_error(req, status, code, message, extra_headers);
 }
 
 /* 1 when the Accept header lists type (or a wildcard for it). */
@@ -243,13 +174,9 @@ ep_mcp_server(struct ep_mcp_out *o)
 static int
 ep_mcp_body_or_reply(struct http_request *req, char **body, size_t *len)
 {
-	const char *ct = http_param(req, "CONTENT_TYPE");
 	int rc;
 
-	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
-		ep_mcp_fail(req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json", NULL);
-		return HUB_ERR_INVALID;
-	}
+	/* the dispatcher checked Content-Type (guard.c) */
 	rc = http_read_body(req, (size_t)hub_cfg->max_body_bytes, body, len);
 	if (rc == HUB_ERR_TOO_LARGE)
 		ep_mcp_fail(req, 413, -32600, "Invalid Request: body larger than the limit", NULL);
@@ -323,6 +250,21 @@ ep_mcp_send_json(struct ep_mcp_out *o, const char *extra_headers)
 	(void)http_write(o->req, "\n", 1);
 }
 
+/* 400 with what the dispatcher answered to a body it could not accept
+ * (JSON-RPC errors with id null), or 202 when it answered nothing. */
+static void
+ep_mcp_send_refusal(struct ep_mcp_out *o)
+{
+	if (o->json.len == 0) {
+		http_send_headers(o->req, 202, NULL, NULL);
+		return;
+	}
+	o->req->log_error = "mcp_invalid_request";
+	http_send_headers(o->req, 400, "application/json", NULL);
+	(void)http_write(o->req, o->json.data, o->json.len);
+	(void)http_write(o->req, "\n", 1);
+}
+
 /* POST /mcp with initialize: a new MCP session. */
 static void
 ep_mcp_initialize(struct ep_mcp_out *o, struct mcp_server *s, const char *body, size_t len)
@@ -358,8 +300,6 @@ ep_mcp_post(struct http_request *req)
 	memset(&o, 0, sizeof(o));
 	o.req = req;
 	hub_buf_init(&o.json, 0);
-	if (!ep_mcp_origin_or_reply(req))
-		goto out;
 	if (!ep_mcp_accepts(req, "application/json") || !ep_mcp_accepts(req, "text/event-stream")) {
 		ep_mcp_fail(req, 406, -32000,
 		    "Not Acceptable: Accept must list application/json and text/event-stream", NULL);
@@ -376,6 +316,13 @@ ep_mcp_post(struct http_request *req)
 		mcp_handle(s, body, len);
 		http_send_headers(req, 400, "application/json", NULL);
 		(void)http_write(req, o.json.data, o.json.len);
+		goto out;
+	}
+	if (p.n_requests == 0 && p.n_invalid > 0 && http_param(req, "HTTP_MCP_SESSION_ID") == NULL) {
+		/* nothing to act on ("method": 5, [], [[...]]): the Invalid
+		 * Request errors need no session */
+		mcp_handle(s, body, len);
+		ep_mcp_send_refusal(&o);
 		goto out;
 	}
 	if (p.has_initialize) {
@@ -402,8 +349,9 @@ ep_mcp_post(struct http_request *req)
 			(void)mcp_server_resume(s, version);
 	}
 	if (p.n_requests == 0) {
+		/* notifications and responses: 202, unless one was invalid */
 		mcp_handle(s, body, len);
-		http_send_headers(req, 202, NULL, NULL);
+		ep_mcp_send_refusal(&o);
 		goto out;
 	}
 	if (!p.is_batch && strcmp(p.method, "tools/call") == 0) {
@@ -427,8 +375,6 @@ out:
 void
 ep_mcp_get(struct http_request *req)
 {
-	if (!ep_mcp_origin_or_reply(req))
-		return;
 	ep_mcp_fail(req, 405, -32000,
 	    "Method Not Allowed: this server sends no messages unasked; POST requests to /mcp",
 	    "Allow: POST, DELETE\r\n");
@@ -440,8 +386,6 @@ ep_mcp_delete(struct http_request *req)
 	const char *sid = http_param(req, "HTTP_MCP_SESSION_ID");
 	char version[32];
 
-	if (!ep_mcp_origin_or_reply(req))
-		return;
 	if (!ep_mcp_session_or_reply(req, sid, version, sizeof(version)))
 		return;
 	if (mcp_store_delete(sid) == HUB_ERR_STORE) {
@@ -460,8 +404,6 @@ ep_mcp_sse(struct http_request *req)
 
 	memset(&o, 0, sizeof(o));
 	o.req = req;
-	if (!ep_mcp_origin_or_reply(req))
-		return;
 	if (mcp_store_create("", req->key_id ? req->key_id : "", id, sizeof(id)) != HUB_OK) {
 		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
 		return;
@@ -503,8 +445,6 @@ ep_mcp_messages(struct http_request *req)
 	memset(&o, 0, sizeof(o));
 	o.req = req;
 	o.mode = EP_MCP_QUEUE;
-	if (!ep_mcp_origin_or_reply(req))
-		return;
 	rc = http_query_param(req->query, "sessionId", o.session, sizeof(o.session));
 	if (rc != 1 || !session_id_valid(o.session)) {
 		ep_mcp_fail(req, 400, -32000, "Bad Request: sessionId query parameter is required", NULL);

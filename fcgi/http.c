@@ -261,6 +261,10 @@ http_send_headers(struct http_request *req, int status, const char *content_type
 		FCGX_FPrintF(req->fcgx->out, "Content-Type: %s\r\n", content_type);
 	FCGX_FPrintF(req->fcgx->out, "X-Request-ID: %s\r\n", req->request_id);
 	FCGX_FPrintF(req->fcgx->out, "Cache-Control: no-store\r\n");
+	if (req->cors_origin != NULL)
+		FCGX_FPrintF(req->fcgx->out, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n"
+		    "Access-Control-Expose-Headers: Mcp-Session-Id, MCP-Protocol-Version, X-Session-ID, "
+		    "X-Request-ID, Retry-After, WWW-Authenticate\r\n", req->cors_origin);
 	if (extra != NULL)
 		FCGX_PutS(extra, req->fcgx->out);
 	FCGX_PutS("\r\n", req->fcgx->out);
@@ -296,6 +300,26 @@ http_send_json(struct http_request *req, int status, struct json_object *obj,
 	http_send_headers(req, status, "application/json", extra_headers);
 	(void)http_write(req, s, strlen(s));
 	(void)http_write(req, "\n", 1);
+}
+
+void
+http_send_rpc_error(struct http_request *req, int status, int code, const char *message,
+    const char *extra_headers)
+{
+	struct json_object *m = json_object_new_object(), *e = json_object_new_object();
+	const char *txt;
+
+	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(m, "id", NULL);
+	json_object_object_add(e, "code", json_object_new_int(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(m, "error", e);
+	txt = hub_json_compact(m);
+	req->log_error = "mcp_transport";
+	http_send_headers(req, status, "application/json", extra_headers);
+	(void)http_write(req, txt, strlen(txt));
+	(void)http_write(req, "\n", 1);
+	json_object_put(m);
 }
 
 struct json_object *

@@ -3,8 +3,10 @@
  *
  * A struct http_request wraps an accepted FCGX_Request for the duration of
  * one request. Answers go out through the http_send_* functions; every
- * error anywhere uses http_send_error(), which writes the OpenAI-shaped
- * envelope {"error":{"message","type","param","code"}}. Each request is
+ * error of the REST API uses http_send_error(), which writes the
+ * OpenAI-shaped envelope {"error":{"message","type","param","code"}}, and
+ * every HTTP-level error of MCP (/mcp, /sse, /messages) uses
+ * http_send_rpc_error(). Each request is
  * logged as one JSON line when http_request_finish() runs.
  */
 #ifndef HTTP_H
@@ -26,6 +28,7 @@ struct http_request {
 	char request_id[64];
 	const char *key_id;                  /* client key id, NULL when auth is off */
 	const char *key_name;                /* its name, for the log; NULL with key_id */
+	const char *cors_origin;             /* a configured Origin (guard.c): CORS headers */
 	int status;                          /* status sent, 0 before */
 	int headers_sent;
 	int streaming;                       /* an SSE stream is open */
@@ -75,7 +78,8 @@ int http_read_body(struct http_request *req, size_t max_bytes, char **body, size
  */
 int http_query_param(const char *query, const char *name, char *out, size_t outlen);
 
-/* Send the status line and headers. extra: "Name: value\r\n" lines or NULL. */
+/* Send the status line and headers. extra: "Name: value\r\n" lines or NULL.
+ * With req->cors_origin set, the CORS headers for that origin go too. */
 void http_send_headers(struct http_request *req, int status, const char *content_type,
     const char *extra);
 
@@ -96,6 +100,13 @@ void http_send_json(struct http_request *req, int status, struct json_object *ob
  */
 void http_send_error(struct http_request *req, int err, int status, const char *message,
     const char *param, const char *extra_headers);
+
+/*
+ * The MCP surface's error: a JSON-RPC error response with id null, code
+ * and message, with HTTP status. extra_headers as in http_send_headers().
+ */
+void http_send_rpc_error(struct http_request *req, int status, int code, const char *message,
+    const char *extra_headers);
 
 /* Build the error envelope object (caller puts it). */
 struct json_object *http_error_object(int err, const char *message, const char *param);

@@ -29,6 +29,7 @@
 #include "common/hub_error.h"
 #include "common/hub_log.h"
 #include "endpoints.h"
+#include "guard.h"
 #include "http.h"
 #include "providers/jail.h"
 #include "providers/registry.h"
@@ -92,7 +93,8 @@ main_web_server_error(struct http_request *req)
  * Client authentication (Authorization: Bearer <key>) and the per-key rate
  * limit, for every path but an open /health. Answers 401 or 429 itself and
  * returns 0; returns 1 with req->key_id set (NULL when no keys are
- * configured) when the request may go on.
+ * configured) when the request may go on. An open /health still notes a
+ * valid key (it then shows the CLIs' paths) but never refuses a bad one.
  */
 static int
 main_admit_or_reply(struct http_request *req)
@@ -104,8 +106,15 @@ main_admit_or_reply(struct http_request *req)
 	long retry_s;
 	int rc;
 
-	if (strcmp(req->path, "/health") == 0 && strcmp(hub_cfg->auth_health, "open") == 0)
+	if (strcmp(req->path, "/health") == 0 && strcmp(hub_cfg->auth_health, "open") == 0) {
+		header = http_param(req, "HTTP_AUTHORIZATION");
+		if (main_keys.n > 0 && client_keys_bearer(header, &token, &len) == HUB_OK &&
+		    (key = client_keys_match(&main_keys, token, len)) != NULL) {
+			req->key_id = key->id;
+			req->key_name = key->name;
+		}
 		return 1;
+	}
 	if (main_keys.n > 0) {
 		header = http_param(req, "HTTP_AUTHORIZATION");
 		if (client_keys_bearer(header, &token, &len) != HUB_OK) {
@@ -146,12 +155,21 @@ main_dispatch(struct http_request *req)
 	size_t i;
 	int rc;
 
-	if (main_web_server_error(req))
+	/* Host and Origin first, for every path (docs/SECURITY.md) */
+	if (!guard_request_or_reply(req))
 		return;
-	if (!main_admit_or_reply(req))
+	if (main_web_server_error(req))
 		return;
 	rc = router_match(main_routes, sizeof(main_routes) / sizeof(main_routes[0]),
 	    req->method, req->path, &m);
+	/* a CORS preflight carries no credentials: answered before auth */
+	if (strcmp(req->method, "OPTIONS") == 0 && rc == HUB_ERR_METHOD) {
+		http_drain_body(req);
+		guard_options_reply(req, m.allow);
+		return;
+	}
+	if (!main_admit_or_reply(req))
+		return;
 	if (rc == HUB_ERR_NOT_FOUND) {
 		snprintf(msg, sizeof(msg), "no such endpoint: %.1000s", req->path);
 		http_send_error(req, HUB_ERR_NOT_FOUND, 404, msg, NULL, NULL);
@@ -164,10 +182,13 @@ main_dispatch(struct http_request *req)
 		http_send_error(req, HUB_ERR_METHOD, 405, msg, NULL, allow);
 		return;
 	}
-	/* Handlers of bodyless methods may watch the connection at once. */
+	/* Handlers of bodyless methods may watch the connection at once; every
+	 * route with a body takes JSON. */
 	if (strcmp(req->method, "POST") != 0 && strcmp(req->method, "PUT") != 0 &&
 	    strcmp(req->method, "PATCH") != 0)
 		http_drain_body(req);
+	else if (!guard_content_type_or_reply(req))
+		return;
 	for (i = 0; i < m.n_params && i < HTTP_MAX_PARAMS; i++) {
 		memcpy(req->param_buf[i], m.params[i], sizeof(req->param_buf[i]));
 		req->params[i] = req->param_buf[i];
@@ -255,6 +276,14 @@ main_spawn_worker(int threads)
 	return pid;
 }
 
+/* 1 when the listening address HUB_BIND is a loopback one. */
+static int
+main_bind_loopback(const char *bind)
+{
+	return strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0 ||
+	    strcmp(bind, "[::1]") == 0 || strcmp(bind, "localhost") == 0;
+}
+
 static int
 main_parse_count(const char *flag, const char *value, int max)
 {
@@ -313,6 +342,11 @@ main(int argc, char **argv)
 		else
 			fprintf(stderr, "hub-fcgi: configuration ok (%zu client key(s)%s)\n", main_keys.n,
 			    main_keys.n == 0 ? ": client authentication is off" : "");
+		if (!count_keys && !main_bind_loopback(cfg.bind) && cfg.allowed_hosts == NULL)
+			fprintf(stderr, "hub-fcgi: warning: HUB_BIND=%s is not a loopback address but "
+			    "HUB_ALLOWED_HOSTS is unset: requests whose Host is not localhost, 127.0.0.1 "
+			    "or [::1] get 403; set HUB_ALLOWED_HOSTS to the names clients use "
+			    "(docs/CONFIGURATION.md)\n", cfg.bind);
 		client_keys_free(&main_keys);
 		hub_config_free(&cfg);
 		return 0;

@@ -1030,8 +1030,8 @@ mcp_handle_one(struct mcp_server *s, struct json_object *msg, struct json_object
 		return;
 	}
 	if (!json_object_is_type(method, json_type_string)) {
-		if (has_id)
-			mcp_error(&r, MCP_INVALID_REQUEST, "Invalid Request: method must be a string", NULL);
+		/* not a request nor a notification: answered even without an id */
+		mcp_error(&r, MCP_INVALID_REQUEST, "Invalid Request: method must be a string", NULL);
 		return;
 	}
 	r.method = json_object_get_string(method);
@@ -1050,9 +1050,10 @@ mcp_handle_one(struct mcp_server *s, struct json_object *msg, struct json_object
 }
 
 /*
- * Parse one JSON text. json-c cannot tell that a bare number at the very
- * end of the input is complete, so a failure is retried once with a space
- * appended.
+ * Parse one JSON text from the client (UTF-8, no NUL in strings:
+ * hub_json_parse_input()). json-c cannot tell that a bare number at the
+ * very end of the input is complete, so a failure is retried once with a
+ * space appended.
  */
 static int
 mcp_parse(const char *data, size_t len, struct json_object **doc, char *err, size_t errlen)
@@ -1060,13 +1061,13 @@ mcp_parse(const char *data, size_t len, struct json_object **doc, char *err, siz
 	char *copy;
 	int rc;
 
-	if ((rc = hub_json_parse(data, len, doc, err, errlen)) == HUB_OK)
+	if ((rc = hub_json_parse_input(data, len, doc, err, errlen)) == HUB_OK)
 		return rc;
 	if (len == 0 || len > 64 || (copy = malloc(len + 1)) == NULL)
 		return rc;
 	memcpy(copy, data, len);
 	copy[len] = ' ';
-	if (hub_json_parse(copy, len + 1, doc, err, errlen) != HUB_OK)
+	if (hub_json_parse_input(copy, len + 1, doc, err, errlen) != HUB_OK)
 		rc = HUB_ERR_INVALID;
 	else
 		rc = HUB_OK;
@@ -1121,6 +1122,28 @@ mcp_handle(struct mcp_server *s, const char *data, size_t len)
 
 /* ------------------------------------------------------------ peek */
 
+/* 1 when msg has the shape of a JSON-RPC message the dispatcher accepts
+ * without an error (a request, a notification or a response). */
+static int
+mcp_peek_valid(struct json_object *msg)
+{
+	struct json_object *v, *id;
+	int has_id;
+
+	if (!json_object_is_type(msg, json_type_object))
+		return 0;
+	has_id = json_object_object_get_ex(msg, "id", &id);
+	if (has_id && !json_object_is_type(id, json_type_string) && !json_object_is_type(id, json_type_int))
+		return 0;
+	if (!json_object_object_get_ex(msg, "jsonrpc", &v) || !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "2.0") != 0)
+		return 0;
+	if (!json_object_object_get_ex(msg, "method", &v))
+		return has_id && (json_object_object_get_ex(msg, "result", &v) ||
+		    json_object_object_get_ex(msg, "error", &v));
+	return json_object_is_type(v, json_type_string);
+}
+
 /* Record what one message of a body is. */
 static void
 mcp_peek_one(struct json_object *msg, struct mcp_peek *p, int first)
@@ -1134,6 +1157,8 @@ mcp_peek_one(struct json_object *msg, struct mcp_peek *p, int first)
 		p->n_requests++;
 	else
 		p->n_other++;
+	if (!mcp_peek_valid(msg))
+		p->n_invalid++;
 	if (method == NULL || !json_object_is_type(method, json_type_string))
 		return;
 	if (strcmp(json_object_get_string(method), "initialize") == 0)
@@ -1172,6 +1197,8 @@ mcp_peek(const char *data, size_t len, struct mcp_peek *p)
 	if (json_object_is_type(doc, json_type_array)) {
 		p->is_batch = 1;
 		n = json_object_array_length(doc);
+		if (n == 0)
+			p->n_invalid++;   /* an empty batch is one Invalid Request */
 		for (i = 0; i < n; i++)
 			mcp_peek_one(json_object_array_get_idx(doc, i), p, i == 0);
 	} else {

@@ -119,6 +119,8 @@ struct mcp_peek {
 	int is_batch;
 	int n_requests;              /* messages with a method and an id */
 	int n_other;                 /* notifications and responses */
+	int n_invalid;               /* messages that are no JSON-RPC message, or
+	                              * 1 for an empty batch: answered -32600 */
 	int has_initialize;
 	char method[64];             /* first message's method, or "" */
 	char name[256];              /* its params.name or params.uri, or "" */

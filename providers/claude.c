@@ -35,6 +35,7 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
+#include "common/hub_text.h"
 #include "common/hub_time.h"
 #include "providers/child.h"
 #include "providers/child_env.h"
@@ -572,8 +573,8 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 		goto out;
 	}
 	model = call->model != NULL && call->model[0] ? call->model : p->default_model;
-	if (model != NULL && strlen(model) > HUB_MAX_MODEL_LEN) {
-		provider_reply_error(reply, HUB_ERR_INVALID, "model name too long");
+	if (model != NULL && !hub_text_model_name_valid(model)) {
+		provider_reply_error(reply, HUB_ERR_INVALID, "not a valid model name");
 		goto out;
 	}
 	if ((exe = hub_config_find_executable(p->cli != NULL ? p->cli : "claude")) == NULL) {

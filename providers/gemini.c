@@ -52,6 +52,7 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
+#include "common/hub_text.h"
 #include "common/hub_time.h"
 #include "child.h"
 #include "child_env.h"
@@ -495,23 +496,6 @@ render_system(const struct provider_call *call, struct hub_buf *out)
 
 /* ------------------------------------------------------------ argv / env */
 
-/* 1 when model is a plausible model id: [A-Za-z0-9._-], not starting with '-'. */
-static int
-model_ok(const char *model)
-{
-	size_t i, n = strlen(model);
-
-	if (n == 0 || n > HUB_MAX_MODEL_LEN || model[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = model[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 /* PATH for the child: node's directory first (the CLI is a node script). */
 static int
 child_path(char *out, size_t outlen)
@@ -937,7 +921,7 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 
 	model = call->model != NULL ? call->model : p->default_model != NULL ?
 	    p->default_model : "gemini-2.5-pro";
-	if (!model_ok(model)) {
+	if (!hub_text_model_name_valid(model)) {
 		provider_reply_error(reply, HUB_ERR_MODEL_NOT_FOUND, "not a Gemini model name");
 		goto out;
 	}

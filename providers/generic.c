@@ -27,6 +27,7 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
+#include "common/hub_text.h"
 #include "common/hub_time.h"
 #include "child.h"
 #include "child_env.h"
@@ -316,20 +317,6 @@ generic_build_argv(char **argv, const struct provider_conf *c, const char *model
 	return HUB_OK;
 }
 
-/* 1 when a model id is safe to put into argv. */
-static int
-generic_model_ok(const char *m)
-{
-	const unsigned char *p;
-
-	if (*m == '\0' || *m == '-' || strlen(m) > HUB_MAX_MODEL_LEN)
-		return 0;
-	for (p = (const unsigned char *)m; *p; p++)
-		if (!isalnum(*p) && strchr("-_.:@[]/", *p) == NULL)
-			return 0;
-	return 1;
-}
-
 /* --- outcome ------------------------------------------------------------ */
 
 /* First line of s without control characters into out. */
@@ -504,10 +491,10 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 		goto out;
 	}
 	model = call->model != NULL && call->model[0] ? call->model : p->default_model;
-	if (model != NULL && (!generic_model_ok(model) ||
+	if (model != NULL && (!hub_text_model_name_valid(model) ||
 	    (call->model != NULL && call->model[0] && !registry_serves(p, model)))) {
 		provider_reply_error(reply, HUB_ERR_MODEL_NOT_FOUND, "provider %s does not serve model \"%.128s\"",
-		    p->name, generic_model_ok(model) ? model : "(invalid)");
+		    p->name, hub_text_model_name_valid(model) ? model : "(invalid)");
 		goto out;
 	}
 	if ((exe = hub_config_find_executable(c->executable)) == NULL) {

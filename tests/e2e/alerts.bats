@@ -63,7 +63,7 @@ msg() { jq -cn --arg c "$1" --arg m "$2" '{model:$m,messages:[{role:"user",conte
 concurrent() {
 	local n=$1 body=$2 i pids=()
 	for i in $(seq 1 "$n"); do
-		curl -s -o /dev/null --data-binary "$body" "$HUB_URL/v1/chat/completions" &
+		curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" "$HUB_URL/v1/chat/completions" &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
@@ -113,7 +113,7 @@ concurrent() {
 @test "a slow receiver does not slow requests; a failed delivery is retried once" {
 	curl -s -X POST "http://127.0.0.1:$WH_PORT/_reset" >/dev/null
 	curl -s -X POST --data '{"status":500,"delay_ms":3000}' "http://127.0.0.1:$WH_PORT/_control" >/dev/null
-	t=$(curl -s -o /dev/null -w '%{time_total}' --data-binary "$(msg 'x [[fake:error=401]]' sonnet)" "$HUB_URL/v1/chat/completions")
+	t=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' --data-binary "$(msg 'x [[fake:error=401]]' sonnet)" "$HUB_URL/v1/chat/completions")
 	awk -v t="$t" 'BEGIN { exit !(t < 1.5) }'
 	# two tries (each cut at HUB_ALERT_TIMEOUT_MS), then it gives up
 	wait_for 100 count_is token_failing claude 2
@@ -124,7 +124,7 @@ concurrent() {
 
 @test "a receiver that is down does not slow requests" {
 	stop_receiver
-	t=$(curl -s -o /dev/null -w '%{time_total}' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions")
+	t=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions")
 	awk -v t="$t" 'BEGIN { exit !(t < 1.5) }'
 	wait_for 50 grep -q 'webhook for token_recovered claude not delivered' "$HUB_LOG"
 }

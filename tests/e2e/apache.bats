@@ -153,6 +153,26 @@ teardown_file() {
 	jq -e '.message_count == 2' <<<"$(body_of "$out")"
 }
 
+@test "apache: an empty or blank X-Session-ID is 400, never taken for no session" {
+	local body='{"model":"sonnet","messages":[{"role":"user","content":"hello"}]}' value reply
+	# curl drops a header with a blank value: write the request by hand
+	for value in '' '   '; do
+		exec 5<>"/dev/tcp/127.0.0.1/${HUB_URL##*:}"
+		printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nX-Session-ID:%s\r\nContent-Length: %d\r\n\r\n%s' \
+			"$value" "${#body}" "$body" >&5
+		reply=$(cat <&5)
+		exec 5<&-
+		[[ $reply == "HTTP/1.1 400 "* ]] || { echo "[$value] $reply"; false; }
+		[[ $reply == *'"param":"X-Session-ID"'* ]]
+	done
+}
+
+@test "apache: a rebinding Host is 403 (mod_proxy_fcgi passes the client's Host)" {
+	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H 'Host: rebind.evil.example' "$HUB_URL/v1/sessions"
+	[ "$output" = 403 ]
+	jq -e '.error.code == "forbidden"' "$BATS_TEST_TMPDIR/b"
+}
+
 @test "apache: SSE arrives chunk by chunk, the first before the CLI writes the last" {
 	body=$(jq -cn '{model:"sonnet",stream:true,messages:[{role:"user",content:"go [[fake:chunks=4]] [[fake:slow=700]]"}]}')
 	start=$(date +%s%N)

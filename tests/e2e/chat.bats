@@ -143,7 +143,7 @@ user_msg() { jq -cn --arg c "$1" --arg m "${2:-sonnet}" '{model:$m,messages:[{ro
 	check 400 '{"model":"sonnet","messages":[{"role":"user","content":"x"}]}' -H 'X-Session-ID: bad id!'
 	check 400 '{"model":"sonnet","messages":[{"role":"user","content":"x"}]}' -H "X-Session-ID: $(head -c 200 /dev/zero | tr '\0' a)"
 	head -c 3000000 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/big"
-	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' --data-binary @"$BATS_TEST_TMPDIR/big" "$HUB_URL/v1/chat/completions"
+	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$BATS_TEST_TMPDIR/big" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 413 ]
 	jq -e .error.message "$BATS_TEST_TMPDIR/b"
 	deep=$(printf '%.0s[' $(seq 1 500))
@@ -163,7 +163,7 @@ user_msg() { jq -cn --arg c "$1" --arg m "${2:-sonnet}" '{model:$m,messages:[{ro
 	sid=fail-append-$RANDOM
 	chat "$(user_msg ok)" -H "X-Session-ID: $sid" >/dev/null
 	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H "X-Session-ID: $sid" \
-		--data-binary "$(user_msg 'boom [[fake:error=500]]')" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(user_msg 'boom [[fake:error=500]]')" "$HUB_URL/v1/chat/completions"
 	[ "$output" -ge 500 ]
 	jq -e '.error.code' "$BATS_TEST_TMPDIR/b"
 	[ "$(curl -s "$HUB_URL/v1/sessions/$sid" | jq .message_count)" -eq 2 ]
@@ -175,7 +175,7 @@ user_msg() { jq -cn --arg c "$1" --arg m "${2:-sonnet}" '{model:$m,messages:[{ro
 	slow=$!
 	sleep 0.5
 	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H "X-Session-ID: $sid" \
-		--data-binary "$(user_msg second)" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(user_msg second)" "$HUB_URL/v1/chat/completions"
 	wait $slow
 	[ "$output" = 409 ]
 	grep -qi '^Retry-After:' "$BATS_TEST_TMPDIR/h"

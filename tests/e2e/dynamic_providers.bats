@@ -43,7 +43,7 @@ chat_settles() {
 	while [ $tries -gt 0 ]; do
 		ok=1
 		for i in 1 2 3 4 5 6 7 8; do
-			[ "$(curl -s -o /dev/null -w '%{http_code}' --data-binary "$body" "$HUB_URL/v1/chat/completions")" = "$want" ] || { ok=0; break; }
+			[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$body" "$HUB_URL/v1/chat/completions")" = "$want" ] || { ok=0; break; }
 		done
 		[ $ok = 1 ] && return 0
 		sleep 0.2
@@ -109,7 +109,7 @@ EOF
 }
 
 @test "a generic CLI's failure is an error, not a reply; a conversation is rendered with roles" {
-	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' --data-binary "$(msg 'please [[fail]]' echo-1)" "$HUB_URL/v1/chat/completions"
+	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(msg 'please [[fail]]' echo-1)" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 502 ]
 	jq -e '.error.message | test("simulated failure")' "$BATS_TEST_TMPDIR/b"
 	body=$(jq -cn '{model:"echo-1",messages:[{role:"system",content:"be brief"},{role:"user",content:"first"},{role:"assistant",content:"ok"},{role:"user",content:"second"}]}')
@@ -144,7 +144,7 @@ $(FCLAUDE_SECTION)"
 	grep -q -- '--model=fc-1' <<<"$reply"
 	! grep -q 'secret words' <<<"$reply"
 	# a model it does not serve is refused before anything runs
-	run curl -s -o /dev/null -w '%{http_code}' --data-binary "$(jq -cn '{provider:"fclaude",model:"--tools=Bash",messages:[{role:"user",content:"x"}]}')" "$HUB_URL/v1/chat/completions"
+	run curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(jq -cn '{provider:"fclaude",model:"--tools=Bash",messages:[{role:"user",content:"x"}]}')" "$HUB_URL/v1/chat/completions"
 	[ "$output" -ge 400 ] && [ "$output" -lt 500 ]
 }
 

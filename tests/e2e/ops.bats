@@ -87,8 +87,8 @@ mcp_open() {
 	[ "$output" = 401 ]
 	# unknown paths and the chat pool are guarded too (no probing without a key)
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/nope")" = 401 ]
-	[ "$(curl -s -o /dev/null -w '%{http_code}' --data-binary "$(msg hi)" "$HUB_URL/v1/chat/completions")" = 401 ]
-	[ "$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{}' "$HUB_URL/mcp")" = 401 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(msg hi)" "$HUB_URL/v1/chat/completions")" = 401 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary '{}' "$HUB_URL/mcp")" = 401 ]
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/metrics")" = 401 ]
 	# /health stays open (HUB_AUTH_HEALTH=open)
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/health")" = 200 ]
@@ -160,20 +160,20 @@ mcp_open() {
 	wait_for 30 sh -c "curl -s -H 'Authorization: Bearer $KEY_CAROL' '$HUB_URL/metrics' | grep -q '^hub_provider_requests_in_flight{provider=\"claude\",model=\"sonnet\"} 1'"
 	start=$(date +%s%N)
 	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H "Authorization: Bearer $KEY_CAROL" \
-		--data-binary "$(msg 'second')" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(msg 'second')" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 429 ]
 	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1000 ]
 	grep -qi '^Retry-After: [1-9]' "$BATS_TEST_TMPDIR/h"
 	jq -e '.error.type == "rate_limit_error" and (.error.message | test("HUB_MAX_CONCURRENT_CLAUDE"))' "$BATS_TEST_TMPDIR/b"
 	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H "Authorization: Bearer $KEY_CAROL" \
-		--data-binary "$(jq -cn '{model:"sonnet",stream:true,messages:[{role:"user",content:"streamed"}]}')" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(jq -cn '{model:"sonnet",stream:true,messages:[{role:"user",content:"streamed"}]}')" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 429 ]
 	grep -qi '^Retry-After: [1-9]' "$BATS_TEST_TMPDIR/h"
 	# Gemini has its own cap
-	[ "$(status_of "$(as "$KEY_CAROL" --data-binary "$(msg 'other provider' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")")" = 200 ]
+	[ "$(status_of "$(as "$KEY_CAROL" -H 'Content-Type: application/json' --data-binary "$(msg 'other provider' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")")" = 200 ]
 	wait "$slow"
 	[ "$(status_of "$(cat "$BATS_TEST_TMPDIR/slow")")" = 200 ]
-	[ "$(status_of "$(as "$KEY_CAROL" --data-binary "$(msg 'after')" "$HUB_URL/v1/chat/completions")")" = 200 ]
+	[ "$(status_of "$(as "$KEY_CAROL" -H 'Content-Type: application/json' --data-binary "$(msg 'after')" "$HUB_URL/v1/chat/completions")")" = 200 ]
 }
 
 @test "the per-key rate limit answers 429 with Retry-After; other keys are not affected" {
@@ -194,8 +194,8 @@ mcp_open() {
 }
 
 @test "/metrics is valid Prometheus text and /v1/providers shows the same stats" {
-	as "$KEY_ERIN" --data-binary "$(msg 'metrics ok [[fake:chunks=2]]' haiku)" "$HUB_URL/v1/chat/completions" >/dev/null
-	[ "$(status_of "$(as "$KEY_ERIN" --data-binary "$(msg 'broken [[fake:garbage]]' haiku)" "$HUB_URL/v1/chat/completions")")" = 502 ]
+	as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'metrics ok [[fake:chunks=2]]' haiku)" "$HUB_URL/v1/chat/completions" >/dev/null
+	[ "$(status_of "$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'broken [[fake:garbage]]' haiku)" "$HUB_URL/v1/chat/completions")")" = 502 ]
 	curl -s -D "$BATS_TEST_TMPDIR/h" -H "Authorization: Bearer $KEY_ERIN" "$HUB_URL/metrics" >"$BATS_TEST_TMPDIR/m"
 	grep -qi '^Content-Type: text/plain; version=0.0.4' "$BATS_TEST_TMPDIR/h"
 	node "$HUB_SRCDIR/tests/node/metrics-check.mjs" <"$BATS_TEST_TMPDIR/m" >"$BATS_TEST_TMPDIR/families.json"
@@ -215,18 +215,18 @@ mcp_open() {
 		.requests == 2 and ([.errors[]] | add) == 1 and .duration_ms.count == 2 and
 		(.duration_ms.p50 | type) == "number" and .last_error.kind != null and (.last_error.at | test("Z$"))'
 	# a client-chosen unknown model does not create a new label
-	as "$KEY_ERIN" --data-binary "$(msg 'x' claude-made-up-model-name)" "$HUB_URL/v1/chat/completions" >/dev/null
+	as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'x' claude-made-up-model-name)" "$HUB_URL/v1/chat/completions" >/dev/null
 	! curl -s -H "Authorization: Bearer $KEY_ERIN" "$HUB_URL/metrics" | grep -q 'made-up'
 }
 
 @test "a child over HUB_CHILD_MAX_RSS_MB is stopped; Node itself starts fine under the limit" {
 	echo 20 >"$BATS_FILE_TMPDIR/alloc_mb"
-	out=$(as "$KEY_ERIN" --data-binary "$(msg 'small [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
+	out=$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'small [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
 	[ "$(status_of "$out")" = 200 ]
 	body_of "$out" | jq -e '.choices[0].message.content | test("small")'
 	echo 400 >"$BATS_FILE_TMPDIR/alloc_mb"
 	start=$(date +%s)
-	out=$(as "$KEY_ERIN" --data-binary "$(msg 'big [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
+	out=$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'big [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
 	echo 20 >"$BATS_FILE_TMPDIR/alloc_mb"
 	[ "$(status_of "$out")" = 502 ]
 	body_of "$out" | jq -e '.error.message | test("HUB_CHILD_MAX_RSS_MB")'
@@ -238,7 +238,7 @@ mcp_open() {
 @test "request logs are JSON lines with the key id, never a key or a prompt; X-Request-ID round-trips" {
 	marker="prompt-marker-$RANDOM$RANDOM"
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null -H "Authorization: Bearer $KEY_ERIN" -H 'X-Request-ID: ops-test-42' \
-		--data-binary "$(msg "$marker")" "$HUB_URL/v1/chat/completions"
+		-H 'Content-Type: application/json' --data-binary "$(msg "$marker")" "$HUB_URL/v1/chat/completions"
 	grep -qi '^X-Request-ID: ops-test-42' "$BATS_TEST_TMPDIR/h"
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null -H 'X-Request-ID: bad id!' "$HUB_URL/health"
 	grep -qi '^X-Request-ID: req_' "$BATS_TEST_TMPDIR/h"

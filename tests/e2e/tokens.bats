@@ -31,7 +31,7 @@ msg() { jq -cn --arg c "$1" --arg m "$2" '{model:$m,messages:[{role:"user",conte
 }
 
 @test "a Claude 401 gives an authentication error and marks the token failing; a success clears it" {
-	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' --data-binary "$(msg 'x [[fake:error=401]]' sonnet)" "$HUB_URL/v1/chat/completions"
+	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(msg 'x [[fake:error=401]]' sonnet)" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 502 ]
 	jq -e '.error.type == "authentication_error" and .error.code == "provider_auth_failed"' "$BATS_TEST_TMPDIR/b"
 	! grep -q "$CLAUDE_CODE_OAUTH_TOKEN" "$BATS_TEST_TMPDIR/b"
@@ -47,7 +47,7 @@ msg() { jq -cn --arg c "$1" --arg m "$2" '{model:$m,messages:[{role:"user",conte
 }
 
 @test "a Gemini exit 41 gives an authentication error and marks the token failing" {
-	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' --data-binary "$(msg 'x [[fake:exit=41]]' gemini-2.5-pro)" "$HUB_URL/v1/chat/completions"
+	run curl -s -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(msg 'x [[fake:exit=41]]' gemini-2.5-pro)" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 502 ]
 	jq -e '.error.type == "authentication_error"' "$BATS_TEST_TMPDIR/b"
 	[ "$(curl -s "$HUB_URL/health/tokens" | jq -r .providers.gemini.status)" = failing ]
@@ -57,10 +57,10 @@ msg() { jq -cn --arg c "$1" --arg m "$2" '{model:$m,messages:[{role:"user",conte
 
 @test "a rate limit comes back as 429 with Retry-After within seconds" {
 	start=$(date +%s)
-	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' --data-binary "$(msg 'x [[fake:error=429]]' sonnet)" "$HUB_URL/v1/chat/completions"
+	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(msg 'x [[fake:error=429]]' sonnet)" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 429 ]
 	grep -qi '^Retry-After: [0-9]' "$BATS_TEST_TMPDIR/h"
-	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' --data-binary "$(msg 'x [[fake:quota]]' gemini-2.5-pro)" "$HUB_URL/v1/chat/completions"
+	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$(msg 'x [[fake:quota]]' gemini-2.5-pro)" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 429 ]
 	[ $(( $(date +%s) - start )) -lt 10 ]
 }

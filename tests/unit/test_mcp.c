@@ -151,7 +151,37 @@ test_framing(void)
 	is_int(n_out, 0, "a response from the client gets no answer");
 	feed(s, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":77}}");
 	is_int(n_out, 0, "cancelling an unknown request is silent");
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"method\":5}"), MCP_INVALID_REQUEST,
+	    "method 5 without an id is no notification: -32600");
+	is_str(answer_at(s, "{\"jsonrpc\":\"2.0\",\"method\":5}", "id"), "null", "... with id null");
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\"}"), MCP_PARSE_ERROR,
+	    "invalid UTF-8 in a message: -32700");
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xed\xa0\x80\"}"),
+	    MCP_PARSE_ERROR, "an encoded surrogate: -32700");
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\\u0000x\"}"), MCP_PARSE_ERROR,
+	    "a NUL inside the method: -32700, never cut to \"ping\"");
 	mcp_server_free(s);
+}
+
+static void
+test_peek(void)
+{
+	struct mcp_peek p;
+
+#define PEEK(t) mcp_peek((t), strlen(t), &p)
+	PEEK("[]");
+	ok(p.parsed && p.is_batch && p.n_invalid == 1 && p.n_requests == 0, "peek: an empty batch is invalid");
+	PEEK("[[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]]");
+	ok(p.n_invalid == 1 && p.n_requests == 0, "peek: a nested batch is invalid");
+	PEEK("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}");
+	ok(p.n_invalid == 1 && p.n_requests == 0, "peek: method 5 is invalid");
+	PEEK("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+	ok(p.n_invalid == 0 && p.n_other == 1, "peek: a notification is valid");
+	PEEK("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}");
+	ok(p.n_invalid == 0, "peek: a response is valid");
+	PEEK("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xc0\xaf\"}");
+	ok(!p.parsed, "peek: an overlong UTF-8 form does not parse");
+#undef PEEK
 }
 
 static void
@@ -257,6 +287,9 @@ test_batches(void)
 	ok(o != NULL && json_object_is_type(o, json_type_array) && json_object_array_length(o) == 1,
 	    "an invalid batch element gets its own error");
 	json_object_put(o);
+	is_str(answer_at(s, "[[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]]", "0.error.code"), "-32600",
+	    "a nested batch: one -32600 error per element");
+	is_str(answer_at(s, "[]", "error.code"), "-32600", "an empty batch: a single error object, not an array");
 	mcp_server_free(s);
 }
 
@@ -394,6 +427,7 @@ main(void)
 	test_negotiation();
 	test_modern();
 	test_batches();
+	test_peek();
 	test_pagination();
 	test_tools_and_resources();
 	test_fuzz();
