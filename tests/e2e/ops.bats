@@ -24,18 +24,22 @@ setup_file() {
 	export HUB_CHILD_MAX_RSS_MB=150
 	# the Gemini CLI here is Node: it allocates the MiB named in a file,
 	# then runs the fake Gemini CLI as its child (the group's RSS counts)
-	local node; node=$(command -v node)
-	echo 20 >"$BATS_FILE_TMPDIR/alloc_mb"
-	cat >"$BATS_FILE_TMPDIR/hungry.js" <<JS
-const mb = Number(require("fs").readFileSync("$BATS_FILE_TMPDIR/alloc_mb", "utf8"));
+	# (all of it in one directory of its own, with a copy of the fake: the
+	# CLI's directory is all of the host a jailed child sees)
+	local node cli=$BATS_FILE_TMPDIR/cli; node=$(command -v node)
+	mkdir -p "$cli"
+	cp "$HUB_BUILDDIR/tests/fakes/fake-gemini" "$cli/"
+	echo 20 >"$cli/alloc_mb"
+	cat >"$cli/hungry.js" <<JS
+const mb = Number(require("fs").readFileSync("$cli/alloc_mb", "utf8"));
 const hold = Buffer.alloc(mb * 1048576, 1);
-const r = require("child_process").spawnSync("$HUB_BUILDDIR/tests/fakes/fake-gemini", process.argv.slice(2), { stdio: "inherit" });
+const r = require("child_process").spawnSync("$cli/fake-gemini", process.argv.slice(2), { stdio: "inherit" });
 process.exitCode = r.status === null ? 1 : r.status;
 if (hold.length === 0) console.log("");
 JS
-	printf '#!/bin/sh\nexec %s %s "$@"\n' "$node" "$BATS_FILE_TMPDIR/hungry.js" >"$BATS_FILE_TMPDIR/gemini-node"
-	chmod +x "$BATS_FILE_TMPDIR/gemini-node"
-	export HUB_GEMINI_CLI=$BATS_FILE_TMPDIR/gemini-node
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$node" "$cli/hungry.js" >"$cli/gemini-node"
+	chmod +x "$cli/gemini-node"
+	export HUB_GEMINI_CLI=$cli/gemini-node
 	start_redis
 	start_hub
 	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
@@ -220,14 +224,14 @@ mcp_open() {
 }
 
 @test "a child over HUB_CHILD_MAX_RSS_MB is stopped; Node itself starts fine under the limit" {
-	echo 20 >"$BATS_FILE_TMPDIR/alloc_mb"
+	echo 20 >"$BATS_FILE_TMPDIR/cli/alloc_mb"
 	out=$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'small [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
 	[ "$(status_of "$out")" = 200 ]
 	body_of "$out" | jq -e '.choices[0].message.content | test("small")'
-	echo 400 >"$BATS_FILE_TMPDIR/alloc_mb"
+	echo 400 >"$BATS_FILE_TMPDIR/cli/alloc_mb"
 	start=$(date +%s)
 	out=$(as "$KEY_ERIN" -H 'Content-Type: application/json' --data-binary "$(msg 'big [[fake:echo]]' gemini-2.5-flash)" "$HUB_URL/v1/chat/completions")
-	echo 20 >"$BATS_FILE_TMPDIR/alloc_mb"
+	echo 20 >"$BATS_FILE_TMPDIR/cli/alloc_mb"
 	[ "$(status_of "$out")" = 502 ]
 	body_of "$out" | jq -e '.error.message | test("HUB_CHILD_MAX_RSS_MB")'
 	[ $(( $(date +%s) - start )) -lt 10 ]
