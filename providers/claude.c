@@ -208,7 +208,7 @@ claude_message_json(const char *role, const char *content)
 static int
 claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len)
 {
-	struct hub_buf b, sys;
+	struct hub_buf b, sys, user;
 	struct json_object *line, *req, *prompts;
 	const struct provider_msg *last = &call->messages[call->n_messages - 1];
 	size_t i;
@@ -217,6 +217,7 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 	*out = NULL;
 	hub_buf_init(&b, 0);
 	hub_buf_init(&sys, 0);
+	hub_buf_init(&user, 0);
 	for (i = 0; i < call->n_messages; i++) {
 		if (strcmp(call->messages[i].role, "system") != 0)
 			continue;
@@ -244,10 +245,16 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 	if ((rc = claude_put_line(&b, line)) < 0)
 		goto out;
 
+	/* a leading '/' would make the CLI run a built-in command; one space
+	 * in front makes it plain text (docs/SECURITY.md, "Prompts are data") */
+	if (last->content[0] == '/' &&
+	    ((rc = hub_buf_puts(&user, " ")) < 0 || (rc = hub_buf_puts(&user, last->content)) < 0))
+		goto out;
 	line = json_object_new_object();
 	if (line != NULL) {
 		json_object_object_add(line, "type", json_object_new_string("user"));
-		json_object_object_add(line, "message", claude_message_json("user", last->content));
+		json_object_object_add(line, "message",
+		    claude_message_json("user", user.len > 0 ? user.data : last->content));
 	}
 	if ((rc = claude_put_line(&b, line)) < 0)
 		goto out;
@@ -257,6 +264,7 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 out:
 	hub_buf_free(&b);
 	hub_buf_free(&sys);
+	hub_buf_free(&user);
 	return rc;
 }
 
@@ -378,7 +386,9 @@ claude_build_env(struct child_env *env, const char *home, const char *tmp, long 
 	if ((rc = child_env_add(env, "HOME", home)) < 0 ||
 	    (rc = child_env_add(env, "TMPDIR", tmp)) < 0 ||
 	    (rc = child_env_add(env, "PATH", "/usr/local/bin:/usr/bin:/bin")) < 0 ||
-	    (rc = child_env_add(env, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")) < 0)
+	    (rc = child_env_add(env, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")) < 0 ||
+	    /* @path, @dir/, @"path" and @~/... stay text: nothing is read or listed */
+	    (rc = child_env_add(env, "CLAUDE_CODE_DISABLE_FILE_MENTIONS", "1")) < 0)
 		return rc;
 	snprintf(num, sizeof(num), "%d", CLAUDE_MAX_RETRIES);
 	if ((rc = child_env_add(env, "CLAUDE_CODE_MAX_RETRIES", num)) < 0)
@@ -616,6 +626,7 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	argv[argc++] = "--tools=";
 	argv[argc++] = "--setting-sources=";
 	argv[argc++] = "--permission-mode=dontAsk";
+	argv[argc++] = "--disable-slash-commands";   /* no skills, no custom commands */
 	argv[argc++] = "--include-partial-messages";
 	if (have_history) {
 		snprintf(resume_arg, sizeof(resume_arg), "--resume=%s", session_id);

@@ -409,6 +409,84 @@ run_dir_prepare(struct gemini_paths *pp)
 
 /* ------------------------------------------------------------ prompt */
 
+/*
+ * 1 when the CLI's @-command pattern starts at s[i]: an '@' not after a
+ * backslash, followed by a path character (the CLI's
+ * AT_COMMAND_PATH_REGEX_SOURCE: anything but whitespace and ,;!?()[]{}.,
+ * or a '.' that is not last and not before whitespace).
+ */
+static int
+gemini_at_command_at(const char *s, size_t i)
+{
+	char c = s[i + 1];
+
+	if (s[i] != '@' || (i > 0 && s[i - 1] == '\\') || c == '\0')
+		return 0;
+	if (c == '.')
+		return s[i + 2] != '\0' && strchr(" \t\n\r", s[i + 2]) == NULL;
+	return strchr(" \t\n\r,;!?()[]{}", c) == NULL;
+}
+
+/*
+ * Append text to out so that the CLI reads no file, directory or agent
+ * name out of it: a backslash goes before every '@' that would start an
+ * @-command (the CLI's own escape for a literal '@', which it passes on
+ * as is). Everything else is copied unchanged.
+ */
+static int
+gemini_put_inert(struct hub_buf *out, const char *text)
+{
+	size_t i, from = 0;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && text[i] != '\0'; i++) {
+		if (!gemini_at_command_at(text, i))
+			continue;
+		if ((rc = hub_buf_append(out, text + from, i - from)) == 0)
+			rc = hub_buf_puts(out, "\\");
+		from = i;
+	}
+	return rc != 0 ? rc : hub_buf_puts(out, text + from);
+}
+
+/* Length of the template variable the CLI substitutes in a system prompt
+ * file at s ("${AgentSkills}", "${SubAgents}", "${AvailableTools}",
+ * "${<tool>_ToolName}"), 0 when there is none. */
+static size_t
+gemini_template_var_at(const char *s)
+{
+	static const char *const names[] = { "AgentSkills", "SubAgents", "AvailableTools", NULL };
+	size_t i, n;
+
+	if (s[0] != '$' || s[1] != '{')
+		return 0;
+	n = strspn(s + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+	if (n == 0 || s[2 + n] != '}')
+		return 0;
+	for (i = 0; names[i] != NULL; i++)
+		if (strlen(names[i]) == n && strncmp(s + 2, names[i], n) == 0)
+			return n + 3;
+	return n > 9 && strncmp(s + 2 + n - 9, "_ToolName", 9) == 0 ? n + 3 : 0;
+}
+
+/* Append system text to out with a backslash between '$' and '{' of each
+ * template variable the CLI would replace. */
+static int
+gemini_put_inert_system(struct hub_buf *out, const char *text)
+{
+	size_t i, from = 0;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && text[i] != '\0'; i++) {
+		if (gemini_template_var_at(text + i) == 0)
+			continue;
+		if ((rc = hub_buf_append(out, text + from, i + 1 - from)) == 0)
+			rc = hub_buf_puts(out, "\\");
+		from = i + 1;
+	}
+	return rc != 0 ? rc : hub_buf_puts(out, text + from);
+}
+
 /* 1 when no message contains the marker. */
 static int
 marker_unused(const struct provider_call *call, const char *marker)
@@ -447,7 +525,7 @@ render_prompt(const struct provider_call *call, struct hub_buf *out)
 		return HUB_ERR_INVALID;
 	if (turns == 1 && only->content != NULL &&
 	    only->content[strspn(only->content, " \t\r\n")] != '/')
-		return hub_buf_puts(out, only->content);
+		return gemini_put_inert(out, only->content);
 
 	for (tries = 0; tries < GEMINI_MARKER_TRIES; tries++) {
 		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -468,9 +546,12 @@ render_prompt(const struct provider_call *call, struct hub_buf *out)
 		const struct provider_msg *m = &call->messages[i];
 		if (m->role == NULL || strcmp(m->role, "system") == 0)
 			continue;
-		rc = hub_buf_printf(out, "\n<%s role=\"%s\">\n%s\n</%s>\n", marker,
-		    strcmp(m->role, "assistant") == 0 ? "assistant" : "user",
-		    m->content != NULL ? m->content : "", marker);
+		rc = hub_buf_printf(out, "\n<%s role=\"%s\">\n", marker,
+		    strcmp(m->role, "assistant") == 0 ? "assistant" : "user");
+		if (rc == 0)
+			rc = gemini_put_inert(out, m->content != NULL ? m->content : "");
+		if (rc == 0)
+			rc = hub_buf_printf(out, "\n</%s>\n", marker);
 	}
 	return rc;
 }
@@ -489,7 +570,7 @@ render_system(const struct provider_call *call, struct hub_buf *out)
 		if (out->len > 0)
 			rc = hub_buf_puts(out, "\n\n");
 		if (rc == 0)
-			rc = hub_buf_puts(out, m->content);
+			rc = gemini_put_inert_system(out, m->content);
 	}
 	return rc;
 }

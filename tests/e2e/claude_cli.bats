@@ -235,3 +235,18 @@ teardown() {
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/out" | jq -r .text)" = "Hello from fake claude." ]
 	[ -z "$(ls -A "$HUB_STATE_DIR")" ]
 }
+
+@test "prompts stay text: the adapter turns off @-mentions and keeps a leading '/' from being a command" {
+	echo "FAKE-SECRET-$RANDOM" > "$BATS_TEST_TMPDIR/secret"
+	drive "$(one_msg "@$BATS_TEST_TMPDIR/secret [[fake:echo]]")"
+	[ "$status" -eq 0 ]
+	[ "$(final_field .text)" = "user: @$BATS_TEST_TMPDIR/secret [[fake:echo]]" ]
+	! grep -qF "$(cat "$BATS_TEST_TMPDIR/secret")" <<<"$output"
+	drive "$(one_msg '/cost [[fake:echo]]')"
+	[ "$(final_field .text)" = "user:  /cost [[fake:echo]]" ]
+	# the fake does expand, like the real CLI, once the switch is missing
+	run env CLAUDE_CODE_DISABLE_FILE_MENTIONS=0 "$HUB_CLAUDE_CLI" -p --verbose --input-format=stream-json \
+		--output-format=stream-json <<<"$(jq -cn --arg c "@$BATS_TEST_TMPDIR/secret [[fake:echo]]" \
+		'{type:"user",message:{role:"user",content:$c}}')"
+	grep -qF "$(cat "$BATS_TEST_TMPDIR/secret")" <<<"$output"
+}

@@ -37,6 +37,11 @@
  *                          environment variables, then "token=set|unset"
  *   [[fake:stamp]]         each delta's text is "[NS]", NS the CLOCK_MONOTONIC
  *                          time in nanoseconds when it is written (bench/)
+ * Like the real 2.1.330 CLI (see docs/PROVIDERS.md, "Prompts stay text"):
+ * a last user message starting with '/' is a built-in command that answers
+ * itself ("/x isn't available in this environment.", no model), and unless
+ * CLAUDE_CODE_DISABLE_FILE_MENTIONS=1 every "@/path" token in it is read
+ * and its content added to the prompt (so [[fake:echo]] shows it).
  * Default reply: "Hello from fake claude." in three deltas.
  * Without CLAUDE_CODE_OAUTH_TOKEN it fails like the real CLI: "Not logged in".
  * --resume=UUID reads $HOME/.claude/projects/<cwd, non-alphanumerics as '->/UUID.jsonl.
@@ -131,6 +136,36 @@ append(char **buf, size_t *len, const char *s, size_t n)
 	memcpy(*buf + *len, s, n);
 	*len += n;
 	(*buf)[*len] = '\0';
+}
+
+/* Add the content of each readable "@/path" file in c->prompt to it, as the
+ * real CLI does when file mentions are on. */
+static void
+expand_mentions(char **prompt)
+{
+	const char *env = getenv("CLAUDE_CODE_DISABLE_FILE_MENTIONS");
+	char path[4096], data[4096];
+	size_t len = strlen(*prompt), end = len, i, n, got;
+	FILE *f;
+
+	if (env != NULL && strcmp(env, "1") == 0)
+		return;
+	for (i = 0; i + 1 < end; i++) {
+		if ((*prompt)[i] != '@' || (*prompt)[i + 1] != '/' ||
+		    (i > 0 && (*prompt)[i - 1] != ' ' && (*prompt)[i - 1] != '\n'))
+			continue;
+		n = strcspn(*prompt + i + 1, " \n");
+		if (n >= sizeof(path) || i + 1 + n > end)
+			continue;
+		memcpy(path, *prompt + i + 1, n);
+		path[n] = '\0';
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		got = fread(data, 1, sizeof(data), f);
+		fclose(f);
+		append(prompt, &len, "\nResult of calling the Read tool:\n", strlen("\nResult of calling the Read tool:\n"));
+		append(prompt, &len, data, got);
+	}
 }
 
 /* Text of a message content (string or array of text blocks), malloc'd. */
@@ -621,6 +656,8 @@ main(int argc, char **argv)
 			resume_id = a + 9;
 		else if (strncmp(a, "--system-prompt=", 16) == 0)
 			c.system = strdup(a + 16);
+		else if (strcmp(a, "--disable-slash-commands") == 0)
+			;
 		else if (strncmp(a, "--tools=", 8) == 0 || strncmp(a, "--setting-sources=", 18) == 0 ||
 		    strncmp(a, "--permission-mode=", 18) == 0 || strncmp(a, "--system-prompt-file=", 21) == 0)
 			;
@@ -652,6 +689,14 @@ main(int argc, char **argv)
 	print_init();
 	if (getenv("CLAUDE_CODE_OAUTH_TOKEN") == NULL || *getenv("CLAUDE_CODE_OAUTH_TOKEN") == '\0')
 		api_error(0);
+	if (c.prompt[0] == '/') {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "/%.*s isn't available in this environment.",
+		    (int)strcspn(c.prompt + 1, " \n"), c.prompt + 1);
+		reply(msg, c.prompt);
+		return 0;
+	}
+	expand_mentions(&c.prompt);
 	if (directive(c.prompt, "error", 0))
 		api_error((int)directive(c.prompt, "error", 0));
 	if (directive(c.prompt, "hang", 0))
