@@ -60,13 +60,6 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 	}
 }
 
-/* 1 when session s belongs to owner ("" and NULL are the anonymous owner). */
-static int
-chat_owner_matches(const struct session *s, const char *owner)
-{
-	return strcmp(s->meta.owner != NULL ? s->meta.owner : "", owner != NULL ? owner : "") == 0;
-}
-
 /* Route and check the id, without asking Redis. */
 static int
 chat_check_request(const struct chat_request *req, struct chat_result *res)
@@ -86,23 +79,20 @@ int
 chat_prepare(const struct chat_request *req, struct chat_result *res)
 {
 	struct session *s = NULL;
-	int rc, foreign;
+	int rc;
 
 	if ((rc = chat_check_request(req, res)) != HUB_OK || req->session_id == NULL)
 		return rc;
-	/* a new session is fine; another owner's looks exactly like a missing
-	 * one to this client, and cannot be continued */
-	rc = session_load(req->session_id, NULL, 0, &s);
-	foreign = rc == HUB_OK && !chat_owner_matches(s, req->owner);
+	/* ids are scoped per owner: a new session and an existing one of this
+	 * owner are both fine; another owner's is a different session */
+	rc = session_load(req->session_id, req->owner, 0, &s);
 	session_free(s);
-	if (rc == HUB_ERR_NOT_FOUND)
+	if (rc == HUB_OK || rc == HUB_ERR_NOT_FOUND)
 		return HUB_OK;
-	if (foreign)
-		return chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
 	if (rc == HUB_ERR_STORE)
 		return chat_fail(res, HUB_ERR_STORE, NULL,
 		    "the session store (Redis) is unavailable; try again shortly");
-	return rc == HUB_OK ? HUB_OK : chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+	return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
 }
 
 /* Seconds a client is told to wait when every slot is busy. */
@@ -178,7 +168,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	if (req->session_id != NULL) {
 		snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
 		lock_ms = (res->provider->timeout_s + 30) * 1000;
-		rc = session_lock(res->session_id, lock_ms, lock_token, sizeof(lock_token));
+		rc = session_lock(res->session_id, req->owner, lock_ms, lock_token, sizeof(lock_token));
 		if (rc == HUB_ERR_CONFLICT) {
 			chat_fail(res, HUB_ERR_CONFLICT, "X-Session-ID",
 			    "another request on this session is still running; retry when it has finished");
@@ -189,12 +179,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 			goto out;
 		}
 		locked = 1;
-		rc = session_load(res->session_id, NULL, 1, &history);
-		if (rc == HUB_OK && !chat_owner_matches(history, req->owner)) {
-			/* another key's session: never continue or reveal it */
-			chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
-			goto out;
-		}
+		rc = session_load(res->session_id, req->owner, 1, &history);
 		if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND) {
 			chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
 			goto out;
@@ -272,7 +257,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 out:
 	chat_release_slot(&own_slot);
 	if (locked)
-		session_unlock(res->session_id, lock_token);
+		session_unlock(res->session_id, req->owner, lock_token);
 	session_free(history);
 	free(conv);
 	free(store);

@@ -1,5 +1,6 @@
 /*
- * session.c - conversations in Redis: metadata hash, message list, owner index.
+ * session.c - conversations in Redis: metadata hash, message list, owner index,
+ * all under the owner's scope (session_key.h).
  */
 #include "config.h"
 
@@ -16,29 +17,37 @@
 #include "redis.h"
 #include "session.h"
 #include "session_id.h"
+#include "session_key.h"
 
-#define SESSION_KEY_MAX (HUB_MAX_SESSION_ID_LEN + 200)
+/* prefix (<= 64) + "sess:" + scope + ":" + id + ":lock", with room to spare */
+#define SESSION_KEY_MAX (HUB_MAX_SESSION_ID_LEN + HUB_MAX_CLIENT_KEY_ID_LEN + 160)
 
-/* The metadata key of a session. */
+/* The metadata key of owner's session id. */
 static void
-session_meta_key(char *out, size_t len, const char *id)
+session_meta_key(char *out, size_t len, const char *owner, const char *id)
 {
-	snprintf(out, len, "%ss:%s", hub_cfg->key_prefix, id);
+	(void)session_key_build(out, len, "sess", owner, id, NULL);
 }
 
-/* The message list key of a session. */
+/* The message list key of owner's session id. */
 static void
-session_list_key(char *out, size_t len, const char *id)
+session_list_key(char *out, size_t len, const char *owner, const char *id)
 {
-	snprintf(out, len, "%ss:%s:m", hub_cfg->key_prefix, id);
+	(void)session_key_build(out, len, "sess", owner, id, ":m");
 }
 
-/* The per-owner index key; the anonymous owner is "-". */
+/* The request lock key of owner's session id. */
+static void
+session_lock_key(char *out, size_t len, const char *owner, const char *id)
+{
+	(void)session_key_build(out, len, "sess", owner, id, ":lock");
+}
+
+/* The per-owner index key. */
 static void
 session_index_key(char *out, size_t len, const char *owner)
 {
-	snprintf(out, len, "%sidx:%s", hub_cfg->key_prefix,
-	    owner != NULL && *owner != '\0' ? owner : "-");
+	(void)session_key_build(out, len, "idx", owner, NULL, NULL);
 }
 
 static char *
@@ -148,9 +157,8 @@ session_message_from_json(const char *s, size_t len, struct session_message *m)
 static int
 session_owner_matches(const struct session_meta *m, const char *owner)
 {
-	if (owner == NULL)
-		return 1;
-	return strcmp(m->owner != NULL ? m->owner : "", owner) == 0;
+	/* the key already holds the owner; the field is a second check */
+	return strcmp(m->owner != NULL ? m->owner : "", owner != NULL ? owner : "") == 0;
 }
 
 int
@@ -169,8 +177,8 @@ session_load(const char *id, const char *owner, int with_messages, struct sessio
 	*out = NULL;
 	if (!session_id_valid(id))
 		return HUB_ERR_INVALID;
-	session_meta_key(mkey, sizeof(mkey), id);
-	session_list_key(lkey, sizeof(lkey), id);
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
 	if ((rc = redis_pipeline(r, with_messages ? 2 : 1, cmds)) != HUB_OK)
 		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -251,8 +259,8 @@ session_append_exchange(const char *id, const char *owner, const char *provider,
 
 	if (!session_id_valid(id) || n == 0 || n > HUB_MAX_MESSAGES)
 		return HUB_ERR_INVALID;
-	session_meta_key(mkey, sizeof(mkey), id);
-	session_list_key(lkey, sizeof(lkey), id);
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
 	session_index_key(ikey, sizeof(ikey), owner);
 
 	if ((rc = redis_command(&r, 3, hlen, NULL)) != HUB_OK)
@@ -340,10 +348,10 @@ session_delete(const char *id, const char *owner)
 
 	if ((rc = session_load(id, owner, 0, &s)) != HUB_OK)
 		return rc;
-	session_meta_key(mkey, sizeof(mkey), id);
-	session_list_key(lkey, sizeof(lkey), id);
-	session_index_key(ikey, sizeof(ikey), s->meta.owner);
 	session_free(s);
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
+	session_index_key(ikey, sizeof(ikey), owner);
 	if ((rc = redis_pipeline(r, 2, cmds)) != HUB_OK)
 		return rc;
 	rc = r[0]->type == REDIS_T_INTEGER && r[0]->integer > 0 ? HUB_OK : HUB_ERR_NOT_FOUND;
@@ -401,7 +409,7 @@ session_list(const char *owner, const char *cursor, size_t limit,
 	    (list = calloc(nids, sizeof(*list))) == NULL)
 		goto out;
 	for (i = 0; i < nids; i++) {
-		session_meta_key(mkeys[i], sizeof(mkeys[i]), ids->element[2 * i]->str);
+		session_meta_key(mkeys[i], sizeof(mkeys[i]), owner, ids->element[2 * i]->str);
 		hget[2 * i] = "HGETALL";
 		hget[2 * i + 1] = mkeys[i];
 		cmds[i] = (struct redis_cmd){ 2, &hget[2 * i], NULL };
@@ -443,7 +451,7 @@ out:
 }
 
 int
-session_lock(const char *id, long ttl_ms, char *token, size_t token_len)
+session_lock(const char *id, const char *owner, long ttl_ms, char *token, size_t token_len)
 {
 	char key[SESSION_KEY_MAX], px[24];
 	const char *set[] = { "SET", key, token, "NX", "PX", px };
@@ -454,7 +462,7 @@ session_lock(const char *id, long ttl_ms, char *token, size_t token_len)
 		return HUB_ERR_INVALID;
 	if (session_id_generate(token, token_len) != HUB_OK)
 		return HUB_ERR_SYSTEM;
-	snprintf(key, sizeof(key), "%ss:%s:lock", hub_cfg->key_prefix, id);
+	session_lock_key(key, sizeof(key), owner, id);
 	snprintf(px, sizeof(px), "%ld", ttl_ms > 0 ? ttl_ms : 1000);
 	if ((rc = redis_command(&r, 6, set, NULL)) != HUB_OK)
 		return rc;
@@ -465,7 +473,7 @@ session_lock(const char *id, long ttl_ms, char *token, size_t token_len)
 }
 
 void
-session_unlock(const char *id, const char *token)
+session_unlock(const char *id, const char *owner, const char *token)
 {
 	static const char script[] =
 	    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -475,7 +483,7 @@ session_unlock(const char *id, const char *token)
 
 	if (!session_id_valid(id) || token == NULL || *token == '\0')
 		return;
-	snprintf(key, sizeof(key), "%ss:%s:lock", hub_cfg->key_prefix, id);
+	session_lock_key(key, sizeof(key), owner, id);
 	if (redis_command(&r, 5, eval, NULL) == HUB_OK)
 		redis_reply_free(r);
 }
