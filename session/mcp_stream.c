@@ -355,14 +355,3 @@ mcp_stream_close(struct mcp_stream *s)
 	free(s);
 	redis_disconnect();
 }
-
-unsigned long
-mcp_stream_count(void)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&mcp_stream_lock);
-	n = mcp_stream_n;
-	pthread_mutex_unlock(&mcp_stream_lock);
-	return n;
-}

@@ -48,7 +48,4 @@ int mcp_stream_wait(struct mcp_stream *s, int watch_fd, long timeout_ms, char **
  */
 void mcp_stream_close(struct mcp_stream *s);
 
-/* Streams open in this process (for tests and metrics). */
-unsigned long mcp_stream_count(void);
-
 #endif
