@@ -208,18 +208,6 @@ teardown_file() {
 	! grep -qi '^Vary:.*Content-Length' "$BATS_TEST_TMPDIR/h"
 }
 
-@test "apache: no chat responder: 503 with the JSON envelope, /health unaffected" {
-	stop_pid "$CHAT_PID"
-	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' \
-		-H 'Content-Type: application/json' \
-		--data-binary '{"model":"sonnet","messages":[{"role":"user","content":"x"}]}' "$HUB_URL/v1/chat/completions"
-	[ "$output" = 503 ]
-	grep -qi '^Content-Type: application/json' "$BATS_TEST_TMPDIR/h"
-	jq -e '.error.code == "http_503" and .error.type == "server_error"' "$BATS_TEST_TMPDIR/b"
-	run curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/health"
-	[ "$output" = 200 ]
-}
-
 @test "apache: GET /sse is served by the stream pool: 20 open streams (more than the 16 chat threads) leave chats free" {
 	local pids=() i n
 	for i in $(seq 1 20); do
@@ -245,4 +233,16 @@ teardown_file() {
 	wait "${pids[@]}" 2>/dev/null || true
 	[ "$n" -ge 20 ]
 	for i in $(seq 1 8); do [ "$(cat "$BATS_TEST_TMPDIR/code.$i")" = 200 ]; done
+}
+
+@test "apache: no chat responder: 503 with the JSON envelope, /health unaffected" {
+	stop_pid "$CHAT_PID"
+	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' \
+		-H 'Content-Type: application/json' \
+		--data-binary '{"model":"sonnet","messages":[{"role":"user","content":"x"}]}' "$HUB_URL/v1/chat/completions"
+	[ "$output" = 503 ]
+	grep -qi '^Content-Type: application/json' "$BATS_TEST_TMPDIR/h"
+	jq -e '.error.code == "http_503" and .error.type == "server_error"' "$BATS_TEST_TMPDIR/b"
+	run curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/health"
+	[ "$output" = 200 ]
 }
