@@ -100,6 +100,10 @@ WORKDIR /var/lib/llm-mcp-hub
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 	CMD curl -fsS -o /dev/null "http://127.0.0.1:${HUB_PORT}/health" || exit 1
+# `hub serve` runs three responder pools: quick, chat and the stream pool
+# for long-lived GET /sse streams (HUB_STREAM_WORKERS x HUB_STREAM_THREADS
+# open streams; each costs lighttpd and the pool two open files, so run
+# with a hard nofile limit of 16384 or more: Docker's default is ample).
 # `hub serve` stops lighttpd, the responders and the private Redis on SIGTERM
 # (docker stop) and exits when any of them ends.
 STOPSIGNAL SIGTERM

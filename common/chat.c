@@ -60,13 +60,6 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 	}
 }
 
-/* 1 when session s belongs to owner ("" and NULL are the anonymous owner). */
-static int
-chat_owner_matches(const struct session *s, const char *owner)
-{
-	return strcmp(s->meta.owner != NULL ? s->meta.owner : "", owner != NULL ? owner : "") == 0;
-}
-
 /* Route and check the id, without asking Redis. */
 static int
 chat_check_request(const struct chat_request *req, struct chat_result *res)
@@ -109,17 +102,14 @@ int
 chat_prepare(const struct chat_request *req, struct chat_result *res)
 {
 	struct session *s = NULL;
-	int rc, foreign;
+	int rc;
 
 	if ((rc = chat_check_request(req, res)) != HUB_OK || req->session_id == NULL)
 		return rc;
-	/* a new session is fine; another owner's looks exactly like a missing
-	 * one to this client, and cannot be continued */
-	rc = session_load(req->session_id, NULL, 0, &s);
-	foreign = rc == HUB_OK && !chat_owner_matches(s, req->owner);
+	/* ids are scoped per owner: a new session and an existing one of this
+	 * owner are both fine; another owner's is a different session */
+	rc = session_load(req->session_id, req->owner, 0, &s);
 	session_free(s);
-	if (foreign)
-		return chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
 	if (rc == HUB_ERR_STORE)
 		return chat_fail(res, HUB_ERR_STORE, NULL,
 		    "the session store (Redis) is unavailable; try again shortly");
@@ -139,6 +129,7 @@ chat_prepare(const struct chat_request *req, struct chat_result *res)
 
 struct chat_lock {
 	const char *session_id;
+	const char *owner;
 	const char *token;
 	int lost;              /* the lock is no longer ours: nothing may be stored */
 };
@@ -150,7 +141,7 @@ chat_on_tick(void *arg)
 {
 	struct chat_lock *lock = arg;
 
-	if (session_lock_renew(lock->session_id, lock->token, CHAT_LOCK_TTL_MS) == HUB_ERR_CONFLICT) {
+	if (session_lock_renew(lock->session_id, lock->owner, lock->token, CHAT_LOCK_TTL_MS) == HUB_ERR_CONFLICT) {
 		lock->lost = 1;
 		hub_log(HUB_LOG_WARN, "chat", "session lock lost during a run; its reply will not be stored");
 		return -1;
@@ -243,7 +234,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	struct provider_call call;
 	struct provider_stats_run stats;
 	char lock_token[40] = "";
-	struct chat_lock lock = { NULL, lock_token, 0 };
+	struct chat_lock lock = { NULL, NULL, lock_token, 0 };
 	size_t i, n = 0, nstore = 0;
 	int rc, locked = 0, own_slot = -1;
 
@@ -253,7 +244,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
 	if (req->session_id != NULL) {
 		snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
-		rc = session_lock(res->session_id, CHAT_LOCK_TTL_MS, lock_token, sizeof(lock_token));
+		rc = session_lock(res->session_id, req->owner, CHAT_LOCK_TTL_MS, lock_token, sizeof(lock_token));
 		if (rc == HUB_ERR_CONFLICT) {
 			chat_fail(res, HUB_ERR_CONFLICT, "X-Session-ID",
 			    "another request on this session is still running; retry when it has finished");
@@ -269,12 +260,8 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		}
 		locked = 1;
 		lock.session_id = res->session_id;
-		rc = session_load(res->session_id, NULL, 1, &history);
-		if (rc == HUB_OK && !chat_owner_matches(history, req->owner)) {
-			/* another key's session: never continue or reveal it */
-			chat_fail(res, HUB_ERR_NOT_FOUND, "X-Session-ID", "session not found");
-			goto out;
-		}
+		lock.owner = req->owner;
+		rc = session_load(res->session_id, req->owner, 1, &history);
 		if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND) {
 			chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
 			goto out;
@@ -368,7 +355,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 out:
 	chat_release_slot(&own_slot);
 	if (locked)
-		session_unlock(res->session_id, lock_token);
+		session_unlock(res->session_id, req->owner, lock_token);
 	session_free(history);
 	free(conv);
 	free(store);

@@ -61,9 +61,9 @@ int chat_prepare(const struct chat_request *req, struct chat_result *res);
 
 /*
  * Run the turn. Returns res->err: 0, HUB_ERR_MODEL_NOT_FOUND,
- * HUB_ERR_INVALID, HUB_ERR_DISABLED, HUB_ERR_CONFLICT (busy, or the lock
- * was lost during the run), HUB_ERR_NOT_FOUND (session owned by another
- * key), HUB_ERR_STORE, HUB_ERR_TOO_LARGE, HUB_ERR_QUOTA,
+ * HUB_ERR_INVALID, HUB_ERR_DISABLED, HUB_ERR_CONFLICT (another request of
+ * the same owner runs on the session, or the lock was lost during the
+ * run), HUB_ERR_STORE, HUB_ERR_TOO_LARGE, HUB_ERR_QUOTA,
  * HUB_ERR_STORE_FULL, or the provider's error (see provider.h). Free with chat_result_free().
  */
 int chat_run(const struct chat_request *req, struct chat_result *res);

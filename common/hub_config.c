@@ -90,6 +90,8 @@ static const struct config_entry config_table[] = {
 	{ "HUB_RATE_LIMIT_PER_MINUTE", CONFIG_LONG, CFG_OFF(rate_limit_per_minute), "0", 0, 1000000, NULL, 0 },
 	{ "HUB_MAX_CONCURRENT_CLAUDE", CONFIG_LONG, CFG_OFF(max_concurrent_claude), "16", 0, 4096, NULL, 0 },
 	{ "HUB_MAX_CONCURRENT_GEMINI", CONFIG_LONG, CFG_OFF(max_concurrent_gemini), "16", 0, 4096, NULL, 0 },
+	{ "HUB_MAX_STREAMS_PER_KEY", CONFIG_LONG, CFG_OFF(max_streams_per_key), "100", 0, 1000000, NULL, 0 },
+	{ "HUB_MAX_STREAMS_PER_ADDR", CONFIG_LONG, CFG_OFF(max_streams_per_addr), "100", 0, 1000000, NULL, 0 },
 	{ "HUB_CHILD_CPU_SECONDS", CONFIG_LONG, CFG_OFF(child_cpu_s), "900", 0, 86400, NULL, 0 },
 	{ "HUB_CHILD_MAX_FILES", CONFIG_LONG, CFG_OFF(child_max_files), "4096", 0, 1048576, NULL, 0 },
 	{ "HUB_CHILD_MAX_RSS_MB", CONFIG_LONG, CFG_OFF(child_max_rss_mb), "2048", 0, 1048576, NULL, 0 },

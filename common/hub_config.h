@@ -57,6 +57,8 @@ struct hub_config {
 	long rate_limit_per_minute;    /* HUB_RATE_LIMIT_PER_MINUTE per key; 0: off */
 	long max_concurrent_claude;    /* HUB_MAX_CONCURRENT_CLAUDE per host; 0: no cap */
 	long max_concurrent_gemini;    /* HUB_MAX_CONCURRENT_GEMINI per host; 0: no cap */
+	long max_streams_per_key;      /* HUB_MAX_STREAMS_PER_KEY, fleet-wide; 0: no cap */
+	long max_streams_per_addr;     /* HUB_MAX_STREAMS_PER_ADDR, fleet-wide; 0: no cap */
 	long child_cpu_s;              /* HUB_CHILD_CPU_SECONDS; 0: unlimited */
 	long child_max_files;          /* HUB_CHILD_MAX_FILES; 0: inherited */
 	long child_max_rss_mb;         /* HUB_CHILD_MAX_RSS_MB; 0: unlimited */

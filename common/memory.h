@@ -33,8 +33,8 @@ struct memory_export {
 
 /*
  * Export session id. Returns 0 with out filled (free with
- * memory_export_free()), HUB_ERR_NOT_FOUND (no such session, or another
- * owner's), HUB_ERR_INVALID (bad id or provider), HUB_ERR_STORE,
+ * memory_export_free()), HUB_ERR_NOT_FOUND (the owner has no such
+ * session; ids are scoped per owner), HUB_ERR_INVALID (bad id or provider), HUB_ERR_STORE,
  * HUB_ERR_NOMEM.
  */
 int memory_export(const char *id, const struct memory_options *opt, struct memory_export *out);

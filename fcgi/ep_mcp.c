@@ -8,7 +8,9 @@
  *   GET    /mcp    405: this server sends nothing unasked
  *   DELETE /mcp    ends the Mcp-Session-Id session
  *   GET    /sse    legacy: event "endpoint", then every server message as
- *                  event "message"
+ *                  event "message"; 429 past HUB_MAX_STREAMS_PER_KEY or
+ *                  HUB_MAX_STREAMS_PER_ADDR open streams (fleet-wide leases,
+ *                  session/stream_lease.h)
  *   POST   /messages?sessionId=ID   legacy: 202, the answer goes out on /sse
  *
  * The handshake era keeps its negotiated version in an MCP session in
@@ -16,7 +18,9 @@
  * MCP-Protocol-Version, Mcp-Method and Mcp-Name headers must match the
  * body. Since a POST /messages and its GET /sse run in different responder
  * threads or processes, legacy messages travel through a Redis list; so do
- * cancellations of tool calls running elsewhere.
+ * cancellations of tool calls running elsewhere. An open /sse stream waits
+ * in session/mcp_stream.h (one poller per process; no Redis connection per
+ * idle stream). Every MCP session lives in its client key's scope.
  */
 #include "config.h"
 
@@ -36,16 +40,20 @@
 #include "http.h"
 #include "mcp-stdio/mcp.h"
 #include "session/mcp_store.h"
+#include "session/mcp_stream.h"
+#include "session/stream_lease.h"
 #include "session/session_id.h"
 
 #define EP_MCP_IDLE_TICK_MS 1000
-#define EP_MCP_POP_MS 1000
+/* Retry-After of a 429 past a stream cap: about one lease lifetime. */
+#define EP_MCP_STREAM_RETRY_AFTER_S 10
 
 /* Where the dispatcher's messages go for one HTTP request. */
 struct ep_mcp_out {
 	struct http_request *req;
 	enum { EP_MCP_JSON, EP_MCP_SSE, EP_MCP_QUEUE } mode;
 	char session[HUB_MAX_SESSION_ID_LEN + 1];   /* "" for stateless requests */
+	const char *owner;                           /* the client key id, "" without auth */
 	struct hub_buf json;                         /* EP_MCP_JSON: the answer */
 	int client_gone;
 	long long last_write_ms;
@@ -115,7 +123,7 @@ ep_mcp_send(void *arg, const char *json, size_t len)
 		(void)ep_mcp_sse_event(o, "message", json, len);
 		break;
 	case EP_MCP_QUEUE:
-		if (mcp_store_push(o->session, json, len) != HUB_OK)
+		if (mcp_store_push(o->session, o->owner, json, len) != HUB_OK)
 			hub_log(HUB_LOG_WARN, "mcp", "cannot queue a message for an SSE stream");
 		break;
 	case EP_MCP_JSON:
@@ -138,7 +146,7 @@ ep_mcp_idle(void *arg, const char *request_id)
 
 	if (o->mode == EP_MCP_SSE && ep_mcp_keepalive(o) != HUB_OK)
 		return -1;
-	if (o->session[0] != '\0' && mcp_store_is_cancelled(o->session, request_id))
+	if (o->session[0] != '\0' && mcp_store_is_cancelled(o->session, o->owner, request_id))
 		return -1;
 	return 0;
 }
@@ -149,7 +157,7 @@ ep_mcp_cancel_elsewhere(void *arg, const char *request_id)
 {
 	struct ep_mcp_out *o = arg;
 
-	if (o->session[0] != '\0' && mcp_store_cancel(o->session, request_id) != HUB_OK)
+	if (o->session[0] != '\0' && mcp_store_cancel(o->session, o->owner, request_id) != HUB_OK)
 		hub_log(HUB_LOG_WARN, "mcp", "cannot record a cancellation");
 }
 
@@ -211,21 +219,25 @@ ep_mcp_modern_headers_or_reply(struct http_request *req, const struct mcp_peek *
 	return 0;
 }
 
+/* The caller's scope for MCP sessions: its key id, "" without auth. */
+static const char *
+ep_mcp_owner(const struct http_request *req)
+{
+	return req->key_id != NULL ? req->key_id : "";
+}
+
 /* Look up the Mcp-Session-Id session; answers 400/404/503 and returns 0. */
 static int
 ep_mcp_session_or_reply(struct http_request *req, const char *id, char *version, size_t versionlen)
 {
-	char owner[160];
-	const char *mine = req->key_id ? req->key_id : "";
 	int rc;
 
 	if (id == NULL || *id == '\0') {
 		ep_mcp_fail(req, 400, -32000, "Bad Request: Mcp-Session-Id header is required", NULL);
 		return 0;
 	}
-	rc = mcp_store_get(id, version, versionlen, owner, sizeof(owner));
-	if (rc == HUB_OK && strcmp(owner, mine) != 0)
-		rc = HUB_ERR_NOT_FOUND;
+	/* looked up in the caller's scope: another key's id is simply unknown */
+	rc = mcp_store_get(id, ep_mcp_owner(req), version, versionlen);
 	if (rc == HUB_ERR_NOT_FOUND) {
 		ep_mcp_fail(req, 404, -32001, "Session not found", NULL);
 		return 0;
@@ -277,7 +289,7 @@ ep_mcp_initialize(struct ep_mcp_out *o, struct mcp_server *s, const char *body, 
 		ep_mcp_send_json(o, NULL);   /* the error response */
 		return;
 	}
-	rc = mcp_store_create(mcp_server_version(s), o->req->key_id ? o->req->key_id : "", id, sizeof(id));
+	rc = mcp_store_create(mcp_server_version(s), o->owner, id, sizeof(id));
 	if (rc != HUB_OK) {
 		ep_mcp_fail(o->req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
 		return;
@@ -299,6 +311,7 @@ ep_mcp_post(struct http_request *req)
 
 	memset(&o, 0, sizeof(o));
 	o.req = req;
+	o.owner = ep_mcp_owner(req);
 	hub_buf_init(&o.json, 0);
 	if (!ep_mcp_accepts(req, "application/json") || !ep_mcp_accepts(req, "text/event-stream")) {
 		ep_mcp_fail(req, 406, -32000,
@@ -388,25 +401,63 @@ ep_mcp_delete(struct http_request *req)
 
 	if (!ep_mcp_session_or_reply(req, sid, version, sizeof(version)))
 		return;
-	if (mcp_store_delete(sid) == HUB_ERR_STORE) {
+	if (mcp_store_delete(sid, ep_mcp_owner(req)) == HUB_ERR_STORE) {
 		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
 		return;
 	}
 	http_send_headers(req, 200, NULL, NULL);
 }
 
+/* Take a stream lease for req, answering 429 (cap) or 503 (store); 1 when taken. */
+static int
+ep_mcp_stream_lease_or_reply(struct http_request *req, struct stream_lease *lease)
+{
+	enum stream_lease_cap cap;
+	char msg[200], extra[64];
+	int rc;
+
+	rc = stream_lease_acquire(req->key_id, http_param(req, "REMOTE_ADDR"),
+	    hub_cfg->max_streams_per_key, hub_cfg->max_streams_per_addr, lease, &cap);
+	if (rc == HUB_OK)
+		return 1;
+	if (rc == HUB_ERR_RATE_LIMIT) {
+		snprintf(msg, sizeof(msg), "Too Many Requests: this client %s has %ld open streams "
+		    "(HUB_MAX_STREAMS_PER_%s); close one or retry later",
+		    cap == STREAM_LEASE_CAP_KEY ? "key" : "address",
+		    cap == STREAM_LEASE_CAP_KEY ? hub_cfg->max_streams_per_key : hub_cfg->max_streams_per_addr,
+		    cap == STREAM_LEASE_CAP_KEY ? "KEY" : "ADDR");
+		snprintf(extra, sizeof(extra), "Retry-After: %d\r\n", EP_MCP_STREAM_RETRY_AFTER_S);
+		ep_mcp_fail(req, 429, -32000, msg, extra);
+		req->log_error = "stream_cap";
+		return 0;
+	}
+	ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
+	return 0;
+}
+
 void
 ep_mcp_sse(struct http_request *req)
 {
 	struct ep_mcp_out o;
-	char id[HUB_MAX_SESSION_ID_LEN + 1], endpoint[200], *msg = NULL;
+	struct stream_lease lease;
+	struct mcp_stream *stream = NULL;
+	char id[HUB_MAX_SESSION_ID_LEN + 1] = "", endpoint[200], *msg = NULL;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	memset(&lease, 0, sizeof(lease));
 	o.req = req;
-	if (mcp_store_create("", req->key_id ? req->key_id : "", id, sizeof(id)) != HUB_OK) {
-		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
+	o.owner = ep_mcp_owner(req);
+	if (!ep_mcp_stream_lease_or_reply(req, &lease))
 		return;
+	if (mcp_store_create("", o.owner, id, sizeof(id)) != HUB_OK) {
+		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "the session store (Redis) is unavailable", NULL);
+		id[0] = '\0';
+		goto out;
+	}
+	if (mcp_stream_open(id, o.owner, &lease, &stream) != HUB_OK) {
+		ep_mcp_fail(req, 503, MCP_INTERNAL_ERROR, "cannot open the stream (Redis unavailable?)", NULL);
+		goto out;
 	}
 	http_send_headers(req, 200, "text/event-stream", "X-Accel-Buffering: no\r\n");
 	req->streaming = 1;
@@ -414,11 +465,9 @@ ep_mcp_sse(struct http_request *req)
 	if (ep_mcp_sse_event(&o, "endpoint", endpoint, strlen(endpoint)) != HUB_OK)
 		goto out;
 	for (;;) {
-		rc = mcp_store_pop(id, EP_MCP_POP_MS, &msg);
-		if (rc != HUB_OK) {
-			hub_log(HUB_LOG_WARN, "mcp", "SSE stream ends: the session store failed");
-			break;
-		}
+		rc = mcp_stream_wait(stream, req->fcgx->ipcFd, hub_cfg->keepalive_s * 1000L, &msg);
+		if (rc != HUB_OK)
+			break;   /* the client went away (or poll failed) */
 		if (msg != NULL) {
 			rc = ep_mcp_sse_event(&o, "message", msg, strlen(msg));
 			free(msg);
@@ -430,7 +479,10 @@ ep_mcp_sse(struct http_request *req)
 			break;
 	}
 out:
-	(void)mcp_store_delete(id);
+	if (id[0] != '\0')
+		(void)mcp_store_delete(id, o.owner);
+	mcp_stream_close(stream);      /* gives its lease back */
+	stream_lease_release(&lease);  /* when no stream took it */
 }
 
 void
@@ -444,6 +496,7 @@ ep_mcp_messages(struct http_request *req)
 
 	memset(&o, 0, sizeof(o));
 	o.req = req;
+	o.owner = ep_mcp_owner(req);
 	o.mode = EP_MCP_QUEUE;
 	rc = http_query_param(req->query, "sessionId", o.session, sizeof(o.session));
 	if (rc != 1 || !session_id_valid(o.session)) {
@@ -466,7 +519,7 @@ ep_mcp_messages(struct http_request *req)
 	(void)http_flush(req);
 	mcp_handle(s, body, len);
 	if (version[0] == '\0' && mcp_server_era(s) == MCP_ERA_HANDSHAKE &&
-	    mcp_store_set_version(o.session, mcp_server_version(s)) != HUB_OK)
+	    mcp_store_set_version(o.session, o.owner, mcp_server_version(s)) != HUB_OK)
 		hub_log(HUB_LOG_WARN, "mcp", "cannot record the negotiated version");
 out:
 	mcp_server_free(s);

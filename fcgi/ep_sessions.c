@@ -6,8 +6,9 @@
  *   DELETE /v1/sessions/{id}               204, then 404
  *   GET    /v1/sessions/{id}/memory?summarize=&provider=&format=&lang=
  *
- * A session that belongs to another client key answers 404, exactly as one
- * that does not exist.
+ * Session ids are scoped per client key (session/session_key.h): every
+ * lookup is in the caller's own scope, so another key's session with the
+ * same id is simply not there.
  */
 #include "config.h"
 

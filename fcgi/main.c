@@ -3,13 +3,16 @@
  *
  * Started by spawn-fcgi with the listening socket on fd 0:
  *
- *   hub-fcgi [--workers N] [--threads N]
+ *   hub-fcgi [--workers N] [--threads N] [--stack-kb N]
  *   hub-fcgi --check-config      validate the configuration and exit
  *
  * The supervisor forks N worker processes and starts a new one whenever one
  * dies; each worker accepts requests on N threads. SIGTERM or SIGINT to the
- * supervisor stops the workers and exits. The chat pool and the quick pool
- * are two instances of this program on two sockets (see lighttpd/).
+ * supervisor stops the workers and exits. The chat pool, the quick pool and
+ * the stream pool (long-lived GET /sse streams: many threads with small
+ * stacks, --stack-kb) are three instances of this program on three sockets
+ * (see lighttpd/). At start the open-files limit is raised to its hard
+ * limit: a stream pool worker holds two descriptors per open stream.
  */
 #include "config.h"
 
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +42,10 @@
 #include "session/redis.h"
 
 #define MAIN_MAX_WORKERS 64
-#define MAIN_MAX_THREADS 1024
+#define MAIN_MAX_THREADS 4096
+/* Thread stack sizes --stack-kb accepts (0: the system default). */
+#define MAIN_MIN_STACK_KB 64
+#define MAIN_MAX_STACK_KB 65536
 
 static const struct route main_routes[] = {
 	{ "GET", "/health", ep_health },
@@ -224,8 +231,9 @@ main_thread(void *arg)
 
 /* A worker process: threads accepting on fd 0 until killed. */
 static void
-main_worker(int threads)
+main_worker(int threads, int stack_kb)
 {
+	pthread_attr_t attr;
 	pthread_t *tids;
 	sigset_t none;
 	int i;
@@ -241,12 +249,18 @@ main_worker(int threads)
 	}
 	if ((tids = calloc((size_t)threads, sizeof(*tids))) == NULL)
 		_exit(1);
+	pthread_attr_init(&attr);
+	if (stack_kb > 0 && pthread_attr_setstacksize(&attr, (size_t)stack_kb * 1024) != 0) {
+		hub_log(HUB_LOG_ERROR, "fcgi", "cannot use a thread stack of %d KiB", stack_kb);
+		_exit(1);
+	}
 	for (i = 1; i < threads; i++) {
-		if (pthread_create(&tids[i], NULL, main_thread, NULL) != 0) {
+		if (pthread_create(&tids[i], &attr, main_thread, NULL) != 0) {
 			hub_log(HUB_LOG_ERROR, "fcgi", "cannot start thread %d", i);
 			_exit(1);
 		}
 	}
+	pthread_attr_destroy(&attr);
 	main_thread(NULL);
 	_exit(0);
 }
@@ -264,14 +278,14 @@ main_on_signal(int sig)
  * supervisor: one that outlived it would hold the old socket and serve
  * nobody while a restarted pool takes over. */
 static pid_t
-main_spawn_worker(int threads)
+main_spawn_worker(int threads, int stack_kb)
 {
 	pid_t parent = getpid(), pid = fork();
 
 	if (pid == 0) {
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 			_exit(1);
-		main_worker(threads);
+		main_worker(threads, stack_kb);
 	}
 	return pid;
 }
@@ -282,6 +296,18 @@ main_bind_loopback(const char *bind)
 {
 	return strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0 ||
 	    strcmp(bind, "[::1]") == 0 || strcmp(bind, "localhost") == 0;
+}
+
+/* Raise the soft open-files limit to the hard one (streams need many). */
+static void
+main_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static int
@@ -306,14 +332,20 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t block, old;
 	char err[512];
-	int workers = 1, threads = 8, check_only = 0, count_keys = 0, i, status;
+	int workers = 1, threads = 8, stack_kb = 0, check_only = 0, count_keys = 0, i, status;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
 			workers = main_parse_count("--workers", argv[++i], MAIN_MAX_WORKERS);
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			threads = main_parse_count("--threads", argv[++i], MAIN_MAX_THREADS);
-		else if (strcmp(argv[i], "--check-config") == 0)
+		else if (strcmp(argv[i], "--stack-kb") == 0 && i + 1 < argc) {
+			stack_kb = main_parse_count("--stack-kb", argv[++i], MAIN_MAX_STACK_KB);
+			if (stack_kb < MAIN_MIN_STACK_KB) {
+				fprintf(stderr, "hub-fcgi: --stack-kb expects at least %d\n", MAIN_MIN_STACK_KB);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--check-config") == 0)
 			check_only = 1;
 		else if (strcmp(argv[i], "--count-client-keys") == 0)
 			count_keys = 1;
@@ -321,7 +353,7 @@ main(int argc, char **argv)
 			printf("hub-fcgi %s\n", HUB_VERSION);
 			return 0;
 		} else {
-			fprintf(stderr, "usage: hub-fcgi [--workers N] [--threads N] [--check-config] [--count-client-keys]\n");
+			fprintf(stderr, "usage: hub-fcgi [--workers N] [--threads N] [--stack-kb N] [--check-config] [--count-client-keys]\n");
 			return 2;
 		}
 	}
@@ -352,6 +384,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	main_raise_fd_limit();
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "hub-fcgi: FCGX_Init failed\n");
 		return 1;
@@ -378,8 +411,9 @@ main(int argc, char **argv)
 
 	sigprocmask(SIG_BLOCK, &block, &old);
 	for (i = 0; i < workers; i++)
-		pids[i] = main_spawn_worker(threads);
-	hub_log(HUB_LOG_INFO, "fcgi", "started %d worker(s) with %d thread(s) each", workers, threads);
+		pids[i] = main_spawn_worker(threads, stack_kb);
+	hub_log(HUB_LOG_INFO, "fcgi", "started %d worker(s) with %d thread(s) each%s", workers, threads,
+	    stack_kb > 0 ? " (small stacks)" : "");
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	while (!main_stop) {
@@ -396,7 +430,7 @@ main(int argc, char **argv)
 			    (int)pid, status);
 			usleep(100000);
 			sigprocmask(SIG_BLOCK, &block, &old);
-			pids[i] = main_spawn_worker(threads);
+			pids[i] = main_spawn_worker(threads, stack_kb);
 			sigprocmask(SIG_SETMASK, &old, NULL);
 		}
 	}

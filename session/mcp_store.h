@@ -5,9 +5,11 @@
  *
  * Everything lives under hub_cfg->key_prefix + "mcp:". A session record
  * lives HUB_MCP_SESSION_TTL (hub_cfg->mcp_session_ttl_s) after its last
- * use (a request, or a pop of its open /sse stream), so one whose client
- * is gone expires soon; queues and flags expire sooner. An MCP
- * session id has the session id syntax (session_id.h).
+ * use (a request, or its open /sse stream's lease renewal), so one whose
+ * client is gone expires soon; queues and flags expire sooner. An MCP
+ * session id has the session id syntax (session_id.h). Every key is in
+ * its owner's scope (session_key.h; owner is the client key id, "" or
+ * NULL without auth): another owner's id looks exactly like an unknown one.
  */
 #ifndef MCP_STORE_H
 #define MCP_STORE_H
@@ -22,34 +24,36 @@
 int mcp_store_create(const char *version, const char *owner, char *id, size_t idlen);
 
 /*
- * Look up session id and refresh its TTL: 0 with its version (versionlen
- * bytes) and owner (ownerlen bytes) copied, HUB_ERR_NOT_FOUND (unknown,
- * expired or deleted; also for a malformed id), HUB_ERR_STORE.
+ * Look up owner's session id and refresh its TTL: 0 with its version
+ * (versionlen bytes) copied, HUB_ERR_NOT_FOUND (unknown, expired, deleted,
+ * another owner's; also for a malformed id), HUB_ERR_STORE.
  */
-int mcp_store_get(const char *id, char *version, size_t versionlen, char *owner, size_t ownerlen);
+int mcp_store_get(const char *id, const char *owner, char *version, size_t versionlen);
 
 /* Record the version negotiated by a later initialize (legacy HTTP+SSE
  * sessions are created before it). 0, HUB_ERR_NOT_FOUND, HUB_ERR_STORE. */
-int mcp_store_set_version(const char *id, const char *version);
+int mcp_store_set_version(const char *id, const char *owner, const char *version);
 
 /* End session id (and drop its queue). 0, HUB_ERR_NOT_FOUND, HUB_ERR_STORE. */
-int mcp_store_delete(const char *id);
+int mcp_store_delete(const char *id, const char *owner);
 
 /* Append one message (JSON text) to session id's legacy SSE queue.
- * 0, HUB_ERR_STORE. */
-int mcp_store_push(const char *id, const char *json, size_t len);
+ * 0, HUB_ERR_NOT_FOUND (malformed id), HUB_ERR_STORE. */
+int mcp_store_push(const char *id, const char *owner, const char *json, size_t len);
 
-/*
- * Wait up to timeout_ms for the next message of session id's queue. 0 with
- * *json a malloc'd NUL-terminated text (caller frees) or NULL when none came
- * in time; HUB_ERR_STORE.
- */
-int mcp_store_pop(const char *id, long timeout_ms, char **json);
+/* The Redis key of session id's SSE queue (for mcp_stream.h, which pops
+ * it). 0 or HUB_ERR_TOO_LARGE. */
+int mcp_store_queue_key(const char *id, const char *owner, char *key, size_t keylen);
 
-/* Mark request_id (its JSON text) of session id cancelled. 0, HUB_ERR_STORE. */
-int mcp_store_cancel(const char *id, const char *request_id);
+/* The Redis key of session id's record (for mcp_stream.h, whose open
+ * streams keep it alive). 0 or HUB_ERR_TOO_LARGE. */
+int mcp_store_record_key(const char *id, const char *owner, char *key, size_t keylen);
+
+/* Mark request_id (its JSON text) of session id cancelled. 0,
+ * HUB_ERR_TOO_LARGE (request id too long), HUB_ERR_STORE. */
+int mcp_store_cancel(const char *id, const char *owner, const char *request_id);
 
 /* 1 when request_id of session id was cancelled, 0 when not (or unknown). */
-int mcp_store_is_cancelled(const char *id, const char *request_id);
+int mcp_store_is_cancelled(const char *id, const char *owner, const char *request_id);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * session.c - conversations in Redis: metadata hash, message list, owner index.
+ * session.c - conversations in Redis: metadata hash, message list, owner index,
+ * all under the owner's scope (session_key.h).
  */
 #include "config.h"
 
@@ -16,28 +17,30 @@
 #include "redis.h"
 #include "session.h"
 #include "session_id.h"
+#include "session_key.h"
 
-#define SESSION_KEY_MAX (HUB_MAX_SESSION_ID_LEN + 200)
+/* prefix (<= 64) + "sess:" + scope + ":" + id + ":lock", with room to spare */
+#define SESSION_KEY_MAX (HUB_MAX_SESSION_ID_LEN + HUB_MAX_CLIENT_KEY_ID_LEN + 160)
 
-/* The metadata key of a session. */
+/* The metadata key of owner's session id. */
 static void
-session_meta_key(char *out, size_t len, const char *id)
+session_meta_key(char *out, size_t len, const char *owner, const char *id)
 {
-	snprintf(out, len, "%ss:%s", hub_cfg->key_prefix, id);
+	(void)session_key_build(out, len, "sess", owner, id, NULL);
 }
 
-/* The message list key of a session. */
+/* The message list key of owner's session id. */
 static void
-session_list_key(char *out, size_t len, const char *id)
+session_list_key(char *out, size_t len, const char *owner, const char *id)
 {
-	snprintf(out, len, "%ss:%s:m", hub_cfg->key_prefix, id);
+	(void)session_key_build(out, len, "sess", owner, id, ":m");
 }
 
-/* The request lock of a session. */
+/* The request lock key of owner's session id. */
 static void
-session_lock_key(char *out, size_t len, const char *id)
+session_lock_key(char *out, size_t len, const char *owner, const char *id)
 {
-	snprintf(out, len, "%ss:%s:lock", hub_cfg->key_prefix, id);
+	(void)session_key_build(out, len, "sess", owner, id, ":lock");
 }
 
 /* The per-owner byte count: a hash of session id -> bytes, "*" -> total. */
@@ -48,12 +51,11 @@ session_owner_bytes_key(char *out, size_t len, const char *owner)
 	    owner != NULL && *owner != '\0' ? owner : "-");
 }
 
-/* The per-owner index key; the anonymous owner is "-". */
+/* The per-owner index key. */
 static void
 session_index_key(char *out, size_t len, const char *owner)
 {
-	snprintf(out, len, "%sidx:%s", hub_cfg->key_prefix,
-	    owner != NULL && *owner != '\0' ? owner : "-");
+	(void)session_key_build(out, len, "idx", owner, NULL, NULL);
 }
 
 static char *
@@ -163,9 +165,8 @@ session_message_from_json(const char *s, size_t len, struct session_message *m)
 static int
 session_owner_matches(const struct session_meta *m, const char *owner)
 {
-	if (owner == NULL)
-		return 1;
-	return strcmp(m->owner != NULL ? m->owner : "", owner) == 0;
+	/* the key already holds the owner; the field is a second check */
+	return strcmp(m->owner != NULL ? m->owner : "", owner != NULL ? owner : "") == 0;
 }
 
 int
@@ -184,8 +185,8 @@ session_load(const char *id, const char *owner, int with_messages, struct sessio
 	*out = NULL;
 	if (!session_id_valid(id))
 		return HUB_ERR_INVALID;
-	session_meta_key(mkey, sizeof(mkey), id);
-	session_list_key(lkey, sizeof(lkey), id);
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
 	if ((rc = redis_pipeline(r, with_messages ? 2 : 1, cmds)) != HUB_OK)
 		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -352,10 +353,10 @@ session_append_run(const char *id, const char *owner, const char *lock_token,
 
 	if (!session_id_valid(id) || n > HUB_MAX_MESSAGES || (n == 0 && !dry_run))
 		return HUB_ERR_INVALID;
-	session_meta_key(mkey, sizeof(mkey), id);
-	session_list_key(lkey, sizeof(lkey), id);
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
 	session_index_key(ikey, sizeof(ikey), owner);
-	session_lock_key(lockkey, sizeof(lockkey), id);
+	session_lock_key(lockkey, sizeof(lockkey), owner, id);
 	session_owner_bytes_key(bkey, sizeof(bkey), owner);
 
 	wall_ms = hub_time_wall_ms();
@@ -455,10 +456,10 @@ session_delete(const char *id, const char *owner)
 
 	if ((rc = session_load(id, owner, 0, &s)) != HUB_OK)
 		return rc;
-	session_meta_key(mkey, sizeof(mkey), id);
-	session_list_key(lkey, sizeof(lkey), id);
-	session_index_key(ikey, sizeof(ikey), s->meta.owner);
-	session_owner_bytes_key(bkey, sizeof(bkey), s->meta.owner);
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
+	session_index_key(ikey, sizeof(ikey), owner);
+	session_owner_bytes_key(bkey, sizeof(bkey), owner);
 	session_free(s);
 	if ((rc = redis_command(&r, 8, eval, NULL)) != HUB_OK)
 		return rc;
@@ -517,7 +518,7 @@ session_list(const char *owner, const char *cursor, size_t limit,
 	    (list = calloc(nids, sizeof(*list))) == NULL)
 		goto out;
 	for (i = 0; i < nids; i++) {
-		session_meta_key(mkeys[i], sizeof(mkeys[i]), ids->element[2 * i]->str);
+		session_meta_key(mkeys[i], sizeof(mkeys[i]), owner, ids->element[2 * i]->str);
 		hget[2 * i] = "HGETALL";
 		hget[2 * i + 1] = mkeys[i];
 		cmds[i] = (struct redis_cmd){ 2, &hget[2 * i], NULL };
@@ -590,14 +591,15 @@ static const char session_unlock_script[] =
 
 /* Run one lock script: 0 when it answered 1, HUB_ERR_CONFLICT when 0. */
 static int
-session_lock_eval(const char *script, const char *id, const char *token, long ttl_ms)
+session_lock_eval(const char *script, const char *owner, const char *id, const char *token,
+    long ttl_ms)
 {
 	char key[SESSION_KEY_MAX], px[24];
 	const char *eval[] = { "EVAL", script, "1", key, token, px };
 	struct redis_reply *r = NULL;
 	int rc;
 
-	session_lock_key(key, sizeof(key), id);
+	session_lock_key(key, sizeof(key), owner, id);
 	snprintf(px, sizeof(px), "%ld", ttl_ms > 0 ? ttl_ms : 1000);
 	if ((rc = redis_command(&r, 6, eval, NULL)) != HUB_OK)
 		return rc;
@@ -611,29 +613,29 @@ session_lock_eval(const char *script, const char *id, const char *token, long tt
 }
 
 int
-session_lock(const char *id, long ttl_ms, char *token, size_t token_len)
+session_lock(const char *id, const char *owner, long ttl_ms, char *token, size_t token_len)
 {
 	if (!session_id_valid(id) || token_len < 33)
 		return HUB_ERR_INVALID;
 	if (session_id_generate(token, token_len) != HUB_OK)
 		return HUB_ERR_SYSTEM;
-	return session_lock_eval(session_lock_script, id, token, ttl_ms);
+	return session_lock_eval(session_lock_script, owner, id, token, ttl_ms);
 }
 
 int
-session_lock_renew(const char *id, const char *token, long ttl_ms)
+session_lock_renew(const char *id, const char *owner, const char *token, long ttl_ms)
 {
 	if (!session_id_valid(id) || token == NULL || *token == '\0')
 		return HUB_ERR_INVALID;
-	return session_lock_eval(session_renew_script, id, token, ttl_ms);
+	return session_lock_eval(session_renew_script, owner, id, token, ttl_ms);
 }
 
 void
-session_unlock(const char *id, const char *token)
+session_unlock(const char *id, const char *owner, const char *token)
 {
 	if (!session_id_valid(id) || token == NULL || *token == '\0')
 		return;
-	(void)session_lock_eval(session_unlock_script, id, token, 0);
+	(void)session_lock_eval(session_unlock_script, owner, id, token, 0);
 }
 
 void

@@ -9,6 +9,12 @@
  * session_id_valid() first; these functions check again and answer
  * HUB_ERR_INVALID for a malformed id.
  *
+ * Tenants: a session is named by its owner (the client key id; NULL or ""
+ * is the anonymous owner of a hub without client keys) and its id, and
+ * every key of it is built from both (session_key.h). Two owners using the
+ * same id have two sessions; no function here lets one owner tell whether
+ * another owner's session exists.
+ *
  * Ownership: every returned struct is malloc'd and freed by the caller with
  * the matching *_free() function; strings inside belong to the struct.
  */
@@ -50,8 +56,8 @@ struct session_new_message {
 
 /*
  * Load session id. with_messages = 0 loads only the metadata.
- * Returns 0 with *out set, HUB_ERR_NOT_FOUND (also when owner is not NULL
- * and differs from the session's owner), HUB_ERR_INVALID, HUB_ERR_STORE,
+ * Returns 0 with *out set, HUB_ERR_NOT_FOUND (owner has no session id),
+ * HUB_ERR_INVALID, HUB_ERR_STORE,
  * HUB_ERR_NOMEM. Free *out with session_free().
  */
 int session_load(const char *id, const char *owner, int with_messages, struct session **out);
@@ -83,7 +89,7 @@ int session_check_exchange(const char *id, const char *owner, const struct sessi
     size_t n, size_t reserve_bytes);
 
 /*
- * Delete session id. 0, HUB_ERR_NOT_FOUND (also for another owner's
+ * Delete owner's session id. 0, HUB_ERR_NOT_FOUND (owner has no such
  * session), HUB_ERR_INVALID, HUB_ERR_STORE.
  */
 int session_delete(const char *id, const char *owner);
@@ -99,24 +105,24 @@ int session_list(const char *owner, const char *cursor, size_t limit,
     struct session_meta **out, size_t *n, char *next_cursor, size_t cursor_len);
 
 /*
- * Take the session's request lock so that two requests never interleave
+ * Take the request lock of owner's session id so that two requests never interleave
  * exchanges: 0 with token (at least 33 bytes) set, HUB_ERR_CONFLICT when
  * another request holds it, HUB_ERR_STORE_FULL (Redis out of memory),
  * HUB_ERR_STORE. The lock expires by itself after ttl_ms unless renewed,
  * so a dead holder frees it; a lock from an earlier run of the Redis
  * server (restored from its AOF or snapshot) counts as free.
  */
-int session_lock(const char *id, long ttl_ms, char *token, size_t token_len);
+int session_lock(const char *id, const char *owner, long ttl_ms, char *token, size_t token_len);
 
 /*
  * Extend a held lock to ttl_ms from now. 0, HUB_ERR_CONFLICT when the lock
  * is no longer this token's (expired, taken over, or Redis restarted),
  * HUB_ERR_STORE when Redis could not be asked.
  */
-int session_lock_renew(const char *id, const char *token, long ttl_ms);
+int session_lock_renew(const char *id, const char *owner, const char *token, long ttl_ms);
 
 /* Release a lock taken with session_lock() (only if token still holds it). */
-void session_unlock(const char *id, const char *token);
+void session_unlock(const char *id, const char *owner, const char *token);
 
 /* Free a session. Accepts NULL. */
 void session_free(struct session *s);

@@ -77,6 +77,8 @@ setup_file() {
 	QUICK_PID=$POOL_PID
 	start_pool chat 1 16
 	CHAT_PID=$POOL_PID
+	start_pool stream 1 32
+	STREAM_PID=$POOL_PID
 
 	APACHE_PORT=$(free_port)
 	write_apache_conf
@@ -88,7 +90,7 @@ setup_file() {
 		cat "$APACHE_DIR/stdout.log" "$APACHE_DIR/error.log" >&2
 		return 1
 	}
-	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL APACHE_DIR APACHE_PID QUICK_PID CHAT_PID
+	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL APACHE_DIR APACHE_PID QUICK_PID CHAT_PID STREAM_PID
 }
 
 # Stop $1 and wait until it is gone.
@@ -101,6 +103,7 @@ stop_pid() {
 teardown_file() {
 	stop_pid "${APACHE_PID:-}"
 	stop_pid "${CHAT_PID:-}"
+	stop_pid "${STREAM_PID:-}"
 	stop_pid "${QUICK_PID:-}"
 	stop_redis
 	[ -n "${APACHE_DIR:-}" ] && rm -rf "$APACHE_DIR"
@@ -223,6 +226,33 @@ teardown_file() {
 	jq -e '.error.code == "http_405"' "$BATS_TEST_TMPDIR/b"
 	run curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null "$HUB_URL/health"
 	! grep -qi '^Vary:.*Content-Length' "$BATS_TEST_TMPDIR/h"
+}
+
+@test "apache: GET /sse is served by the stream pool: 20 open streams (more than the 16 chat threads) leave chats free" {
+	local pids=() i n
+	for i in $(seq 1 20); do
+		curl -s -N --max-time 30 "$HUB_URL/sse" >"$BATS_TEST_TMPDIR/sse.$i" 2>/dev/null &
+		pids+=($!)
+	done
+	n=0
+	for _ in $(seq 1 100); do
+		n=$(grep -l '^data: /messages?sessionId=' "$BATS_TEST_TMPDIR"/sse.* 2>/dev/null | wc -l)
+		[ "$n" -ge 20 ] && break
+		sleep 0.1
+	done
+	# 8 chats at once: each needs a chat thread, none is held by a stream
+	local cp=()
+	for i in $(seq 1 8); do
+		curl -s -o "$BATS_TEST_TMPDIR/chat.$i" -w '%{http_code}' --max-time 20 -H 'Content-Type: application/json' \
+			--data-binary '{"model":"sonnet","messages":[{"role":"user","content":"hi [[fake:slow=300]]"}]}' \
+			"$HUB_URL/v1/chat/completions" >"$BATS_TEST_TMPDIR/code.$i" &
+		cp+=($!)
+	done
+	wait "${cp[@]}" || true
+	kill "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+	[ "$n" -ge 20 ]
+	for i in $(seq 1 8); do [ "$(cat "$BATS_TEST_TMPDIR/code.$i")" = 200 ]; done
 }
 
 @test "apache: no chat responder: 503 with the JSON envelope, /health unaffected" {

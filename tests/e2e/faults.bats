@@ -262,7 +262,7 @@ chat_loop() {
 	[ "$(responders | sort -n)" = "$pids_before" ]
 	# every stored conversation holds whole exchanges: user, assistant, ...
 	n=0
-	for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern 'hub:s:*:m'); do
+	for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern 'hub:sess:*:m'); do
 		roles=$(redis-cli -p "$REDIS_PORT" lrange "$key" 0 -1 | jq -r .role | tr '\n' ' ')
 		count=$(redis-cli -p "$REDIS_PORT" llen "$key")
 		meta=$(redis-cli -p "$REDIS_PORT" hget "${key%:m}" message_count)

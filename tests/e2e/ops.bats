@@ -102,7 +102,7 @@ mcp_open() {
 	done
 }
 
-@test "key A cannot see or use key B's session over REST: 404 everywhere" {
+@test "key A cannot see or use key B's session over REST: 404 everywhere, and the same id is B's own session" {
 	curl -s -D "$BATS_TEST_TMPDIR/h" -H "Authorization: Bearer $KEY_ALICE" -H 'Content-Type: application/json' \
 		--data-binary "$(msg 'alice secret topic')" "$HUB_URL/v1/chat/completions" >"$BATS_TEST_TMPDIR/b"
 	sid=$(grep -i '^X-Session-ID:' "$BATS_TEST_TMPDIR/h" | cut -d' ' -f2 | tr -d '\r')
@@ -115,13 +115,18 @@ mcp_open() {
 	body_of "$out" | jq -e '.error.message | test("not found")'
 	[ "$(status_of "$(as "$KEY_BOB" "$HUB_URL/v1/sessions/$sid/memory?summarize=false")")" = 404 ]
 	[ "$(status_of "$(as "$KEY_BOB" -X DELETE "$HUB_URL/v1/sessions/$sid")")" = 404 ]
-	out=$(as "$KEY_BOB" -H "X-Session-ID: $sid" -H 'Content-Type: application/json' \
-		--data-binary "$(msg 'continue it [[fake:echo]]')" "$HUB_URL/v1/chat/completions")
-	[ "$(status_of "$out")" = 404 ]
-	! grep -q 'alice secret topic' <<<"$out"
 	out=$(as "$KEY_BOB" "$HUB_URL/v1/sessions")
 	[ "$(status_of "$out")" = 200 ]
 	! body_of "$out" | jq -e --arg s "$sid" '.data[] | select(.id == $s)'
+	# ids are scoped per key (issue 11): bob's chat with the same id is a
+	# new session of bob's, with none of alice's history
+	out=$(as "$KEY_BOB" -H "X-Session-ID: $sid" -H 'Content-Type: application/json' \
+		--data-binary "$(msg 'continue it [[fake:echo]]')" "$HUB_URL/v1/chat/completions")
+	[ "$(status_of "$out")" = 200 ]
+	! grep -q 'alice secret topic' <<<"$out"
+	out=$(as "$KEY_BOB" "$HUB_URL/v1/sessions/$sid")
+	body_of "$out" | jq -e '.message_count == 2'
+	! grep -q 'alice secret topic' <<<"$out"
 	# still alice's, untouched by bob's attempts
 	out=$(as "$KEY_ALICE" "$HUB_URL/v1/sessions")
 	body_of "$out" | jq -e --arg s "$sid" '.data[] | select(.id == $s) | .message_count == 2'
@@ -145,9 +150,11 @@ mcp_open() {
 	out=$(mcp "$KEY_BOB" "$b" "$read")
 	jq -e '.error.code != null' <<<"$out"
 	! grep -q 'alice mcp topic' <<<"$out"
+	# the same id in bob's scope is bob's own (new) session: no alice history
 	chat=$(jq -cn --arg s "$sid" '{jsonrpc:"2.0",id:4,method:"tools/call",params:{name:"chat",arguments:{message:"go on [[fake:echo]]",session_id:$s}}}')
 	out=$(mcp "$KEY_BOB" "$b" "$chat")
-	jq -e '.result.isError == true' <<<"$out"
+	jq -e '.result.isError != true' <<<"$out"
+	grep -q 'go on' <<<"$out"
 	! grep -q 'alice mcp topic' <<<"$out"
 	# bob cannot ride on alice's MCP session either
 	out=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY_BOB" -H 'Content-Type: application/json' \
