@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # A client that goes away is noticed within 1 s, streaming or not, even
 # while the CLI is silent: its CLI's whole process group is stopped, and its
-# concurrency slot and session lock are free for the next request.
+# concurrency slot and session lock are free for the next request. A run
+# whose responder was killed leaves no work directory (transcript) behind.
 #
 # Behind lighttpd the responder never sees the client's socket: lighttpd
 # ("tcp-fin-propagate" in lighttpd/hub.conf.in) shuts down the FastCGI
@@ -14,10 +15,11 @@ setup_file() {
 	use_fake_clis
 	# a long deadline and rare keep-alives: only the disconnect can end a run
 	export HUB_CLAUDE_TIMEOUT=120 HUB_KEEPALIVE_SECONDS=60 HUB_KILL_GRACE_MS=300
-	export HUB_MAX_CONCURRENT_CLAUDE=2
+	export HUB_MAX_CONCURRENT_CLAUDE=2 HUB_WORKDIR_SWEEP_SECONDS=2 HUB_CHAT_WORKERS=2
 	start_redis
 	start_hub
 	export REDIS_PORT REDIS_PID REDIS_URL REDIS_DIR HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
+	export HUB_WORKDIR_SWEEP_SECONDS
 }
 
 teardown() {
@@ -128,4 +130,71 @@ two_clients_give_up() {
 	run curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/v1/sessions/kept-empty"
 	echo "GET of the abandoned session: $output"
 	[ "$output" = 404 ]
+}
+
+# The work directory (cwd) and the responder (parent) of the CLI running
+# now, as "dir worker"; waits up to 5 s for it.
+running_cli() {
+	local i p ppid
+	for i in $(seq 1 50); do
+		for p in $(find /proc -mindepth 2 -maxdepth 2 -name cwd -lname "$HUB_STATE_DIR/*" 2>/dev/null); do
+			p=${p%/cwd}
+			ppid=$(awk '{ sub(/^.*\) /, ""); print $2 }' "$p/stat" 2>/dev/null)
+			[ "$(cat "/proc/$ppid/comm" 2>/dev/null)" = hub-fcgi ] || continue
+			echo "$(readlink "$p/cwd") $ppid"
+			return 0
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+# The owner tag a work directory of process $1 carries: pid.start.boot.
+owner_tag() {
+	local start boot
+	start=$(awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat")
+	boot=$(tr -d '-' </proc/sys/kernel/random/boot_id | cut -c1-8)
+	echo "$1.$start.$boot"
+}
+
+@test "a responder killed with its CLI: the work directory goes within the sweep period, a live run's stays" {
+	# a directory of a live owner (this shell) and one of a dead pid
+	live_dir=$HUB_STATE_DIR/claude-$(owner_tag $$)-Live01
+	dead_pid=$(sh -c 'echo $$')
+	dead_dir=$HUB_STATE_DIR/claude-$(owner_tag $$ | sed "s/^$$\./$dead_pid./")-Dead01
+	mkdir -m 700 "$live_dir" "$dead_dir"
+	echo transcript >"$dead_dir/t.jsonl"
+
+	hung_client doomed 30 false &
+	CLIENTS=$!
+	read -r doomed_dir worker < <(running_cli)
+	echo "doomed run in $doomed_dir, responder $worker"
+	[ -d "$doomed_dir" ]
+	kill -KILL "$worker"
+	t_kill=$(now_ms)
+	# a run that lives on, started after the kill
+	hung_client alive 30 false &
+	CLIENTS="$CLIENTS $!"
+	alive_dir=
+	for i in $(seq 1 50); do
+		for d in $(find /proc -mindepth 2 -maxdepth 2 -name cwd -lname "$HUB_STATE_DIR/*" 2>/dev/null); do
+			d=$(readlink "$d")
+			[ "$d" != "$doomed_dir" ] && alive_dir=$d
+		done
+		[ -n "$alive_dir" ] && break
+		sleep 0.1
+	done
+	echo "live run in $alive_dir"
+	[ -n "$alive_dir" ]
+	while [ -d "$doomed_dir" ] && [ $(( $(now_ms) - t_kill )) -lt 6000 ]; do sleep 0.1; done
+	ms=$(( $(now_ms) - t_kill ))
+	echo "the killed run's directory was removed ${ms} ms after the kill (sweep every ${HUB_WORKDIR_SWEEP_SECONDS} s)"
+	[ ! -d "$doomed_dir" ]
+	[ "$ms" -le $(( HUB_WORKDIR_SWEEP_SECONDS * 1000 + 1000 )) ]
+	[ ! -d "$dead_dir" ]
+	# two more sweep periods: the live ones are still there
+	sleep $(( 2 * HUB_WORKDIR_SWEEP_SECONDS ))
+	[ -d "$alive_dir" ]
+	[ -d "$live_dir" ]
+	rmdir "$live_dir"
 }
