@@ -13,9 +13,11 @@
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
+#include "common/hub_time.h"
 #include "providers/registry.h"
 #include "common/slots.h"
 #include "session/provider_stats.h"
+#include "session/redis.h"
 #include "session/session.h"
 #include "session/session_id.h"
 #include "session/token_status.h"
@@ -45,6 +47,13 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 
 	switch (rc) {
 	case HUB_OK:
+		/* a model the chosen provider does not serve is refused, never run */
+		if (req->provider != NULL && *req->provider != '\0' && req->model != NULL &&
+		    *req->model != '\0' && !registry_serves(res->provider, req->model))
+			return chat_fail(res, HUB_ERR_INVALID, "model",
+			    "the model `%.128s` is not served by provider %s; leave out `model` for its default (%s)",
+			    req->model, res->provider->name,
+			    res->provider->default_model ? res->provider->default_model : "none");
 		return HUB_OK;
 	case HUB_ERR_INVALID:
 		return chat_fail(res, HUB_ERR_INVALID, "provider",
@@ -88,8 +97,11 @@ chat_prepare(const struct chat_request *req, struct chat_result *res)
 	struct session *s = NULL;
 	int rc, foreign;
 
-	if ((rc = chat_check_request(req, res)) != HUB_OK || req->session_id == NULL)
+	if ((rc = chat_check_request(req, res)) != HUB_OK)
 		return rc;
+	if (req->session_id == NULL)  /* no Redis, no reply kept: refuse before anything runs */
+		return !req->store || redis_ping() == HUB_OK ? HUB_OK : chat_fail(res, HUB_ERR_STORE,
+		    NULL, "the session store (Redis) is unavailable; try again shortly");
 	/* a new session is fine; another owner's looks exactly like a missing
 	 * one to this client, and cannot be continued */
 	rc = session_load(req->session_id, NULL, 0, &s);
@@ -166,13 +178,15 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	struct session *history = NULL;
 	struct provider_call call;
 	struct provider_stats_run stats;
-	char lock_token[40] = "";
+	char lock_token[40] = "", asked_at[32], answered_at[32];
 	size_t i, n = 0, nstore = 0;
 	long lock_ms;
 	int rc, locked = 0, own_slot = -1;
 
 	if ((rc = chat_check_request(req, res)) != HUB_OK)
 		return rc;
+	hub_time_iso8601(req->received_wall_ms > 0 ? req->received_wall_ms : hub_time_wall_ms(),
+	    asked_at, sizeof(asked_at));
 	if (req->n_messages == 0)
 		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
 	if (req->session_id != NULL) {
@@ -225,6 +239,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		conv[n++] = req->messages[i];
 		store[nstore].role = req->messages[i].role;
 		store[nstore].content = req->messages[i].content;
+		store[nstore].timestamp = asked_at;
 		nstore++;
 	}
 
@@ -238,11 +253,18 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	call.idle_tick_ms = req->idle_tick_ms;
 	call.arg = req->arg;
 	call.watch_fd = req->watch_fd;
+	/* a reply that could not be stored would spend the subscription for nothing */
+	if (req->store && !locked && redis_ping() != HUB_OK) {
+		chat_fail(res, HUB_ERR_STORE, NULL,
+		    "the session store (Redis) is unavailable; try again shortly");
+		goto out;
+	}
 	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
 		goto out;
 	provider_stats_begin(res->provider, call.model, res->provider->timeout_s, &stats);
 	res->provider->ops->chat(res->provider, &call, &res->reply);
 	provider_stats_end(&stats, &res->reply);
+	hub_time_iso8601(hub_time_wall_ms(), answered_at, sizeof(answered_at));
 	chat_release_slot(&own_slot);
 	chat_record_token(res->provider, &res->reply);
 	snprintf(res->model, sizeof(res->model), "%s",
@@ -257,6 +279,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	if (req->store) {
 		store[nstore].role = "assistant";
 		store[nstore].content = res->reply.text ? res->reply.text : "";
+		store[nstore].timestamp = answered_at;
 		nstore++;
 		rc = session_append_exchange(res->session_id, req->owner, res->provider->name,
 		    res->model, store, nstore);

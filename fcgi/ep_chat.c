@@ -21,6 +21,7 @@
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
+#include "common/hub_time.h"
 #include "endpoints.h"
 #include "http.h"
 #include "session/session_id.h"
@@ -225,6 +226,7 @@ ep_chat_completions(struct http_request *req)
 	creq.n_messages = params.n_messages;
 	creq.store = 1;
 	creq.stream = params.stream;
+	creq.received_wall_ms = hub_time_wall_ms() - (hub_time_mono_ms() - req->start_ms);
 	/* the client leaving, streaming or not, stops the CLI within a second */
 	watch = client_watch_start(req->fcgx);
 	creq.watch_fd = watch != NULL ? client_watch_fd(watch) : req->fcgx->ipcFd;
