@@ -14,6 +14,7 @@
 #include "common/hub_error.h"
 #include "common/hub_log.h"
 #include "common/hub_time.h"
+#include "providers/gemini_token.h"
 #include "providers/registry.h"
 #include "common/slots.h"
 #include "session/provider_stats.h"
@@ -147,27 +148,71 @@ chat_release_slot(int *slot_fd)
 	slots_release(slot_fd);
 }
 
-/* Record the provider's credential health after a call. */
+/* 1 when this process has a credential for p configured at all (a missing
+ * one is this process's configuration error, not the provider's refusal). */
+static int
+chat_credential_configured(const struct provider *p)
+{
+	struct gemini_token_info info;
+	const char *path;
+
+	if (p->kind == PROVIDER_CLAUDE)
+		return hub_cfg->claude_oauth_token != NULL && hub_cfg->claude_oauth_token[0] != '\0';
+	if (p->kind == PROVIDER_GEMINI) {
+		if ((path = hub_cfg->gemini_auth_path) == NULL || *path == '\0')
+			return 1;  /* the CLI's own default place: cannot tell from here */
+		memset(&info, 0, sizeof(info));
+		return gemini_token_status(path, &info) == HUB_OK && info.present &&
+		    info.has_access_token;
+	}
+	return 1;
+}
+
+/* With a webhook: claim and send the alert for p's state change since the
+ * last alert, whichever process (with a webhook or not) saw it. */
+static void
+chat_claim_alert(const struct provider *p, const char *message)
+{
+	struct token_status st;
+	int t;
+
+	if (hub_cfg->alert_webhook == NULL || hub_cfg->alert_webhook[0] == '\0')
+		return;
+	t = token_status_claim_alert(p->name);
+	if (t == TOKEN_STARTED_FAILING)
+		(void)alert_send(ALERT_TOKEN_FAILING, p->name,
+		    token_status_get(p->name, &st) == HUB_OK && st.last_failure_message[0] ?
+		    st.last_failure_message : message, 0);
+	else if (t == TOKEN_RECOVERED)
+		(void)alert_send(ALERT_TOKEN_RECOVERED, p->name, NULL, 0);
+}
+
+/* Record the provider's credential health after a call, and alert. */
 static void
 chat_record_token(const struct provider *p, const struct provider_reply *reply)
 {
 	int t;
 
 	alert_check_expiry();  /* cheap: once a minute per process */
-	if (reply->err == HUB_ERR_PROVIDER_AUTH)
-		t = token_status_record(p->name, 1, reply->error_message);
-	else if (reply->err == HUB_OK)
-		t = token_status_record(p->name, 0, NULL);
-	else
+	if (reply->err == HUB_ERR_PROVIDER_AUTH && !chat_credential_configured(p)) {
+		/* a local mistake stays local: never the fleet's token status */
+		hub_log(HUB_LOG_ERROR, "chat", "provider %s: no credentials configured in this process (%s)",
+		    p->name, reply->error_message);
 		return;
-	/* exactly one request in the fleet sees each transition: it alerts */
-	if (t == TOKEN_STARTED_FAILING) {
-		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
-		(void)alert_send(ALERT_TOKEN_FAILING, p->name, reply->error_message, 0);
-	} else if (t == TOKEN_RECOVERED) {
-		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
-		(void)alert_send(ALERT_TOKEN_RECOVERED, p->name, NULL, 0);
 	}
+	if (reply->err != HUB_ERR_PROVIDER_AUTH && reply->err != HUB_OK)
+		return;
+	/* a change another process saw (perhaps one without a webhook) first,
+	 * then this call's own */
+	chat_claim_alert(p, NULL);
+	t = token_status_record(p->name, reply->err == HUB_ERR_PROVIDER_AUTH,
+	    reply->err == HUB_ERR_PROVIDER_AUTH ? reply->error_message : NULL);
+	if (t == TOKEN_STARTED_FAILING)
+		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
+	else if (t == TOKEN_RECOVERED)
+		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
+	if (t >= 0)
+		chat_claim_alert(p, reply->error_message);
 }
 
 int
