@@ -80,6 +80,18 @@ client_watch_parse(const char *addr, const char *port, int *family, struct in6_a
 	return -1;
 }
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a dual-stack listener
+ * reports) as the IPv4 address it is. */
+static void
+client_watch_unmap(int *family, struct in6_addr *a)
+{
+	if (*family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(a)) {
+		memmove(a, &a->s6_addr[12], 4);
+		memset(&a->s6_addr[4], 0, 12);
+		*family = AF_INET;
+	}
+}
+
 /* One exact lookup of the client's connection. */
 static enum client_watch_tcp
 client_watch_tcp_state(struct client_watch *w)
@@ -220,9 +232,12 @@ client_watch_start(FCGX_Request *fcgx)
 	if (client_watch_parse(FCGX_GetParam("SERVER_ADDR", fcgx->envp),
 	    FCGX_GetParam("SERVER_PORT", fcgx->envp), &w->family, &w->local, &w->local_port) == 0 &&
 	    client_watch_parse(FCGX_GetParam("REMOTE_ADDR", fcgx->envp),
-	    FCGX_GetParam("REMOTE_PORT", fcgx->envp), &family_peer, &w->peer, &w->peer_port) == 0 &&
-	    family_peer == w->family)
-		w->nl_fd = client_watch_netlink_open();
+	    FCGX_GetParam("REMOTE_PORT", fcgx->envp), &family_peer, &w->peer, &w->peer_port) == 0) {
+		client_watch_unmap(&w->family, &w->local);
+		client_watch_unmap(&family_peer, &w->peer);
+		if (family_peer == w->family)
+			w->nl_fd = client_watch_netlink_open();
+	}
 	if (pthread_attr_init(&attr) != 0)
 		goto fail;
 	(void)pthread_attr_setstacksize(&attr, CLIENT_WATCH_STACK_BYTES);
