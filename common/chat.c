@@ -13,9 +13,12 @@
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
+#include "common/hub_time.h"
+#include "providers/gemini_token.h"
 #include "providers/registry.h"
 #include "common/slots.h"
 #include "session/provider_stats.h"
+#include "session/redis.h"
 #include "session/session.h"
 #include "session/session_id.h"
 #include "session/token_status.h"
@@ -45,6 +48,13 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 
 	switch (rc) {
 	case HUB_OK:
+		/* a model the chosen provider does not serve is refused, never run */
+		if (req->provider != NULL && *req->provider != '\0' && req->model != NULL &&
+		    *req->model != '\0' && !registry_serves(res->provider, req->model))
+			return chat_fail(res, HUB_ERR_INVALID, "model",
+			    "the model `%.128s` is not served by provider %s; leave out `model` for its default (%s)",
+			    req->model, res->provider->name,
+			    res->provider->default_model ? res->provider->default_model : "none");
 		return HUB_OK;
 	case HUB_ERR_INVALID:
 		return chat_fail(res, HUB_ERR_INVALID, "provider",
@@ -104,8 +114,11 @@ chat_prepare(const struct chat_request *req, struct chat_result *res)
 	struct session *s = NULL;
 	int rc;
 
-	if ((rc = chat_check_request(req, res)) != HUB_OK || req->session_id == NULL)
+	if ((rc = chat_check_request(req, res)) != HUB_OK)
 		return rc;
+	if (req->session_id == NULL)  /* no Redis, no reply kept: refuse before anything runs */
+		return !req->store || redis_ping() == HUB_OK ? HUB_OK : chat_fail(res, HUB_ERR_STORE,
+		    NULL, "the session store (Redis) is unavailable; try again shortly");
 	/* ids are scoped per owner: a new session and an existing one of this
 	 * owner are both fine; another owner's is a different session */
 	rc = session_load(req->session_id, req->owner, 0, &s);
@@ -202,27 +215,71 @@ chat_release_slot(int *slot_fd)
 	slots_release(slot_fd);
 }
 
-/* Record the provider's credential health after a call. */
+/* 1 when this process has a credential for p configured at all (a missing
+ * one is this process's configuration error, not the provider's refusal). */
+static int
+chat_credential_configured(const struct provider *p)
+{
+	struct gemini_token_info info;
+	const char *path;
+
+	if (p->kind == PROVIDER_CLAUDE)
+		return hub_cfg->claude_oauth_token != NULL && hub_cfg->claude_oauth_token[0] != '\0';
+	if (p->kind == PROVIDER_GEMINI) {
+		if ((path = hub_cfg->gemini_auth_path) == NULL || *path == '\0')
+			return 1;  /* the CLI's own default place: cannot tell from here */
+		memset(&info, 0, sizeof(info));
+		return gemini_token_status(path, &info) == HUB_OK && info.present &&
+		    info.has_access_token;
+	}
+	return 1;
+}
+
+/* With a webhook: claim and send the alert for p's state change since the
+ * last alert, whichever process (with a webhook or not) saw it. */
+static void
+chat_claim_alert(const struct provider *p, const char *message)
+{
+	struct token_status st;
+	int t;
+
+	if (hub_cfg->alert_webhook == NULL || hub_cfg->alert_webhook[0] == '\0')
+		return;
+	t = token_status_claim_alert(p->name);
+	if (t == TOKEN_STARTED_FAILING)
+		(void)alert_send(ALERT_TOKEN_FAILING, p->name,
+		    token_status_get(p->name, &st) == HUB_OK && st.last_failure_message[0] ?
+		    st.last_failure_message : message, 0);
+	else if (t == TOKEN_RECOVERED)
+		(void)alert_send(ALERT_TOKEN_RECOVERED, p->name, NULL, 0);
+}
+
+/* Record the provider's credential health after a call, and alert. */
 static void
 chat_record_token(const struct provider *p, const struct provider_reply *reply)
 {
 	int t;
 
 	alert_check_expiry();  /* cheap: once a minute per process */
-	if (reply->err == HUB_ERR_PROVIDER_AUTH)
-		t = token_status_record(p->name, 1, reply->error_message);
-	else if (reply->err == HUB_OK)
-		t = token_status_record(p->name, 0, NULL);
-	else
+	if (reply->err == HUB_ERR_PROVIDER_AUTH && !chat_credential_configured(p)) {
+		/* a local mistake stays local: never the fleet's token status */
+		hub_log(HUB_LOG_ERROR, "chat", "provider %s: no credentials configured in this process (%s)",
+		    p->name, reply->error_message);
 		return;
-	/* exactly one request in the fleet sees each transition: it alerts */
-	if (t == TOKEN_STARTED_FAILING) {
-		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
-		(void)alert_send(ALERT_TOKEN_FAILING, p->name, reply->error_message, 0);
-	} else if (t == TOKEN_RECOVERED) {
-		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
-		(void)alert_send(ALERT_TOKEN_RECOVERED, p->name, NULL, 0);
 	}
+	if (reply->err != HUB_ERR_PROVIDER_AUTH && reply->err != HUB_OK)
+		return;
+	/* a change another process saw (perhaps one without a webhook) first,
+	 * then this call's own */
+	chat_claim_alert(p, NULL);
+	t = token_status_record(p->name, reply->err == HUB_ERR_PROVIDER_AUTH,
+	    reply->err == HUB_ERR_PROVIDER_AUTH ? reply->error_message : NULL);
+	if (t == TOKEN_STARTED_FAILING)
+		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
+	else if (t == TOKEN_RECOVERED)
+		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
+	if (t >= 0)
+		chat_claim_alert(p, reply->error_message);
 }
 
 int
@@ -233,13 +290,15 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	struct session *history = NULL;
 	struct provider_call call;
 	struct provider_stats_run stats;
-	char lock_token[40] = "";
+	char lock_token[40] = "", asked_at[32], answered_at[32];
 	struct chat_lock lock = { NULL, NULL, lock_token, 0 };
 	size_t i, n = 0, nstore = 0;
 	int rc, locked = 0, own_slot = -1;
 
 	if ((rc = chat_check_request(req, res)) != HUB_OK)
 		return rc;
+	hub_time_iso8601(req->received_wall_ms > 0 ? req->received_wall_ms : hub_time_wall_ms(),
+	    asked_at, sizeof(asked_at));
 	if (req->n_messages == 0)
 		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
 	if (req->session_id != NULL) {
@@ -292,6 +351,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		conv[n++] = req->messages[i];
 		store[nstore].role = req->messages[i].role;
 		store[nstore].content = req->messages[i].content;
+		store[nstore].timestamp = asked_at;
 		nstore++;
 	}
 
@@ -317,11 +377,18 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 		call.tick_ms = CHAT_LOCK_RENEW_MS;
 		call.tick_arg = &lock;
 	}
+	/* a reply that could not be stored would spend the subscription for nothing */
+	if (req->store && !locked && redis_ping() != HUB_OK) {
+		chat_fail(res, HUB_ERR_STORE, NULL,
+		    "the session store (Redis) is unavailable; try again shortly");
+		goto out;
+	}
 	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
 		goto out;
 	provider_stats_begin(res->provider, call.model, res->provider->timeout_s, &stats);
 	res->provider->ops->chat(res->provider, &call, &res->reply);
 	provider_stats_end(&stats, &res->reply);
+	hub_time_iso8601(hub_time_wall_ms(), answered_at, sizeof(answered_at));
 	chat_release_slot(&own_slot);
 	chat_record_token(res->provider, &res->reply);
 	snprintf(res->model, sizeof(res->model), "%s",
@@ -340,6 +407,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	if (req->store) {
 		store[nstore].role = "assistant";
 		store[nstore].content = res->reply.text ? res->reply.text : "";
+		store[nstore].timestamp = answered_at;
 		nstore++;
 		/* durable before answered: the caller sends the 200 (or the
 		 * stream's final chunk) only after this returned 0 */

@@ -36,6 +36,8 @@ struct chat_request {
 	long idle_tick_ms;
 	void *arg;
 	int watch_fd;                  /* client connection or cancel fd; -1 */
+	long long received_wall_ms;    /* when the request arrived (Unix ms):
+	                                * the user messages' timestamp; 0: now */
 	int *slot_fd;                  /* NULL: chat_run() takes the provider's
 	                                * concurrency slot itself; else a slot
 	                                * from chat_take_slot() the caller holds */

@@ -82,6 +82,7 @@ static const struct config_entry config_table[] = {
 	{ "HUB_MAX_OUTPUT_BYTES", CONFIG_LONG, CFG_OFF(max_output_bytes), "16777216", 4096, 1073741824, NULL, 0 },
 	{ "HUB_KILL_GRACE_MS", CONFIG_LONG, CFG_OFF(kill_grace_ms), "500", 0, 60000, NULL, 0 },
 	{ "HUB_JAIL", CONFIG_STRING, CFG_OFF(jail), "auto", 0, 0, config_check_jail, 0 },
+	{ "HUB_WORKDIR_SWEEP_SECONDS", CONFIG_LONG, CFG_OFF(workdir_sweep_s), "60", 1, 86400, NULL, 0 },
 	{ "HUB_LOG_LEVEL", CONFIG_STRING, CFG_OFF(log_level), "info", 0, 0, config_check_log_level, 0 },
 	{ "HUB_LOG_PROMPTS", CONFIG_LONG, CFG_OFF(log_prompts), "0", 0, 1, NULL, 0 },
 	{ "HUB_API_KEYS", CONFIG_STRING, CFG_OFF(api_keys), NULL, 0, 0, NULL, 1 },

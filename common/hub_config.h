@@ -47,6 +47,7 @@ struct hub_config {
 	long max_output_bytes;         /* HUB_MAX_OUTPUT_BYTES */
 	long kill_grace_ms;            /* HUB_KILL_GRACE_MS */
 	char *jail;                    /* HUB_JAIL: auto, required or off */
+	long workdir_sweep_s;          /* HUB_WORKDIR_SWEEP_SECONDS */
 	/* logging */
 	char *log_level;               /* HUB_LOG_LEVEL */
 	long log_prompts;              /* HUB_LOG_PROMPTS: 1 logs prompt text (debug only) */

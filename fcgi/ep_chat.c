@@ -16,10 +16,12 @@
 #include <time.h>
 
 #include "chat_request.h"
+#include "client_watch.h"
 #include "common/chat.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
+#include "common/hub_time.h"
 #include "endpoints.h"
 #include "http.h"
 #include "session/session_id.h"
@@ -190,6 +192,7 @@ ep_chat_completions(struct http_request *req)
 	const char *sid;
 	size_t len;
 	int rc, slot_fd = -1;
+	struct client_watch *watch = NULL;
 
 	memset(&params, 0, sizeof(params));
 	memset(&res, 0, sizeof(res));
@@ -230,7 +233,10 @@ ep_chat_completions(struct http_request *req)
 	creq.n_messages = params.n_messages;
 	creq.store = 1;
 	creq.stream = params.stream;
-	creq.watch_fd = req->fcgx->ipcFd;
+	creq.received_wall_ms = hub_time_wall_ms() - (hub_time_mono_ms() - req->start_ms);
+	/* the client leaving, streaming or not, stops the CLI within a second */
+	watch = client_watch_start(req->fcgx);
+	creq.watch_fd = watch != NULL ? client_watch_fd(watch) : req->fcgx->ipcFd;
 	if (chat_prepare(&creq, &res) != HUB_OK) {
 		ep_chat_error_headers(&res, extra, sizeof(extra));
 		http_send_error(req, res.err, 0, res.message, res.param[0] ? res.param : NULL, extra);
@@ -298,6 +304,7 @@ ep_chat_completions(struct http_request *req)
 	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n", res.session_id);
 	ep_chat_send_completion(req, &s, &res, headers);
 out:
+	client_watch_stop(watch);
 	chat_release_slot(&slot_fd);
 	chat_result_free(&res);
 	chat_request_free(&params);

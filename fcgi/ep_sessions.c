@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client_watch.h"
 #include "common/hub_error.h"
 #include "common/memory.h"
 #include "endpoints.h"
@@ -175,6 +176,7 @@ ep_session_memory(struct http_request *req)
 	struct memory_options opt;
 	struct memory_export exp;
 	char v[32], provider[32], headers[400];
+	struct client_watch *watch;
 	const char *id;
 	int rc;
 
@@ -214,7 +216,12 @@ ep_session_memory(struct http_request *req)
 		http_send_error(req, HUB_ERR_INVALID, 400, "'lang' must be ko or en", "lang", NULL);
 		return;
 	}
-	if ((rc = memory_export(id, &opt, &exp)) != HUB_OK) {
+	watch = client_watch_start(req->fcgx);
+	if (watch != NULL)
+		opt.watch_fd = client_watch_fd(watch);
+	rc = memory_export(id, &opt, &exp);
+	client_watch_stop(watch);
+	if (rc != HUB_OK) {
 		ep_sessions_error(req, rc);
 		return;
 	}

@@ -91,8 +91,14 @@ ep_tokens_claude(void)
 	if (tok != NULL && *tok != '\0') {
 		ep_tokens_fingerprint(tok, fp, sizeof(fp));
 		(void)token_status_seen("claude", fp);
+		ep_tokens_add_status(o, "claude");
+	} else {
+		/* this process's own configuration error; the fleet's status
+		 * (other hubs' token) is not this hub's to show */
+		json_object_object_add(o, "status", json_object_new_string("not_configured"));
+		json_object_object_add(o, "message", json_object_new_string(
+		    "CLAUDE_CODE_OAUTH_TOKEN is not set for this hub"));
 	}
-	ep_tokens_add_status(o, "claude");
 	return o;
 }
 

@@ -37,6 +37,7 @@
 #include "http.h"
 #include "providers/jail.h"
 #include "providers/registry.h"
+#include "providers/workdir.h"
 #include "router.h"
 #include "session/ratelimit.h"
 #include "session/redis.h"
@@ -274,6 +275,26 @@ main_on_signal(int sig)
 	main_stop = 1;
 }
 
+/* SIGALRM: only interrupts the supervisor's wait, for the sweep. */
+static void
+main_on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Remove the work directories (transcripts) of CLIs whose responder died. */
+static void
+main_sweep_workdirs(void)
+{
+	int removed = 0;
+
+	(void)workdir_sweep(hub_cfg->state_dir, &removed);
+	if (removed > 0)
+		hub_log(HUB_LOG_INFO, "fcgi", "removed %d work director%s left by dead responders",
+		    removed, removed == 1 ? "y" : "ies");
+	alarm((unsigned)hub_cfg->workdir_sweep_s);
+}
+
 /* Fork one worker; returns its pid or -1. A worker ends with its
  * supervisor: one that outlived it would hold the old socket and serve
  * nobody while a restarted pool takes over. */
@@ -408,6 +429,9 @@ main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGCHLD);
+	sa.sa_handler = main_on_alarm;  /* no SA_RESTART: the wait returns EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	main_sweep_workdirs();
 
 	sigprocmask(SIG_BLOCK, &block, &old);
 	for (i = 0; i < workers; i++)
@@ -419,8 +443,11 @@ main(int argc, char **argv)
 	while (!main_stop) {
 		pid = waitpid(-1, &status, 0);
 		if (pid < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				if (!main_stop)
+					main_sweep_workdirs();
 				continue;
+			}
 			break;
 		}
 		for (i = 0; i < workers; i++) {

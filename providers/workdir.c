@@ -11,12 +11,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "common/hub_error.h"
 #include "providers/workdir.h"
@@ -24,6 +27,81 @@
 /* Deepest directory nesting workdir_remove() descends into (each level
  * holds one descriptor open). */
 #define WORKDIR_MAX_DEPTH  128
+/* A directory named the old way (no owner in the name) is removed by the
+ * sweep once it is this old: longer than any run may last. */
+#define WORKDIR_LEGACY_AGE_S  (24 * 3600)
+/* The owner tag: "<pid>.<start time in ticks since boot>.<boot id, 8 hex>". */
+#define WORKDIR_OWNER_MAX  64
+
+/* This process's owner tag, computed once per process (a forked worker
+ * has a pid of its own). */
+static pthread_mutex_t workdir_owner_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t workdir_owner_pid;
+static char workdir_owner[WORKDIR_OWNER_MAX];
+
+/* The start time (field 22 of /proc/pid/stat, clock ticks after boot) of
+ * pid; 0 when it is not running. */
+static unsigned long long
+workdir_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	size_t n;
+	FILE *f;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: skip past the last ')' */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (field = 2; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	/* a zombie has a start time but no longer runs anything */
+	return strstr(buf, ") Z ") != NULL ? 0 : start;
+}
+
+/* The first 8 hex digits of this boot's id ("0" when unknown). */
+static void
+workdir_boot_id(char out[9])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	size_t n = 0;
+	int c;
+
+	while (f != NULL && n < 8 && (c = fgetc(f)) != EOF)
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+			out[n++] = (char)c;
+	if (f != NULL)
+		fclose(f);
+	if (n == 0)
+		out[n++] = '0';
+	out[n] = '\0';
+}
+
+/* Copy this process's owner tag into out. */
+static void
+workdir_owner_tag(char out[WORKDIR_OWNER_MAX])
+{
+	char boot[9];
+	pid_t me = getpid();
+
+	pthread_mutex_lock(&workdir_owner_lock);
+	if (workdir_owner_pid != me) {
+		workdir_boot_id(boot);
+		snprintf(workdir_owner, sizeof(workdir_owner), "%ld.%llu.%s", (long)me,
+		    workdir_start_ticks(me), boot);
+		workdir_owner_pid = me;
+	}
+	memcpy(out, workdir_owner, WORKDIR_OWNER_MAX);
+	pthread_mutex_unlock(&workdir_owner_lock);
+}
 
 /* mkdir -p with mode 0700 for every directory it creates. 0 or -1/errno. */
 static int
@@ -60,6 +138,7 @@ workdir_mkdir_p(const char *base)
 int
 workdir_create(const char *base, const char *prefix, char *out, size_t outlen)
 {
+	char owner[WORKDIR_OWNER_MAX];
 	int n;
 
 	if (out != NULL && outlen > 0)
@@ -68,7 +147,8 @@ workdir_create(const char *base, const char *prefix, char *out, size_t outlen)
 		errno = EINVAL;
 		return HUB_ERR_SYSTEM;
 	}
-	n = snprintf(out, outlen, "%s/%sXXXXXX", base, prefix);
+	workdir_owner_tag(owner);
+	n = snprintf(out, outlen, "%s/%s%s-XXXXXX", base, prefix, owner);
 	if (n < 0 || (size_t)n >= outlen) {
 		if (outlen > 0)
 			out[0] = '\0';
@@ -150,4 +230,70 @@ workdir_remove(const char *path)
 		return HUB_ERR_SYSTEM;
 	}
 	return workdir_remove_at(AT_FDCWD, path, 0) < 0 ? HUB_ERR_SYSTEM : HUB_OK;
+}
+
+/*
+ * Whether the entry name of base (a directory, lstat'ed as sb) is a work
+ * directory to remove: "<prefix>-<pid>.<start>.<boot>-XXXXXX" whose owner
+ * no longer runs (dead, or its pid now belongs to a later process, or made
+ * in an earlier boot), or an old-style "<prefix>-XXXXXX" older than
+ * WORKDIR_LEGACY_AGE_S.
+ */
+static int
+workdir_is_orphan(const char *name, const struct stat *sb, const char *boot)
+{
+	static const char *const prefixes[] = { "claude-", "gemini-", "generic-", "run-", "version-" };
+	unsigned long long start;
+	const char *p = NULL, *tail;
+	char dir_boot[16];
+	size_t i, len;
+	long pid;
+	int used = 0;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			p = name + strlen(prefixes[i]);
+	if (p == NULL || !S_ISDIR(sb->st_mode))
+		return 0;
+	len = strlen(p);
+	if (len == 6 && strchr(p, '.') == NULL)  /* made before owners were named */
+		return time(NULL) - sb->st_mtime > WORKDIR_LEGACY_AGE_S;
+	if (sscanf(p, "%ld.%llu.%15[0-9a-f]%n", &pid, &start, dir_boot, &used) != 3 || pid <= 0)
+		return 0;
+	tail = p + used;
+	if (strlen(tail) != 7 || tail[0] != '-')
+		return 0;
+	if (strcmp(dir_boot, boot) != 0)
+		return 1;  /* made before this boot: no process of then runs now */
+	return workdir_start_ticks((pid_t)pid) != start;
+}
+
+int
+workdir_sweep(const char *base, int *removed)
+{
+	char boot[9], path[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	DIR *dir;
+	int n, rc = HUB_OK;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (base == NULL || (dir = opendir(base)) == NULL)
+		return HUB_ERR_SYSTEM;
+	workdir_boot_id(boot);
+	while ((de = readdir(dir)) != NULL) {
+		if (fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !workdir_is_orphan(de->d_name, &sb, boot))
+			continue;
+		n = snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			continue;
+		if (workdir_remove(path) != HUB_OK)
+			rc = HUB_ERR_SYSTEM;
+		else if (removed != NULL)
+			(*removed)++;
+	}
+	closedir(dir);
+	return rc;
 }

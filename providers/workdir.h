@@ -3,7 +3,14 @@
  *
  * workdir_create() makes a fresh mode-0700 directory below base (created
  * if missing, mode 0700); workdir_remove() deletes a directory tree without
- * following symlinks. Both are safe to call from several threads.
+ * following symlinks; workdir_sweep() removes the directories whose owner
+ * died. All are safe to call from several threads.
+ *
+ * A directory's name holds its owner, the process that made it:
+ * base/<prefix><pid>.<start>.<boot>-XXXXXX, with the owner's start time
+ * (clock ticks after boot, /proc/pid/stat) and the first 8 hex digits of
+ * the boot id, so that a reused pid or a reboot is never taken for the
+ * owner. The CLI that runs in it dies with its owner (PR_SET_PDEATHSIG).
  */
 #ifndef WORKDIR_H
 #define WORKDIR_H
@@ -11,12 +18,21 @@
 #include <stddef.h>
 
 /*
- * Create base/<prefix>XXXXXX. Writes the path to out (outlen bytes).
+ * Create base/<prefix><owner>-XXXXXX (see above). Writes the path to out (outlen bytes).
  * Returns 0, HUB_ERR_SYSTEM (errno kept) or HUB_ERR_TOO_LARGE (path too long).
  */
 int workdir_create(const char *base, const char *prefix, char *out, size_t outlen);
 
 /* Remove path and everything below it. 0 or HUB_ERR_SYSTEM. */
 int workdir_remove(const char *path);
+
+/*
+ * Remove every work directory directly below base whose owner no longer
+ * runs (and those named without an owner, by older versions, once a day
+ * old). A live owner's directory is never touched. *removed (may be NULL)
+ * gets the count. 0, or HUB_ERR_SYSTEM when base cannot be read or a
+ * directory could not be removed.
+ */
+int workdir_sweep(const char *base, int *removed);
 
 #endif

@@ -23,6 +23,17 @@ static const char token_status_script[] =
 	"end "
 	"return prev or ''";
 
+/* Claims the alert for a state change: the state an alert was last sent
+ * for ("alerted", ok when none) is moved to the current state; the one
+ * caller that moves it sends the alert. */
+static const char token_alert_script[] =
+	"local st = redis.call('HGET', KEYS[1], 'state') "
+	"if not st then return '' end "
+	"local al = redis.call('HGET', KEYS[1], 'alerted') or 'ok' "
+	"if st == al then return '' end "
+	"redis.call('HSET', KEYS[1], 'alerted', st) "
+	"return st";
+
 static void
 token_status_key(char *out, size_t len, const char *provider)
 {
@@ -53,6 +64,24 @@ token_status_record(const char *provider, int failing, const char *message)
 	if (!failing && was_failing)
 		return TOKEN_RECOVERED;
 	return TOKEN_UNCHANGED;
+}
+
+int
+token_status_claim_alert(const char *provider)
+{
+	char key[256];
+	const char *argv[] = { "EVAL", token_alert_script, "1", key };
+	struct redis_reply *r;
+	int rc;
+
+	token_status_key(key, sizeof(key), provider);
+	if ((rc = redis_command(&r, 4, argv, NULL)) != HUB_OK)
+		return rc;
+	rc = r->type != REDIS_T_STRING ? HUB_ERR_STORE :
+	    strcmp(r->str, "failing") == 0 ? TOKEN_STARTED_FAILING :
+	    strcmp(r->str, "ok") == 0 ? TOKEN_RECOVERED : TOKEN_UNCHANGED;
+	redis_reply_free(r);
+	return rc;
 }
 
 int

@@ -31,6 +31,17 @@ struct token_status {
  */
 int token_status_record(const char *provider, int failing, const char *message);
 
+/*
+ * Claim the alert for provider's last state change, for the whole fleet:
+ * returns TOKEN_STARTED_FAILING or TOKEN_RECOVERED to exactly one caller
+ * per change (it sends the alert), TOKEN_UNCHANGED to every other one and
+ * when nothing changed since the last alert, or HUB_ERR_STORE. A recovery
+ * is only ever claimed after its failure was: the first alert of a
+ * provider can only be token_failing. Only a process that can deliver
+ * alerts (has a webhook) calls it, so no change is claimed and lost.
+ */
+int token_status_claim_alert(const char *provider);
+
 /* Remember when a credential (identified by a non-secret fingerprint) was
  * first seen. 0 or HUB_ERR_STORE. */
 int token_status_seen(const char *provider, const char *fingerprint);

@@ -96,6 +96,53 @@ concurrent() {
 	exactly token_recovered claude 2
 }
 
+@test "hub-mcp without a token on the shared Redis: the HTTP hub's token stays ok, nothing is alerted" {
+	failing=$(count token_failing claude)
+	[ "$(curl -s "$HUB_URL/health/tokens" | jq -r .providers.claude.status)" = ok ]
+	# as the Cursor snippet of docs/MCP.md starts it, but without the token
+	{
+		printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{}}}' \
+			'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+			'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"chat","arguments":{"message":"hello","provider":"claude"}}}'
+		sleep 3
+	} | env -u CLAUDE_CODE_OAUTH_TOKEN "$HUB_BUILDDIR/hub-mcp" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
+	# its own mistake is told where it happened: the tool's answer and its stderr
+	grep '"id":2' "$BATS_TEST_TMPDIR/out" | jq -e '.result.isError == true'
+	grep -q 'no credentials configured in this process' "$BATS_TEST_TMPDIR/err"
+	# the fleet's status and the webhook never hear of it
+	[ "$(curl -s "$HUB_URL/health/tokens" | jq -r .providers.claude.status)" = ok ]
+	run curl -s -o /dev/null -w '%{http_code}' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions"
+	[ "$output" = 200 ]
+	exactly token_failing claude "$failing"
+}
+
+@test "a 401 seen only by a hub without a webhook is alerted once by the hub with one, and so is its recovery" {
+	failing=$(count token_failing claude)
+	recovered=$(count token_recovered claude)
+	main_url=$HUB_URL main_pid=$HUB_PID main_state=$HUB_STATE_DIR main_log=$HUB_LOG
+	HUB_ALERT_WEBHOOK= start_hub nohook
+	nohook_url=$HUB_URL nohook_pid=$HUB_PID
+	HUB_URL=$main_url HUB_PID=$main_pid HUB_STATE_DIR=$main_state HUB_LOG=$main_log
+	pids=()
+	for i in 1 2 3; do
+		curl -s -o /dev/null --data-binary "$(msg 'x [[fake:error=401]]' sonnet)" "$nohook_url/v1/chat/completions" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	[ "$(curl -s "$HUB_URL/health/tokens" | jq -r .providers.claude.status)" = failing ]
+	sleep 1
+	[ "$(count token_failing claude)" = "$failing" ]  # it cannot tell anyone itself
+	# the hub with the webhook reports the failure, then the recovery its own call shows
+	run curl -s -o /dev/null -w '%{http_code}' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions"
+	[ "$output" = 200 ]
+	exactly token_failing claude $((failing + 1))
+	exactly token_recovered claude $((recovered + 1))
+	# in that order
+	hooks | jq -e '[.[] | select(.body.provider == "claude") | .body.event] | .[-2:] == ["token_failing","token_recovered"]'
+	HUB_PID=$nohook_pid stop_hub
+}
+
 @test "an expiring Gemini credentials file gives exactly one token_expiring across many requests" {
 	for i in 1 2 3 4 5 6; do curl -s -o /dev/null "$HUB_URL/health/tokens"; done
 	concurrent 4 "$(msg hello gemini-2.5-pro)"

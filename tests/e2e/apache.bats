@@ -255,6 +255,31 @@ teardown_file() {
 	for i in $(seq 1 8); do [ "$(cat "$BATS_TEST_TMPDIR/code.$i")" = 200 ]; done
 }
 
+@test "apache: a non-streaming client that gives up: its CLI's process group is gone within 1 s" {
+	body=$(jq -cn '{messages:[{role:"user",content:"x [[fake:hang]] [[fake:grandchild]]"}]}')
+	curl -s -o /dev/null -m 2 -H 'Content-Type: application/json' --data-binary "$body" \
+		"$HUB_URL/v1/chat/completions" &
+	client=$!
+	group=
+	for i in $(seq 1 50); do
+		p=$(find /proc -mindepth 2 -maxdepth 2 -name cwd -lname "$HUB_STATE_DIR/*" 2>/dev/null | head -n 1)
+		[ -n "$p" ] && group=$(awk '{ sub(/^.*\) /, ""); print $3 }' "${p%/cwd}/stat" 2>/dev/null)
+		[ -n "$group" ] && break
+		sleep 0.1
+	done
+	wait "$client" || true
+	left=$(date +%s%N)
+	echo "CLI process group: $group"
+	[ -n "$group" ]
+	while cat /proc/[0-9]*/stat 2>/dev/null | awk -v g="$group" '{ sub(/^.*\) /, "") } $1 != "Z" && $3 == g { f = 1 } END { exit !f }'; do
+		[ $(( ($(date +%s%N) - left) / 1000000 )) -lt 1500 ] || break
+		sleep 0.05
+	done
+	ms=$(( ($(date +%s%N) - left) / 1000000 ))
+	echo "group gone ${ms} ms after the client left"
+	[ "$ms" -lt 1000 ]
+}
+
 @test "apache: no chat responder: 503 with the JSON envelope, /health unaffected" {
 	stop_pid "$CHAT_PID"
 	run curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' \

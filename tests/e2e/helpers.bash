@@ -5,6 +5,13 @@
 # stops them in teardown. Nothing depends on a service already running.
 
 HUB_SRCDIR=${HUB_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+# Every process this test file starts carries the file's own mark in its
+# environment: at the end of the file (stop_redis and stop_hub in
+# teardown_file) whatever still runs with it is stopped, also after a
+# failed test that left a second hub or a restarted Redis behind.
+# (make check marks the whole suite with HUB_TEST_SUITE the same way, and
+# tests/leftovers.sh fails the suite if anything is left after it.)
+export HUB_TEST_FILE=${BATS_FILE_TMPDIR:-}
 HUB_BUILDDIR=${HUB_BUILDDIR:-$HUB_SRCDIR/.hub-build}
 export HUB_SRCDIR HUB_BUILDDIR
 PATH=$PATH:/usr/sbin
@@ -39,6 +46,7 @@ start_redis() {
 # Stop the private redis-server and wait until it is gone (its pid may
 # belong to another bats process, so wait(1) alone is not enough).
 stop_redis() {
+	stop_file_leftovers_at_end
 	[ -n "${REDIS_PID:-}" ] || return 0
 	kill -TERM "$REDIS_PID" 2>/dev/null || true
 	wait "$REDIS_PID" 2>/dev/null || true
@@ -67,6 +75,7 @@ start_hub() {
 }
 
 stop_hub() {
+	stop_file_leftovers_at_end
 	[ -n "${HUB_PID:-}" ] || return 0
 	kill -TERM "$HUB_PID" 2>/dev/null || true
 	wait "$HUB_PID" 2>/dev/null || true
@@ -162,4 +171,40 @@ wait_child_of() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# pids of the running processes that carry this file's mark, except this
+# shell, its ancestors and bats' own processes.
+file_leftovers() {
+	local p pid env ancestors=" " a=$$ ppid
+	[ -n "${HUB_TEST_FILE:-}" ] || return 0
+	while [ -n "$a" ] && [ "$a" != 0 ]; do
+		ancestors="$ancestors$a "
+		read -r _ _ _ ppid _ <"/proc/$a/stat" 2>/dev/null || break
+		a=$ppid
+	done
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		case $ancestors in *" $pid "*) continue ;; esac
+		case $(cat "$p/comm" 2>/dev/null) in bats*) continue ;; esac
+		mapfile -d "" env 2>/dev/null <"$p/environ" || continue
+		case " ${env[*]} " in *" HUB_TEST_FILE=$HUB_TEST_FILE "*) echo "$pid" ;; esac
+	done
+}
+
+# Called by stop_redis and stop_hub: at the end of the file only (in
+# teardown_file, outside any test), stop everything the file started that
+# still runs: SIGTERM, up to 5 s, then SIGKILL.
+stop_file_leftovers_at_end() {
+	local pids i
+	[ -z "${BATS_TEST_NAME:-}" ] || return 0
+	pids=$(file_leftovers)
+	[ -n "$pids" ] || return 0
+	kill -TERM $pids 2>/dev/null || true
+	for i in $(seq 1 50); do
+		pids=$(file_leftovers)
+		[ -z "$pids" ] && return 0
+		sleep 0.1
+	done
+	kill -KILL $pids 2>/dev/null || true
 }
