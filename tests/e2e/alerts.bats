@@ -112,7 +112,7 @@ concurrent() {
 	grep -q 'no credentials configured in this process' "$BATS_TEST_TMPDIR/err"
 	# the fleet's status and the webhook never hear of it
 	[ "$(curl -s "$HUB_URL/health/tokens" | jq -r .providers.claude.status)" = ok ]
-	run curl -s -o /dev/null -w '%{http_code}' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions"
+	run curl -s -o /dev/null -H "Content-Type: application/json" -w '%{http_code}' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 200 ]
 	exactly token_failing claude "$failing"
 }
@@ -126,7 +126,7 @@ concurrent() {
 	HUB_URL=$main_url HUB_PID=$main_pid HUB_STATE_DIR=$main_state HUB_LOG=$main_log
 	pids=()
 	for i in 1 2 3; do
-		curl -s -o /dev/null --data-binary "$(msg 'x [[fake:error=401]]' sonnet)" "$nohook_url/v1/chat/completions" &
+		curl -s -o /dev/null -H "Content-Type: application/json" --data-binary "$(msg 'x [[fake:error=401]]' sonnet)" "$nohook_url/v1/chat/completions" &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
@@ -134,7 +134,7 @@ concurrent() {
 	sleep 1
 	[ "$(count token_failing claude)" = "$failing" ]  # it cannot tell anyone itself
 	# the hub with the webhook reports the failure, then the recovery its own call shows
-	run curl -s -o /dev/null -w '%{http_code}' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions"
+	run curl -s -o /dev/null -H "Content-Type: application/json" -w '%{http_code}' --data-binary "$(msg hello sonnet)" "$HUB_URL/v1/chat/completions"
 	[ "$output" = 200 ]
 	exactly token_failing claude $((failing + 1))
 	exactly token_recovered claude $((recovered + 1))

@@ -134,12 +134,15 @@ chat() {
 
 # Provider children of the hub whose state is in $1: processes whose
 # working directory is one of the private per-request directories below it.
+# One find for all of /proc (a readlink per process is too slow on a busy
+# machine to catch a child that lives a second).
 cli_children_under() {
-	local p cwd
-	for p in /proc/[0-9]*; do
-		cwd=$(readlink "$p/cwd" 2>/dev/null) || continue
-		case $cwd in "$1"/*) echo "${p#/proc/}" ;; esac
+	local p
+	for p in $(find /proc -mindepth 2 -maxdepth 2 -name cwd -lname "$1/*" 2>/dev/null); do
+		p=${p#/proc/}
+		echo "${p%/cwd}"
 	done
+	return 0
 }
 
 # pids of every process whose parent is $1

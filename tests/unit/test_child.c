@@ -921,8 +921,9 @@ test_workdir(void)
 	    "base created 0700");
 	snprintf(p, sizeof(p), "%s/wd/a", g_base);
 	ok(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0700, "parents created 0700");
-	ok(strncmp(dir, base, strlen(base)) == 0 && strncmp(dir + strlen(base), "/req-", 5) == 0 &&
-	    strlen(dir) == strlen(base) + 5 + 6, "path is base/req-XXXXXX: %s", dir);
+	snprintf(p, sizeof(p), "%s/req-%ld.", base, (long)getpid());
+	ok(strncmp(dir, p, strlen(p)) == 0 && strlen(dir) > strlen(p) + 7 &&
+	    dir[strlen(dir) - 7] == '-', "path is base/req-<owner>-XXXXXX: %s", dir);
 	ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 0777) == 0700,
 	    "workdir is a 0700 directory");
 
