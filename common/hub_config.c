@@ -51,6 +51,7 @@ static const char *config_check_date(const char *v);
 static const char *config_check_auth_health(const char *v);
 static const char *config_check_jail(const char *v);
 static const char *config_check_list(const char *v);
+static const char *config_check_sentinels(const char *v);
 
 static const struct config_entry config_table[] = {
 	{ "CLAUDE_CODE_OAUTH_TOKEN", CONFIG_STRING, CFG_OFF(claude_oauth_token), NULL, 0, 0, config_check_token, 1 },
@@ -64,6 +65,13 @@ static const struct config_entry config_table[] = {
 	{ "HUB_GEMINI_MAX_RETRY_WAIT", CONFIG_LONG, CFG_OFF(gemini_max_retry_wait_s), "10", 0, 86400, NULL, 0 },
 	{ "REDIS_URL", CONFIG_STRING, CFG_OFF(redis_url), "redis://127.0.0.1:6379", 0, 0, config_check_redis_url, 1 },
 	{ "HUB_REDIS_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(redis_timeout_ms), "1000", 10, 60000, NULL, 0 },
+	{ "REDIS_PASSWORD", CONFIG_STRING, CFG_OFF(redis_password), NULL, 0, 0, NULL, 1 },
+	{ "REDIS_SENTINELS", CONFIG_STRING, CFG_OFF(redis_sentinels), NULL, 0, 0, config_check_sentinels, 0 },
+	{ "REDIS_SENTINEL_MASTER", CONFIG_STRING, CFG_OFF(redis_sentinel_master), NULL, 0, 0, config_check_token, 0 },
+	{ "REDIS_SENTINEL_PASSWORD", CONFIG_STRING, CFG_OFF(redis_sentinel_password), NULL, 0, 0, NULL, 1 },
+	{ "HUB_REDIS_WAIT_REPLICAS", CONFIG_LONG, CFG_OFF(redis_wait_replicas), "1", 0, 64, NULL, 0 },
+	{ "HUB_REDIS_WAIT_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(redis_wait_timeout_ms), "1000", 10, 60000, NULL, 0 },
+	{ "HUB_REDIS_FAILOVER_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(redis_failover_timeout_ms), "10000", 0, 300000, NULL, 0 },
 	{ "HUB_KEY_PREFIX", CONFIG_STRING, CFG_OFF(key_prefix), "hub:", 0, 0, config_check_prefix, 0 },
 	{ "HUB_SESSION_TTL", CONFIG_LONG, CFG_OFF(session_ttl_s), "3600", 1, 31536000, NULL, 0 },
 	{ "HUB_SESSION_MAX_BYTES", CONFIG_LONG, CFG_OFF(session_max_bytes), HUB_DEFAULT_SESSION_MAX_BYTES_STR, 0, 1073741824, NULL, 0 },
@@ -103,6 +111,16 @@ static const struct config_entry config_table[] = {
 };
 
 #define CONFIG_TABLE_LEN (sizeof(config_table) / sizeof(config_table[0]))
+
+static const char *
+config_check_sentinels(const char *v)
+{
+	struct redis_url u;
+
+	if (redis_url_sentinel_parse(v, 0, &u) != HUB_OK)
+		return "expected host:port[,host:port...] (at most 16)";
+	return NULL;
+}
 
 static const char *
 config_check_redis_url(const char *v)

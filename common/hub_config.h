@@ -27,6 +27,13 @@ struct hub_config {
 	/* Redis */
 	char *redis_url;               /* REDIS_URL */
 	long redis_timeout_ms;         /* HUB_REDIS_TIMEOUT_MS */
+	char *redis_password;          /* REDIS_PASSWORD: when REDIS_URL has none (may be NULL) */
+	char *redis_sentinels;         /* REDIS_SENTINELS host:port,... (may be NULL) */
+	char *redis_sentinel_master;   /* REDIS_SENTINEL_MASTER (may be NULL) */
+	char *redis_sentinel_password; /* REDIS_SENTINEL_PASSWORD (may be NULL) */
+	long redis_wait_replicas;      /* HUB_REDIS_WAIT_REPLICAS: WAIT after an append (Sentinel) */
+	long redis_wait_timeout_ms;    /* HUB_REDIS_WAIT_TIMEOUT_MS */
+	long redis_failover_timeout_ms; /* HUB_REDIS_FAILOVER_TIMEOUT_MS: how long to look for a primary */
 	char *key_prefix;              /* HUB_KEY_PREFIX */
 	long session_ttl_s;            /* HUB_SESSION_TTL */
 	long session_max_bytes;        /* HUB_SESSION_MAX_BYTES; 0: no cap */

@@ -1,5 +1,7 @@
 /*
- * redis.c - per-thread hiredis connection with timeouts and rebuild on error.
+ * redis.c - per-thread hiredis connection with timeouts and rebuild on error;
+ * with REDIS_SENTINELS, the primary is found through Sentinel and followed
+ * across a failover.
  */
 #include "config.h"
 
@@ -8,14 +10,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
+#include "common/hub_time.h"
 #include "redis.h"
 #include "redis_url.h"
 
 static __thread redisContext *redis_ctx;
 static __thread char redis_error[256];
+static __thread size_t redis_sentinel_first;   /* the sentinel that answered last */
+
+/* Commands that change nothing: sent again after a failover. */
+static const char *const redis_read_only_commands[] = {
+	"EXISTS", "GET", "HEXISTS", "HGET", "HGETALL", "HLEN", "HMGET", "INFO", "LINDEX",
+	"LLEN", "LRANGE", "MGET", "PING", "PTTL", "SCAN", "SCARD", "SISMEMBER", "SMEMBERS",
+	"STRLEN", "TTL", "TYPE", "ZCARD", "ZCOUNT", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE",
+	"ZREVRANGEBYSCORE", "ZSCORE",
+};
+
+/* A script whose text starts with this is safe to run twice. */
+#define REDIS_IDEMPOTENT_MARK "-- idempotent"
+
+int
+redis_sentinel_enabled(void)
+{
+	return hub_cfg != NULL && hub_cfg->redis_sentinels != NULL &&
+	    hub_cfg->redis_sentinels[0] != '\0';
+}
 
 const char *
 redis_last_error(void)
@@ -77,15 +100,112 @@ redis_conn_closed(void)
 	return poll(&pfd, 1, 0) != 0;
 }
 
+/* The timeout of connects and commands as a timeval. */
+static struct timeval
+redis_timeout(long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return tv;
+}
+
+/* Ask one sentinel for the primary's address of REDIS_SENTINEL_MASTER. */
+static int
+redis_sentinel_ask(const struct redis_url *sentinel, char *host, size_t hostlen, int *port)
+{
+	const char *auth[] = { "AUTH", hub_cfg->redis_sentinel_password };
+	const char *ask[] = { "SENTINEL", "get-master-addr-by-name", hub_cfg->redis_sentinel_master };
+	struct timeval tv = redis_timeout(hub_cfg->redis_timeout_ms);
+	redisContext *c;
+	redisReply *r = NULL;
+	int rc = HUB_ERR_STORE;
+
+	if ((c = redisConnectWithTimeout(sentinel->host, sentinel->port, tv)) == NULL || c->err ||
+	    redisSetTimeout(c, tv) != REDIS_OK)
+		goto out;
+	if (hub_cfg->redis_sentinel_password != NULL && hub_cfg->redis_sentinel_password[0] != '\0') {
+		r = redisCommandArgv(c, 2, auth, NULL);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR)
+			goto out;
+		freeReplyObject(r);
+	}
+	r = redisCommandArgv(c, 3, ask, NULL);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len >= hostlen)
+		goto out;
+	memcpy(host, r->element[0]->str, r->element[0]->len + 1);
+	*port = atoi(r->element[1]->str);
+	rc = *port > 0 && *port <= 65535 ? HUB_OK : HUB_ERR_STORE;
+out:
+	if (r != NULL)
+		freeReplyObject(r);
+	if (c != NULL)
+		redisFree(c);
+	return rc;
+}
+
+/* Find the primary through the sentinels, the one that answered last
+ * first. 0 with host and port set, or HUB_ERR_STORE. */
+static int
+redis_sentinel_locate(char *host, size_t hostlen, int *port)
+{
+	struct redis_url sentinel;
+	size_t i, n = 0, k;
+
+	while (n < REDIS_URL_MAX_SENTINELS &&
+	    redis_url_sentinel_parse(hub_cfg->redis_sentinels, n, &sentinel) == HUB_OK)
+		n++;
+	if (n == 0 || hub_cfg->redis_sentinel_master == NULL || hub_cfg->redis_sentinel_master[0] == '\0') {
+		snprintf(redis_error, sizeof(redis_error),
+		    "REDIS_SENTINELS needs a valid list and REDIS_SENTINEL_MASTER");
+		return HUB_ERR_STORE;
+	}
+	for (i = 0; i < n; i++) {
+		k = (redis_sentinel_first + i) % n;
+		if (redis_url_sentinel_parse(hub_cfg->redis_sentinels, k, &sentinel) != HUB_OK)
+			continue;
+		if (redis_sentinel_ask(&sentinel, host, hostlen, port) == HUB_OK) {
+			redis_sentinel_first = k;
+			return HUB_OK;
+		}
+	}
+	snprintf(redis_error, sizeof(redis_error), "no sentinel named the primary of %s",
+	    hub_cfg->redis_sentinel_master);
+	return HUB_ERR_STORE;
+}
+
+/* Check that the fresh connection is to a primary (ROLE), as Sentinel
+ * clients must: a sentinel's answer can be stale during a failover. */
+static int
+redis_check_primary(void)
+{
+	const char *argv[] = { "ROLE" };
+	redisReply *r;
+	int ok;
+
+	if ((r = redisCommandArgv(redis_ctx, 1, argv, NULL)) == NULL)
+		return redis_fail("Redis ROLE failed");
+	ok = r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+	    r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0;
+	freeReplyObject(r);
+	if (!ok) {
+		snprintf(redis_error, sizeof(redis_error), "the server Sentinel named is not the primary (yet)");
+		redis_disconnect();
+		return HUB_ERR_STORE;
+	}
+	return HUB_OK;
+}
+
 /* Connect the calling thread when it has no (live) connection. */
 static int
 redis_connect(void)
 {
 	struct redis_url url;
 	struct timeval tv;
-	char db[16];
-	const char *argv[3];
-	int rc;
+	char db[16], host[256];
+	const char *argv[3], *password;
+	int rc, port;
 
 	if (redis_ctx != NULL && redis_conn_closed())
 		redis_disconnect();
@@ -95,12 +215,18 @@ redis_connect(void)
 		snprintf(redis_error, sizeof(redis_error), "REDIS_URL is not valid");
 		return HUB_ERR_STORE;
 	}
-	tv.tv_sec = hub_cfg->redis_timeout_ms / 1000;
-	tv.tv_usec = (hub_cfg->redis_timeout_ms % 1000) * 1000;
-	if (url.socket_path[0] != '\0')
+	tv = redis_timeout(hub_cfg->redis_timeout_ms);
+	if (redis_sentinel_enabled()) {
+		/* REDIS_URL gives only the credentials and the db then */
+		if ((rc = redis_sentinel_locate(host, sizeof(host), &port)) != HUB_OK)
+			return rc;
+		redis_ctx = redisConnectWithTimeout(host, port, tv);
+		url.socket_path[0] = '\0';
+	} else if (url.socket_path[0] != '\0') {
 		redis_ctx = redisConnectUnixWithTimeout(url.socket_path, tv);
-	else
+	} else {
 		redis_ctx = redisConnectWithTimeout(url.host, url.port, tv);
+	}
 	if (redis_ctx == NULL)
 		return redis_fail("cannot allocate a Redis context");
 	if (redis_ctx->err)
@@ -109,19 +235,23 @@ redis_connect(void)
 		return redis_fail("cannot set the Redis timeout");
 	if (url.socket_path[0] == '\0')
 		(void)redisEnableKeepAlive(redis_ctx);
-	if (url.password[0] != '\0') {
+	password = url.password[0] != '\0' ? url.password :
+	    hub_cfg->redis_password != NULL ? hub_cfg->redis_password : "";
+	if (password[0] != '\0') {
 		argv[0] = "AUTH";
 		if (url.username[0] != '\0') {
 			argv[1] = url.username;
-			argv[2] = url.password;
+			argv[2] = password;
 			rc = redis_setup_command(3, argv, "Redis AUTH failed");
 		} else {
-			argv[1] = url.password;
+			argv[1] = password;
 			rc = redis_setup_command(2, argv, "Redis AUTH failed");
 		}
 		if (rc != HUB_OK)
 			return rc;
 	}
+	if (redis_sentinel_enabled() && (rc = redis_check_primary()) != HUB_OK)
+		return rc;
 	if (url.db != 0) {
 		snprintf(db, sizeof(db), "%d", url.db);
 		argv[0] = "SELECT";
@@ -178,13 +308,15 @@ fail:
 	return NULL;
 }
 
-int
-redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds)
+/* Send ncmd commands once. *sent is 1 when they may have reached the server. */
+static int
+redis_pipeline_once(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds, int *sent)
 {
 	redisReply *r;
 	size_t i;
 	int rc;
 
+	*sent = 0;
 	for (i = 0; i < ncmd; i++)
 		out[i] = NULL;
 	if ((rc = redis_connect()) != HUB_OK)
@@ -192,6 +324,7 @@ redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cm
 	for (i = 0; i < ncmd; i++)
 		if (redisAppendCommandArgv(redis_ctx, cmds[i].argc, cmds[i].argv, cmds[i].argvlen) != REDIS_OK)
 			return redis_fail("cannot send a Redis command");
+	*sent = 1;
 	for (i = 0; i < ncmd; i++) {
 		if (redisGetReply(redis_ctx, (void **)&r) != REDIS_OK || r == NULL) {
 			rc = redis_fail("Redis connection lost");
@@ -213,6 +346,104 @@ fail:
 		out[i] = NULL;
 	}
 	return rc;
+}
+
+/* 1 when running cmd twice has the effect of running it once: a read, or
+ * a script marked REDIS_IDEMPOTENT_MARK. */
+static int
+redis_cmd_retriable(const struct redis_cmd *cmd)
+{
+	size_t i;
+
+	if (cmd->argc < 1)
+		return 0;
+	if (strcasecmp(cmd->argv[0], "EVAL") == 0)
+		return cmd->argc >= 2 &&
+		    strncmp(cmd->argv[1], REDIS_IDEMPOTENT_MARK, strlen(REDIS_IDEMPOTENT_MARK)) == 0;
+	for (i = 0; i < sizeof(redis_read_only_commands) / sizeof(redis_read_only_commands[0]); i++)
+		if (strcasecmp(cmd->argv[0], redis_read_only_commands[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when a reply says the server is no (longer a) primary: the command
+ * was refused, so nothing of it was applied. */
+static int
+redis_reply_not_primary(const struct redis_reply *r)
+{
+	return r != NULL && r->type == REDIS_T_ERROR && r->str != NULL &&
+	    (strncmp(r->str, "READONLY", 8) == 0 || strstr(r->str, " READONLY ") != NULL ||
+	    strncmp(r->str, "MASTERDOWN", 10) == 0 || strncmp(r->str, "LOADING", 7) == 0);
+}
+
+int
+redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds)
+{
+	long long deadline = 0;
+	size_t i;
+	int rc, sent, retriable = 1, refused;
+
+	for (i = 0; i < ncmd; i++)
+		retriable = retriable && redis_cmd_retriable(&cmds[i]);
+	for (;;) {
+		rc = redis_pipeline_once(out, ncmd, cmds, &sent);
+		if (!redis_sentinel_enabled())
+			return rc;
+		refused = 0;
+		for (i = 0; rc == HUB_OK && i < ncmd; i++)
+			refused = refused || redis_reply_not_primary(out[i]);
+		if (rc == HUB_OK && !refused)
+			return HUB_OK;
+		if (rc != HUB_OK && rc != HUB_ERR_STORE)
+			return rc;
+		if (rc == HUB_ERR_STORE && sent && !retriable)
+			return rc;  /* its outcome is unknown: not sent again */
+		if (deadline == 0)
+			deadline = hub_time_mono_ms() + hub_cfg->redis_failover_timeout_ms;
+		if (hub_time_mono_ms() >= deadline)
+			return rc;  /* with refused, out[] holds the refusal */
+		if (refused) {
+			for (i = 0; i < ncmd; i++) {
+				redis_reply_free(out[i]);
+				out[i] = NULL;
+			}
+			snprintf(redis_error, sizeof(redis_error), "the primary became a replica");
+			redis_disconnect();
+		}
+		(void)poll(NULL, 0, 100);  /* the sentinels are still electing */
+	}
+}
+
+int
+redis_wait_replicas(void)
+{
+	char n[24], ms[24];
+	const char *argv[] = { "WAIT", n, ms };
+	redisReply *r;
+	long long got;
+
+	if (!redis_sentinel_enabled() || hub_cfg->redis_wait_replicas <= 0)
+		return HUB_OK;
+	if (redis_ctx == NULL) {
+		snprintf(redis_error, sizeof(redis_error), "WAIT: the connection of the write is gone");
+		return HUB_ERR_STORE;
+	}
+	snprintf(n, sizeof(n), "%ld", hub_cfg->redis_wait_replicas);
+	snprintf(ms, sizeof(ms), "%ld", hub_cfg->redis_wait_timeout_ms);
+	(void)redisSetTimeout(redis_ctx,
+	    redis_timeout(hub_cfg->redis_timeout_ms + hub_cfg->redis_wait_timeout_ms));
+	if ((r = redisCommandArgv(redis_ctx, 3, argv, NULL)) == NULL)
+		return redis_fail("WAIT: Redis connection lost");
+	got = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	freeReplyObject(r);
+	if (redisSetTimeout(redis_ctx, redis_timeout(hub_cfg->redis_timeout_ms)) != REDIS_OK)
+		redis_disconnect();
+	if (got < hub_cfg->redis_wait_replicas) {
+		snprintf(redis_error, sizeof(redis_error), "WAIT: %lld of %ld replicas confirmed the write",
+		    got, hub_cfg->redis_wait_replicas);
+		return HUB_ERR_STORE;
+	}
+	return HUB_OK;
 }
 
 int

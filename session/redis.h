@@ -7,6 +7,15 @@
  * first when the thread has no connection; after any connection or protocol
  * error the connection is dropped, so the next call reconnects. Connect and
  * command timeouts are hub_cfg->redis_timeout_ms.
+ *
+ * With REDIS_SENTINELS (and REDIS_SENTINEL_MASTER) set, each connect asks
+ * the sentinels for the primary and checks with ROLE that it is one.
+ * After a connection error, or a READONLY / MASTERDOWN / LOADING refusal,
+ * the commands are sent again to the primary found anew, for up to
+ * HUB_REDIS_FAILOVER_TIMEOUT_MS - but a command that may have reached the
+ * old primary only when running it twice is harmless: a read (a fixed
+ * list), or an EVAL script whose text starts with "-- idempotent". Any
+ * other command whose outcome is unknown fails with HUB_ERR_STORE.
  */
 #ifndef REDIS_H
 #define REDIS_H
@@ -61,6 +70,18 @@ int redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd
  */
 int redis_command_blocking(struct redis_reply **out, int argc, const char **argv,
     const size_t *argvlen, long timeout_ms);
+
+/*
+ * With Sentinel and HUB_REDIS_WAIT_REPLICAS > 0, wait (WAIT, up to
+ * HUB_REDIS_WAIT_TIMEOUT_MS) until that many replicas have every write
+ * made so far on the calling thread's connection; call it right after a
+ * write that must survive a failover. 0 (also without Sentinel), or
+ * HUB_ERR_STORE when fewer replicas confirmed or the connection is gone.
+ */
+int redis_wait_replicas(void);
+
+/* 1 when the primary is found through Sentinel (REDIS_SENTINELS set). */
+int redis_sentinel_enabled(void);
 
 /* Check the connection with PING. 0 or HUB_ERR_STORE. */
 int redis_ping(void);

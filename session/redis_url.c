@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,4 +110,43 @@ redis_url_parse(const char *url, struct redis_url *out)
 	    redis_url_number(slash + 1, strlen(slash + 1), 0, 65535, &out->db) != HUB_OK)
 		return HUB_ERR_INVALID;
 	return HUB_OK;
+}
+
+int
+redis_url_sentinel_parse(const char *list, size_t index, struct redis_url *out)
+{
+	struct redis_url one;
+	char url[300];
+	const char *p, *end, *comma;
+	size_t i = 0, n;
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (list == NULL)
+		return HUB_ERR_INVALID;
+	for (p = list;; p = comma + 1) {
+		comma = strchr(p, ',');
+		end = comma != NULL ? comma : p + strlen(p);
+		while (p < end && *p == ' ')
+			p++;
+		while (end > p && end[-1] == ' ')
+			end--;
+		n = (size_t)(end - p);
+		if (n == 0 || n > 270 || memchr(p, '@', n) != NULL || memchr(p, '/', n) != NULL ||
+		    memchr(p, ':', n) == NULL || i >= REDIS_URL_MAX_SENTINELS)
+			return HUB_ERR_INVALID;
+		snprintf(url, sizeof(url), "redis://%.*s", (int)n, p);
+		if (redis_url_parse(url, &one) != HUB_OK)
+			return HUB_ERR_INVALID;
+		if (p[n - 1] == ']')
+			return HUB_ERR_INVALID;  /* "[::1]" without a port */
+		if (i == index) {
+			*out = one;
+			found = 1;
+		}
+		i++;
+		if (comma == NULL)
+			break;
+	}
+	return found ? HUB_OK : HUB_ERR_NOT_FOUND;
 }

@@ -9,6 +9,8 @@
 #ifndef REDIS_URL_H
 #define REDIS_URL_H
 
+#include <stddef.h>
+
 struct redis_url {
 	char host[256];       /* empty for unix sockets */
 	int port;             /* 6379 when absent */
@@ -20,5 +22,18 @@ struct redis_url {
 
 /* Parse url into out. 0, or HUB_ERR_INVALID when malformed. */
 int redis_url_parse(const char *url, struct redis_url *out);
+
+/* Most entries of a REDIS_SENTINELS list. */
+#define REDIS_URL_MAX_SENTINELS 16
+
+/*
+ * The index-th entry of a REDIS_SENTINELS list ("host:port,host:port",
+ * spaces around entries allowed; host a name, an IPv4 or a bracketed IPv6
+ * address; the port required) into out (host and port only). Every entry
+ * is checked on each call. 0; HUB_ERR_NOT_FOUND when index is past the
+ * end; HUB_ERR_INVALID when any entry is malformed, the list is empty or
+ * it has more than REDIS_URL_MAX_SENTINELS entries.
+ */
+int redis_url_sentinel_parse(const char *list, size_t index, struct redis_url *out);
 
 #endif

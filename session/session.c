@@ -47,8 +47,7 @@ session_lock_key(char *out, size_t len, const char *owner, const char *id)
 static void
 session_owner_bytes_key(char *out, size_t len, const char *owner)
 {
-	snprintf(out, len, "%sob:%s", hub_cfg->key_prefix,
-	    owner != NULL && *owner != '\0' ? owner : "-");
+	(void)session_key_build(out, len, "ob", owner, NULL, NULL);
 }
 
 /* The per-owner index key. */
@@ -56,6 +55,14 @@ static void
 session_index_key(char *out, size_t len, const char *owner)
 {
 	(void)session_key_build(out, len, "idx", owner, NULL, NULL);
+}
+
+/* The lock lineage passed to the scripts: "" (the server's run_id) or,
+ * with Sentinel, "ha" (locks survive a failover). */
+static const char *
+session_lock_lineage(void)
+{
+	return redis_sentinel_enabled() ? "ha" : "";
 }
 
 static char *
@@ -257,21 +264,35 @@ session_message_to_json(const struct session_new_message *m, const char *now,
  * refusal happens before anything was written. Expired sessions of the
  * owner (index score older than the TTL) leave the owner's byte count here.
  *
+ * Each append carries a fresh exchange id; the session keeps the last
+ * SESSION_XIDS of them, and an append whose id is there already is a
+ * no-op that answers "OK": the script is idempotent, so redis.c may send
+ * it again when a failover cut the first attempt off (redis.h).
+ *
  * KEYS: meta, list, owner index, lock, owner bytes.
  * ARGV: 1 token ("": no lock), 2 id, 3 now (ISO), 4 owner, 5 provider,
  * 6 model, 7 ttl_s, 8 now_ms, 9 n, 10 max messages, 11 max session bytes,
  * 12 max owner sessions, 13 max owner bytes, 14 cutoff_ms, 15 dry run,
- * 16 bytes to reserve on a dry run, 17.. the encoded messages.
+ * 16 bytes to reserve on a dry run, 17 exchange id, 18 lock lineage
+ * (session_lock_lineage()), 19.. the encoded messages.
  * Answers "OK" or the name of the check that failed.
  */
+#define SESSION_XIDS "8"
 static const char session_append_script[] =
+    "-- idempotent: an exchange id already stored is not appended again\n"
+    "local xids = redis.call('HGET', KEYS[1], 'xids') or ''\n"
+    "if ARGV[15] ~= '1' and string.find(' ' .. xids .. ' ', ' ' .. ARGV[17] .. ' ', 1, true) then\n"
+    "  redis.call('EXPIRE', KEYS[1], ARGV[7])\n"  /* a write, so that WAIT covers it */
+    "  return 'OK'\n"
+    "end\n"
     "if ARGV[1] ~= '' then\n"
-    "  local rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''\n"
+    "  local rid = ARGV[18]\n"
+    "  if rid == '' then rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or '' end\n"
     "  if redis.call('GET', KEYS[4]) ~= rid .. ':' .. ARGV[1] then return 'LOCK_LOST' end\n"
     "end\n"
     "local n = tonumber(ARGV[9])\n"
     "local bytes = tonumber(ARGV[16])\n"
-    "for i = 17, #ARGV do bytes = bytes + #ARGV[i] end\n"
+    "for i = 19, #ARGV do bytes = bytes + #ARGV[i] end\n"
     "local exists = redis.call('EXISTS', KEYS[1]) == 1\n"
     "local count = tonumber(redis.call('HGET', KEYS[1], 'message_count') or '0')\n"
     "if count + n > tonumber(ARGV[10]) then return 'SESSION_MESSAGES' end\n"
@@ -295,13 +316,18 @@ static const char session_append_script[] =
     "local max_kb = tonumber(ARGV[13])\n"
     "if max_kb > 0 and others + sb + bytes > max_kb then return 'OWNER_BYTES' end\n"
     "if ARGV[15] == '1' then return 'OK' end\n"
-    "redis.call('RPUSH', KEYS[2], unpack(ARGV, 17))\n"
+    "redis.call('RPUSH', KEYS[2], unpack(ARGV, 19))\n"
     "redis.call('HSETNX', KEYS[1], 'id', ARGV[2])\n"
     "redis.call('HSETNX', KEYS[1], 'created_at', ARGV[3])\n"
     "redis.call('HSETNX', KEYS[1], 'owner', ARGV[4])\n"
     "redis.call('HSET', KEYS[1], 'updated_at', ARGV[3], 'provider', ARGV[5], 'model', ARGV[6])\n"
     "redis.call('HINCRBY', KEYS[1], 'message_count', n)\n"
     "redis.call('HINCRBY', KEYS[1], 'bytes', bytes)\n"
+    "local kept = {}\n"
+    "for x in string.gmatch(xids, '%S+') do kept[#kept + 1] = x end\n"
+    "kept[#kept + 1] = ARGV[17]\n"
+    "while #kept > " SESSION_XIDS " do table.remove(kept, 1) end\n"
+    "redis.call('HSET', KEYS[1], 'xids', table.concat(kept, ' '))\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
     "redis.call('EXPIRE', KEYS[2], ARGV[7])\n"
     "redis.call('ZADD', KEYS[3], ARGV[8], ARGV[2])\n"
@@ -343,7 +369,7 @@ session_append_run(const char *id, const char *owner, const char *lock_token,
 	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX], ikey[SESSION_KEY_MAX];
 	char lockkey[SESSION_KEY_MAX], bkey[SESSION_KEY_MAX];
 	char now[32], ttl[24], count[24], score[32], maxm[24], maxsb[24], maxks[24], maxkb[24];
-	char cutoff[32], reserve[24];
+	char cutoff[32], reserve[24], xid[40];
 	struct redis_reply *r = NULL;
 	const char **argv = NULL;
 	char **encoded = NULL;
@@ -370,10 +396,12 @@ session_append_run(const char *id, const char *owner, const char *lock_token,
 	snprintf(maxkb, sizeof(maxkb), "%ld", hub_cfg->key_max_bytes);
 	snprintf(cutoff, sizeof(cutoff), "%lld", wall_ms - hub_cfg->session_ttl_s * 1000LL);
 	snprintf(reserve, sizeof(reserve), "%zu", reserve_bytes);
+	if (session_id_generate(xid, sizeof(xid)) != HUB_OK)
+		return HUB_ERR_SYSTEM;
 
 	rc = HUB_ERR_NOMEM;
 	if ((encoded = calloc(n + 1, sizeof(*encoded))) == NULL ||
-	    (argv = calloc(n + 25, sizeof(*argv))) == NULL)
+	    (argv = calloc(n + 27, sizeof(*argv))) == NULL)
 		goto out;
 	argv[argc++] = "EVAL";
 	argv[argc++] = session_append_script;
@@ -399,6 +427,8 @@ session_append_run(const char *id, const char *owner, const char *lock_token,
 	argv[argc++] = cutoff;
 	argv[argc++] = dry_run ? "1" : "0";
 	argv[argc++] = reserve;
+	argv[argc++] = xid;
+	argv[argc++] = session_lock_lineage();
 	for (i = 0; i < n; i++) {
 		if ((encoded[i] = session_message_to_json(&msgs[i], now,
 		    strcmp(msgs[i].role, "assistant") == 0 ? provider : NULL,
@@ -409,6 +439,8 @@ session_append_run(const char *id, const char *owner, const char *lock_token,
 	if ((rc = redis_command(&r, (int)argc, argv, NULL)) != HUB_OK)
 		goto out;
 	rc = session_append_verdict(r);
+	if (rc == HUB_OK && !dry_run)
+		rc = redis_wait_replicas();  /* answered only once replicas have it */
 out:
 	redis_reply_free(r);
 	if (encoded != NULL)
@@ -563,27 +595,34 @@ out:
  * Lock values are "<run_id>:<token>", run_id being the Redis server's,
  * read inside each script: a lock written by an earlier run of the server
  * (brought back by its AOF or snapshot) never matches, and is taken over.
+ * With Sentinel the lineage is the fixed "ha" instead: a lock replicated
+ * to the new primary of a failover stays its live holder's (which goes on
+ * renewing it); a dead holder's lock ends with its TTL.
  */
 #define SESSION_LOCK_LUA_MINE \
-    "local rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or ''\n" \
+    "-- idempotent\n" \
+    "local rid = ARGV[3]\n" \
+    "if rid == '' then rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or '' end\n" \
     "local mine = rid .. ':' .. ARGV[1]\n"
 
-/* KEYS: lock; ARGV: token, ttl_ms. 1 taken, 0 held by a live holder. */
+/* KEYS: lock; ARGV: token, ttl_ms, lineage. 1 taken (or already ours),
+ * 0 held by a live holder. */
 static const char session_lock_script[] =
     SESSION_LOCK_LUA_MINE
     "local v = redis.call('GET', KEYS[1])\n"
+    "if v == mine then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end\n"
     "if v and string.sub(v, 1, #rid + 1) == rid .. ':' then return 0 end\n"
     "redis.call('SET', KEYS[1], mine, 'PX', ARGV[2])\n"
     "return 1\n";
 
-/* KEYS: lock; ARGV: token, ttl_ms. 1 renewed, 0 lost. */
+/* KEYS: lock; ARGV: token, ttl_ms, lineage. 1 renewed, 0 lost. */
 static const char session_renew_script[] =
     SESSION_LOCK_LUA_MINE
     "if redis.call('GET', KEYS[1]) ~= mine then return 0 end\n"
     "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
     "return 1\n";
 
-/* KEYS: lock; ARGV: token. */
+/* KEYS: lock; ARGV: token, ttl_ms (unused), lineage. */
 static const char session_unlock_script[] =
     SESSION_LOCK_LUA_MINE
     "if redis.call('GET', KEYS[1]) == mine then return redis.call('DEL', KEYS[1]) end\n"
@@ -595,13 +634,13 @@ session_lock_eval(const char *script, const char *owner, const char *id, const c
     long ttl_ms)
 {
 	char key[SESSION_KEY_MAX], px[24];
-	const char *eval[] = { "EVAL", script, "1", key, token, px };
+	const char *eval[] = { "EVAL", script, "1", key, token, px, session_lock_lineage() };
 	struct redis_reply *r = NULL;
 	int rc;
 
 	session_lock_key(key, sizeof(key), owner, id);
 	snprintf(px, sizeof(px), "%ld", ttl_ms > 0 ? ttl_ms : 1000);
-	if ((rc = redis_command(&r, 6, eval, NULL)) != HUB_OK)
+	if ((rc = redis_command(&r, 7, eval, NULL)) != HUB_OK)
 		return rc;
 	if (r->type == REDIS_T_INTEGER)
 		rc = r->integer == 1 ? HUB_OK : HUB_ERR_CONFLICT;

@@ -23,7 +23,7 @@ session_key_build(char *out, size_t len, const char *kind, const char *owner,
 {
 	int n;
 
-	n = snprintf(out, len, "%s%s:%s%s%s%s", hub_cfg->key_prefix, kind,
+	n = snprintf(out, len, "%s%s:{%s}%s%s%s", hub_cfg->key_prefix, kind,
 	    session_key_scope(owner), id != NULL ? ":" : "", id != NULL ? id : "",
 	    suffix != NULL ? suffix : "");
 	if (n < 0 || (size_t)n >= len) {

@@ -7,6 +7,11 @@
  * one key cannot reach (or notice) another's. Without client keys
  * (authentication off) there is one anonymous scope, "~" (no key id can be
  * "~": ids are [A-Za-z0-9_.-]).
+ *
+ * The scope is a Redis Cluster hash tag ("{alice}"): every key of one
+ * client key - each session's hash, list and lock, its index and byte
+ * count - maps to one hash slot, so the multi-key scripts stay valid on a
+ * cluster (docs/DEPLOY.md).
  */
 #ifndef SESSION_KEY_H
 #define SESSION_KEY_H
@@ -17,7 +22,7 @@
 const char *session_key_scope(const char *owner);
 
 /*
- * Build {prefix}{kind}:{scope}[:{id}][{suffix}] into out (len bytes); id
+ * Build <prefix><kind>:{<scope>}[:<id>][<suffix>] into out (len bytes); id
  * and suffix may be NULL. suffix is appended as given (e.g. ":m").
  * 0, or HUB_ERR_TOO_LARGE when it does not fit (out is then "").
  */

@@ -21,9 +21,9 @@ msg() { jq -cn --arg c "$1" '{model:"sonnet",messages:[{role:"user",content:$c}]
 @test "a session is gone after the TTL, and each write refreshes it" {
 	sid=ttl-$RANDOM
 	chat "$(msg one)" -H "X-Session-ID: $sid" >/dev/null
-	ttl=$(redis-cli -p "$REDIS_PORT" ttl "hub:sess:~:$sid")
+	ttl=$(redis-cli -p "$REDIS_PORT" ttl "hub:sess:{~}:$sid")
 	[ "$ttl" -ge 1 ] && [ "$ttl" -le 2 ]
-	[ "$(redis-cli -p "$REDIS_PORT" ttl "hub:sess:~:$sid:m")" -ge 1 ]
+	[ "$(redis-cli -p "$REDIS_PORT" ttl "hub:sess:{~}:$sid:m")" -ge 1 ]
 	sleep 1.2
 	chat "$(msg two)" -H "X-Session-ID: $sid" >/dev/null
 	sleep 1.2

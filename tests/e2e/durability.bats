@@ -156,7 +156,7 @@ chat_worker_with_child() {
 	curl -s -o /dev/null -m 30 -H 'Content-Type: application/json' -H "X-Session-ID: $sid" \
 		--data-binary "$(body_of_prompt '[[fake:hang]]')" "$HUB_URL/v1/chat/completions" &
 	client=$!
-	wait_for 50 sh -c "[ \"\$(redis-cli -s '$HUB_STATE_DIR/run/redis.sock' exists 'hub:sess:~:$sid:lock')\" = 1 ]"
+	wait_for 50 sh -c "[ \"\$(redis-cli -s '$HUB_STATE_DIR/run/redis.sock' exists 'hub:sess:{~}:$sid:lock')\" = 1 ]"
 	before=$(redis_pid)
 	# a clean shutdown writes the lock into the AOF; hub serve starts Redis again
 	rcli shutdown >/dev/null 2>&1 || true
@@ -164,7 +164,7 @@ chat_worker_with_child() {
 	wait_for 50 rcli ping
 	restarted=$(date +%s%N)
 	# the old lock is still in the data (AOF on), but it counts for nothing
-	echo "lock key after the restart: $(rcli get "hub:sess:~:$sid:lock")"
+	echo "lock key after the restart: $(rcli get "hub:sess:{~}:$sid:lock")"
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 		-H "X-Session-ID: $sid" --data-binary "$(body_of_prompt 'after restart')" "$HUB_URL/v1/chat/completions")
 	ms=$(( ($(date +%s%N) - restarted) / 1000000 ))
@@ -185,10 +185,10 @@ chat_worker_with_child() {
 		--data-binary "$(body_of_prompt '[[fake:chunks=2]][[fake:slow=1000]] first writer')" \
 		"$HUB_URL/v1/chat/completions" >"$out.code" &
 	client=$!
-	wait_for 50 sh -c "[ \"\$(redis-cli -s '$HUB_STATE_DIR/run/redis.sock' exists 'hub:sess:~:$sid:lock')\" = 1 ]"
+	wait_for 50 sh -c "[ \"\$(redis-cli -s '$HUB_STATE_DIR/run/redis.sock' exists 'hub:sess:{~}:$sid:lock')\" = 1 ]"
 	# another holder takes the lock over (as after an expiry), in this run of Redis
 	rid=$(rcli info server | tr -d '\r' | sed -n 's/^run_id://p')
-	rcli set "hub:sess:~:$sid:lock" "$rid:another-holder" px 10000 >/dev/null
+	rcli set "hub:sess:{~}:$sid:lock" "$rid:another-holder" px 10000 >/dev/null
 	wait "$client" || true
 	echo "first writer: $(cat "$out.code") $(cat "$out")"
 	[ "$(cat "$out.code")" = 409 ]
@@ -196,7 +196,7 @@ chat_worker_with_child() {
 	# nothing of the first writer was stored
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/v1/sessions/$sid")
 	[ "$code" = 404 ]
-	rcli del "hub:sess:~:$sid:lock" >/dev/null
+	rcli del "hub:sess:{~}:$sid:lock" >/dev/null
 }
 
 @test "storage caps: 413 per session, 429 sessions per key, 507 bytes per key and Redis out of memory; nothing half-written" {
@@ -231,7 +231,7 @@ chat_worker_with_child() {
 	# per key, bytes: s1 (two big exchanges) + s2 + s3 are under the key's
 	# 4500 bytes; one more big exchange on s2 fits, then one on s3 does not
 	[ "$(status_of "$(post s2 "$big a")")" = 200 ]
-	rcli hgetall "hub:ob:-" | paste - - | tr '\n' ' '
+	rcli hgetall "hub:ob:{~}" | paste - - | tr '\n' ' '
 	out=$(post s3 "$big b")
 	echo "$out"
 	[ "$(status_of "$out")" = 507 ]
@@ -260,7 +260,7 @@ chat_worker_with_child() {
 		--data-binary '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
 		"$HUB_URL/mcp" | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
 	[ -n "$sid" ]
-	ttl=$(rcli ttl "hub:mcp:s:~:$sid")
+	ttl=$(rcli ttl "hub:mcp:s:{~}:$sid")
 	echo "MCP session TTL $ttl"
 	[ "$ttl" -gt 0 ] && [ "$ttl" -le 30 ]
 }

@@ -74,8 +74,8 @@ normalise() { sed -e "s/$2/ID/g" -e "s/$3/ID/g" -e 's/"request_id":"[^"]*"/"requ
 	out=$(as "$KEY_BOB" "$HUB_URL/v1/sessions/$sid")
 	body_of "$out" | jq -e '.message_count == 2 and ([.messages[].content] | join(" ") | test("bob words") and (test("alice") | not))'
 	# two different Redis keys, each with its owner
-	[ "$(redis-cli -p "$REDIS_PORT" HGET "hub:sess:alice:$sid" owner)" = alice ]
-	[ "$(redis-cli -p "$REDIS_PORT" HGET "hub:sess:bob:$sid" owner)" = bob ]
+	[ "$(redis-cli -p "$REDIS_PORT" HGET "hub:sess:{alice}:$sid" owner)" = alice ]
+	[ "$(redis-cli -p "$REDIS_PORT" HGET "hub:sess:{bob}:$sid" owner)" = bob ]
 }
 
 @test "one after the other: B's first use of A's id neither squats nor reveals it; A continues its own" {

@@ -39,5 +39,23 @@ main(void)
 	is_int(redis_url_parse("unix://relative.sock", &u), HUB_ERR_INVALID, "relative socket");
 	is_int(redis_url_parse("unix:///r.sock?x=1", &u), HUB_ERR_INVALID, "unknown socket option");
 	is_int(redis_url_parse(NULL, &u), HUB_ERR_INVALID, "NULL");
+
+	/* REDIS_SENTINELS lists */
+	is_int(redis_url_sentinel_parse("10.0.0.1:26379, s2.internal:26380,[::1]:26381", 1, &u), HUB_OK,
+	    "second sentinel");
+	is_str(u.host, "s2.internal", "its host");
+	is_int(u.port, 26380, "its port");
+	is_int(redis_url_sentinel_parse("10.0.0.1:26379,s2:26380,[::1]:26381", 2, &u), HUB_OK, "IPv6 sentinel");
+	is_str(u.host, "::1", "IPv6 host");
+	is_int(redis_url_sentinel_parse("10.0.0.1:26379", 1, &u), HUB_ERR_NOT_FOUND, "past the end");
+	is_int(redis_url_sentinel_parse("10.0.0.1", 0, &u), HUB_ERR_INVALID, "a port is required");
+	is_int(redis_url_sentinel_parse("[::1]", 0, &u), HUB_ERR_INVALID, "a port is required (IPv6)");
+	is_int(redis_url_sentinel_parse("a:1,,b:2", 0, &u), HUB_ERR_INVALID, "an empty entry");
+	is_int(redis_url_sentinel_parse("", 0, &u), HUB_ERR_INVALID, "an empty list");
+	is_int(redis_url_sentinel_parse("pw@h:1", 0, &u), HUB_ERR_INVALID, "no credentials in the list");
+	is_int(redis_url_sentinel_parse("h:1,h:2,h:3,h:4,h:5,h:6,h:7,h:8,h:9,h:10,h:11,h:12,h:13,h:14,h:15,h:16,h:17",
+	    0, &u), HUB_ERR_INVALID, "more than 16 entries");
+	is_int(redis_url_sentinel_parse("h:1, h:2 ", 1, &u), HUB_OK, "spaces around entries");
+	is_str(u.host, "h", "trimmed");
 	return tap_done();
 }
