@@ -199,6 +199,35 @@ chat_worker_with_child() {
 	rcli del "hub:sess:{~}:$sid:lock" >/dev/null
 }
 
+@test "lighttpd and a responder pool SIGKILLed: hub serve starts each again within seconds, /health counts the restarts" {
+	local lpid cpid t0 ms
+	lpid=$(pgrep -f "lighttpd -D -f $HUB_STATE_DIR/run/lighttpd.conf" | head -n 1)
+	[ -n "$lpid" ]
+	t0=$(date +%s%N)
+	kill -KILL "$lpid"
+	wait_for 100 sh -c "curl -s -o /dev/null -w '%{http_code}' '$HUB_URL/health' | grep -qx 200"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "lighttpd: /health 200 again ${ms} ms after the kill"
+	[ "$ms" -lt 5000 ]
+	[ "$(pgrep -f "lighttpd -D -f $HUB_STATE_DIR/run/lighttpd.conf" | head -n 1)" != "$lpid" ]
+	# the chat pool's supervisor (its workers end with it)
+	cpid=$(pgrep -f "hub-fcgi --workers 2 --threads $CHAT_THREADS" | while read -r p; do
+		read -r _ _ _ pp _ <"/proc/$p/stat"; [ "$pp" = "$HUB_PID" ] && echo "$p"; done | head -n 1)
+	[ -n "$cpid" ]
+	t0=$(date +%s%N)
+	kill -KILL "$cpid"
+	wait_for 100 sh -c "curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary '{\"messages\":[{\"role\":\"user\",\"content\":\"after the pool died\"}]}' \
+		'$HUB_URL/v1/chat/completions' | grep -qx 200"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "chat pool: a chat answered 200 again ${ms} ms after the kill"
+	[ "$ms" -lt 5000 ]
+	health=$(curl -s "$HUB_URL/health")
+	echo "$health" | jq .components.supervisor
+	echo "$health" | jq -e '.components.supervisor.components.lighttpd.restarts >= 1 and
+		.components.supervisor.components.chat.restarts >= 1 and .components.supervisor.restarts >= 2' >/dev/null
+}
+
 @test "storage caps: 413 per session, 429 sessions per key, 507 bytes per key and Redis out of memory; nothing half-written" {
 	stop_hub
 	export HUB_SESSION_MAX_BYTES=3000 HUB_KEY_MAX_SESSIONS=3 HUB_KEY_MAX_BYTES=4500

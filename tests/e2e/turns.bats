@@ -18,6 +18,9 @@ setup_file() {
 	EOF
 	chmod 755 "$BATS_FILE_TMPDIR/recording-claude"
 	export HUB_CLAUDE_CLI=$BATS_FILE_TMPDIR/recording-claude
+	# the recorder writes on the host, which a jailed child cannot (the
+	# jail itself is tested in jail.bats)
+	export HUB_JAIL=off
 	export HUB_REDIS_TIMEOUT_MS=300
 	start_redis
 	start_hub
