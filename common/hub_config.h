@@ -63,7 +63,7 @@ struct hub_config {
 	long child_cpu_s;              /* HUB_CHILD_CPU_SECONDS; 0: unlimited */
 	long child_max_files;          /* HUB_CHILD_MAX_FILES; 0: inherited */
 	long child_max_rss_mb;         /* HUB_CHILD_MAX_RSS_MB; 0: unlimited */
-	/* token alerts (common/alert.c) */
+	/* token alerts (core/alert.c) */
 	char *alert_webhook;           /* HUB_ALERT_WEBHOOK (secret: the URL may carry a token) */
 	long alert_timeout_ms;         /* HUB_ALERT_TIMEOUT_MS */
 	long token_warn_days;          /* HUB_TOKEN_WARN_DAYS */

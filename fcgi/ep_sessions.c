@@ -19,7 +19,7 @@
 
 #include "client_watch.h"
 #include "common/hub_error.h"
-#include "common/memory.h"
+#include "core/memory.h"
 #include "endpoints.h"
 #include "http.h"
 #include "session/session.h"

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/alert.h"
+#include "core/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_limits.h"

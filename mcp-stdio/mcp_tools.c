@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/chat.h"
+#include "core/chat.h"
 #include "common/hub_buf.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
-#include "common/memory.h"
-#include "common/provider_list.h"
+#include "core/memory.h"
+#include "core/provider_list.h"
 #include "mcp_tools.h"
 #include "providers/registry.h"
 #include "session/session.h"

@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "common/alert.h"
+#include "core/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "providers/provider_conf.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "chat.h"
-#include "common/alert.h"
+#include "core/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
