@@ -110,3 +110,13 @@ redis_url_parse(const char *url, struct redis_url *out)
 		return HUB_ERR_INVALID;
 	return HUB_OK;
 }
+
+const char *
+redis_url_check(const char *url)
+{
+	struct redis_url u;
+
+	if (redis_url_parse(url, &u) != HUB_OK)
+		return "expected redis://[:password@]host:port[/db] or unix:///path/to/redis.sock";
+	return NULL;
+}

@@ -21,4 +21,8 @@ struct redis_url {
 /* Parse url into out. 0, or HUB_ERR_INVALID when malformed. */
 int redis_url_parse(const char *url, struct redis_url *out);
 
+/* The REDIS_URL setting's check: NULL when url parses, else a static reason
+ * (which never echoes the URL: it may carry a password). */
+const char *redis_url_check(const char *url);
+
 #endif
