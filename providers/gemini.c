@@ -583,7 +583,7 @@ render_system(const struct provider_call *call, struct hub_buf *out)
 
 /* PATH for the child: node's directory first (the CLI is a node script). */
 static int
-child_path(char *out, size_t outlen)
+gemini_child_path(char *out, size_t outlen)
 {
 	char *node = hub_config_find_executable("node");
 	char *slash;
@@ -606,7 +606,7 @@ build_env(const struct gemini_paths *pp, int with_system, struct child_env *env)
 	const char *v;
 	int rc;
 
-	if ((rc = child_path(path, sizeof(path))) != 0 ||
+	if ((rc = gemini_child_path(path, sizeof(path))) != 0 ||
 	    (rc = child_env_add(env, "PATH", path)) != 0 ||
 	    (rc = child_env_add(env, "HOME", pp->home)) != 0 ||
 	    (rc = child_env_add(env, "GEMINI_CLI_HOME", pp->home)) != 0 ||
