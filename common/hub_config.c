@@ -17,8 +17,6 @@
 #include "hub_limits.h"
 #include "hub_text.h"
 #include "hub_time.h"
-#include "providers/provider_conf.h"
-#include "session/redis_url.h"
 
 const struct hub_config *hub_cfg;
 
@@ -39,8 +37,6 @@ struct config_entry {
 
 #define CFG_OFF(f) offsetof(struct hub_config, f)
 
-static const char *config_check_redis_url(const char *v);
-static const char *config_check_provider(const char *v);
 static const char *config_check_log_level(const char *v);
 static const char *config_check_absolute(const char *v);
 static const char *config_check_token(const char *v);
@@ -51,7 +47,6 @@ static const char *config_check_date(const char *v);
 static const char *config_check_auth_health(const char *v);
 static const char *config_check_jail(const char *v);
 static const char *config_check_list(const char *v);
-static const char *config_check_sentinels(const char *v);
 
 static const struct config_entry config_table[] = {
 	{ "CLAUDE_CODE_OAUTH_TOKEN", CONFIG_STRING, CFG_OFF(claude_oauth_token), NULL, 0, 0, config_check_token, 1 },
@@ -63,10 +58,10 @@ static const struct config_entry config_table[] = {
 	{ "HUB_GEMINI_CLI", CONFIG_STRING, CFG_OFF(gemini_cli), "gemini", 0, 0, NULL, 0 },
 	{ "HUB_GEMINI_TIMEOUT", CONFIG_LONG, CFG_OFF(gemini_timeout_s), "300", 1, 86400, NULL, 0 },
 	{ "HUB_GEMINI_MAX_RETRY_WAIT", CONFIG_LONG, CFG_OFF(gemini_max_retry_wait_s), "10", 0, 86400, NULL, 0 },
-	{ "REDIS_URL", CONFIG_STRING, CFG_OFF(redis_url), "redis://127.0.0.1:6379", 0, 0, config_check_redis_url, 1 },
+	{ "REDIS_URL", CONFIG_STRING, CFG_OFF(redis_url), "redis://127.0.0.1:6379", 0, 0, NULL, 1 },
 	{ "HUB_REDIS_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(redis_timeout_ms), "1000", 10, 60000, NULL, 0 },
 	{ "REDIS_PASSWORD", CONFIG_STRING, CFG_OFF(redis_password), NULL, 0, 0, NULL, 1 },
-	{ "REDIS_SENTINELS", CONFIG_STRING, CFG_OFF(redis_sentinels), NULL, 0, 0, config_check_sentinels, 0 },
+	{ "REDIS_SENTINELS", CONFIG_STRING, CFG_OFF(redis_sentinels), NULL, 0, 0, NULL, 0 },
 	{ "REDIS_SENTINEL_MASTER", CONFIG_STRING, CFG_OFF(redis_sentinel_master), NULL, 0, 0, config_check_token, 0 },
 	{ "REDIS_SENTINEL_PASSWORD", CONFIG_STRING, CFG_OFF(redis_sentinel_password), NULL, 0, 0, NULL, 1 },
 	{ "HUB_REDIS_WAIT_REPLICAS", CONFIG_LONG, CFG_OFF(redis_wait_replicas), "1", 0, 64, NULL, 0 },
@@ -82,7 +77,7 @@ static const struct config_entry config_table[] = {
 	{ "HUB_BIND", CONFIG_STRING, CFG_OFF(bind), "127.0.0.1", 0, 0, NULL, 0 },
 	{ "HUB_MAX_BODY_BYTES", CONFIG_LONG, CFG_OFF(max_body_bytes), "8388608", 1024, 268435456, NULL, 0 },
 	{ "HUB_KEEPALIVE_SECONDS", CONFIG_LONG, CFG_OFF(keepalive_s), "5", 1, 300, NULL, 0 },
-	{ "HUB_DEFAULT_PROVIDER", CONFIG_STRING, CFG_OFF(default_provider), "claude", 0, 0, config_check_provider, 0 },
+	{ "HUB_DEFAULT_PROVIDER", CONFIG_STRING, CFG_OFF(default_provider), "claude", 0, 0, NULL, 0 },
 	{ "HUB_MCP_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(mcp_allowed_origins), NULL, 0, 0, config_check_list, 0 },
 	{ "HUB_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(allowed_origins), NULL, 0, 0, config_check_list, 0 },
 	{ "HUB_ALLOWED_HOSTS", CONFIG_STRING, CFG_OFF(allowed_hosts), NULL, 0, 0, config_check_list, 0 },
@@ -111,34 +106,6 @@ static const struct config_entry config_table[] = {
 };
 
 #define CONFIG_TABLE_LEN (sizeof(config_table) / sizeof(config_table[0]))
-
-static const char *
-config_check_sentinels(const char *v)
-{
-	struct redis_url u;
-
-	if (redis_url_sentinel_parse(v, 0, &u) != HUB_OK)
-		return "expected host:port[,host:port...] (at most 16)";
-	return NULL;
-}
-
-static const char *
-config_check_redis_url(const char *v)
-{
-	struct redis_url u;
-
-	if (redis_url_parse(v, &u) != HUB_OK)
-		return "expected redis://[:password@]host:port[/db] or unix:///path/to/redis.sock";
-	return NULL;
-}
-
-static const char *
-config_check_provider(const char *v)
-{
-	if (strcmp(v, "claude") != 0 && strcmp(v, "gemini") != 0)
-		return "expected claude or gemini";
-	return NULL;
-}
 
 static const char *
 config_check_log_level(const char *v)
@@ -264,13 +231,28 @@ config_find(const char *name)
 	return NULL;
 }
 
-/* Store one value into cfg after validating it. */
+/* The checks a layer above asked for on the setting called name. */
+static config_check_fn
+config_layer_check(const struct hub_config_check *checks, size_t n_checks, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n_checks; i++)
+		if (strcmp(checks[i].name, name) == 0)
+			return checks[i].check;
+	return NULL;
+}
+
+/* Store one value into cfg after validating it (its own check, then the
+ * layer's). */
 static int
 config_set(struct hub_config *cfg, const struct config_entry *e, const char *value,
-    const char *origin, char *err, size_t errlen)
+    const char *origin, const struct hub_config_check *checks, size_t n_checks,
+    char *err, size_t errlen)
 {
 	char *s, *end;
 	const char *why;
+	config_check_fn layer;
 	long n;
 
 	if (e->type == CONFIG_LONG) {
@@ -284,7 +266,9 @@ config_set(struct hub_config *cfg, const struct config_entry *e, const char *val
 		*(long *)((char *)cfg + e->offset) = n;
 		return HUB_OK;
 	}
-	if (e->check != NULL && (why = e->check(value)) != NULL) {
+	layer = config_layer_check(checks, n_checks, e->name);
+	if ((e->check != NULL && (why = e->check(value)) != NULL) ||
+	    (layer != NULL && (why = layer(value)) != NULL)) {
 		if (e->secret)
 			snprintf(err, errlen, "%s%s: invalid value: %s", e->name, origin, why);
 		else
@@ -318,7 +302,8 @@ hub_config_trim(char *s)
  * the provider registry.
  */
 static int
-config_load_file(struct hub_config *cfg, const char *path, char *err, size_t errlen)
+config_load_file(struct hub_config *cfg, const char *path, const struct hub_config_check *checks,
+    size_t n_checks, char *err, size_t errlen)
 {
 	FILE *f;
 	char line[4096], origin[300];
@@ -342,7 +327,7 @@ config_load_file(struct hub_config *cfg, const char *path, char *err, size_t err
 		if (*k == '\0' || *k == '#')
 			continue;
 		if (*k == '[')
-			break;     /* provider sections follow; see providers/registry.c */
+			break;     /* provider sections follow; see providers/provider_conf.c */
 		if ((eq = strchr(k, '=')) == NULL) {
 			snprintf(err, errlen, "HUB_CONFIG: %s:%d: expected key = value", path, lineno);
 			rc = HUB_ERR_CONFIG;
@@ -368,27 +353,22 @@ config_load_file(struct hub_config *cfg, const char *path, char *err, size_t err
 		if (getenv(e->name) != NULL)
 			continue;  /* the environment wins */
 		snprintf(origin, sizeof(origin), " (%s:%d)", path, lineno);
-		if ((rc = config_set(cfg, e, v, origin, err, errlen)) != HUB_OK)
+		if ((rc = config_set(cfg, e, v, origin, checks, n_checks, err, errlen)) != HUB_OK)
 			break;
 	}
 	fclose(f);
 	return rc;
 }
 
-/* Validate the provider sections of the file (providers/provider_conf.c). */
-static int
-config_check_sections(const char *path, char *err, size_t errlen)
+int
+hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
 {
-	struct provider_conf_set set;
-	int rc;
-
-	rc = provider_conf_load(path, &set, err, errlen);
-	provider_conf_free(&set);
-	return rc;
+	return hub_config_load_checked(cfg, NULL, 0, err, errlen);
 }
 
 int
-hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
+hub_config_load_checked(struct hub_config *cfg, const struct hub_config_check *checks,
+    size_t n_checks, char *err, size_t errlen)
 {
 	const struct config_entry *e;
 	const char *v;
@@ -401,7 +381,8 @@ hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
 	for (i = 0; i < CONFIG_TABLE_LEN; i++) {
 		e = &config_table[i];
 		if (e->default_value != NULL &&
-		    (rc = config_set(cfg, e, e->default_value, " (default)", err, errlen)) != HUB_OK)
+		    (rc = config_set(cfg, e, e->default_value, " (default)", checks, n_checks, err,
+		    errlen)) != HUB_OK)
 			goto fail;
 	}
 	v = getenv("HUB_CONFIG");
@@ -410,10 +391,7 @@ hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
 			rc = HUB_ERR_NOMEM;
 			goto fail;
 		}
-		if ((rc = config_load_file(cfg, v, err, errlen)) != HUB_OK)
-			goto fail;
-		/* the [provider NAME] sections: checked now so that start-up stops */
-		if ((rc = config_check_sections(v, err, errlen)) != HUB_OK)
+		if ((rc = config_load_file(cfg, v, checks, n_checks, err, errlen)) != HUB_OK)
 			goto fail;
 	}
 	for (i = 0; i < CONFIG_TABLE_LEN; i++) {
@@ -423,7 +401,7 @@ hub_config_load(struct hub_config *cfg, char *err, size_t errlen)
 			continue;
 		if (*v == '\0' && e->default_value == NULL)
 			continue;  /* set but empty: same as unset */
-		if ((rc = config_set(cfg, e, v, "", err, errlen)) != HUB_OK)
+		if ((rc = config_set(cfg, e, v, "", checks, n_checks, err, errlen)) != HUB_OK)
 			goto fail;
 	}
 	if (cfg->state_dir == NULL) {

@@ -70,7 +70,7 @@ struct hub_config {
 	long child_cpu_s;              /* HUB_CHILD_CPU_SECONDS; 0: unlimited */
 	long child_max_files;          /* HUB_CHILD_MAX_FILES; 0: inherited */
 	long child_max_rss_mb;         /* HUB_CHILD_MAX_RSS_MB; 0: unlimited */
-	/* token alerts (common/alert.c) */
+	/* token alerts (core/alert.c) */
 	char *alert_webhook;           /* HUB_ALERT_WEBHOOK (secret: the URL may carry a token) */
 	long alert_timeout_ms;         /* HUB_ALERT_TIMEOUT_MS */
 	long token_warn_days;          /* HUB_TOKEN_WARN_DAYS */
@@ -87,6 +87,23 @@ struct hub_config {
  * hub_config_free().
  */
 int hub_config_load(struct hub_config *cfg, char *err, size_t errlen);
+
+/*
+ * A check that a layer above (session/, providers/) adds to one setting,
+ * so that this file knows no layer: it returns NULL when value is fine,
+ * else a static reason. core/startup.c passes each layer's checks.
+ */
+struct hub_config_check {
+	const char *name;                       /* "REDIS_URL" */
+	const char *(*check)(const char *value);
+};
+
+/*
+ * hub_config_load() with the n_checks checks in checks added: a value
+ * failing one is refused like any other invalid value (same message form).
+ */
+int hub_config_load_checked(struct hub_config *cfg, const struct hub_config_check *checks,
+    size_t n_checks, char *err, size_t errlen);
 
 /* Free every string in cfg. Accepts NULL. */
 void hub_config_free(struct hub_config *cfg);

@@ -29,6 +29,13 @@ int hub_json_parse_input(const char *data, size_t len, struct json_object **out,
 /* The string member key of obj, or NULL when absent or not a string. */
 const char *hub_json_get_string(struct json_object *obj, const char *key);
 
+/*
+ * The one NULL policy for optional strings in answers: a new JSON string
+ * for s, or NULL (JSON null when added to an object) when s is NULL or
+ * empty. The caller owns the result.
+ */
+struct json_object *hub_json_string_or_null(const char *s);
+
 /* Serialise compactly (no slash escaping); the string belongs to obj. */
 const char *hub_json_compact(struct json_object *obj);
 

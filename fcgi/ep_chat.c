@@ -17,7 +17,7 @@
 
 #include "chat_request.h"
 #include "client_watch.h"
-#include "common/chat.h"
+#include "core/chat.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"

@@ -5,7 +5,7 @@
 
 #include <json-c/json.h>
 
-#include "common/provider_list.h"
+#include "core/provider_list.h"
 #include "endpoints.h"
 #include "http.h"
 

@@ -19,7 +19,8 @@
 
 #include "client_watch.h"
 #include "common/hub_error.h"
-#include "common/memory.h"
+#include "core/memory.h"
+#include "core/session_json.h"
 #include "endpoints.h"
 #include "http.h"
 #include "session/session.h"
@@ -53,21 +54,6 @@ ep_sessions_error(struct http_request *req, int rc)
 		http_send_error(req, rc, 503, "the session store (Redis) is unavailable; try again shortly", NULL, NULL);
 	else
 		http_send_error(req, rc, 0, NULL, NULL, NULL);
-}
-
-static struct json_object *
-ep_sessions_meta_json(const struct session_meta *m)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_string(m->id));
-	json_object_object_add(o, "object", json_object_new_string("session"));
-	json_object_object_add(o, "created_at", json_object_new_string(m->created_at));
-	json_object_object_add(o, "updated_at", json_object_new_string(m->updated_at));
-	json_object_object_add(o, "provider", m->provider && *m->provider ? json_object_new_string(m->provider) : NULL);
-	json_object_object_add(o, "model", m->model && *m->model ? json_object_new_string(m->model) : NULL);
-	json_object_object_add(o, "message_count", json_object_new_int64(m->message_count));
-	return o;
 }
 
 void
@@ -110,7 +96,7 @@ ep_sessions_list(struct http_request *req)
 	o = json_object_new_object();
 	data = json_object_new_array();
 	for (i = 0; i < n; i++)
-		json_object_array_add(data, ep_sessions_meta_json(&list[i]));
+		json_object_array_add(data, session_json_meta(&list[i]));
 	json_object_object_add(o, "object", json_object_new_string("list"));
 	json_object_object_add(o, "data", data);
 	json_object_object_add(o, "has_more", json_object_new_boolean(next[0] != '\0'));
@@ -123,10 +109,9 @@ ep_sessions_list(struct http_request *req)
 void
 ep_session_get(struct http_request *req)
 {
-	struct json_object *o, *msgs, *m;
+	struct json_object *o;
 	struct session *s = NULL;
 	const char *id;
-	size_t i;
 	int rc;
 
 	if (!ep_sessions_id_or_reply(req, &id))
@@ -135,21 +120,7 @@ ep_session_get(struct http_request *req)
 		ep_sessions_error(req, rc);
 		return;
 	}
-	o = ep_sessions_meta_json(&s->meta);
-	msgs = json_object_new_array();
-	for (i = 0; i < s->n_messages; i++) {
-		m = json_object_new_object();
-		json_object_object_add(m, "role", json_object_new_string(s->messages[i].role));
-		json_object_object_add(m, "content", json_object_new_string(s->messages[i].content));
-		json_object_object_add(m, "timestamp", s->messages[i].timestamp ?
-		    json_object_new_string(s->messages[i].timestamp) : NULL);
-		json_object_object_add(m, "provider", s->messages[i].provider ?
-		    json_object_new_string(s->messages[i].provider) : NULL);
-		json_object_object_add(m, "model", s->messages[i].model ?
-		    json_object_new_string(s->messages[i].model) : NULL);
-		json_object_array_add(msgs, m);
-	}
-	json_object_object_add(o, "messages", msgs);
+	o = session_json_full(s);
 	http_send_json(req, 200, o, NULL);
 	json_object_put(o);
 	session_free(s);

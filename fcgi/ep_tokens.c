@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/alert.h"
+#include "core/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_time.h"

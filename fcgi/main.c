@@ -30,6 +30,7 @@
 
 #include "common/client_keys.h"
 #include "common/hub_config.h"
+#include "core/startup.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
 #include "endpoints.h"
@@ -378,7 +379,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (hub_config_load(&cfg, err, sizeof(err)) != HUB_OK) {
+	if (startup_config_load(&cfg, err, sizeof(err)) != HUB_OK) {
 		fprintf(stderr, "hub-fcgi: configuration error: %s\n", err);
 		return 1;
 	}

@@ -24,8 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/alert.h"
+#include "core/alert.h"
 #include "common/hub_config.h"
+#include "core/startup.h"
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
@@ -217,7 +218,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (hub_config_load(&cfg, err, sizeof(err)) != HUB_OK) {
+	if (startup_config_load(&cfg, err, sizeof(err)) != HUB_OK) {
 		fprintf(stderr, "hub-mcp: configuration error: %s\n", err);
 		return 1;
 	}

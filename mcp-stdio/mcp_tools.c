@@ -13,13 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/chat.h"
+#include "core/chat.h"
 #include "common/hub_buf.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
-#include "common/memory.h"
-#include "common/provider_list.h"
+#include "core/memory.h"
+#include "core/provider_list.h"
+#include "core/session_json.h"
 #include "mcp_tools.h"
 #include "providers/registry.h"
 #include "session/session.h"
@@ -346,33 +347,6 @@ mcp_tools_list_providers(void)
 	return mcp_tools_structured_result(sc);
 }
 
-/* A session as JSON (metadata and messages). */
-static struct json_object *
-mcp_tools_session_json(const struct session *s)
-{
-	struct json_object *o = json_object_new_object(), *msgs = json_object_new_array(), *m;
-	size_t i;
-
-	json_object_object_add(o, "id", json_object_new_string(s->meta.id));
-	json_object_object_add(o, "created_at", json_object_new_string(s->meta.created_at ? s->meta.created_at : ""));
-	json_object_object_add(o, "updated_at", json_object_new_string(s->meta.updated_at ? s->meta.updated_at : ""));
-	json_object_object_add(o, "provider", s->meta.provider && *s->meta.provider ?
-	    json_object_new_string(s->meta.provider) : NULL);
-	json_object_object_add(o, "model", s->meta.model && *s->meta.model ?
-	    json_object_new_string(s->meta.model) : NULL);
-	json_object_object_add(o, "message_count", json_object_new_int64(s->meta.message_count));
-	for (i = 0; i < s->n_messages; i++) {
-		m = json_object_new_object();
-		json_object_object_add(m, "role", json_object_new_string(s->messages[i].role));
-		json_object_object_add(m, "content", json_object_new_string(s->messages[i].content));
-		if (s->messages[i].timestamp != NULL)
-			json_object_object_add(m, "timestamp", json_object_new_string(s->messages[i].timestamp));
-		json_object_array_add(msgs, m);
-	}
-	json_object_object_add(o, "messages", msgs);
-	return o;
-}
-
 /* The error text for a session store failure. */
 static const char *
 mcp_tools_session_error(int rc)
@@ -394,7 +368,7 @@ mcp_tools_get_session(struct json_object *args, const struct mcp_tool_ctx *ctx)
 
 	if ((rc = session_load(id, ctx->owner, 1, &s)) != HUB_OK)
 		return mcp_tools_fail("get_session %s: %s", id, mcp_tools_session_error(rc));
-	out = mcp_tools_structured_result(mcp_tools_session_json(s));
+	out = mcp_tools_structured_result(session_json_full(s));
 	session_free(s);
 	return out;
 }
@@ -532,7 +506,7 @@ mcp_resources_read(const char *uri, const char *owner, struct json_object **resu
 			return HUB_ERR_NOT_FOUND;
 		if ((rc = session_load(uri + 10, owner, 1, &s)) != HUB_OK)
 			return rc;
-		doc = mcp_tools_session_json(s);
+		doc = session_json_full(s);
 		session_free(s);
 		*private_scope = 1;
 	} else {

@@ -19,7 +19,8 @@
  * process group, deadline, caps and reaping above apply to bwrap and the
  * CLI alike (a jailed CLI killed by a signal shows as exit 128+signal).
  *
- * This file is the only one in the hub that calls fork() or forkpty().
+ * child.c is the only file of the hub that starts a CLI (fork() or
+ * forkpty()); besides it only fcgi/main.c forks, to start its own workers.
  */
 #ifndef CHILD_H
 #define CHILD_H

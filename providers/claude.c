@@ -39,6 +39,7 @@
 #include "common/hub_time.h"
 #include "providers/child.h"
 #include "providers/child_env.h"
+#include "providers/cli_run.h"
 #include "providers/claude_stream.h"
 #include "providers/provider.h"
 #include "providers/workdir.h"
@@ -74,6 +75,14 @@ struct claude_run {
 	long long start_ms;
 	long first_token_ms;
 	long timeout_s;
+	/* what the run is started with (claude_prepare) */
+	struct child_env env;
+	char *input;
+	size_t input_len;
+	char *argv[HUB_MAX_CHILD_ARGV];
+	char session_id[37];
+	char model_arg[HUB_MAX_MODEL_LEN + 16];
+	char resume_arg[64];
 };
 
 /* --- child callbacks ---------------------------------------------------- */
@@ -541,158 +550,128 @@ claude_outcome(struct claude_run *run, const struct child_result *res,
 	return reply->err;
 }
 
-/* --- the operation ------------------------------------------------------ */
+/* --- the adapter's hooks (providers/cli_run.h) ------------------------- */
+
+static int
+claude_check(void *arg, const char *model, struct provider_reply *reply)
+{
+	(void)arg;
+	(void)model;
+	if (hub_cfg->claude_oauth_token == NULL || hub_cfg->claude_oauth_token[0] == '\0')
+		provider_reply_error(reply, HUB_ERR_PROVIDER_AUTH, "CLAUDE_CODE_OAUTH_TOKEN is not set");
+	return reply->err;
+}
+
+/* argv: flags only, never a prompt. */
+static void
+claude_build_argv(struct claude_run *run, const char *model, int have_history)
+{
+	size_t argc = 0;
+
+	run->argv[argc++] = "claude";
+	run->argv[argc++] = "-p";
+	run->argv[argc++] = "--input-format=stream-json";
+	run->argv[argc++] = "--output-format=stream-json";
+	run->argv[argc++] = "--verbose";
+	run->argv[argc++] = "--tools=";
+	run->argv[argc++] = "--setting-sources=";
+	run->argv[argc++] = "--permission-mode=dontAsk";
+	run->argv[argc++] = "--disable-slash-commands";   /* no skills, no custom commands */
+	run->argv[argc++] = "--include-partial-messages";
+	if (have_history) {
+		snprintf(run->resume_arg, sizeof(run->resume_arg), "--resume=%s", run->session_id);
+		run->argv[argc++] = run->resume_arg;
+	} else {
+		run->argv[argc++] = "--no-session-persistence";
+	}
+	if (model != NULL && model[0] != '\0') {
+		snprintf(run->model_arg, sizeof(run->model_arg), "--model=%s", model);
+		run->argv[argc++] = run->model_arg;
+	}
+	run->argv[argc] = NULL;
+}
+
+static int
+claude_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
+    struct cli_run_input *in, struct provider_reply *reply)
+{
+	struct claude_run *run = arg;
+	int rc, have_history = 0;
+
+	if ((rc = claude_uuid(run->session_id)) < 0 ||
+	    (rc = claude_write_transcript(run->call, dirs->home, dirs->cwd, run->session_id,
+	    &have_history)) < 0 ||
+	    (rc = claude_build_stdin(run->call, &run->input, &run->input_len)) < 0 ||
+	    (rc = claude_build_env(&run->env, dirs->home, dirs->tmp, run->timeout_s * 1000L)) < 0) {
+		provider_reply_error(reply, rc, "cannot prepare the claude run: %s", hub_strerror(rc));
+		return reply->err;
+	}
+	claude_build_argv(run, model, have_history);
+	in->argv = run->argv;
+	in->envp = run->env.vars;
+	in->stdin_data = run->input;
+	in->stdin_len = run->input_len;
+	return HUB_OK;
+}
+
+static void
+claude_finish(void *arg, const struct child_result *res, const char *model,
+    struct provider_reply *reply)
+{
+	struct claude_run *run = arg;
+
+	if (run->stop == CLAUDE_STOP_NONE && claude_stream_finish(&run->stream) == HUB_ERR_NOMEM)
+		run->stop = CLAUDE_STOP_NOMEM;
+	if (claude_outcome(run, res, run->call, reply) == 0) {
+		reply->text = hub_buf_steal(&run->stream.text);
+		if (reply->text == NULL)
+			provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
+	}
+	reply->usage.prompt_tokens = run->stream.input_tokens;
+	reply->usage.completion_tokens = run->stream.output_tokens;
+	reply->usage.cost_usd = run->stream.cost_usd;
+	reply->finish_reason = run->stream.stop_reason != NULL &&
+	    strcmp(run->stream.stop_reason, "max_tokens") == 0 ? "length" : "stop";
+	reply->first_token_ms = run->first_token_ms;
+	if (run->stream.model != NULL)
+		reply->model = strdup(run->stream.model);
+	else if (model != NULL)
+		reply->model = strdup(model);
+}
+
+static const struct cli_run_adapter claude_adapter = {
+	.cli_name = "claude",
+	.log_tag = "claude",
+	.cli_default = "claude",
+	.workdir_prefix = "claude-",
+	.model_err = HUB_ERR_INVALID,
+	.check = claude_check,
+	.prepare = claude_prepare,
+	.on_stdout = claude_on_stdout,
+	.on_idle = claude_on_idle,
+	.finish = claude_finish,
+};
 
 static int
 claude_chat(const struct provider *p, const struct provider_call *call,
     struct provider_reply *reply)
 {
-	char wd[PATH_MAX] = "", real_wd[PATH_MAX], home[PATH_MAX], tmp[PATH_MAX], cwd[PATH_MAX];
-	char session_id[37], model_arg[HUB_MAX_MODEL_LEN + 16], resume_arg[64];
-	char *argv[HUB_MAX_CHILD_ARGV];
-	struct child_env env;
-	char *exe = NULL, *input = NULL;
-	const char *base, *model;
 	struct claude_run run;
-	struct child_spec spec;
-	struct child_result res;
-	size_t input_len = 0, argc = 0;
-	long timeout_ms;
-	int rc, have_history = 0;
 
-	memset(reply, 0, sizeof(*reply));
-	memset(&res, 0, sizeof(res));
 	memset(&run, 0, sizeof(run));
-	child_env_init(&env);
-	reply->first_token_ms = -1;
+	child_env_init(&run.env);
 	run.call = call;
 	run.first_token_ms = -1;
 	run.start_ms = hub_time_mono_ms();
+	run.timeout_s = p->timeout_s;
 	claude_stream_init(&run.stream, hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : 0);
 	run.stream.on_text = claude_on_text;
 	run.stream.on_retry = claude_on_retry;
 	run.stream.arg = &run;
-
-	if (call->n_messages == 0 || call->messages == NULL ||
-	    strcmp(call->messages[call->n_messages - 1].role, "user") != 0) {
-		provider_reply_error(reply, HUB_ERR_INVALID, "the last message must come from the user");
-		goto out;
-	}
-	if (hub_cfg->claude_oauth_token == NULL || hub_cfg->claude_oauth_token[0] == '\0') {
-		provider_reply_error(reply, HUB_ERR_PROVIDER_AUTH, "CLAUDE_CODE_OAUTH_TOKEN is not set");
-		goto out;
-	}
-	model = call->model != NULL && call->model[0] ? call->model : p->default_model;
-	if (model != NULL && !hub_text_model_name_valid(model)) {
-		provider_reply_error(reply, HUB_ERR_INVALID, "not a valid model name");
-		goto out;
-	}
-	if ((exe = hub_config_find_executable(p->cli != NULL ? p->cli : "claude")) == NULL) {
-		provider_reply_error(reply, HUB_ERR_SPAWN, "the claude CLI was not found");
-		goto out;
-	}
-	run.timeout_s = p->timeout_s > 0 ? p->timeout_s : 300;
-	timeout_ms = run.timeout_s * 1000L;
-
-	/* private directories */
-	base = hub_cfg->state_dir;  /* never NULL after hub_config_load() */
-	if ((rc = workdir_create(base, "claude-", wd, sizeof(wd))) < 0) {
-		wd[0] = '\0';
-		provider_reply_error(reply, rc, "cannot create a work directory: %s", strerror(errno));
-		goto out;
-	}
-	if (realpath(wd, real_wd) == NULL ||
-	    snprintf(home, sizeof(home), "%s/home", real_wd) >= (int)sizeof(home) ||
-	    snprintf(tmp, sizeof(tmp), "%s/tmp", real_wd) >= (int)sizeof(tmp) ||
-	    snprintf(cwd, sizeof(cwd), "%s/cwd", real_wd) >= (int)sizeof(cwd) ||
-	    mkdir(home, 0700) < 0 || mkdir(tmp, 0700) < 0 || mkdir(cwd, 0700) < 0) {
-		provider_reply_error(reply, HUB_ERR_SYSTEM, "cannot prepare the work directory: %s", strerror(errno));
-		goto out;
-	}
-	if ((rc = claude_uuid(session_id)) < 0 ||
-	    (rc = claude_write_transcript(call, home, cwd, session_id, &have_history)) < 0 ||
-	    (rc = claude_build_stdin(call, &input, &input_len)) < 0 ||
-	    (rc = claude_build_env(&env, home, tmp, timeout_ms)) < 0) {
-		provider_reply_error(reply, rc, "cannot prepare the claude run: %s", hub_strerror(rc));
-		goto out;
-	}
-
-	/* argv: flags only, never a prompt */
-	argv[argc++] = "claude";
-	argv[argc++] = "-p";
-	argv[argc++] = "--input-format=stream-json";
-	argv[argc++] = "--output-format=stream-json";
-	argv[argc++] = "--verbose";
-	argv[argc++] = "--tools=";
-	argv[argc++] = "--setting-sources=";
-	argv[argc++] = "--permission-mode=dontAsk";
-	argv[argc++] = "--disable-slash-commands";   /* no skills, no custom commands */
-	argv[argc++] = "--include-partial-messages";
-	if (have_history) {
-		snprintf(resume_arg, sizeof(resume_arg), "--resume=%s", session_id);
-		argv[argc++] = resume_arg;
-	} else {
-		argv[argc++] = "--no-session-persistence";
-	}
-	if (model != NULL && model[0] != '\0') {
-		snprintf(model_arg, sizeof(model_arg), "--model=%s", model);
-		argv[argc++] = model_arg;
-	}
-	argv[argc] = NULL;
-
-	memset(&spec, 0, sizeof(spec));
-	spec.path = exe;
-	spec.argv = argv;
-	spec.envp = env.vars;
-	spec.cwd = cwd;
-	spec.jail_dir = real_wd;
-	spec.use_pty = 0;
-	spec.stdin_data = input;
-	spec.stdin_len = input_len;
-	spec.timeout_ms = timeout_ms;
-	spec.kill_grace_ms = hub_cfg->kill_grace_ms;
-	spec.max_stdout_bytes = hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : 0;
-	spec.watch_fd = call->watch_fd;
-	spec.idle_tick_ms = call->on_idle != NULL ? call->idle_tick_ms : 0;
-	spec.on_stdout = claude_on_stdout;
-	spec.on_idle = claude_on_idle;
-	spec.arg = &run;
-	spec.tick_ms = call->on_tick != NULL ? call->tick_ms : 0;
-	spec.on_tick = call->on_tick;
-	spec.tick_arg = call->tick_arg;
-
-	rc = child_run(&spec, &res);
-	if (rc < 0 || res.spawn_errno != 0) {
-		provider_reply_error(reply, HUB_ERR_SPAWN, "cannot start claude: %s",
-		    res.spawn_errno ? strerror(res.spawn_errno) : hub_strerror(rc));
-		goto out;
-	}
-	if (run.stop == CLAUDE_STOP_NONE && claude_stream_finish(&run.stream) == HUB_ERR_NOMEM)
-		run.stop = CLAUDE_STOP_NOMEM;
-	if (claude_outcome(&run, &res, call, reply) == 0) {
-		reply->text = hub_buf_steal(&run.stream.text);
-		if (reply->text == NULL)
-			provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
-	}
-	reply->usage.prompt_tokens = run.stream.input_tokens;
-	reply->usage.completion_tokens = run.stream.output_tokens;
-	reply->usage.cost_usd = run.stream.cost_usd;
-	reply->finish_reason = run.stream.stop_reason != NULL &&
-	    strcmp(run.stream.stop_reason, "max_tokens") == 0 ? "length" : "stop";
-	reply->first_token_ms = run.first_token_ms;
-	if (run.stream.model != NULL)
-		reply->model = strdup(run.stream.model);
-	else if (model != NULL)
-		reply->model = strdup(model);
-out:
-	reply->duration_ms = (long)(hub_time_mono_ms() - run.start_ms);
-	if (wd[0] != '\0' && workdir_remove(wd) < 0)
-		hub_log(HUB_LOG_WARN, "claude", "cannot remove a work directory: %s", strerror(errno));
-	child_env_free(&env);
-	child_result_free(&res);
+	cli_run(&claude_adapter, &run, p, call, reply);
+	child_env_free(&run.env);
 	claude_stream_free(&run.stream);
-	free(input);
-	free(exe);
+	free(run.input);
 	return reply->err;
 }
 

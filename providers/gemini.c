@@ -56,6 +56,7 @@
 #include "common/hub_time.h"
 #include "child.h"
 #include "child_env.h"
+#include "cli_run.h"
 #include "gemini_stream.h"
 #include "gemini_token.h"
 #include "provider.h"
@@ -134,6 +135,14 @@ struct gemini_run {
 	char error_line[HUB_MAX_ERROR_MESSAGE];    /* last "[ERROR]" stderr line */
 	char fatal_line[HUB_MAX_ERROR_MESSAGE];    /* last fatal message on stderr */
 	char backoff_line[HUB_MAX_ERROR_MESSAGE];  /* last backoff announcement */
+	/* what the run is started with (gemini_prepare) */
+	struct gemini_paths paths;
+	struct hub_buf prompt, system, tail;
+	struct hub_buf orig_creds;      /* secret: the credentials as copied in */
+	const char *auth_path;          /* set once the credentials were copied in */
+	struct child_env env;
+	char *argv[8];
+	char model_arg[HUB_MAX_MODEL_LEN + 16];
 };
 
 /* ------------------------------------------------------------ files */
@@ -373,30 +382,25 @@ out:
 
 /* ------------------------------------------------------------ run directory */
 
-/* Create the run's private tree and its fixed files. */
+/* Below the engine's home/: .gemini/ with its settings and policy, and
+ * the names of the run's files. */
 static int
-run_dir_prepare(struct gemini_paths *pp)
+run_dir_prepare(const struct cli_run_dirs *d, struct gemini_paths *pp)
 {
-	char base[PATH_MAX], policies[PATH_MAX], path[PATH_MAX];
-	const char *state = hub_cfg != NULL && hub_cfg->state_dir != NULL ?
-	    hub_cfg->state_dir : "/tmp";
+	char policies[PATH_MAX], path[PATH_MAX];
 	int rc;
 
 	memset(pp, 0, sizeof(*pp));
-	if (snprintf(base, sizeof(base), "%s/gemini", state) >= (int)sizeof(base))
-		return HUB_ERR_TOO_LARGE;
-	if ((rc = workdir_create(base, "run-", pp->root, sizeof(pp->root))) != 0)
-		return rc;
-	if (snprintf(pp->home, sizeof(pp->home), "%s/home", pp->root) >= (int)sizeof(pp->home) ||
-	    snprintf(pp->gemini_dir, sizeof(pp->gemini_dir), "%s/.gemini", pp->home) >= (int)sizeof(pp->gemini_dir) ||
-	    snprintf(pp->cwd, sizeof(pp->cwd), "%s/cwd", pp->root) >= (int)sizeof(pp->cwd) ||
-	    snprintf(pp->tmp, sizeof(pp->tmp), "%s/tmp", pp->root) >= (int)sizeof(pp->tmp) ||
+	snprintf(pp->root, sizeof(pp->root), "%s", d->root);
+	snprintf(pp->home, sizeof(pp->home), "%s", d->home);
+	snprintf(pp->cwd, sizeof(pp->cwd), "%s", d->cwd);
+	snprintf(pp->tmp, sizeof(pp->tmp), "%s", d->tmp);
+	if (snprintf(pp->gemini_dir, sizeof(pp->gemini_dir), "%s/.gemini", pp->home) >= (int)sizeof(pp->gemini_dir) ||
 	    snprintf(pp->creds, sizeof(pp->creds), "%s/oauth_creds.json", pp->gemini_dir) >= (int)sizeof(pp->creds) ||
 	    snprintf(pp->system_md, sizeof(pp->system_md), "%s/system.md", pp->root) >= (int)sizeof(pp->system_md) ||
 	    snprintf(policies, sizeof(policies), "%s/policies", pp->gemini_dir) >= (int)sizeof(policies))
 		return HUB_ERR_TOO_LARGE;
-	if (mkdir(pp->home, 0700) != 0 || mkdir(pp->gemini_dir, 0700) != 0 ||
-	    mkdir(policies, 0700) != 0 || mkdir(pp->cwd, 0700) != 0 || mkdir(pp->tmp, 0700) != 0)
+	if (mkdir(pp->gemini_dir, 0700) != 0 || mkdir(policies, 0700) != 0)
 		return HUB_ERR_SYSTEM;
 	if (snprintf(path, sizeof(path), "%s/settings.json", pp->gemini_dir) >= (int)sizeof(path))
 		return HUB_ERR_TOO_LARGE;
@@ -579,7 +583,7 @@ render_system(const struct provider_call *call, struct hub_buf *out)
 
 /* PATH for the child: node's directory first (the CLI is a node script). */
 static int
-child_path(char *out, size_t outlen)
+gemini_child_path(char *out, size_t outlen)
 {
 	char *node = hub_config_find_executable("node");
 	char *slash;
@@ -602,7 +606,7 @@ build_env(const struct gemini_paths *pp, int with_system, struct child_env *env)
 	const char *v;
 	int rc;
 
-	if ((rc = child_path(path, sizeof(path))) != 0 ||
+	if ((rc = gemini_child_path(path, sizeof(path))) != 0 ||
 	    (rc = child_env_add(env, "PATH", path)) != 0 ||
 	    (rc = child_env_add(env, "HOME", pp->home)) != 0 ||
 	    (rc = child_env_add(env, "GEMINI_CLI_HOME", pp->home)) != 0 ||
@@ -960,37 +964,183 @@ map_outcome(struct gemini_run *r, const struct child_result *res, struct provide
 		    msg[0] ? ": " : "", msg);
 }
 
-/* ------------------------------------------------------------ chat */
+/* ------------------------------------------------------------ the adapter's hooks */
+
+/* The model of the run: the engine's choice, else the CLI's usual one. */
+static const char *
+gemini_model(const char *model)
+{
+	return model != NULL ? model : "gemini-2.5-pro";
+}
+
+/* Fill argv (flags only: the prompt goes to stdin). */
+static void
+gemini_build_argv(struct gemini_run *run, const char *model)
+{
+	snprintf(run->model_arg, sizeof(run->model_arg), "--model=%s", gemini_model(model));
+	run->argv[0] = "gemini";
+	run->argv[1] = run->model_arg;
+	run->argv[2] = "--output-format=stream-json";
+	run->argv[3] = "--prompt=";    /* empty: the CLI then uses stdin alone */
+	run->argv[4] = NULL;
+}
+
+/* Copy the credentials at auth_path (NULL or "": none) into the run; they
+ * go back in gemini_cleanup(). */
+static int
+gemini_creds_in(struct gemini_run *run, const char *auth_path)
+{
+	int rc;
+
+	if (auth_path == NULL || auth_path[0] == '\0')
+		return 0;
+	if ((rc = creds_copy_in(auth_path, run->paths.creds, &run->orig_creds)) == 0)
+		run->auth_path = auth_path;
+	return rc;
+}
+
+static int
+gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
+    struct cli_run_input *in, struct provider_reply *reply)
+{
+	struct gemini_run *run = arg;
+	const char *auth_path = hub_cfg != NULL ? hub_cfg->gemini_auth_path : NULL;
+	const char *why = NULL;
+	int rc;
+
+	if ((rc = render_prompt(run->call, &run->prompt)) != 0 || (rc = render_system(run->call, &run->system)) != 0)
+		why = rc == HUB_ERR_TOO_LARGE ? "the conversation is too large for the Gemini CLI" :
+		    rc == HUB_ERR_INVALID ? "the conversation must end with a user message" :
+		    "could not prepare the prompt";
+	else if ((rc = run_dir_prepare(dirs, &run->paths)) != 0)
+		why = "could not prepare the Gemini CLI's private directory";
+	else if (run->system.len > 0 &&
+	    (rc = write_new_file(run->paths.system_md, run->system.data, run->system.len, 0600)) != 0)
+		why = "could not write the system prompt file";
+	else if ((rc = gemini_creds_in(run, auth_path)) != 0)
+		why = "could not copy the Gemini credentials";
+	else if ((rc = build_env(&run->paths, run->system.len > 0, &run->env)) != 0)
+		why = "could not build the Gemini CLI's environment";
+	if (why != NULL) {
+		provider_reply_error(reply, rc, "%s", why);
+		return rc;
+	}
+	gemini_build_argv(run, model);
+	in->argv = run->argv;
+	in->envp = run->env.vars;
+	in->stdin_data = run->prompt.data;
+	in->stdin_len = run->prompt.len;
+	run->start_ms = hub_time_mono_ms();
+	run->last_idle_ms = run->start_ms;
+	return HUB_OK;
+}
+
+/* Flush what the cleaners and the line parser still hold. */
+static void
+gemini_flush(struct gemini_run *run)
+{
+	hub_buf_reset(&run->tail);
+	if (run->err_line.len > 0)
+		(void)on_stderr_line(run, run->err_line.data, run->err_line.len);
+	if (pty_clean_finish(&run->raw_clean, &run->tail) == 0 && run->tail.len > 0)
+		(void)gemini_stream_feed(&run->stream, run->tail.data, run->tail.len);
+	(void)gemini_stream_finish(&run->stream);
+	hub_buf_reset(&run->tail);
+	if (!run->client_gone && run->stop_err == 0 &&
+	    pty_clean_finish(&run->text_clean, &run->tail) == 0 && run->tail.len > 0)
+		(void)deliver_text(run, run->tail.data, run->tail.len);
+}
+
+static void
+gemini_finish(void *arg, const struct child_result *res, const char *model,
+    struct provider_reply *reply)
+{
+	struct gemini_run *run = arg;
+	char *clean = NULL;
+
+	gemini_flush(run);
+	map_outcome(run, res, reply);
+	reply->first_token_ms = run->first_token_ms;
+	if (run->stream.input_tokens >= 0)
+		reply->usage.prompt_tokens = run->stream.input_tokens;
+	if (run->stream.output_tokens >= 0)
+		reply->usage.completion_tokens = run->stream.output_tokens;
+	if (run->stream.model != NULL &&
+	    pty_clean_string(run->stream.model, strlen(run->stream.model), &clean) == 0)
+		reply->model = clean;
+	if (reply->model == NULL)
+		reply->model = strdup(gemini_model(model));
+	reply->finish_reason = "stop";
+	if (reply->err == 0) {
+		reply->text = hub_buf_steal(&run->text);
+		if (reply->text == NULL)
+			provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
+	}
+}
+
+/* The credentials go back (refreshed by the CLI) before the directory goes. */
+static void
+gemini_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_result *res,
+    struct provider_reply *reply)
+{
+	struct gemini_run *run = arg;
+
+	(void)dirs;
+	if (run->auth_path != NULL)
+		creds_write_back(run->auth_path, run->paths.creds, &run->orig_creds);
+	if (reply->err != 0)
+		hub_log(HUB_LOG_INFO, "gemini", "run failed: %s (exit %d, %ld ms)",
+		    hub_strerror(reply->err), res->exited ? res->exit_code : -1, res->duration_ms);
+}
+
+static const struct cli_run_adapter gemini_adapter = {
+	.cli_name = "Gemini",
+	.log_tag = "gemini",
+	.cli_default = "gemini",
+	.workdir_sub = "gemini",
+	.workdir_prefix = "run-",
+	.use_pty = 1,
+	.model_err = HUB_ERR_MODEL_NOT_FOUND,
+	.idle_check_ms = GEMINI_IDLE_CHECK_MS,
+	.prepare = gemini_prepare,
+	.on_stdout = on_child_stdout,
+	.on_stderr = on_child_stderr,
+	.on_idle = on_child_idle,
+	.finish = gemini_finish,
+	.cleanup = gemini_cleanup,
+};
+
+/* Free what one run holds (the credentials' copy wiped). */
+static void
+gemini_run_free(struct gemini_run *run)
+{
+	child_env_free(&run->env);
+	secret_buf_free(&run->orig_creds);
+	hub_buf_free(&run->prompt);
+	hub_buf_free(&run->system);
+	hub_buf_free(&run->tail);
+	hub_buf_free(&run->raw_scratch);
+	hub_buf_free(&run->text_scratch);
+	hub_buf_free(&run->text);
+	hub_buf_free(&run->err_line);
+	gemini_stream_free(&run->stream);
+}
 
 static int
 gemini_chat(const struct provider *p, const struct provider_call *call,
     struct provider_reply *reply)
 {
-	struct gemini_paths paths;
 	struct gemini_run run;
-	struct child_spec spec;
-	struct child_result res;
-	struct hub_buf prompt, system, orig_creds, tail;
-	struct child_env env;
-	char model_arg[HUB_MAX_MODEL_LEN + 16];
-	char *argv[8];
-	char *exe = NULL;
-	const char *model;
-	const char *auth_path = hub_cfg != NULL ? hub_cfg->gemini_auth_path : NULL;
-	int rc, have_dir = 0, have_creds = 0;
 
-	memset(reply, 0, sizeof(*reply));
-	memset(&paths, 0, sizeof(paths));
 	memset(&run, 0, sizeof(run));
-	memset(&res, 0, sizeof(res));
-	reply->first_token_ms = -1;
-	child_env_init(&env);
-	hub_buf_init(&prompt, GEMINI_MAX_PROMPT_BYTES);
-	hub_buf_init(&system, GEMINI_MAX_PROMPT_BYTES);
-	hub_buf_init(&orig_creds, 0);
-	hub_buf_init(&tail, 0);
 	run.call = call;
 	run.first_token_ms = -1;
+	run.timeout_s = p->timeout_s;
+	child_env_init(&run.env);
+	hub_buf_init(&run.prompt, GEMINI_MAX_PROMPT_BYTES);
+	hub_buf_init(&run.system, GEMINI_MAX_PROMPT_BYTES);
+	hub_buf_init(&run.orig_creds, 0);
+	hub_buf_init(&run.tail, 0);
 	pty_clean_init(&run.raw_clean);
 	pty_clean_init(&run.text_clean);
 	gemini_stream_init(&run.stream, on_model_text, &run);
@@ -999,140 +1149,8 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	hub_buf_init(&run.text, hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
 	    (size_t)hub_cfg->max_output_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES);
 	hub_buf_init(&run.err_line, GEMINI_MAX_STDERR_LINE);
-
-	model = call->model != NULL ? call->model : p->default_model != NULL ?
-	    p->default_model : "gemini-2.5-pro";
-	if (!hub_text_model_name_valid(model)) {
-		provider_reply_error(reply, HUB_ERR_MODEL_NOT_FOUND, "not a Gemini model name");
-		goto out;
-	}
-	if ((rc = render_prompt(call, &prompt)) != 0 || (rc = render_system(call, &system)) != 0) {
-		provider_reply_error(reply, rc, rc == HUB_ERR_TOO_LARGE ?
-		    "the conversation is too large for the Gemini CLI" :
-		    rc == HUB_ERR_INVALID ? "the conversation must end with a user message" :
-		    "could not prepare the prompt");
-		goto out;
-	}
-	if ((exe = hub_config_find_executable(p->cli != NULL ? p->cli : "gemini")) == NULL) {
-		provider_reply_error(reply, HUB_ERR_SPAWN, "the Gemini CLI was not found");
-		goto out;
-	}
-	if ((rc = run_dir_prepare(&paths)) != 0) {
-		have_dir = paths.root[0] != '\0';
-		provider_reply_error(reply, rc, "could not prepare the Gemini CLI's private directory");
-		goto out;
-	}
-	have_dir = 1;
-	if (system.len > 0 && (rc = write_new_file(paths.system_md, system.data, system.len, 0600)) != 0) {
-		provider_reply_error(reply, rc, "could not write the system prompt file");
-		goto out;
-	}
-	if (auth_path != NULL && auth_path[0] != '\0') {
-		if ((rc = creds_copy_in(auth_path, paths.creds, &orig_creds)) != 0) {
-			provider_reply_error(reply, rc, "could not copy the Gemini credentials");
-			goto out;
-		}
-		have_creds = 1;
-	}
-	if ((rc = build_env(&paths, system.len > 0, &env)) != 0) {
-		provider_reply_error(reply, rc, "could not build the Gemini CLI's environment");
-		goto out;
-	}
-	snprintf(model_arg, sizeof(model_arg), "--model=%s", model);
-	argv[0] = "gemini";
-	argv[1] = model_arg;
-	argv[2] = "--output-format=stream-json";
-	argv[3] = "--prompt=";    /* empty: the CLI then uses stdin alone */
-	argv[4] = NULL;
-
-	memset(&spec, 0, sizeof(spec));
-	spec.path = exe;
-	spec.argv = argv;
-	spec.envp = env.vars;
-	spec.cwd = paths.cwd;
-	spec.jail_dir = paths.root;
-	spec.use_pty = 1;
-	spec.stdin_data = prompt.data != NULL ? prompt.data : "";
-	spec.stdin_len = prompt.len;
-	spec.timeout_ms = (p->timeout_s > 0 ? p->timeout_s : 300) * 1000L;
-	spec.kill_grace_ms = hub_cfg != NULL ? hub_cfg->kill_grace_ms : 2000;
-	spec.max_stdout_bytes = hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
-	    (size_t)hub_cfg->max_output_bytes : 0;
-	spec.watch_fd = call->watch_fd;
-	spec.idle_tick_ms = GEMINI_IDLE_CHECK_MS;
-	if (call->on_idle != NULL && call->idle_tick_ms > 0 && call->idle_tick_ms < spec.idle_tick_ms)
-		spec.idle_tick_ms = call->idle_tick_ms;
-	spec.on_stdout = on_child_stdout;
-	spec.on_stderr = on_child_stderr;
-	spec.on_idle = on_child_idle;
-	spec.arg = &run;
-	spec.tick_ms = call->on_tick != NULL ? call->tick_ms : 0;
-	spec.on_tick = call->on_tick;
-	spec.tick_arg = call->tick_arg;
-
-	run.timeout_s = spec.timeout_ms / 1000;
-	run.start_ms = hub_time_mono_ms();
-	run.last_idle_ms = run.start_ms;
-	rc = child_run(&spec, &res);
-	if (rc != 0) {
-		provider_reply_error(reply, rc, "the Gemini CLI could not be started");
-		goto out;
-	}
-	if (res.spawn_errno != 0) {
-		provider_reply_error(reply, HUB_ERR_SPAWN, "the Gemini CLI could not be executed");
-		goto out;
-	}
-	/* Flush what the cleaners and the line parser still hold. */
-	if (run.err_line.len > 0)
-		(void)on_stderr_line(&run, run.err_line.data, run.err_line.len);
-	if (pty_clean_finish(&run.raw_clean, &tail) == 0 && tail.len > 0)
-		(void)gemini_stream_feed(&run.stream, tail.data, tail.len);
-	(void)gemini_stream_finish(&run.stream);
-	hub_buf_reset(&tail);
-	if (!run.client_gone && run.stop_err == 0 &&
-	    pty_clean_finish(&run.text_clean, &tail) == 0 && tail.len > 0)
-		(void)deliver_text(&run, tail.data, tail.len);
-
-	map_outcome(&run, &res, reply);
-	reply->duration_ms = res.duration_ms;
-	reply->first_token_ms = run.first_token_ms;
-	if (run.stream.input_tokens >= 0)
-		reply->usage.prompt_tokens = run.stream.input_tokens;
-	if (run.stream.output_tokens >= 0)
-		reply->usage.completion_tokens = run.stream.output_tokens;
-	if (run.stream.model != NULL) {
-		char *clean = NULL;
-		if (pty_clean_string(run.stream.model, strlen(run.stream.model), &clean) == 0)
-			reply->model = clean;
-	}
-	if (reply->model == NULL)
-		reply->model = strdup(model);
-	reply->finish_reason = "stop";
-	if (reply->err == 0) {
-		reply->text = hub_buf_steal(&run.text);
-		if (reply->text == NULL)
-			provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
-	}
-out:
-	if (have_creds)
-		creds_write_back(auth_path, paths.creds, &orig_creds);
-	if (have_dir && workdir_remove(paths.root) != 0)
-		hub_log(HUB_LOG_ERROR, "gemini", "could not remove a run directory");
-	if (reply->err != 0)
-		hub_log(HUB_LOG_INFO, "gemini", "run failed: %s (exit %d, %ld ms)",
-		    hub_strerror(reply->err), res.exited ? res.exit_code : -1, res.duration_ms);
-	child_result_free(&res);
-	child_env_free(&env);
-	free(exe);
-	secret_buf_free(&orig_creds);
-	hub_buf_free(&prompt);
-	hub_buf_free(&system);
-	hub_buf_free(&tail);
-	hub_buf_free(&run.raw_scratch);
-	hub_buf_free(&run.text_scratch);
-	hub_buf_free(&run.text);
-	hub_buf_free(&run.err_line);
-	gemini_stream_free(&run.stream);
+	cli_run(&gemini_adapter, &run, p, call, reply);
+	gemini_run_free(&run);
 	return reply->err;
 }
 

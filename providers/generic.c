@@ -31,6 +31,7 @@
 #include "common/hub_time.h"
 #include "child.h"
 #include "child_env.h"
+#include "cli_run.h"
 #include "claude_stream.h"
 #include "gemini_stream.h"
 #include "generic.h"
@@ -51,6 +52,7 @@ enum generic_stop {
 
 /* One run's state, shared with the callbacks. */
 struct generic_run {
+	const struct provider *p;
 	const struct provider_call *call;
 	const struct provider_conf *conf;
 	struct pty_clean clean;              /* text output */
@@ -61,6 +63,11 @@ struct generic_run {
 	enum generic_stop stop;
 	long long start_ms;
 	long first_token_ms;
+	/* what the run is started with (generic_prepare) */
+	struct child_env env;
+	char *input;
+	size_t input_len;
+	char *argv[HUB_MAX_CHILD_ARGV];
 };
 
 /* --- child callbacks ---------------------------------------------------- */
@@ -445,34 +452,101 @@ generic_on_gemini_text(void *arg, const char *text, size_t len)
 	return generic_emit(run, text, len);
 }
 
-/* --- the operation ------------------------------------------------------ */
+/* --- the adapter's hooks (providers/cli_run.h) ------------------------- */
+
+/* Configured, and the model one it serves. */
+static int
+generic_check(void *arg, const char *model, struct provider_reply *reply)
+{
+	struct generic_run *run = arg;
+	const struct provider_call *call = run->call;
+
+	if (run->conf == NULL || run->conf->executable == NULL)
+		provider_reply_error(reply, HUB_ERR_DISABLED, "provider %s is not configured", run->p->name);
+	else if (model != NULL && call->model != NULL && call->model[0] && !registry_serves(run->p, model))
+		provider_reply_error(reply, HUB_ERR_MODEL_NOT_FOUND, "provider %s does not serve model \"%.128s\"",
+		    run->p->name, model);
+	return reply->err;
+}
+
+static int
+generic_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
+    struct cli_run_input *in, struct provider_reply *reply)
+{
+	struct generic_run *run = arg;
+	const struct provider_conf *c = run->conf;
+	int rc;
+
+	if ((rc = generic_build_stdin(run->call, c, &run->input, &run->input_len)) < 0 ||
+	    (rc = generic_build_env(&run->env, c, dirs->home, dirs->tmp)) < 0 ||
+	    (rc = generic_build_argv(run->argv, c, model)) < 0) {
+		provider_reply_error(reply, rc, "cannot prepare the %s run: %s", run->p->name, hub_strerror(rc));
+		return reply->err;
+	}
+	in->argv = run->argv;
+	in->envp = run->env.vars;
+	in->stdin_data = run->input;
+	in->stdin_len = run->input_len;
+	return HUB_OK;
+}
+
+static void
+generic_finish(void *arg, const struct child_result *res, const char *model,
+    struct provider_reply *reply)
+{
+	struct generic_run *run = arg;
+	const struct provider_conf *c = run->conf;
+	int rc;
+
+	if (run->stop == GENERIC_STOP_NONE) {
+		if (c->output == PROVIDER_CONF_CLAUDE_JSON)
+			rc = claude_stream_finish(&run->cs);
+		else if (c->output == PROVIDER_CONF_GEMINI_JSON)
+			rc = gemini_stream_finish(&run->gs);
+		else
+			rc = generic_text_chunk(run, NULL, 0);
+		if (rc < 0 && run->stop == GENERIC_STOP_NONE)
+			run->stop = GENERIC_STOP_NOMEM;
+	}
+	generic_outcome(run->p, run, res, run->call, reply);
+	reply->finish_reason = "stop";
+	reply->first_token_ms = run->first_token_ms;
+	if (c->output == PROVIDER_CONF_CLAUDE_JSON && run->cs.model != NULL)
+		reply->model = strdup(run->cs.model);
+	else if (c->output == PROVIDER_CONF_GEMINI_JSON && run->gs.model != NULL)
+		reply->model = strdup(run->gs.model);
+	else if (model != NULL)
+		reply->model = strdup(model);
+}
 
 static int
 generic_chat(const struct provider *p, const struct provider_call *call,
     struct provider_reply *reply)
 {
-	const struct provider_conf *c = p->data;
-	char wd[PATH_MAX] = "", home[PATH_MAX], tmp[PATH_MAX], cwd[PATH_MAX];
-	char *argv[HUB_MAX_CHILD_ARGV] = { NULL };
-	struct child_env env;
-	char *exe = NULL, *input = NULL;
-	const char *model, *base;
-	size_t max_out, input_len = 0;
+	struct cli_run_adapter a = {
+		.cli_name = p->name,
+		.log_tag = "generic",
+		.cli_default = p->name,
+		.workdir_prefix = "generic-",
+		.model_err = HUB_ERR_MODEL_NOT_FOUND,
+		.check = generic_check,
+		.prepare = generic_prepare,
+		.on_stdout = generic_on_stdout,
+		.on_idle = generic_on_idle,
+		.finish = generic_finish,
+	};
+	size_t max_out = hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes :
+	    HUB_DEFAULT_MAX_OUTPUT_BYTES;
 	struct generic_run run;
-	struct child_spec spec;
-	struct child_result res;
-	int rc;
 
-	memset(reply, 0, sizeof(*reply));
-	memset(&res, 0, sizeof(res));
 	memset(&run, 0, sizeof(run));
-	child_env_init(&env);
-	reply->first_token_ms = -1;
-	max_out = hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES;
+	child_env_init(&run.env);
+	run.p = p;
 	run.call = call;
-	run.conf = c;
+	run.conf = p->data;
 	run.first_token_ms = -1;
 	run.start_ms = hub_time_mono_ms();
+	a.use_pty = run.conf != NULL && run.conf->input == PROVIDER_CONF_INPUT_PTY;
 	pty_clean_init(&run.clean);
 	hub_buf_init(&run.text, max_out);
 	hub_buf_init(&run.piece, 0);
@@ -480,106 +554,14 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	run.cs.on_text = generic_on_json_text;
 	run.cs.arg = &run;
 	gemini_stream_init(&run.gs, generic_on_gemini_text, &run);
-
-	if (c == NULL || c->executable == NULL) {
-		provider_reply_error(reply, HUB_ERR_DISABLED, "provider %s is not configured", p->name);
-		goto out;
-	}
-	if (call->n_messages == 0 || call->messages == NULL ||
-	    strcmp(call->messages[call->n_messages - 1].role, "user") != 0) {
-		provider_reply_error(reply, HUB_ERR_INVALID, "the last message must come from the user");
-		goto out;
-	}
-	model = call->model != NULL && call->model[0] ? call->model : p->default_model;
-	if (model != NULL && (!hub_text_model_name_valid(model) ||
-	    (call->model != NULL && call->model[0] && !registry_serves(p, model)))) {
-		provider_reply_error(reply, HUB_ERR_MODEL_NOT_FOUND, "provider %s does not serve model \"%.128s\"",
-		    p->name, hub_text_model_name_valid(model) ? model : "(invalid)");
-		goto out;
-	}
-	if ((exe = hub_config_find_executable(c->executable)) == NULL) {
-		provider_reply_error(reply, HUB_ERR_SPAWN, "the %s CLI was not found", p->name);
-		goto out;
-	}
-	base = hub_cfg->state_dir;  /* never NULL after hub_config_load() */
-	if ((rc = workdir_create(base, "generic-", wd, sizeof(wd))) < 0) {
-		wd[0] = '\0';
-		provider_reply_error(reply, rc, "cannot create a work directory: %s", strerror(errno));
-		goto out;
-	}
-	if (snprintf(home, sizeof(home), "%s/home", wd) >= (int)sizeof(home) ||
-	    snprintf(tmp, sizeof(tmp), "%s/tmp", wd) >= (int)sizeof(tmp) ||
-	    snprintf(cwd, sizeof(cwd), "%s/cwd", wd) >= (int)sizeof(cwd) ||
-	    mkdir(home, 0700) < 0 || mkdir(tmp, 0700) < 0 || mkdir(cwd, 0700) < 0) {
-		provider_reply_error(reply, HUB_ERR_SYSTEM, "cannot prepare the work directory: %s", strerror(errno));
-		goto out;
-	}
-	if ((rc = generic_build_stdin(call, c, &input, &input_len)) < 0 ||
-	    (rc = generic_build_env(&env, c, home, tmp)) < 0 ||
-	    (rc = generic_build_argv(argv, c, model)) < 0) {
-		provider_reply_error(reply, rc, "cannot prepare the %s run: %s", p->name, hub_strerror(rc));
-		goto out;
-	}
-
-	memset(&spec, 0, sizeof(spec));
-	spec.path = exe;
-	spec.argv = argv;
-	spec.envp = env.vars;
-	spec.cwd = cwd;
-	spec.jail_dir = wd;
-	spec.use_pty = c->input == PROVIDER_CONF_INPUT_PTY;
-	spec.stdin_data = input;
-	spec.stdin_len = input_len;
-	spec.timeout_ms = (p->timeout_s > 0 ? p->timeout_s : 300) * 1000L;
-	spec.kill_grace_ms = hub_cfg->kill_grace_ms;
-	spec.max_stdout_bytes = max_out;
-	spec.watch_fd = call->watch_fd;
-	spec.idle_tick_ms = call->on_idle != NULL ? call->idle_tick_ms : 0;
-	spec.on_stdout = generic_on_stdout;
-	spec.on_idle = generic_on_idle;
-	spec.arg = &run;
-	spec.tick_ms = call->on_tick != NULL ? call->tick_ms : 0;
-	spec.on_tick = call->on_tick;
-	spec.tick_arg = call->tick_arg;
-
-	rc = child_run(&spec, &res);
-	if (rc < 0 || res.spawn_errno != 0) {
-		provider_reply_error(reply, HUB_ERR_SPAWN, "cannot start %s: %s", p->name,
-		    res.spawn_errno ? strerror(res.spawn_errno) : hub_strerror(rc));
-		goto out;
-	}
-	if (run.stop == GENERIC_STOP_NONE) {
-		if (c->output == PROVIDER_CONF_CLAUDE_JSON)
-			rc = claude_stream_finish(&run.cs);
-		else if (c->output == PROVIDER_CONF_GEMINI_JSON)
-			rc = gemini_stream_finish(&run.gs);
-		else
-			rc = generic_text_chunk(&run, NULL, 0);
-		if (rc < 0 && run.stop == GENERIC_STOP_NONE)
-			run.stop = GENERIC_STOP_NOMEM;
-	}
-	generic_outcome(p, &run, &res, call, reply);
-	reply->finish_reason = "stop";
-	reply->first_token_ms = run.first_token_ms;
-	if (c->output == PROVIDER_CONF_CLAUDE_JSON && run.cs.model != NULL)
-		reply->model = strdup(run.cs.model);
-	else if (c->output == PROVIDER_CONF_GEMINI_JSON && run.gs.model != NULL)
-		reply->model = strdup(run.gs.model);
-	else if (model != NULL)
-		reply->model = strdup(model);
-out:
-	reply->duration_ms = (long)(hub_time_mono_ms() - run.start_ms);
-	if (wd[0] != '\0' && workdir_remove(wd) < 0)
-		hub_log(HUB_LOG_WARN, "generic", "cannot remove a work directory: %s", strerror(errno));
-	child_env_free(&env);
-	generic_list_free(argv);
-	child_result_free(&res);
+	cli_run(&a, &run, p, call, reply);
+	child_env_free(&run.env);
+	generic_list_free(run.argv);
 	claude_stream_free(&run.cs);
 	gemini_stream_free(&run.gs);
 	hub_buf_free(&run.text);
 	hub_buf_free(&run.piece);
-	free(input);
-	free(exe);
+	free(run.input);
 	return reply->err;
 }
 

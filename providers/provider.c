@@ -30,3 +30,28 @@ provider_reply_error(struct provider_reply *reply, int err, const char *fmt, ...
 	vsnprintf(reply->error_message, sizeof(reply->error_message), fmt, ap);
 	va_end(ap);
 }
+
+/* 1 when p lists model as an id, an alias or its default. */
+static int
+provider_lists_model(const struct provider *p, const char *model)
+{
+	const char *const *m;
+
+	if (p->default_model != NULL && strcmp(p->default_model, model) == 0)
+		return 1;
+	for (m = p->models; m != NULL && *m != NULL; m++)
+		if (strcmp(*m, model) == 0)
+			return 1;
+	for (m = p->aliases; m != NULL && *m != NULL; m++)
+		if (strcmp(*m, model) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+provider_model_label(const struct provider *p, const char *model)
+{
+	if (model == NULL || *model == '\0')
+		return p->default_model != NULL ? p->default_model : "default";
+	return provider_lists_model(p, model) ? model : "other";
+}

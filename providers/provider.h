@@ -91,6 +91,14 @@ void provider_reply_free(struct provider_reply *reply);
 void provider_reply_error(struct provider_reply *reply, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The metrics label for a call of p for model (may be NULL: p's default):
+ * the model when p lists it (id, alias or default), its default, "default"
+ * when it has none, else "other", so that clients cannot create unbounded
+ * label sets. Points into p or model, or is static.
+ */
+const char *provider_model_label(const struct provider *p, const char *model);
+
 /* The Claude Code and Gemini CLI adapters (providers/claude.c, gemini.c). */
 extern const struct provider_ops claude_provider_ops;
 extern const struct provider_ops gemini_provider_ops;

@@ -436,3 +436,16 @@ provider_conf_find(const struct provider_conf_set *set, const char *name)
 			return &set->items[i];
 	return NULL;
 }
+
+int
+provider_conf_check_file(const char *path, char *err, size_t errlen)
+{
+	struct provider_conf_set set;
+	int rc;
+
+	if (path == NULL || *path == '\0')
+		return HUB_OK;
+	rc = provider_conf_load(path, &set, err, errlen);
+	provider_conf_free(&set);
+	return rc;
+}

@@ -72,6 +72,13 @@ struct provider_conf_set {
 int provider_conf_load(const char *path, struct provider_conf_set *out,
     char *err, size_t errlen);
 
+/*
+ * Check the sections of the file at path (NULL or empty: no file) at
+ * start-up, so that a mistake stops the hub. Returns 0 or what
+ * provider_conf_load() returns, with its message in err.
+ */
+int provider_conf_check_file(const char *path, char *err, size_t errlen);
+
 /* Free everything set holds and empty it. Accepts NULL. */
 void provider_conf_free(struct provider_conf_set *set);
 

@@ -506,3 +506,11 @@ registry_route(const char *model, const char *provider_name, const struct provid
 	*out = p;
 	return HUB_OK;
 }
+
+const char *
+registry_check_default_provider(const char *name)
+{
+	if (strcmp(name, "claude") != 0 && strcmp(name, "gemini") != 0)
+		return "expected claude or gemini";
+	return NULL;
+}

@@ -61,4 +61,10 @@ int registry_route(const char *model, const char *provider_name, const struct pr
 /* 1 when p serves model (by prefix, alias or listed id). */
 int registry_serves(const struct provider *p, const char *model);
 
+/*
+ * The HUB_DEFAULT_PROVIDER setting's check (the table need not be built):
+ * NULL when name is a built-in provider, else a static reason.
+ */
+const char *registry_check_default_provider(const char *name);
+
 #endif

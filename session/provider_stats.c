@@ -23,23 +23,6 @@ const long PROVIDER_STATS_BOUNDS_MS[PROVIDER_STATS_N_BOUNDS] = {
 /* Provider/model pairs read at most (the label set is bounded anyway). */
 #define PROVIDER_STATS_MAX_ENTRIES 256
 
-/* 1 when p lists model as an id, an alias or its default. */
-static int
-provider_stats_known_model(const struct provider *p, const char *model)
-{
-	const char *const *m;
-
-	if (p->default_model != NULL && strcmp(p->default_model, model) == 0)
-		return 1;
-	for (m = p->models; m != NULL && *m != NULL; m++)
-		if (strcmp(*m, model) == 0)
-			return 1;
-	for (m = p->aliases; m != NULL && *m != NULL; m++)
-		if (strcmp(*m, model) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 provider_stats_key(char *out, size_t len, const char *kind, const char *member)
 {
@@ -48,7 +31,7 @@ provider_stats_key(char *out, size_t len, const char *kind, const char *member)
 }
 
 void
-provider_stats_begin(const struct provider *p, const char *model, long timeout_s,
+provider_stats_begin(const char *provider, const char *model_label, long timeout_s,
     struct provider_stats_run *run)
 {
 	char index[300], runs[512], score[32], id[40];
@@ -56,15 +39,10 @@ provider_stats_begin(const struct provider *p, const char *model, long timeout_s
 	const char *zadd[] = { "ZADD", runs, score, run->run_id };
 	struct redis_cmd cmds[2] = { { 3, sadd, NULL }, { 4, zadd, NULL } };
 	struct redis_reply *r[2];
-	const char *label;
 
 	memset(run, 0, sizeof(*run));
 	run->start_ms = hub_time_mono_ms();
-	if (model == NULL || *model == '\0')
-		label = p->default_model != NULL ? p->default_model : "default";
-	else
-		label = provider_stats_known_model(p, model) ? model : "other";
-	snprintf(run->member, sizeof(run->member), "%s/%s", p->name, label);
+	snprintf(run->member, sizeof(run->member), "%s/%s", provider, model_label);
 	if (session_id_generate(id, sizeof(id)) != HUB_OK)
 		snprintf(id, sizeof(id), "%lld", hub_time_wall_ms());
 	snprintf(run->run_id, sizeof(run->run_id), "%s", id);
@@ -91,10 +69,11 @@ provider_stats_bucket(long long ms)
 }
 
 void
-provider_stats_end(const struct provider_stats_run *run, const struct provider_reply *reply)
+provider_stats_end(const struct provider_stats_run *run, int err, const char *error_message,
+    long first_token_ms)
 {
 	char hash[512], runs[512], ttft_b[16], dur_b[16], ttft_ms[24], dur_ms[24], errf[64], now[24];
-	const char *kind = reply->err != HUB_OK ? hub_error_code(reply->err) : NULL;
+	const char *kind = err != HUB_OK ? hub_error_code(err) : NULL;
 	const char *zrem[] = { "ZREM", runs, run->run_id };
 	const char *req[] = { "HINCRBY", hash, "requests", "1" };
 	const char *db[] = { "HINCRBY", hash, dur_b, "1" };
@@ -104,8 +83,8 @@ provider_stats_end(const struct provider_stats_run *run, const struct provider_r
 	const char *ts[] = { "HINCRBY", hash, "ttft_sum", ttft_ms };
 	const char *tc[] = { "HINCRBY", hash, "ttft_count", "1" };
 	const char *ec[] = { "HINCRBY", hash, errf, "1" };
-	const char *el[] = { "HSET", hash, "last_error", reply->error_message[0] ? reply->error_message :
-	    kind ? hub_strerror(reply->err) : "", "last_error_kind", kind ? kind : "",
+	const char *el[] = { "HSET", hash, "last_error", error_message != NULL && error_message[0] ?
+	    error_message : kind ? hub_strerror(err) : "", "last_error_kind", kind ? kind : "",
 	    "last_error_at", now };
 	struct redis_cmd cmds[10];
 	struct redis_reply *r[10];
@@ -123,9 +102,9 @@ provider_stats_end(const struct provider_stats_run *run, const struct provider_r
 	cmds[n++] = (struct redis_cmd){ 4, db, NULL };
 	cmds[n++] = (struct redis_cmd){ 4, ds, NULL };
 	cmds[n++] = (struct redis_cmd){ 4, dc, NULL };
-	if (reply->first_token_ms >= 0) {
-		snprintf(ttft_b, sizeof(ttft_b), "ttft_b%d", provider_stats_bucket(reply->first_token_ms));
-		snprintf(ttft_ms, sizeof(ttft_ms), "%ld", reply->first_token_ms);
+	if (first_token_ms >= 0) {
+		snprintf(ttft_b, sizeof(ttft_b), "ttft_b%d", provider_stats_bucket(first_token_ms));
+		snprintf(ttft_ms, sizeof(ttft_ms), "%ld", first_token_ms);
 		cmds[n++] = (struct redis_cmd){ 4, tb, NULL };
 		cmds[n++] = (struct redis_cmd){ 4, ts, NULL };
 		cmds[n++] = (struct redis_cmd){ 4, tc, NULL };

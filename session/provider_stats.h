@@ -20,7 +20,6 @@
 #define PROVIDER_STATS_H
 
 #include "common/hub_limits.h"
-#include "providers/provider.h"
 
 #define PROVIDER_STATS_N_BOUNDS 12
 #define PROVIDER_STATS_MAX_KINDS 24
@@ -54,16 +53,21 @@ struct provider_stats_entry {
 };
 
 /*
- * Note that p starts a call for model (the request's, may be NULL). The
- * model label is the model when p lists it (id, alias or default), else
- * "other", so that clients cannot create unbounded label sets. Failures
- * to reach Redis are ignored: metrics never fail a request.
+ * Note that provider starts a call labelled model_label (a bounded label:
+ * the caller maps a model clients chose to "other", see
+ * provider_model_label()). Failures to reach Redis are ignored: metrics
+ * never fail a request.
  */
-void provider_stats_begin(const struct provider *p, const char *model,
+void provider_stats_begin(const char *provider, const char *model_label,
     long timeout_s, struct provider_stats_run *run);
 
-/* Note that the call begun with run ended with reply. */
-void provider_stats_end(const struct provider_stats_run *run, const struct provider_reply *reply);
+/*
+ * Note that the call begun with run ended: err is 0 or a hub_err code,
+ * error_message its text (may be NULL or empty: the code's text is kept),
+ * first_token_ms -1 when no text came.
+ */
+void provider_stats_end(const struct provider_stats_run *run, int err, const char *error_message,
+    long first_token_ms);
 
 /*
  * Read every provider/model seen. Returns 0 with *out a malloc'd array of

@@ -150,3 +150,23 @@ redis_url_sentinel_parse(const char *list, size_t index, struct redis_url *out)
 	}
 	return found ? HUB_OK : HUB_ERR_NOT_FOUND;
 }
+
+const char *
+redis_url_check(const char *url)
+{
+	struct redis_url u;
+
+	if (redis_url_parse(url, &u) != HUB_OK)
+		return "expected redis://[:password@]host:port[/db] or unix:///path/to/redis.sock";
+	return NULL;
+}
+
+const char *
+redis_url_sentinels_check(const char *list)
+{
+	struct redis_url u;
+
+	if (redis_url_sentinel_parse(list, 0, &u) != HUB_OK)
+		return "expected host:port[,host:port...] (at most 16)";
+	return NULL;
+}

@@ -36,4 +36,12 @@ int redis_url_parse(const char *url, struct redis_url *out);
  */
 int redis_url_sentinel_parse(const char *list, size_t index, struct redis_url *out);
 
+/* The REDIS_URL setting's check: NULL when url parses, else a static reason
+ * (which never echoes the URL: it may carry a password). */
+const char *redis_url_check(const char *url);
+
+/* The REDIS_SENTINELS setting's check: NULL when list parses, else a
+ * static reason. */
+const char *redis_url_sentinels_check(const char *list);
+
 #endif

@@ -3,7 +3,7 @@
  *
  * Usage: provider-run claude|gemini [--cancel-after-ms=N] [--stop-after-deltas=N]
  *
- * Loads the configuration like the hub (hub_config_load), reads one JSON
+ * Loads the configuration like the hub (startup_config_load), reads one JSON
  * conversation {"model":...,"messages":[{"role":...,"content":...},...]} on
  * stdin, runs it through the named provider's chat(), and prints on stdout
  * one JSON line {"delta":"..."} per text delta as it arrives, then a final
@@ -26,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "common/hub_config.h"
+#include "core/startup.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
@@ -142,7 +143,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (hub_config_load(&cfg, err, sizeof(err)) < 0) {
+	if (startup_config_load(&cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "provider-run: %s\n", err);
 		return 2;
 	}

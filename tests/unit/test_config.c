@@ -4,12 +4,13 @@
 #include <stdlib.h>
 
 #include "common/hub_config.c"
+#include "core/startup.h"
 #include "tap.h"
 
 static int
 load(struct hub_config *c, char *err)
 {
-	return hub_config_load(c, err, 512);
+	return startup_config_load(c, err, 512);
 }
 
 int

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common/hub_config.h"
+#include "core/startup.h"
 #include "mcp-stdio/mcp.c"
 #include "providers/registry.h"
 #include "tap.h"
@@ -416,7 +417,7 @@ main(void)
 	setenv("HUB_REDIS_TIMEOUT_MS", "100", 1);
 	setenv("HUB_CLAUDE_CLI", "/bin/true", 1);
 	setenv("HUB_GEMINI_CLI", "/bin/true", 1);
-	if (hub_config_load(&cfg, err, sizeof(err)) != 0) {
+	if (startup_config_load(&cfg, err, sizeof(err)) != 0) {
 		printf("Bail out! config: %s\n", err);
 		return 1;
 	}

@@ -10,8 +10,9 @@
 
 #include <json-c/json.h>
 
-#include "common/alert.h"
+#include "core/alert.h"
 #include "common/hub_config.h"
+#include "core/startup.h"
 #include "common/hub_error.h"
 #include "providers/provider_conf.h"
 #include "providers/registry.h"
@@ -139,7 +140,7 @@ main(void)
 	/* --- the registry ----------------------------------------------------- */
 	setenv("HUB_CONFIG", conf_path, 1);
 	write_file("[provider echo]\nexecutable = /bin/cat\nmodels = e-1\n");
-	is_int(hub_config_load(&cfg, err, sizeof(err)), HUB_OK, "the configuration loads");
+	is_int(startup_config_load(&cfg, err, sizeof(err)), HUB_OK, "the configuration loads");
 	hub_cfg = &cfg;
 	is_int(registry_init(), HUB_OK, "registry_init");
 	is_int((int)registry_count(), 3, "claude, gemini and echo");

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "chat.h"
-#include "common/alert.h"
+#include "core/alert.h"
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
@@ -385,9 +385,10 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	}
 	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
 		goto out;
-	provider_stats_begin(res->provider, call.model, res->provider->timeout_s, &stats);
+	provider_stats_begin(res->provider->name, provider_model_label(res->provider, call.model),
+	    res->provider->timeout_s, &stats);
 	res->provider->ops->chat(res->provider, &call, &res->reply);
-	provider_stats_end(&stats, &res->reply);
+	provider_stats_end(&stats, res->reply.err, res->reply.error_message, res->reply.first_token_ms);
 	hub_time_iso8601(hub_time_wall_ms(), answered_at, sizeof(answered_at));
 	chat_release_slot(&own_slot);
 	chat_record_token(res->provider, &res->reply);

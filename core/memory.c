@@ -18,6 +18,7 @@
 #include "providers/registry.h"
 #include "session/session.h"
 #include "session/session_id.h"
+#include "session_json.h"
 
 struct memory_labels {
 	const char *metadata, *created, *ended, *provider, *count, *summary, *history;
@@ -141,32 +142,18 @@ memory_markdown(const struct session *s, const struct memory_options *opt,
 static int
 memory_json(const struct session *s, const char *summary, const char *why, struct hub_buf *b)
 {
-	struct json_object *o = json_object_new_object(), *msgs = json_object_new_array(), *m;
-	size_t i;
+	struct json_object *o = json_object_new_object();
 	int rc;
 
 	json_object_object_add(o, "session_id", json_object_new_string(s->meta.id));
 	json_object_object_add(o, "created_at", json_object_new_string(s->meta.created_at));
 	json_object_object_add(o, "ended_at", json_object_new_string(s->meta.updated_at));
-	json_object_object_add(o, "provider", s->meta.provider && *s->meta.provider ?
-	    json_object_new_string(s->meta.provider) : NULL);
+	json_object_object_add(o, "provider", hub_json_string_or_null(s->meta.provider));
 	json_object_object_add(o, "message_count", json_object_new_int64((int64_t)s->n_messages));
-	json_object_object_add(o, "summary", summary ? json_object_new_string(summary) : NULL);
+	json_object_object_add(o, "summary", hub_json_string_or_null(summary));
 	if (why != NULL)
 		json_object_object_add(o, "summary_error", json_object_new_string(why));
-	for (i = 0; i < s->n_messages; i++) {
-		m = json_object_new_object();
-		json_object_object_add(m, "role", json_object_new_string(s->messages[i].role));
-		json_object_object_add(m, "content", json_object_new_string(s->messages[i].content));
-		json_object_object_add(m, "timestamp", s->messages[i].timestamp ?
-		    json_object_new_string(s->messages[i].timestamp) : NULL);
-		if (s->messages[i].provider)
-			json_object_object_add(m, "provider", json_object_new_string(s->messages[i].provider));
-		if (s->messages[i].model)
-			json_object_object_add(m, "model", json_object_new_string(s->messages[i].model));
-		json_object_array_add(msgs, m);
-	}
-	json_object_object_add(o, "messages", msgs);
+	json_object_object_add(o, "messages", session_json_messages(s));
 	rc = hub_buf_puts(b, hub_json_compact(o));
 	json_object_put(o);
 	return rc;

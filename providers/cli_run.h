@@ -1,0 +1,81 @@
+/*
+ * cli_run.h - the one run engine under every CLI adapter (claude.c,
+ * gemini.c, generic.c), as lighttpd's gw_backend.c is under mod_scgi.c.
+ *
+ * cli_run() does, once for every adapter, the steps of one chat turn:
+ * check that the last message is the user's, pick and check the model,
+ * find the executable, create the private work directory (home/, tmp/,
+ * cwd/ under HUB_STATE_DIR, resolved with realpath(): it is also the
+ * jail), fill the child_spec (deadline, output cap, kill grace, the
+ * caller's stream context: watch fd, idle tick, lock tick), run the child
+ * (child.h), map a spawn failure, and clean up. An adapter supplies only
+ * what differs, as hooks in a struct cli_run_adapter: its own checks, the
+ * argv, environment and stdin, the output parsers, and how an ended child
+ * becomes a reply.
+ */
+#ifndef CLI_RUN_H
+#define CLI_RUN_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "providers/child.h"
+#include "providers/provider.h"
+
+/* The run's private directories; root is the jail. */
+struct cli_run_dirs {
+	char root[PATH_MAX];
+	char home[PATH_MAX];
+	char tmp[PATH_MAX];
+	char cwd[PATH_MAX];
+};
+
+/* What the adapter's prepare hook hands the engine; the adapter owns it
+ * (and frees it after cli_run() returns). */
+struct cli_run_input {
+	char *const *argv;           /* NULL-terminated; argv[0] the CLI's name */
+	char *const *envp;           /* the child's whole environment */
+	const void *stdin_data;      /* may be NULL: nothing */
+	size_t stdin_len;
+};
+
+/*
+ * One adapter: static data and hooks. Every hook gets run, the adapter's
+ * own state for this run (the arg given to cli_run()). A hook that fails
+ * sets the reply's error (provider_reply_error()) and returns it.
+ */
+struct cli_run_adapter {
+	const char *cli_name;        /* in messages: "the %s CLI was not found" */
+	const char *log_tag;         /* hub_log() tag */
+	const char *cli_default;     /* executable when the provider has no cli */
+	const char *workdir_sub;     /* NULL: HUB_STATE_DIR; else a folder in it */
+	const char *workdir_prefix;  /* "claude-" (workdir_create()) */
+	int use_pty;                 /* stdout on a PTY */
+	int model_err;               /* the code for a malformed model name */
+	long idle_check_ms;          /* on_idle at least this often; 0: the caller's */
+	/* before anything is created, with the model chosen (may be NULL) */
+	int (*check)(void *run, const char *model, struct provider_reply *reply);
+	/* once the directories exist: argv, env, stdin into *in */
+	int (*prepare)(void *run, const struct cli_run_dirs *dirs, const char *model,
+	    struct cli_run_input *in, struct provider_reply *reply);
+	/* the child's output as it arrives, and its silences; < 0 stops */
+	int (*on_stdout)(void *run, const char *data, size_t len);
+	int (*on_stderr)(void *run, const char *data, size_t len);  /* may be NULL */
+	int (*on_idle)(void *run);
+	/* the child was started and reaped: the reply from the run */
+	void (*finish)(void *run, const struct child_result *res, const char *model,
+	    struct provider_reply *reply);
+	/* last, before the directory is removed, whatever happened (may be NULL) */
+	void (*cleanup)(void *run, const struct cli_run_dirs *dirs, const struct child_result *res,
+	    struct provider_reply *reply);
+};
+
+/*
+ * Run call on provider p through adapter a, with run the adapter's state.
+ * The reply is reset first, then filled: the text and usage by a->finish,
+ * an error at any step, duration_ms always. Returns reply->err.
+ */
+int cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
+    const struct provider_call *call, struct provider_reply *reply);
+
+#endif
