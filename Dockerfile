@@ -103,6 +103,7 @@ ENV HUB_BUILDDIR=/usr/local/bin \
 	HUB_BIND=0.0.0.0 \
 	HUB_ALLOWED_HOSTS=host.docker.internal,hub,llm-mcp-hub \
 	HUB_PORT=8080 \
+	HUB_STREAM_THREADS=512 \
 	HUB_CLAUDE_CLI=/opt/llm-mcp-hub/bin/claude \
 	HUB_GEMINI_CLI=/opt/llm-mcp-hub/bin/gemini \
 	GEMINI_AUTH_PATH=/var/lib/llm-mcp-hub/gemini/oauth_creds.json \
@@ -120,6 +121,10 @@ VOLUME /var/lib/llm-mcp-hub/state
 # HUB_AUTH_HEALTH=key: it fails whenever an outside client would.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 	CMD ["/opt/llm-mcp-hub/docker/entrypoint.sh", "healthcheck"]
+# Every responder thread is a task: podman's default --pids-limit is 2048
+# (measured: the three pools at 2 x 8, 2 x 128 and 2 x 512 threads with
+# Redis, lighttpd and the rest are 1306 tasks, leaving room for the CLIs).
+# More streams per container: raise HUB_STREAM_THREADS and --pids-limit.
 # `hub serve` runs three responder pools: quick, chat and the stream pool
 # for long-lived GET /sse streams (HUB_STREAM_WORKERS x HUB_STREAM_THREADS
 # open streams; each costs lighttpd and the pool two open files, so run

@@ -95,7 +95,7 @@ healthcheck() {
 	fi
 	# Host: the name a client of the published port sends (loopback).
 	printf 'Authorization: Bearer %s\n' "$(cat "$keyfile" 2>/dev/null)" |
-		curl -fsS -o /dev/null --max-time "${HUB_HEALTHCHECK_TIMEOUT:-4}" \
+		curl -fsS -o /dev/null --max-time 4 \
 			-H "Host: localhost:$HUB_PORT" "${auth[@]}" "http://$addr:$HUB_PORT/health"
 }
 
