@@ -2,11 +2,17 @@
 # started by `hub serve` exactly as `./hub run` starts them, as a non-root user.
 #
 #   docker build -t llm-mcp-hub .
-#   docker run -d -p 8080:8080 \
-#       -e CLAUDE_CODE_OAUTH_TOKEN -e REDIS_URL=redis://redis:6379 \
-#       -e HUB_API_KEYS \
+#   docker run -d --name hub -p 127.0.0.1:8080:8080 \
+#       -e CLAUDE_CODE_OAUTH_TOKEN \
+#       -v hub-state:/var/lib/llm-mcp-hub/state \
 #       -v "$PWD/gemini:/var/lib/llm-mcp-hub/gemini" \
 #       llm-mcp-hub
+#   docker logs hub      # the client key made on the first start, shown once
+#
+# Client keys (docker/entrypoint.sh): HUB_API_KEYS / HUB_API_KEYS_FILE as
+# given; with neither, the first start makes a key, prints it once, and
+# keeps only its SHA-256 in the state volume. The hub so never listens on
+# 0.0.0.0 without authentication, and the published port always answers.
 #
 # Host names: requests must name the hub as localhost/127.0.0.1 (published
 # port) or as one of HUB_ALLOWED_HOSTS (default: host.docker.internal and
@@ -32,6 +38,12 @@ RUN apt-get update \
 	libfcgi-dev libjson-c-dev libhiredis-dev libcurl4-openssl-dev \
 	nodejs npm ca-certificates \
  && rm -rf /var/lib/apt/lists/*
+
+# Behind a proxy that re-signs TLS, npm needs that proxy's CA: pass a bundle
+# with it, e.g. `--build-arg NPM_CONFIG_CAFILE=/run/build-ca.crt` and
+# `-v /etc/ssl/certs/ca-certificates.crt:/run/build-ca.crt:ro` (podman,
+# buildah; bench/docker.sh). Build arguments stay out of the image.
+ARG NPM_CONFIG_CAFILE
 
 WORKDIR /src
 COPY . .
@@ -84,12 +96,14 @@ COPY --from=build /opt/llm-mcp-hub/ /opt/llm-mcp-hub/
 COPY hub /opt/llm-mcp-hub/hub
 COPY lighttpd/ /opt/llm-mcp-hub/lighttpd/
 COPY apache/ /opt/llm-mcp-hub/apache/
+COPY docker/entrypoint.sh /opt/llm-mcp-hub/docker/entrypoint.sh
 
 ENV HUB_BUILDDIR=/usr/local/bin \
 	HUB_STATE_DIR=/var/lib/llm-mcp-hub/state \
 	HUB_BIND=0.0.0.0 \
 	HUB_ALLOWED_HOSTS=host.docker.internal,hub,llm-mcp-hub \
 	HUB_PORT=8080 \
+	HUB_STREAM_THREADS=512 \
 	HUB_CLAUDE_CLI=/opt/llm-mcp-hub/bin/claude \
 	HUB_GEMINI_CLI=/opt/llm-mcp-hub/bin/gemini \
 	GEMINI_AUTH_PATH=/var/lib/llm-mcp-hub/gemini/oauth_creds.json \
@@ -98,8 +112,19 @@ ENV HUB_BUILDDIR=/usr/local/bin \
 USER hub
 WORKDIR /var/lib/llm-mcp-hub
 EXPOSE 8080
+# The state (sessions of the private Redis, the generated client key): keep
+# it in a named volume (-v hub-state:/var/lib/llm-mcp-hub/state).
+VOLUME /var/lib/llm-mcp-hub/state
+# The health check asks /health at the container's own address (where a
+# published port forwards to), through lighttpd, with the Host a client of
+# the published port sends, and with a key of its own when
+# HUB_AUTH_HEALTH=key: it fails whenever an outside client would.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-	CMD curl -fsS -o /dev/null "http://127.0.0.1:${HUB_PORT}/health" || exit 1
+	CMD ["/opt/llm-mcp-hub/docker/entrypoint.sh", "healthcheck"]
+# Every responder thread is a task: podman's default --pids-limit is 2048
+# (measured: the three pools at 2 x 8, 2 x 128 and 2 x 512 threads with
+# Redis, lighttpd and the rest are 1306 tasks, leaving room for the CLIs).
+# More streams per container: raise HUB_STREAM_THREADS and --pids-limit.
 # `hub serve` runs three responder pools: quick, chat and the stream pool
 # for long-lived GET /sse streams (HUB_STREAM_WORKERS x HUB_STREAM_THREADS
 # open streams; each costs lighttpd and the pool two open files, so run
@@ -107,5 +132,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # `hub serve` stops lighttpd, the responders and the private Redis on SIGTERM
 # (docker stop) and exits when any of them ends.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/opt/llm-mcp-hub/hub"]
+ENTRYPOINT ["/opt/llm-mcp-hub/docker/entrypoint.sh"]
 CMD ["serve"]

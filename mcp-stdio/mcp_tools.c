@@ -54,7 +54,8 @@ static const char mcp_tools_json[] =
 " \"inputSchema\":{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false},"
 " \"outputSchema\":{\"type\":\"object\",\"properties\":{"
 "  \"providers\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-"   \"name\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},\"enabled\":{\"type\":\"boolean\"}},"
+"   \"name\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},\"enabled\":{\"type\":\"boolean\"},"
+"   \"cli_version\":{\"type\":[\"string\",\"null\"]}},"
 "   \"required\":[\"name\"]}}},\"required\":[\"providers\"]},"
 " \"annotations\":{\"title\":\"List providers\",\"readOnlyHint\":true,\"destructiveHint\":false,"
 "  \"idempotentHint\":true,\"openWorldHint\":false}},"
@@ -343,7 +344,8 @@ mcp_tools_list_providers(void)
 {
 	struct json_object *sc = json_object_new_object();
 
-	json_object_object_add(sc, "providers", provider_list_all(0));
+	/* With cli_version, as GET /v1/providers (cached per process). */
+	json_object_object_add(sc, "providers", provider_list_all(1));
 	return mcp_tools_structured_result(sc);
 }
 

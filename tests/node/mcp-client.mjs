@@ -51,6 +51,11 @@ try {
 	const lp = await client.callTool({ name: "list_providers", arguments: {} });
 	assert.ok(!lp.isError, "list_providers succeeds");
 	assert.deepEqual(lp.structuredContent.providers.map((p) => p.name).sort(), ["claude", "gemini"]);
+	// cli_version as GET /v1/providers has it (null when a CLI prints none)
+	for (const p of lp.structuredContent.providers)
+		assert.ok("cli_version" in p, `${p.name} has a cli_version field`);
+	assert.match(lp.structuredContent.providers.find((p) => p.name === "claude").cli_version,
+		/^\d+\.\d+\.\d+/, "claude's cli_version is its --version");
 
 	let progress = 0;
 	const chat = await client.callTool(
