@@ -14,7 +14,6 @@
 #include "common/hub_error.h"
 #include "common/hub_log.h"
 #include "common/hub_time.h"
-#include "providers/gemini_token.h"
 #include "providers/registry.h"
 #include "common/slots.h"
 #include "session/provider_stats.h"
@@ -45,6 +44,7 @@ static int
 chat_route(const struct chat_request *req, struct chat_result *res)
 {
 	int rc = registry_route(req->model, req->provider, &res->provider);
+	char known[256];
 
 	switch (rc) {
 	case HUB_OK:
@@ -57,8 +57,9 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 			    res->provider->default_model ? res->provider->default_model : "none");
 		return HUB_OK;
 	case HUB_ERR_INVALID:
+		(void)registry_names(known, sizeof(known));
 		return chat_fail(res, HUB_ERR_INVALID, "provider",
-		    "unknown provider \"%.64s\" (known: claude, gemini)", req->provider);
+		    "unknown provider \"%.64s\" (known: %s)", req->provider, known);
 	case HUB_ERR_DISABLED:
 		return chat_fail(res, HUB_ERR_DISABLED, "provider",
 		    "the provider for \"%.64s\" is disabled",
@@ -192,16 +193,15 @@ int
 chat_take_slot(struct chat_result *res, int *slot_fd)
 {
 	const struct provider *p = res->provider;
-	long max = p->kind == PROVIDER_CLAUDE ? hub_cfg->max_concurrent_claude :
-	    p->kind == PROVIDER_GEMINI ? hub_cfg->max_concurrent_gemini : 0;
+	long max = p->ops->max_concurrent != NULL ? p->ops->max_concurrent(p) : 0;
 	int rc;
 
 	rc = slots_take(hub_cfg->state_dir, p->name, max, slot_fd);
 	if (rc == HUB_ERR_RATE_LIMIT) {
 		res->reply.retry_after_s = CHAT_SLOT_RETRY_AFTER_S;
 		return chat_fail(res, HUB_ERR_RATE_LIMIT, NULL,
-		    "all %ld %s slots of this host are busy (HUB_MAX_CONCURRENT_%s); retry shortly",
-		    max, p->name, p->kind == PROVIDER_CLAUDE ? "CLAUDE" : "GEMINI");
+		    "all %ld %s slots of this host are busy (%s); retry shortly",
+		    max, p->name, p->ops->max_concurrent_setting ? p->ops->max_concurrent_setting : "");
 	}
 	if (rc != HUB_OK)
 		hub_log(HUB_LOG_WARN, "chat", "cannot use the slot files under %s; running uncapped",
@@ -213,26 +213,6 @@ void
 chat_release_slot(int *slot_fd)
 {
 	slots_release(slot_fd);
-}
-
-/* 1 when this process has a credential for p configured at all (a missing
- * one is this process's configuration error, not the provider's refusal). */
-static int
-chat_credential_configured(const struct provider *p)
-{
-	struct gemini_token_info info;
-	const char *path;
-
-	if (p->kind == PROVIDER_CLAUDE)
-		return hub_cfg->claude_oauth_token != NULL && hub_cfg->claude_oauth_token[0] != '\0';
-	if (p->kind == PROVIDER_GEMINI) {
-		if ((path = hub_cfg->gemini_auth_path) == NULL || *path == '\0')
-			return 1;  /* the CLI's own default place: cannot tell from here */
-		memset(&info, 0, sizeof(info));
-		return gemini_token_status(path, &info) == HUB_OK && info.present &&
-		    info.has_access_token;
-	}
-	return 1;
 }
 
 /* With a webhook: claim and send the alert for p's state change since the
@@ -261,7 +241,8 @@ chat_record_token(const struct provider *p, const struct provider_reply *reply)
 	int t;
 
 	alert_check_expiry();  /* cheap: once a minute per process */
-	if (reply->err == HUB_ERR_PROVIDER_AUTH && !chat_credential_configured(p)) {
+	if (reply->err == HUB_ERR_PROVIDER_AUTH && p->ops->credential_configured != NULL &&
+	    !p->ops->credential_configured(p)) {
 		/* a local mistake stays local: never the fleet's token status */
 		hub_log(HUB_LOG_ERROR, "chat", "provider %s: no credentials configured in this process (%s)",
 		    p->name, reply->error_message);

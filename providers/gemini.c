@@ -1154,6 +1154,114 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	return reply->err;
 }
 
+/* --- what the hub knows of the kind ------------------------------------ */
+
+static const char *const gemini_prefixes[] = { "gemini", NULL };
+static const char *const gemini_aliases[] = { "pro", "flash", "flash-lite", NULL };
+static const char *const gemini_models[] = {
+	"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite",
+	"pro", "flash", "flash-lite", NULL
+};
+
+static void
+gemini_defaults(struct provider_defaults *d)
+{
+	d->cli = hub_cfg->gemini_cli;
+	d->model = hub_cfg->gemini_model;
+	d->timeout_s = hub_cfg->gemini_timeout_s;
+	d->model_prefixes = gemini_prefixes;
+	d->aliases = gemini_aliases;
+	d->models = gemini_models;
+}
+
+static long
+gemini_max_concurrent(const struct provider *p)
+{
+	(void)p;
+	return hub_cfg->max_concurrent_gemini;
+}
+
+/* 1 when the GEMINI_AUTH_PATH file is readable. */
+static int
+gemini_has_credentials(const struct provider *p)
+{
+	(void)p;
+	return hub_cfg->gemini_auth_path != NULL && access(hub_cfg->gemini_auth_path, R_OK) == 0;
+}
+
+/* 1 when the credentials file holds an access token, or when no path is
+ * set (the CLI's own default place: cannot tell from here). */
+static int
+gemini_credential_configured(const struct provider *p)
+{
+	struct gemini_token_info info;
+	const char *path = hub_cfg->gemini_auth_path;
+
+	(void)p;
+	if (path == NULL || *path == '\0')
+		return 1;
+	memset(&info, 0, sizeof(info));
+	return gemini_token_status(path, &info) == HUB_OK && info.present && info.has_access_token;
+}
+
+static long long
+gemini_credential_expiry_ms(const struct provider *p)
+{
+	struct gemini_token_info info;
+
+	(void)p;
+	if (hub_cfg->gemini_auth_path == NULL || hub_cfg->gemini_auth_path[0] == '\0')
+		return -1;
+	memset(&info, 0, sizeof(info));
+	info.expiry_ms = -1;
+	if (gemini_token_status(hub_cfg->gemini_auth_path, &info) != HUB_OK || !info.valid_json)
+		return -1;
+	/* with a refresh_token the CLI renews the hour-long access token itself,
+	 * and that expiry moves every hour: nothing to warn about */
+	if (info.has_refresh_token)
+		return -1;
+	return info.expiry_ms;
+}
+
+static int
+gemini_credential_describe(const struct provider *p, struct json_object *o, char *fp,
+    size_t fp_len)
+{
+	struct gemini_token_info info;
+	const char *path = hub_cfg->gemini_auth_path;
+	char iso[32];
+	int have = 0;
+
+	(void)p;
+	json_object_object_add(o, "kind", json_object_new_string("gemini_oauth_credentials_file"));
+	json_object_object_add(o, "source", json_object_new_string("GEMINI_AUTH_PATH"));
+	memset(&info, 0, sizeof(info));
+	info.expiry_ms = -1;
+	if (path != NULL && *path != '\0' && gemini_token_status(path, &info) == HUB_OK)
+		have = info.present && info.valid_json && info.has_access_token;
+	json_object_object_add(o, "present", json_object_new_boolean(have));
+	json_object_object_add(o, "file_readable", json_object_new_boolean(info.present));
+	json_object_object_add(o, "valid", json_object_new_boolean(info.valid_json));
+	json_object_object_add(o, "has_refresh_token", json_object_new_boolean(info.has_refresh_token));
+	json_object_object_add(o, "expires_at", info.expiry_ms > 0 ?
+	    json_object_new_string(hub_time_iso8601(info.expiry_ms, iso, sizeof(iso))) : NULL);
+	json_object_object_add(o, "expired", info.expiry_ms > 0 ?
+	    json_object_new_boolean(info.expiry_ms <= hub_time_wall_ms()) : NULL);
+	if (fp_len > 0)
+		fp[0] = '\0';  /* the file's token changes every hour: no fingerprint */
+	return 1;
+}
+
 const struct provider_ops gemini_provider_ops = {
+	.kind = PROVIDER_GEMINI,
+	.builtin_name = "gemini",
+	.vendor = "google",
+	.max_concurrent_setting = "HUB_MAX_CONCURRENT_GEMINI",
+	.defaults = gemini_defaults,
 	.chat = gemini_chat,
+	.max_concurrent = gemini_max_concurrent,
+	.has_credentials = gemini_has_credentials,
+	.credential_configured = gemini_credential_configured,
+	.credential_expiry_ms = gemini_credential_expiry_ms,
+	.credential_describe = gemini_credential_describe,
 };

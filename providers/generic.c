@@ -565,6 +565,15 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	return reply->err;
 }
 
+/* A section of type cli: its own executable, a five-minute timeout. */
+static void
+generic_defaults(struct provider_defaults *d)
+{
+	d->timeout_s = 300;
+}
+
 const struct provider_ops generic_provider_ops = {
+	.kind = PROVIDER_GENERIC,
+	.defaults = generic_defaults,
 	.chat = generic_chat,
 };
