@@ -348,16 +348,10 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 	call.messages = conv;
 	call.n_messages = n;
 	call.stream = req->stream;
-	call.on_delta = req->on_delta;
-	call.on_idle = req->on_idle;
-	call.idle_tick_ms = req->idle_tick_ms;
-	call.arg = req->arg;
-	call.watch_fd = req->watch_fd;
-	if (locked) {
-		call.on_tick = chat_on_tick;
-		call.tick_ms = CHAT_LOCK_RENEW_MS;
-		call.tick_arg = &lock;
-	}
+	call.io = req->io;
+	call.io.on_tick = locked ? chat_on_tick : NULL;
+	call.io.tick_ms = locked ? CHAT_LOCK_RENEW_MS : 0;
+	call.io.tick_arg = locked ? &lock : NULL;
 	/* a reply that could not be stored would spend the subscription for nothing */
 	if (req->store && !locked && redis_ping() != HUB_OK) {
 		chat_fail(res, HUB_ERR_STORE, NULL,

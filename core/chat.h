@@ -31,11 +31,8 @@ struct chat_request {
 	size_t n_messages;
 	int store;                     /* 0: do not store the exchange (summaries) */
 	int stream;                    /* deltas wanted token by token */
-	provider_delta_fn on_delta;    /* may be NULL */
-	provider_idle_fn on_idle;      /* may be NULL */
-	long idle_tick_ms;
-	void *arg;
-	int watch_fd;                  /* client connection or cancel fd; -1 */
+	struct provider_stream io;     /* handed to the provider whole; its
+	                                * tick is the turn's own (lock renewal) */
 	long long received_wall_ms;    /* when the request arrived (Unix ms):
 	                                * the user messages' timestamp; 0: now */
 	int *slot_fd;                  /* NULL: chat_run() takes the provider's

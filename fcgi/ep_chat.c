@@ -236,7 +236,7 @@ ep_chat_completions(struct http_request *req)
 	creq.received_wall_ms = hub_time_wall_ms() - (hub_time_mono_ms() - req->start_ms);
 	/* the client leaving, streaming or not, stops the CLI within a second */
 	watch = client_watch_start(req->fcgx);
-	creq.watch_fd = watch != NULL ? client_watch_fd(watch) : req->fcgx->ipcFd;
+	creq.io.watch_fd = watch != NULL ? client_watch_fd(watch) : req->fcgx->ipcFd;
 	if (chat_prepare(&creq, &res) != HUB_OK) {
 		ep_chat_error_headers(&res, extra, sizeof(extra));
 		http_send_error(req, res.err, 0, res.message, res.param[0] ? res.param : NULL, extra);
@@ -282,10 +282,10 @@ ep_chat_completions(struct http_request *req)
 		json_object_object_add(delta, "role", json_object_new_string("assistant"));
 		json_object_object_add(delta, "content", json_object_new_string(""));
 		ep_chat_send_event(&s, ep_chat_chunk(&s, delta, NULL));
-		creq.on_delta = ep_chat_on_delta;
-		creq.on_idle = ep_chat_on_idle;
-		creq.idle_tick_ms = hub_cfg->keepalive_s * 1000;
-		creq.arg = &s;
+		creq.io.on_delta = ep_chat_on_delta;
+		creq.io.on_idle = ep_chat_on_idle;
+		creq.io.idle_tick_ms = hub_cfg->keepalive_s * 1000;
+		creq.io.arg = &s;
 		chat_result_free(&res);
 		chat_run(&creq, &res);
 		if (res.err != HUB_OK)

@@ -309,11 +309,11 @@ mcp_tools_chat(struct json_object *args, const struct mcp_tool_ctx *ctx)
 	req.n_messages = n;
 	req.store = 1;
 	req.stream = ctx->progress != NULL;
-	req.on_delta = mcp_tools_on_delta;
-	req.on_idle = mcp_tools_on_idle;
-	req.idle_tick_ms = ctx->idle != NULL ? ctx->idle_tick_ms : 0;
-	req.arg = (void *)ctx;
-	req.watch_fd = ctx->cancel_fd;
+	req.io.on_delta = mcp_tools_on_delta;
+	req.io.on_idle = mcp_tools_on_idle;
+	req.io.idle_tick_ms = ctx->idle != NULL ? ctx->idle_tick_ms : 0;
+	req.io.arg = (void *)ctx;
+	req.io.watch_fd = ctx->cancel_fd;
 	chat_run(&req, &res);
 	if (res.err != HUB_OK) {
 		out = mcp_tools_fail("chat failed (%s%s%s): %s", hub_error_code(res.err),

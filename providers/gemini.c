@@ -642,7 +642,7 @@ deliver_text(struct gemini_run *r, const char *text, size_t len)
 	}
 	if (r->first_token_ms < 0)
 		r->first_token_ms = (long)(hub_time_mono_ms() - r->start_ms);
-	if (call->on_delta != NULL && call->on_delta(call->arg, text, len) < 0) {
+	if (call->io.on_delta != NULL && call->io.on_delta(call->io.arg, text, len) < 0) {
 		r->client_gone = 1;
 		return -1;
 	}
@@ -828,10 +828,10 @@ on_child_idle(void *arg)
 
 	if (r->backoff_err != 0 && backoff_exceeded(r, -1))
 		return -1;
-	if (call->on_idle != NULL && call->idle_tick_ms > 0 &&
-	    now - r->last_idle_ms >= call->idle_tick_ms) {
+	if (call->io.on_idle != NULL && call->io.idle_tick_ms > 0 &&
+	    now - r->last_idle_ms >= call->io.idle_tick_ms) {
 		r->last_idle_ms = now;
-		if (call->on_idle(call->arg) < 0) {
+		if (call->io.on_idle(call->io.arg) < 0) {
 			r->client_gone = 1;
 			return -1;
 		}

@@ -25,21 +25,31 @@ typedef int (*provider_delta_fn)(void *arg, const char *text, size_t len);
 /* Called while the CLI is silent (every keep-alive interval); < 0 stops. */
 typedef int (*provider_idle_fn)(void *arg);
 
+/*
+ * Where a run's output goes and what may stop it: declared once, filled by
+ * the endpoint (fcgi/ep_chat.c, mcp-stdio/mcp_tools.c), and passed down
+ * whole through the chat turn (core/chat.h) to the provider and the run
+ * engine (cli_run.c), which hands it to the child (child.h).
+ */
+struct provider_stream {
+	provider_delta_fn on_delta;           /* may be NULL */
+	provider_idle_fn on_idle;             /* may be NULL */
+	long idle_tick_ms;                    /* how often on_idle; 0: never */
+	void *arg;                            /* for on_delta and on_idle */
+	int watch_fd;                         /* client connection or cancel fd; -1 */
+	/* called every tick_ms while the CLI runs, output or not (the chat
+	 * turn renews its session lock); may be NULL; < 0 stops the run */
+	provider_idle_fn on_tick;
+	long tick_ms;
+	void *tick_arg;
+};
+
 struct provider_call {
 	const char *model;                    /* NULL: the provider's default */
 	const struct provider_msg *messages;  /* the whole conversation, in order */
 	size_t n_messages;                    /* >= 1; the last one is "user" */
 	int stream;                           /* deltas wanted token by token */
-	provider_delta_fn on_delta;           /* may be NULL */
-	provider_idle_fn on_idle;             /* may be NULL */
-	long idle_tick_ms;                    /* how often on_idle; 0: never */
-	void *arg;
-	int watch_fd;                         /* client connection or cancel fd; -1 */
-	/* called every tick_ms while the CLI runs, output or not (the caller
-	 * renews its session lock); may be NULL; < 0 stops the run */
-	provider_idle_fn on_tick;
-	long tick_ms;
-	void *tick_arg;
+	struct provider_stream io;            /* output, keep-alives, cancel, ticks */
 };
 
 struct provider_usage {
