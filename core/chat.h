@@ -68,6 +68,13 @@ int chat_prepare(const struct chat_request *req, struct chat_result *res);
 int chat_run(const struct chat_request *req, struct chat_result *res);
 
 /*
+ * Run the turn after a successful chat_prepare() on the same req and res
+ * (routed and checked once: res->provider is kept). Returns and frees as
+ * chat_run().
+ */
+int chat_run_prepared(const struct chat_request *req, struct chat_result *res);
+
+/*
  * Take one of the host's concurrency slots for res->provider (after a
  * successful chat_prepare()), so that a full host can be refused before a
  * stream starts. Returns 0 with *slot_fd held (-1 when the provider has no
