@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "chat_request.h"
+#include "chat_params.h"
 #include "client_watch.h"
 #include "core/chat.h"
 #include "common/hub_config.h"
@@ -201,7 +201,7 @@ ep_chat_read_or_reply(struct http_request *req, struct chat_params *params, char
 		http_send_error(req, rc, 0, err, NULL, NULL);
 		return -1;
 	}
-	if (chat_request_parse(*body, len, params, err, sizeof(err), param, sizeof(param)) != HUB_OK) {
+	if (chat_params_parse(*body, len, params, err, sizeof(err), param, sizeof(param)) != HUB_OK) {
 		http_send_error(req, HUB_ERR_INVALID, 400, err, param[0] ? param : NULL, NULL);
 		return -1;
 	}
@@ -331,6 +331,6 @@ out:
 	client_watch_stop(watch);
 	chat_release_slot(&slot_fd);
 	chat_result_free(&res);
-	chat_request_free(&params);
+	chat_params_free(&params);
 	free(body);
 }
