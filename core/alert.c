@@ -19,7 +19,6 @@
 #include "common/hub_json.h"
 #include "common/hub_log.h"
 #include "common/hub_time.h"
-#include "providers/gemini_token.h"
 #include "providers/registry.h"
 #include "session/token_status.h"
 
@@ -306,23 +305,7 @@ alert_flush(long wait_ms)
 static long long
 alert_expiry_of(const struct provider *p)
 {
-	struct gemini_token_info info;
-
-	if (p->kind == PROVIDER_CLAUDE)
-		return hub_cfg->claude_token_expires != NULL ?
-		    hub_config_parse_date(hub_cfg->claude_token_expires) : -1;
-	if (p->kind != PROVIDER_GEMINI || hub_cfg->gemini_auth_path == NULL ||
-	    hub_cfg->gemini_auth_path[0] == '\0')
-		return -1;
-	memset(&info, 0, sizeof(info));
-	info.expiry_ms = -1;
-	if (gemini_token_status(hub_cfg->gemini_auth_path, &info) != HUB_OK || !info.valid_json)
-		return -1;
-	/* with a refresh_token the CLI renews the hour-long access token itself,
-	 * and that expiry moves every hour: nothing to warn about */
-	if (info.has_refresh_token)
-		return -1;
-	return info.expiry_ms;
+	return p->ops->credential_expiry_ms != NULL ? p->ops->credential_expiry_ms(p) : -1;
 }
 
 void

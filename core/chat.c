@@ -14,7 +14,6 @@
 #include "common/hub_error.h"
 #include "common/hub_log.h"
 #include "common/hub_time.h"
-#include "providers/gemini_token.h"
 #include "providers/registry.h"
 #include "common/slots.h"
 #include "session/provider_stats.h"
@@ -45,6 +44,7 @@ static int
 chat_route(const struct chat_request *req, struct chat_result *res)
 {
 	int rc = registry_route(req->model, req->provider, &res->provider);
+	char known[256];
 
 	switch (rc) {
 	case HUB_OK:
@@ -57,8 +57,9 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 			    res->provider->default_model ? res->provider->default_model : "none");
 		return HUB_OK;
 	case HUB_ERR_INVALID:
+		(void)registry_names(known, sizeof(known));
 		return chat_fail(res, HUB_ERR_INVALID, "provider",
-		    "unknown provider \"%.64s\" (known: claude, gemini)", req->provider);
+		    "unknown provider \"%.64s\" (known: %s)", req->provider, known);
 	case HUB_ERR_DISABLED:
 		return chat_fail(res, HUB_ERR_DISABLED, "provider",
 		    "the provider for \"%.64s\" is disabled",
@@ -192,16 +193,15 @@ int
 chat_take_slot(struct chat_result *res, int *slot_fd)
 {
 	const struct provider *p = res->provider;
-	long max = p->kind == PROVIDER_CLAUDE ? hub_cfg->max_concurrent_claude :
-	    p->kind == PROVIDER_GEMINI ? hub_cfg->max_concurrent_gemini : 0;
+	long max = p->ops->max_concurrent != NULL ? p->ops->max_concurrent(p) : 0;
 	int rc;
 
 	rc = slots_take(hub_cfg->state_dir, p->name, max, slot_fd);
 	if (rc == HUB_ERR_RATE_LIMIT) {
 		res->reply.retry_after_s = CHAT_SLOT_RETRY_AFTER_S;
 		return chat_fail(res, HUB_ERR_RATE_LIMIT, NULL,
-		    "all %ld %s slots of this host are busy (HUB_MAX_CONCURRENT_%s); retry shortly",
-		    max, p->name, p->kind == PROVIDER_CLAUDE ? "CLAUDE" : "GEMINI");
+		    "all %ld %s slots of this host are busy (%s); retry shortly",
+		    max, p->name, p->ops->max_concurrent_setting ? p->ops->max_concurrent_setting : "");
 	}
 	if (rc != HUB_OK)
 		hub_log(HUB_LOG_WARN, "chat", "cannot use the slot files under %s; running uncapped",
@@ -213,26 +213,6 @@ void
 chat_release_slot(int *slot_fd)
 {
 	slots_release(slot_fd);
-}
-
-/* 1 when this process has a credential for p configured at all (a missing
- * one is this process's configuration error, not the provider's refusal). */
-static int
-chat_credential_configured(const struct provider *p)
-{
-	struct gemini_token_info info;
-	const char *path;
-
-	if (p->kind == PROVIDER_CLAUDE)
-		return hub_cfg->claude_oauth_token != NULL && hub_cfg->claude_oauth_token[0] != '\0';
-	if (p->kind == PROVIDER_GEMINI) {
-		if ((path = hub_cfg->gemini_auth_path) == NULL || *path == '\0')
-			return 1;  /* the CLI's own default place: cannot tell from here */
-		memset(&info, 0, sizeof(info));
-		return gemini_token_status(path, &info) == HUB_OK && info.present &&
-		    info.has_access_token;
-	}
-	return 1;
 }
 
 /* With a webhook: claim and send the alert for p's state change since the
@@ -261,7 +241,8 @@ chat_record_token(const struct provider *p, const struct provider_reply *reply)
 	int t;
 
 	alert_check_expiry();  /* cheap: once a minute per process */
-	if (reply->err == HUB_ERR_PROVIDER_AUTH && !chat_credential_configured(p)) {
+	if (reply->err == HUB_ERR_PROVIDER_AUTH && p->ops->credential_configured != NULL &&
+	    !p->ops->credential_configured(p)) {
 		/* a local mistake stays local: never the fleet's token status */
 		hub_log(HUB_LOG_ERROR, "chat", "provider %s: no credentials configured in this process (%s)",
 		    p->name, reply->error_message);
@@ -282,153 +263,179 @@ chat_record_token(const struct provider *p, const struct provider_reply *reply)
 		chat_claim_alert(p, reply->error_message);
 }
 
-int
-chat_run(const struct chat_request *req, struct chat_result *res)
+/* What one turn holds while it runs; released by chat_turn_free(). */
+struct chat_turn {
+	struct session *history;
+	struct provider_msg *conv;             /* history + the request's messages */
+	size_t n_conv;
+	struct session_new_message *store;     /* the request's messages + the reply */
+	size_t n_store;
+	char lock_token[40];
+	struct chat_lock lock;
+	int locked;
+	char asked_at[32], answered_at[32];
+};
+
+/* Take the session's lock and load its history; or make a fresh id. */
+static int
+chat_turn_lock(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
 {
-	struct provider_msg *conv = NULL;
-	struct session_new_message *store = NULL;
-	struct session *history = NULL;
-	struct provider_call call;
-	struct provider_stats_run stats;
-	char lock_token[40] = "", asked_at[32], answered_at[32];
-	struct chat_lock lock = { NULL, NULL, lock_token, 0 };
-	size_t i, n = 0, nstore = 0;
-	int rc, locked = 0, own_slot = -1;
+	int rc;
 
-	if ((rc = chat_check_request(req, res)) != HUB_OK)
-		return rc;
-	hub_time_iso8601(req->received_wall_ms > 0 ? req->received_wall_ms : hub_time_wall_ms(),
-	    asked_at, sizeof(asked_at));
-	if (req->n_messages == 0)
-		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
-	if (req->session_id != NULL) {
-		snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
-		rc = session_lock(res->session_id, req->owner, CHAT_LOCK_TTL_MS, lock_token, sizeof(lock_token));
-		if (rc == HUB_ERR_CONFLICT) {
-			chat_fail(res, HUB_ERR_CONFLICT, "X-Session-ID",
-			    "another request on this session is still running; retry when it has finished");
-			goto out;
-		}
-		if (rc == HUB_ERR_STORE_FULL) {
-			chat_store_fail(res, rc);
-			goto out;
-		}
-		if (rc != HUB_OK) {
-			chat_fail(res, HUB_ERR_STORE, NULL, "the session store (Redis) is unavailable");
-			goto out;
-		}
-		locked = 1;
-		lock.session_id = res->session_id;
-		lock.owner = req->owner;
-		rc = session_load(res->session_id, req->owner, 1, &history);
-		if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND) {
-			chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
-			goto out;
-		}
-	} else if (session_id_generate(res->session_id, sizeof(res->session_id)) != HUB_OK) {
-		chat_fail(res, HUB_ERR_SYSTEM, NULL, "cannot generate a session id");
-		goto out;
+	if (req->session_id == NULL) {
+		if (session_id_generate(res->session_id, sizeof(res->session_id)) != HUB_OK)
+			return chat_fail(res, HUB_ERR_SYSTEM, NULL, "cannot generate a session id");
+		return HUB_OK;
 	}
+	snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
+	rc = session_lock(res->session_id, req->owner, CHAT_LOCK_TTL_MS, t->lock_token,
+	    sizeof(t->lock_token));
+	if (rc == HUB_ERR_CONFLICT)
+		return chat_fail(res, HUB_ERR_CONFLICT, "X-Session-ID",
+		    "another request on this session is still running; retry when it has finished");
+	if (rc == HUB_ERR_STORE_FULL)
+		return chat_store_fail(res, rc);
+	if (rc != HUB_OK)
+		return chat_fail(res, HUB_ERR_STORE, NULL, "the session store (Redis) is unavailable");
+	t->locked = 1;
+	t->lock.session_id = res->session_id;
+	t->lock.owner = req->owner;
+	t->lock.token = t->lock_token;
+	rc = session_load(res->session_id, req->owner, 1, &t->history);
+	if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND)
+		return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+	return HUB_OK;
+}
 
-	n = (history ? history->n_messages : 0) + req->n_messages;
-	if (n > HUB_MAX_MESSAGES) {
-		chat_fail(res, HUB_ERR_TOO_LARGE, "messages",
+/* The conversation (history + the request) and the messages to store. */
+static int
+chat_turn_build(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+{
+	size_t i, n = (t->history ? t->history->n_messages : 0) + req->n_messages;
+
+	if (n > HUB_MAX_MESSAGES)
+		return chat_fail(res, HUB_ERR_TOO_LARGE, "messages",
 		    "the conversation is longer than the limit of messages; start a new session");
-		goto out;
-	}
-	if ((conv = calloc(n, sizeof(*conv))) == NULL ||
-	    (store = calloc(req->n_messages + 1, sizeof(*store))) == NULL) {
-		chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	n = 0;
-	for (i = 0; history != NULL && i < history->n_messages; i++) {
-		conv[n].role = history->messages[i].role;
-		conv[n].content = history->messages[i].content;
-		n++;
+	if ((t->conv = calloc(n, sizeof(*t->conv))) == NULL ||
+	    (t->store = calloc(req->n_messages + 1, sizeof(*t->store))) == NULL)
+		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+	for (i = 0; t->history != NULL && i < t->history->n_messages; i++) {
+		t->conv[t->n_conv].role = t->history->messages[i].role;
+		t->conv[t->n_conv].content = t->history->messages[i].content;
+		t->n_conv++;
 	}
 	for (i = 0; i < req->n_messages; i++) {
-		conv[n++] = req->messages[i];
-		store[nstore].role = req->messages[i].role;
-		store[nstore].content = req->messages[i].content;
-		store[nstore].timestamp = asked_at;
-		nstore++;
+		t->conv[t->n_conv++] = req->messages[i];
+		t->store[t->n_store].role = req->messages[i].role;
+		t->store[t->n_store].content = req->messages[i].content;
+		t->store[t->n_store].timestamp = t->asked_at;
+		t->n_store++;
 	}
+	return HUB_OK;
+}
 
-	/* a turn whose reply could not be stored is refused before it runs */
-	if (req->store && (rc = session_check_exchange(res->session_id, req->owner, store,
-	    nstore, 0)) != HUB_OK) {
-		chat_store_fail(res, rc);
-		goto out;
-	}
+/* Run the provider once, with metrics, the slot and the token health. */
+static int
+chat_turn_call(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+{
+	const struct provider *p = res->provider;
+	struct provider_stats_run stats;
+	struct provider_call call;
+	int own_slot = -1;
 
 	memset(&call, 0, sizeof(call));
 	call.model = req->model != NULL && *req->model != '\0' ? req->model : NULL;
-	call.messages = conv;
-	call.n_messages = n;
+	call.messages = t->conv;
+	call.n_messages = t->n_conv;
 	call.stream = req->stream;
-	call.on_delta = req->on_delta;
-	call.on_idle = req->on_idle;
-	call.idle_tick_ms = req->idle_tick_ms;
-	call.arg = req->arg;
-	call.watch_fd = req->watch_fd;
-	if (locked) {
-		call.on_tick = chat_on_tick;
-		call.tick_ms = CHAT_LOCK_RENEW_MS;
-		call.tick_arg = &lock;
+	call.io = req->io;
+	call.io.on_tick = t->locked ? chat_on_tick : NULL;
+	call.io.tick_ms = t->locked ? CHAT_LOCK_RENEW_MS : 0;
+	call.io.tick_arg = t->locked ? &t->lock : NULL;
+	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
+		return res->err;
+	provider_stats_begin(p->name, provider_model_label(p, call.model), p->timeout_s, &stats);
+	p->ops->chat(p, &call, &res->reply);
+	provider_stats_end(&stats, res->reply.err, res->reply.error_message, res->reply.first_token_ms);
+	hub_time_iso8601(hub_time_wall_ms(), t->answered_at, sizeof(t->answered_at));
+	chat_release_slot(&own_slot);
+	chat_record_token(p, &res->reply);
+	snprintf(res->model, sizeof(res->model), "%s", res->reply.model ? res->reply.model :
+	    call.model ? call.model : p->default_model ? p->default_model : p->name);
+	if (t->lock.lost)
+		return chat_store_fail(res, HUB_ERR_CONFLICT);
+	if (res->reply.err != HUB_OK)
+		return chat_fail(res, res->reply.err, NULL, "%s",
+		    res->reply.error_message[0] ? res->reply.error_message : hub_strerror(res->reply.err));
+	return HUB_OK;
+}
+
+/* Append the request's messages and the reply in one fenced step. */
+static int
+chat_turn_store(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+{
+	int rc;
+
+	t->store[t->n_store].role = "assistant";
+	t->store[t->n_store].content = res->reply.text ? res->reply.text : "";
+	t->store[t->n_store].timestamp = t->answered_at;
+	t->n_store++;
+	/* durable before answered: the caller sends the 200 (or the stream's
+	 * final chunk) only after this returned 0 */
+	rc = session_append_exchange(res->session_id, req->owner, t->locked ? t->lock_token : NULL,
+	    res->provider->name, res->model, t->store, t->n_store);
+	/* the reply exists but could not be kept: say so, lose nothing silently */
+	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
+}
+
+int
+chat_run_prepared(const struct chat_request *req, struct chat_result *res)
+{
+	struct chat_turn t;
+
+	memset(&t, 0, sizeof(t));
+	hub_time_iso8601(req->received_wall_ms > 0 ? req->received_wall_ms : hub_time_wall_ms(),
+	    t.asked_at, sizeof(t.asked_at));
+	if (req->n_messages == 0) {
+		chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
+		goto out;
+	}
+	if (chat_turn_lock(req, res, &t) != HUB_OK || chat_turn_build(req, res, &t) != HUB_OK)
+		goto out;
+	/* a turn whose reply could not be stored is refused before it runs */
+	if (req->store && (res->err = session_check_exchange(res->session_id, req->owner, t.store,
+	    t.n_store, 0)) != HUB_OK) {
+		chat_store_fail(res, res->err);
+		goto out;
 	}
 	/* a reply that could not be stored would spend the subscription for nothing */
-	if (req->store && !locked && redis_ping() != HUB_OK) {
+	if (req->store && !t.locked && redis_ping() != HUB_OK) {
 		chat_fail(res, HUB_ERR_STORE, NULL,
 		    "the session store (Redis) is unavailable; try again shortly");
 		goto out;
 	}
-	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
+	if (chat_turn_call(req, res, &t) != HUB_OK)
 		goto out;
-	provider_stats_begin(res->provider->name, provider_model_label(res->provider, call.model),
-	    res->provider->timeout_s, &stats);
-	res->provider->ops->chat(res->provider, &call, &res->reply);
-	provider_stats_end(&stats, res->reply.err, res->reply.error_message, res->reply.first_token_ms);
-	hub_time_iso8601(hub_time_wall_ms(), answered_at, sizeof(answered_at));
-	chat_release_slot(&own_slot);
-	chat_record_token(res->provider, &res->reply);
-	snprintf(res->model, sizeof(res->model), "%s",
-	    res->reply.model ? res->reply.model : call.model ? call.model :
-	    res->provider->default_model ? res->provider->default_model : res->provider->name);
-	if (lock.lost) {
-		chat_store_fail(res, HUB_ERR_CONFLICT);
+	if (req->store && chat_turn_store(req, res, &t) != HUB_OK)
 		goto out;
-	}
-	if (res->reply.err != HUB_OK) {
-		res->err = res->reply.err;
-		snprintf(res->message, sizeof(res->message), "%s",
-		    res->reply.error_message[0] ? res->reply.error_message : hub_strerror(res->err));
-		goto out;
-	}
-	if (req->store) {
-		store[nstore].role = "assistant";
-		store[nstore].content = res->reply.text ? res->reply.text : "";
-		store[nstore].timestamp = answered_at;
-		nstore++;
-		/* durable before answered: the caller sends the 200 (or the
-		 * stream's final chunk) only after this returned 0 */
-		rc = session_append_exchange(res->session_id, req->owner, locked ? lock_token : NULL,
-		    res->provider->name, res->model, store, nstore);
-		if (rc != HUB_OK) {
-			/* the reply exists but could not be kept: say so, lose nothing silently */
-			chat_store_fail(res, rc);
-			goto out;
-		}
-	}
 	res->err = HUB_OK;
 out:
-	chat_release_slot(&own_slot);
-	if (locked)
-		session_unlock(res->session_id, req->owner, lock_token);
-	session_free(history);
-	free(conv);
-	free(store);
+	if (t.locked)
+		session_unlock(res->session_id, req->owner, t.lock_token);
+	session_free(t.history);
+	free(t.conv);
+	free(t.store);
 	return res->err;
+}
+
+int
+chat_run(const struct chat_request *req, struct chat_result *res)
+{
+	int rc;
+
+	if ((rc = chat_check_request(req, res)) != HUB_OK)
+		return rc;
+	return chat_run_prepared(req, res);
 }
 
 void

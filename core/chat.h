@@ -31,11 +31,8 @@ struct chat_request {
 	size_t n_messages;
 	int store;                     /* 0: do not store the exchange (summaries) */
 	int stream;                    /* deltas wanted token by token */
-	provider_delta_fn on_delta;    /* may be NULL */
-	provider_idle_fn on_idle;      /* may be NULL */
-	long idle_tick_ms;
-	void *arg;
-	int watch_fd;                  /* client connection or cancel fd; -1 */
+	struct provider_stream io;     /* handed to the provider whole; its
+	                                * tick is the turn's own (lock renewal) */
 	long long received_wall_ms;    /* when the request arrived (Unix ms):
 	                                * the user messages' timestamp; 0: now */
 	int *slot_fd;                  /* NULL: chat_run() takes the provider's
@@ -69,6 +66,13 @@ int chat_prepare(const struct chat_request *req, struct chat_result *res);
  * HUB_ERR_STORE_FULL, or the provider's error (see provider.h). Free with chat_result_free().
  */
 int chat_run(const struct chat_request *req, struct chat_result *res);
+
+/*
+ * Run the turn after a successful chat_prepare() on the same req and res
+ * (routed and checked once: res->provider is kept). Returns and frees as
+ * chat_run().
+ */
+int chat_run_prepared(const struct chat_request *req, struct chat_result *res);
 
 /*
  * Take one of the host's concurrency slots for res->provider (after a

@@ -91,7 +91,7 @@ memory_summarize(const struct session *s, const struct memory_options *opt,
 	req.messages = &msg;
 	req.n_messages = 1;
 	req.store = 0;
-	req.watch_fd = opt->watch_fd;
+	req.io.watch_fd = opt->watch_fd;
 	if (chat_run(&req, &res) == HUB_OK && res.reply.text != NULL && *res.reply.text != '\0') {
 		*summary = res.reply.text;
 		res.reply.text = NULL;  /* owned by the caller now */

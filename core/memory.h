@@ -16,7 +16,7 @@ enum memory_format { MEMORY_MARKDOWN, MEMORY_JSON };
 
 struct memory_options {
 	int summarize;                 /* 1: ask the provider for a summary */
-	const char *provider;          /* "claude" (default) or "gemini" */
+	const char *provider;          /* a provider's name; NULL: "claude" */
 	enum memory_format format;
 	int english;                   /* 1: English markdown headings */
 	const char *owner;             /* the caller's key id ("" when auth is off) */

@@ -19,14 +19,7 @@
 static int
 provider_list_has_credentials(const struct provider *p)
 {
-	switch (p->kind) {
-	case PROVIDER_CLAUDE:
-		return hub_cfg->claude_oauth_token != NULL && *hub_cfg->claude_oauth_token != '\0';
-	case PROVIDER_GEMINI:
-		return hub_cfg->gemini_auth_path != NULL && access(hub_cfg->gemini_auth_path, R_OK) == 0;
-	default:
-		return 1;
-	}
+	return p->ops->has_credentials != NULL ? p->ops->has_credentials(p) : 1;
 }
 
 /* A histogram as {count, sum, p50, p90, p99} in ms (percentiles estimated). */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "chat_request.h"
+#include "chat_params.h"
 #include "client_watch.h"
 #include "core/chat.h"
 #include "common/hub_config.h"
@@ -181,6 +181,97 @@ ep_chat_finish_stream(struct ep_chat_stream *s, const struct chat_result *res, i
 	}
 }
 
+/*
+ * Read and parse the body and the X-Session-ID header into params and
+ * *sid; answers the error itself. 0, or -1 when answered.
+ */
+static int
+ep_chat_read_or_reply(struct http_request *req, struct chat_params *params, char **body,
+    const char **sid)
+{
+	char err[512], param[64];
+	size_t len;
+	int rc;
+
+	rc = http_read_body(req, (size_t)hub_cfg->max_body_bytes, body, &len);
+	if (rc != HUB_OK) {
+		snprintf(err, sizeof(err), rc == HUB_ERR_TOO_LARGE ?
+		    "request body larger than the limit of %ld bytes" : "could not read the request body",
+		    hub_cfg->max_body_bytes);
+		http_send_error(req, rc, 0, err, NULL, NULL);
+		return -1;
+	}
+	if (chat_params_parse(*body, len, params, err, sizeof(err), param, sizeof(param)) != HUB_OK) {
+		http_send_error(req, HUB_ERR_INVALID, 400, err, param[0] ? param : NULL, NULL);
+		return -1;
+	}
+	if (params->n_messages > 0)
+		http_log_prompt(req, params->messages[params->n_messages - 1].content);
+	*sid = http_param(req, "HTTP_X_SESSION_ID");
+	if (*sid != NULL && (*sid)[strspn(*sid, " \t")] == '\0') {
+		/* present but blank is a client bug, never "no session" (lighttpd
+		 * drops blank headers before FastCGI; Apache passes them) */
+		http_send_error(req, HUB_ERR_INVALID, 400,
+		    "empty X-Session-ID: send a session id or leave the header out", "X-Session-ID", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Answer res's error (before any byte of the answer went out). */
+static void
+ep_chat_send_result_error(struct http_request *req, const struct chat_result *res)
+{
+	char extra[64];
+
+	ep_chat_error_headers(res, extra, sizeof(extra));
+	http_send_error(req, res->err, 0, res->message, res->param[0] ? res->param : NULL, extra);
+}
+
+/*
+ * The streamed answer: a host slot (429 before the headers when full), the
+ * session id in the headers, the role chunk, the turn, the final chunks.
+ */
+static void
+ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct chat_result *res,
+    int include_usage, int *slot_fd)
+{
+	struct http_request *req = s->req;
+	char newid[32], headers[300];
+	struct json_object *delta;
+
+	if (chat_take_slot(res, slot_fd) != HUB_OK) {
+		ep_chat_send_result_error(req, res);
+		return;
+	}
+	creq->slot_fd = slot_fd;
+	if (creq->session_id == NULL) {
+		/* the session id must be in the headers, which go out first */
+		if (session_id_generate(newid, sizeof(newid)) != HUB_OK) {
+			http_send_error(req, HUB_ERR_SYSTEM, 0, "cannot generate a session id", NULL, NULL);
+			return;
+		}
+		creq->session_id = newid;
+	}
+	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n",
+	    creq->session_id);
+	http_send_headers(req, 200, "text/event-stream; charset=utf-8", headers);
+	req->streaming = 1;
+	delta = json_object_new_object();
+	json_object_object_add(delta, "role", json_object_new_string("assistant"));
+	json_object_object_add(delta, "content", json_object_new_string(""));
+	ep_chat_send_event(s, ep_chat_chunk(s, delta, NULL));
+	creq->io.on_delta = ep_chat_on_delta;
+	creq->io.on_idle = ep_chat_on_idle;
+	creq->io.idle_tick_ms = hub_cfg->keepalive_s * 1000;
+	creq->io.arg = s;
+	chat_run_prepared(creq, res);
+	if (res->err != HUB_OK)
+		req->log_error = hub_error_code(res->err);
+	ep_chat_finish_stream(s, res, include_usage);
+	creq->session_id = NULL;  /* newid ends here */
+}
+
 void
 ep_chat_completions(struct http_request *req)
 {
@@ -188,42 +279,15 @@ ep_chat_completions(struct http_request *req)
 	struct chat_request creq;
 	struct chat_result res;
 	struct ep_chat_stream s;
-	char *body = NULL, err[512], param[64], idbuf[32], chatid[48], headers[300], extra[64];
-	const char *sid;
-	size_t len;
-	int rc, slot_fd = -1;
+	char *body = NULL, idbuf[32], chatid[48], headers[300];
+	const char *sid = NULL;
+	int slot_fd = -1;
 	struct client_watch *watch = NULL;
 
 	memset(&params, 0, sizeof(params));
 	memset(&res, 0, sizeof(res));
-	rc = http_read_body(req, (size_t)hub_cfg->max_body_bytes, &body, &len);
-	if (rc != HUB_OK) {
-		snprintf(err, sizeof(err), rc == HUB_ERR_TOO_LARGE ?
-		    "request body larger than the limit of %ld bytes" : "could not read the request body",
-		    hub_cfg->max_body_bytes);
-		http_send_error(req, rc, 0, err, NULL, NULL);
-		return;
-	}
-	if (chat_request_parse(body, len, &params, err, sizeof(err), param, sizeof(param)) != HUB_OK) {
-		http_send_error(req, HUB_ERR_INVALID, 400, err, param[0] ? param : NULL, NULL);
+	if (ep_chat_read_or_reply(req, &params, &body, &sid) != 0)
 		goto out;
-	}
-	if (params.n_messages > 0)
-		http_log_prompt(req, params.messages[params.n_messages - 1].content);
-	sid = http_param(req, "HTTP_X_SESSION_ID");
-	if (sid != NULL && sid[strspn(sid, " \t")] == '\0') {
-		/* present but blank is a client bug, never "no session" (lighttpd
-		 * drops blank headers before FastCGI; Apache passes them) */
-		http_send_error(req, HUB_ERR_INVALID, 400,
-		    "empty X-Session-ID: send a session id or leave the header out", "X-Session-ID", NULL);
-		goto out;
-	}
-	if (sid != NULL && !session_id_valid(sid)) {
-		http_send_error(req, HUB_ERR_INVALID, 400,
-		    "invalid X-Session-ID: expected 1 to 128 characters of A-Z a-z 0-9 _ -", "X-Session-ID", NULL);
-		goto out;
-	}
-
 	memset(&creq, 0, sizeof(creq));
 	creq.session_id = sid;
 	creq.owner = req->key_id ? req->key_id : "";
@@ -236,16 +300,15 @@ ep_chat_completions(struct http_request *req)
 	creq.received_wall_ms = hub_time_wall_ms() - (hub_time_mono_ms() - req->start_ms);
 	/* the client leaving, streaming or not, stops the CLI within a second */
 	watch = client_watch_start(req->fcgx);
-	creq.watch_fd = watch != NULL ? client_watch_fd(watch) : req->fcgx->ipcFd;
+	creq.io.watch_fd = watch != NULL ? client_watch_fd(watch) : req->fcgx->ipcFd;
+	/* routed and checked once, answered with its status before a stream */
 	if (chat_prepare(&creq, &res) != HUB_OK) {
-		ep_chat_error_headers(&res, extra, sizeof(extra));
-		http_send_error(req, res.err, 0, res.message, res.param[0] ? res.param : NULL, extra);
+		ep_chat_send_result_error(req, &res);
 		goto out;
 	}
 	req->log_provider = res.provider->name;
 	snprintf(req->log_model, sizeof(req->log_model), "%s", params.model ? params.model :
 	    res.provider->default_model ? res.provider->default_model : "");
-
 	if (session_id_generate(idbuf, sizeof(idbuf)) != HUB_OK)
 		snprintf(idbuf, sizeof(idbuf), "x");
 	snprintf(chatid, sizeof(chatid), "chatcmpl-%s", idbuf);
@@ -254,51 +317,12 @@ ep_chat_completions(struct http_request *req)
 	s.id = chatid;
 	s.model = req->log_model[0] ? req->log_model : res.provider->name;
 	s.created = (long long)time(NULL);
-
 	if (params.stream) {
-		/* The session id must be in the headers, which go out first. */
-		char newid[32];
-		struct json_object *delta;
-
-		/* a full host answers 429 before the stream's headers go out */
-		if (chat_take_slot(&res, &slot_fd) != HUB_OK) {
-			ep_chat_error_headers(&res, extra, sizeof(extra));
-			http_send_error(req, res.err, 0, res.message, NULL, extra);
-			goto out;
-		}
-		creq.slot_fd = &slot_fd;
-		if (sid == NULL) {
-			if (session_id_generate(newid, sizeof(newid)) != HUB_OK) {
-				http_send_error(req, HUB_ERR_SYSTEM, 0, "cannot generate a session id", NULL, NULL);
-				goto out;
-			}
-			creq.session_id = newid;
-			sid = newid;
-		}
-		snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n", sid);
-		http_send_headers(req, 200, "text/event-stream; charset=utf-8", headers);
-		req->streaming = 1;
-		delta = json_object_new_object();
-		json_object_object_add(delta, "role", json_object_new_string("assistant"));
-		json_object_object_add(delta, "content", json_object_new_string(""));
-		ep_chat_send_event(&s, ep_chat_chunk(&s, delta, NULL));
-		creq.on_delta = ep_chat_on_delta;
-		creq.on_idle = ep_chat_on_idle;
-		creq.idle_tick_ms = hub_cfg->keepalive_s * 1000;
-		creq.arg = &s;
-		chat_result_free(&res);
-		chat_run(&creq, &res);
-		if (res.err != HUB_OK)
-			req->log_error = hub_error_code(res.err);
-		ep_chat_finish_stream(&s, &res, params.include_usage);
+		ep_chat_stream_turn(&s, &creq, &res, params.include_usage, &slot_fd);
 		goto out;
 	}
-
-	chat_result_free(&res);
-	chat_run(&creq, &res);
-	if (res.err != HUB_OK) {
-		ep_chat_error_headers(&res, extra, sizeof(extra));
-		http_send_error(req, res.err, 0, res.message, res.param[0] ? res.param : NULL, extra);
+	if (chat_run_prepared(&creq, &res) != HUB_OK) {
+		ep_chat_send_result_error(req, &res);
 		goto out;
 	}
 	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n", res.session_id);
@@ -307,6 +331,6 @@ out:
 	client_watch_stop(watch);
 	chat_release_slot(&slot_fd);
 	chat_result_free(&res);
-	chat_request_free(&params);
+	chat_params_free(&params);
 	free(body);
 }

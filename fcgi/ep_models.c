@@ -28,7 +28,7 @@ ep_models_add(struct json_object *data, const char *id, const struct provider *p
 	json_object_object_add(m, "object", json_object_new_string("model"));
 	json_object_object_add(m, "created", json_object_new_int64(created));
 	json_object_object_add(m, "owned_by", json_object_new_string(
-	    p->kind == PROVIDER_CLAUDE ? "anthropic" : p->kind == PROVIDER_GEMINI ? "google" : p->name));
+	    p->ops->vendor != NULL ? p->ops->vendor : p->name));
 	json_object_object_add(m, "provider", json_object_new_string(p->name));
 	json_object_array_add(data, m);
 }

@@ -23,6 +23,7 @@
 #include "core/session_json.h"
 #include "endpoints.h"
 #include "http.h"
+#include "providers/registry.h"
 #include "session/session.h"
 #include "session/session_id.h"
 
@@ -146,7 +147,7 @@ ep_session_memory(struct http_request *req)
 {
 	struct memory_options opt;
 	struct memory_export exp;
-	char v[32], provider[32], headers[400];
+	char v[32], provider[32], headers[400], known[256], why[320];
 	struct client_watch *watch;
 	const char *id;
 	int rc;
@@ -167,10 +168,12 @@ ep_session_memory(struct http_request *req)
 		return;
 	}
 	rc = http_query_param(req->query, "provider", provider, sizeof(provider));
-	if (rc == 1 && (strcmp(provider, "claude") == 0 || strcmp(provider, "gemini") == 0))
+	if (rc == 1 && registry_find(provider) != NULL) {
 		opt.provider = provider;
-	else if (rc != 0) {
-		http_send_error(req, HUB_ERR_INVALID, 400, "'provider' must be claude or gemini", "provider", NULL);
+	} else if (rc != 0) {
+		(void)registry_names(known, sizeof(known));
+		snprintf(why, sizeof(why), "'provider' must be one of: %s", known);
+		http_send_error(req, HUB_ERR_INVALID, 400, why, "provider", NULL);
 		return;
 	}
 	rc = http_query_param(req->query, "format", v, sizeof(v));

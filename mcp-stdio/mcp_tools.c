@@ -38,7 +38,7 @@ static const char mcp_tools_json[] =
 "Pass session_id to continue a stored conversation; without it a new session is started and its id is returned.\","
 " \"inputSchema\":{\"type\":\"object\",\"properties\":{"
 "  \"message\":{\"type\":\"string\",\"minLength\":1,\"description\":\"The user message.\"},"
-"  \"provider\":{\"type\":\"string\",\"description\":\"claude or gemini; default: chosen by model, else the hub's default provider.\"},"
+"  \"provider\":{\"type\":\"string\",\"description\":\"a provider's name (list_providers); default: chosen by model, else the hub's default provider.\"},"
 "  \"model\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128,\"description\":\"A model id or alias such as sonnet or gemini-2.5-pro.\"},"
 "  \"session_id\":{\"type\":\"string\",\"pattern\":\"" MCP_TOOLS_SESSION_PATTERN "\",\"description\":\"Continue this session (created when it does not exist).\"},"
 "  \"system\":{\"type\":\"string\",\"description\":\"A system prompt for this turn.\"}},"
@@ -50,7 +50,7 @@ static const char mcp_tools_json[] =
 " \"annotations\":{\"title\":\"Chat with Claude or Gemini\",\"readOnlyHint\":false,\"destructiveHint\":false,"
 "  \"idempotentHint\":false,\"openWorldHint\":true}},"
 "{\"name\":\"list_providers\",\"title\":\"List providers\","
-" \"description\":\"The providers this hub serves (claude, gemini) with their status, CLI, default model and models.\","
+" \"description\":\"The providers this hub serves (built-in and configured) with their status, CLI, default model and models.\","
 " \"inputSchema\":{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false},"
 " \"outputSchema\":{\"type\":\"object\",\"properties\":{"
 "  \"providers\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
@@ -80,7 +80,7 @@ static const char mcp_tools_json[] =
 " \"inputSchema\":{\"type\":\"object\",\"properties\":{"
 "  \"session_id\":{\"type\":\"string\",\"pattern\":\"" MCP_TOOLS_SESSION_PATTERN "\",\"description\":\"The session id.\"},"
 "  \"summarize\":{\"type\":\"boolean\",\"default\":true,\"description\":\"Ask a provider for a summary.\"},"
-"  \"provider\":{\"type\":\"string\",\"enum\":[\"claude\",\"gemini\"],\"default\":\"claude\",\"description\":\"Who writes the summary.\"},"
+"  \"provider\":{\"type\":\"string\",\"default\":\"claude\",\"description\":\"Who writes the summary: a provider's name (list_providers).\"},"
 "  \"format\":{\"type\":\"string\",\"enum\":[\"markdown\",\"json\"],\"default\":\"markdown\"},"
 "  \"lang\":{\"type\":\"string\",\"enum\":[\"ko\",\"en\"],\"default\":\"ko\",\"description\":\"Language of the markdown headings.\"}},"
 "  \"required\":[\"session_id\"],\"additionalProperties\":false},"
@@ -106,7 +106,7 @@ static const char mcp_prompts_json[] =
 static const char mcp_templates_json[] =
 "["
 "{\"uriTemplate\":\"provider://{name}\",\"name\":\"provider\",\"title\":\"A provider\","
-" \"description\":\"One provider (claude or gemini): status, CLI, models.\",\"mimeType\":\"application/json\"},"
+" \"description\":\"One provider: status, CLI, models.\",\"mimeType\":\"application/json\"},"
 "{\"uriTemplate\":\"session://{session_id}\",\"name\":\"session\",\"title\":\"A session\","
 " \"description\":\"A stored conversation with its messages.\",\"mimeType\":\"application/json\"}"
 "]";
@@ -310,11 +310,11 @@ mcp_tools_chat(struct json_object *args, const struct mcp_tool_ctx *ctx)
 	req.n_messages = n;
 	req.store = 1;
 	req.stream = ctx->progress != NULL;
-	req.on_delta = mcp_tools_on_delta;
-	req.on_idle = mcp_tools_on_idle;
-	req.idle_tick_ms = ctx->idle != NULL ? ctx->idle_tick_ms : 0;
-	req.arg = (void *)ctx;
-	req.watch_fd = ctx->cancel_fd;
+	req.io.on_delta = mcp_tools_on_delta;
+	req.io.on_idle = mcp_tools_on_idle;
+	req.io.idle_tick_ms = ctx->idle != NULL ? ctx->idle_tick_ms : 0;
+	req.io.arg = (void *)ctx;
+	req.io.watch_fd = ctx->cancel_fd;
 	chat_run(&req, &res);
 	if (res.err != HUB_OK) {
 		out = mcp_tools_fail("chat failed (%s%s%s): %s", hub_error_code(res.err),

@@ -94,7 +94,7 @@ claude_on_text(void *arg, const char *text, size_t len)
 
 	if (run->first_token_ms < 0)
 		run->first_token_ms = (long)(hub_time_mono_ms() - run->start_ms);
-	if (run->call->on_delta != NULL && run->call->on_delta(run->call->arg, text, len) < 0) {
+	if (run->call->io.on_delta != NULL && run->call->io.on_delta(run->call->io.arg, text, len) < 0) {
 		run->stop = CLAUDE_STOP_CLIENT;
 		return -1;
 	}
@@ -147,7 +147,7 @@ claude_on_idle(void *arg)
 {
 	struct claude_run *run = arg;
 
-	if (run->call->on_idle != NULL && run->call->on_idle(run->call->arg) < 0) {
+	if (run->call->io.on_idle != NULL && run->call->io.on_idle(run->call->io.arg) < 0) {
 		run->stop = CLAUDE_STOP_CLIENT;
 		return -1;
 	}
@@ -675,6 +675,85 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	return reply->err;
 }
 
+/* --- what the hub knows of the kind ------------------------------------ */
+
+static const char *const claude_prefixes[] = { "claude", NULL };
+static const char *const claude_aliases[] = { "sonnet", "opus", "haiku", NULL };
+static const char *const claude_models[] = { "sonnet", "opus", "haiku", NULL };
+
+static void
+claude_defaults(struct provider_defaults *d)
+{
+	d->cli = hub_cfg->claude_cli;
+	d->model = hub_cfg->claude_model;
+	d->timeout_s = hub_cfg->claude_timeout_s;
+	d->model_prefixes = claude_prefixes;
+	d->aliases = claude_aliases;
+	d->models = claude_models;
+}
+
+static long
+claude_max_concurrent(const struct provider *p)
+{
+	(void)p;
+	return hub_cfg->max_concurrent_claude;
+}
+
+/* 1 when CLAUDE_CODE_OAUTH_TOKEN is set. */
+static int
+claude_has_credentials(const struct provider *p)
+{
+	(void)p;
+	return hub_cfg->claude_oauth_token != NULL && hub_cfg->claude_oauth_token[0] != '\0';
+}
+
+/* HUB_CLAUDE_TOKEN_EXPIRES (a setup-token lives a year), or -1. */
+static long long
+claude_credential_expiry_ms(const struct provider *p)
+{
+	(void)p;
+	return hub_cfg->claude_token_expires != NULL ?
+	    hub_config_parse_date(hub_cfg->claude_token_expires) : -1;
+}
+
+static int
+claude_credential_describe(const struct provider *p, struct json_object *o, char *fp,
+    size_t fp_len)
+{
+	const char *tok = hub_cfg->claude_oauth_token;
+	char iso[32];
+	long long exp = claude_credential_expiry_ms(p);
+
+	json_object_object_add(o, "kind", json_object_new_string("claude_oauth_token"));
+	json_object_object_add(o, "source", json_object_new_string("CLAUDE_CODE_OAUTH_TOKEN (claude setup-token)"));
+	json_object_object_add(o, "present", json_object_new_boolean(claude_has_credentials(p)));
+	json_object_object_add(o, "expires_at", exp > 0 ?
+	    json_object_new_string(hub_time_iso8601(exp, iso, sizeof(iso))) : NULL);
+	json_object_object_add(o, "expires_at_source", exp > 0 ?
+	    json_object_new_string("HUB_CLAUDE_TOKEN_EXPIRES") : NULL);
+	json_object_object_add(o, "expired", exp > 0 ? json_object_new_boolean(exp <= hub_time_wall_ms()) : NULL);
+	if (claude_has_credentials(p)) {
+		provider_fingerprint(tok, fp, fp_len);
+		return 1;
+	}
+	/* this process's own configuration error; the fleet's status (other
+	 * hubs' token) is not this hub's to show */
+	json_object_object_add(o, "status", json_object_new_string("not_configured"));
+	json_object_object_add(o, "message", json_object_new_string(
+	    "CLAUDE_CODE_OAUTH_TOKEN is not set for this hub"));
+	return 0;
+}
+
 const struct provider_ops claude_provider_ops = {
+	.kind = PROVIDER_CLAUDE,
+	.builtin_name = "claude",
+	.vendor = "anthropic",
+	.max_concurrent_setting = "HUB_MAX_CONCURRENT_CLAUDE",
+	.defaults = claude_defaults,
 	.chat = claude_chat,
+	.max_concurrent = claude_max_concurrent,
+	.has_credentials = claude_has_credentials,
+	.credential_configured = claude_has_credentials,
+	.credential_expiry_ms = claude_credential_expiry_ms,
+	.credential_describe = claude_credential_describe,
 };

@@ -85,17 +85,17 @@ cli_run_spec(const struct cli_run_adapter *a, void *run, const struct provider *
 	spec->kill_grace_ms = hub_cfg != NULL ? hub_cfg->kill_grace_ms : 2000;
 	spec->max_stdout_bytes = hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
 	    (size_t)hub_cfg->max_output_bytes : 0;
-	spec->watch_fd = call->watch_fd;
-	spec->idle_tick_ms = call->on_idle != NULL ? call->idle_tick_ms : 0;
+	spec->watch_fd = call->io.watch_fd;
+	spec->idle_tick_ms = call->io.on_idle != NULL ? call->io.idle_tick_ms : 0;
 	if (a->idle_check_ms > 0 && (spec->idle_tick_ms <= 0 || spec->idle_tick_ms > a->idle_check_ms))
 		spec->idle_tick_ms = a->idle_check_ms;
 	spec->on_stdout = a->on_stdout;
 	spec->on_stderr = a->on_stderr;
 	spec->on_idle = a->on_idle;
 	spec->arg = run;
-	spec->tick_ms = call->on_tick != NULL ? call->tick_ms : 0;
-	spec->on_tick = call->on_tick;
-	spec->tick_arg = call->tick_arg;
+	spec->tick_ms = call->io.on_tick != NULL ? call->io.tick_ms : 0;
+	spec->on_tick = call->io.on_tick;
+	spec->tick_arg = call->io.tick_arg;
 }
 
 int

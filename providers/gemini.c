@@ -149,7 +149,7 @@ struct gemini_run {
 
 /* Write data to a new file path (must not exist) with mode. */
 static int
-write_new_file(const char *path, const void *data, size_t len, mode_t mode)
+gemini_write_new_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	const char *p = data;
 	ssize_t n;
@@ -177,7 +177,7 @@ write_new_file(const char *path, const void *data, size_t len, mode_t mode)
 /* Read a whole regular file of at most max bytes into b (reset first).
  * 0, HUB_ERR_NOT_FOUND, HUB_ERR_TOO_LARGE, HUB_ERR_SYSTEM, HUB_ERR_NOMEM. */
 static int
-read_small_file(const char *path, size_t max, struct hub_buf *b)
+gemini_read_small_file(const char *path, size_t max, struct hub_buf *b)
 {
 	char chunk[4096];
 	struct stat st;
@@ -216,7 +216,7 @@ read_small_file(const char *path, size_t max, struct hub_buf *b)
 
 /* Wipe and free a buffer that held credentials. */
 static void
-secret_buf_free(struct hub_buf *b)
+gemini_secret_buf_free(struct hub_buf *b)
 {
 	if (b->data != NULL)
 		explicit_bzero(b->data, b->cap);
@@ -227,7 +227,7 @@ secret_buf_free(struct hub_buf *b)
 
 /* Open and flock the lock file next to auth_path; -1 when impossible. */
 static int
-creds_lock(const char *auth_path, int how)
+gemini_creds_lock(const char *auth_path, int how)
 {
 	char lock_path[PATH_MAX];
 	int fd;
@@ -247,7 +247,7 @@ creds_lock(const char *auth_path, int how)
 }
 
 static void
-creds_unlock(int fd)
+gemini_creds_unlock(int fd)
 {
 	if (fd >= 0) {
 		flock(fd, LOCK_UN);
@@ -258,13 +258,13 @@ creds_unlock(int fd)
 /* Copy GEMINI_AUTH_PATH into the run's home; keeps the bytes in orig.
  * A missing file is not an error here: the CLI then reports exit 41. */
 static int
-creds_copy_in(const char *auth_path, const char *dst, struct hub_buf *orig)
+gemini_creds_copy_in(const char *auth_path, const char *dst, struct hub_buf *orig)
 {
 	int lock, rc;
 
-	lock = creds_lock(auth_path, LOCK_SH);
-	rc = read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, orig);
-	creds_unlock(lock);
+	lock = gemini_creds_lock(auth_path, LOCK_SH);
+	rc = gemini_read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, orig);
+	gemini_creds_unlock(lock);
 	if (rc == HUB_ERR_NOT_FOUND) {
 		hub_log(HUB_LOG_WARN, "gemini", "GEMINI_AUTH_PATH does not exist");
 		return 0;
@@ -274,12 +274,12 @@ creds_copy_in(const char *auth_path, const char *dst, struct hub_buf *orig)
 		    hub_strerror(rc));
 		return 0;
 	}
-	return write_new_file(dst, orig->data ? orig->data : "", orig->len, 0600);
+	return gemini_write_new_file(dst, orig->data ? orig->data : "", orig->len, 0600);
 }
 
 /* Parse credentials; 1 when they hold both tokens. *expiry_ms: -1 unknown. */
 static int
-creds_usable(const struct hub_buf *b, long long *expiry_ms)
+gemini_creds_usable(const struct hub_buf *b, long long *expiry_ms)
 {
 	struct json_object *obj = NULL, *v;
 	const char *at, *rt;
@@ -303,7 +303,7 @@ creds_usable(const struct hub_buf *b, long long *expiry_ms)
 
 /* Replace auth_path with data atomically (temp file + rename). */
 static int
-creds_replace(const char *auth_path, const struct hub_buf *data)
+gemini_creds_replace(const char *auth_path, const struct hub_buf *data)
 {
 	char tmp[PATH_MAX];
 	const char *p = data->data;
@@ -341,7 +341,7 @@ creds_replace(const char *auth_path, const struct hub_buf *data)
 
 /* After the run: bring a refresh the CLI wrote back to GEMINI_AUTH_PATH. */
 static void
-creds_write_back(const char *auth_path, const char *run_copy, const struct hub_buf *orig)
+gemini_creds_write_back(const char *auth_path, const char *run_copy, const struct hub_buf *orig)
 {
 	struct hub_buf now, cur;
 	long long new_expiry, cur_expiry;
@@ -349,35 +349,35 @@ creds_write_back(const char *auth_path, const char *run_copy, const struct hub_b
 
 	hub_buf_init(&now, 0);
 	hub_buf_init(&cur, 0);
-	if (read_small_file(run_copy, GEMINI_TOKEN_MAX_FILE_BYTES, &now) != 0)
+	if (gemini_read_small_file(run_copy, GEMINI_TOKEN_MAX_FILE_BYTES, &now) != 0)
 		goto out;
 	if (now.len == orig->len && (now.len == 0 || memcmp(now.data, orig->data, now.len) == 0))
 		goto out;  /* unchanged */
-	if (!creds_usable(&now, &new_expiry)) {
+	if (!gemini_creds_usable(&now, &new_expiry)) {
 		hub_log(HUB_LOG_WARN, "gemini",
 		    "the CLI rewrote its credentials without both tokens; not written back");
 		goto out;
 	}
-	if ((lock = creds_lock(auth_path, LOCK_EX)) < 0)
+	if ((lock = gemini_creds_lock(auth_path, LOCK_EX)) < 0)
 		hub_log(HUB_LOG_WARN, "gemini", "no lock beside GEMINI_AUTH_PATH; writing back unlocked");
-	rc = read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, &cur);
+	rc = gemini_read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, &cur);
 	if (rc == 0 && !(cur.len == orig->len && (cur.len == 0 ||
 	    memcmp(cur.data, orig->data, cur.len) == 0)) &&
-	    creds_usable(&cur, &cur_expiry) && cur_expiry >= new_expiry) {
+	    gemini_creds_usable(&cur, &cur_expiry) && cur_expiry >= new_expiry) {
 		hub_log(HUB_LOG_INFO, "gemini",
 		    "GEMINI_AUTH_PATH was refreshed by another run meanwhile; kept");
 		goto out;
 	}
-	if ((rc = creds_replace(auth_path, &now)) != 0)
+	if ((rc = gemini_creds_replace(auth_path, &now)) != 0)
 		hub_log(HUB_LOG_ERROR, "gemini",
 		    "could not write the refreshed credentials back to GEMINI_AUTH_PATH: %s",
 		    hub_strerror(rc));
 	else
 		hub_log(HUB_LOG_INFO, "gemini", "refreshed credentials written back to GEMINI_AUTH_PATH");
 out:
-	creds_unlock(lock);
-	secret_buf_free(&now);
-	secret_buf_free(&cur);
+	gemini_creds_unlock(lock);
+	gemini_secret_buf_free(&now);
+	gemini_secret_buf_free(&cur);
 }
 
 /* ------------------------------------------------------------ run directory */
@@ -385,7 +385,7 @@ out:
 /* Below the engine's home/: .gemini/ with its settings and policy, and
  * the names of the run's files. */
 static int
-run_dir_prepare(const struct cli_run_dirs *d, struct gemini_paths *pp)
+gemini_run_dir_prepare(const struct cli_run_dirs *d, struct gemini_paths *pp)
 {
 	char policies[PATH_MAX], path[PATH_MAX];
 	int rc;
@@ -404,11 +404,11 @@ run_dir_prepare(const struct cli_run_dirs *d, struct gemini_paths *pp)
 		return HUB_ERR_SYSTEM;
 	if (snprintf(path, sizeof(path), "%s/settings.json", pp->gemini_dir) >= (int)sizeof(path))
 		return HUB_ERR_TOO_LARGE;
-	if ((rc = write_new_file(path, gemini_settings_json, sizeof(gemini_settings_json) - 1, 0600)) != 0)
+	if ((rc = gemini_write_new_file(path, gemini_settings_json, sizeof(gemini_settings_json) - 1, 0600)) != 0)
 		return rc;
 	if (snprintf(path, sizeof(path), "%s/deny-all.toml", policies) >= (int)sizeof(path))
 		return HUB_ERR_TOO_LARGE;
-	return write_new_file(path, gemini_policy_toml, sizeof(gemini_policy_toml) - 1, 0600);
+	return gemini_write_new_file(path, gemini_policy_toml, sizeof(gemini_policy_toml) - 1, 0600);
 }
 
 /* ------------------------------------------------------------ prompt */
@@ -493,7 +493,7 @@ gemini_put_inert_system(struct hub_buf *out, const char *text)
 
 /* 1 when no message contains the marker. */
 static int
-marker_unused(const struct provider_call *call, const char *marker)
+gemini_marker_unused(const struct provider_call *call, const char *marker)
 {
 	size_t i;
 
@@ -511,7 +511,7 @@ marker_unused(const struct provider_call *call, const char *marker)
  * to GEMINI_SYSTEM_MD.
  */
 static int
-render_prompt(const struct provider_call *call, struct hub_buf *out)
+gemini_render_prompt(const struct provider_call *call, struct hub_buf *out)
 {
 	const struct provider_msg *only = NULL;
 	unsigned char rnd[6];
@@ -536,7 +536,7 @@ render_prompt(const struct provider_call *call, struct hub_buf *out)
 			return HUB_ERR_SYSTEM;
 		snprintf(marker, sizeof(marker), "turn-%02x%02x%02x%02x%02x%02x",
 		    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-		if (marker_unused(call, marker))
+		if (gemini_marker_unused(call, marker))
 			break;
 	}
 	if (tries == GEMINI_MARKER_TRIES)
@@ -562,7 +562,7 @@ render_prompt(const struct provider_call *call, struct hub_buf *out)
 
 /* Join the system messages into out; empty when there are none. */
 static int
-render_system(const struct provider_call *call, struct hub_buf *out)
+gemini_render_system(const struct provider_call *call, struct hub_buf *out)
 {
 	size_t i;
 	int rc = 0;
@@ -600,7 +600,7 @@ gemini_child_path(char *out, size_t outlen)
 
 /* The child's whole environment, built from scratch. */
 static int
-build_env(const struct gemini_paths *pp, int with_system, struct child_env *env)
+gemini_build_env(const struct gemini_paths *pp, int with_system, struct child_env *env)
 {
 	char path[PATH_MAX + 64];
 	const char *v;
@@ -628,7 +628,7 @@ build_env(const struct gemini_paths *pp, int with_system, struct child_env *env)
 
 /* Hand cleaned model text upward. */
 static int
-deliver_text(struct gemini_run *r, const char *text, size_t len)
+gemini_deliver_text(struct gemini_run *r, const char *text, size_t len)
 {
 	const struct provider_call *call = r->call;
 	int rc;
@@ -642,7 +642,7 @@ deliver_text(struct gemini_run *r, const char *text, size_t len)
 	}
 	if (r->first_token_ms < 0)
 		r->first_token_ms = (long)(hub_time_mono_ms() - r->start_ms);
-	if (call->on_delta != NULL && call->on_delta(call->arg, text, len) < 0) {
+	if (call->io.on_delta != NULL && call->io.on_delta(call->io.arg, text, len) < 0) {
 		r->client_gone = 1;
 		return -1;
 	}
@@ -651,7 +651,7 @@ deliver_text(struct gemini_run *r, const char *text, size_t len)
 
 /* gemini_stream callback: assistant text, to be cleaned of terminal control. */
 static int
-on_model_text(void *arg, const char *text, size_t len)
+gemini_on_model_text(void *arg, const char *text, size_t len)
 {
 	struct gemini_run *r = arg;
 	int rc;
@@ -661,11 +661,11 @@ on_model_text(void *arg, const char *text, size_t len)
 		r->stop_err = rc;
 		return -1;
 	}
-	return deliver_text(r, r->text_scratch.data, r->text_scratch.len);
+	return gemini_deliver_text(r, r->text_scratch.data, r->text_scratch.len);
 }
 
 static int
-on_child_stdout(void *arg, const char *data, size_t len)
+gemini_on_child_stdout(void *arg, const char *data, size_t len)
 {
 	struct gemini_run *r = arg;
 	int rc;
@@ -682,7 +682,7 @@ on_child_stdout(void *arg, const char *data, size_t len)
 
 /* Parse "13h21m5s" / "1m" / "30s" / "500ms" at s; seconds rounded up, -1 if none. */
 static long
-parse_duration_s(const char *s)
+gemini_parse_duration_s(const char *s)
 {
 	double total_ms = 0;
 	int any = 0;
@@ -709,7 +709,7 @@ parse_duration_s(const char *s)
 
 /* Copy a line into dst for messages: cleaned, cut. */
 static void
-keep_line(char *dst, size_t dstlen, const char *line, size_t len)
+gemini_keep_line(char *dst, size_t dstlen, const char *line, size_t len)
 {
 	char *clean = NULL;
 
@@ -723,7 +723,7 @@ keep_line(char *dst, size_t dstlen, const char *line, size_t len)
 
 /* Decide whether the backoff has lasted longer than the hub tolerates. */
 static int
-backoff_exceeded(struct gemini_run *r, long announced_wait_s)
+gemini_backoff_exceeded(struct gemini_run *r, long announced_wait_s)
 {
 	long max_wait_s = hub_cfg != NULL ? hub_cfg->gemini_max_retry_wait_s : 10;
 	long long now = hub_time_mono_ms();
@@ -743,7 +743,7 @@ backoff_exceeded(struct gemini_run *r, long announced_wait_s)
 
 /* One stderr line: [ERROR] lines and retry/backoff announcements. */
 static int
-on_stderr_line(struct gemini_run *r, const char *line, size_t len)
+gemini_on_stderr_line(struct gemini_run *r, const char *line, size_t len)
 {
 	char buf[GEMINI_MAX_STDERR_LINE + 1];
 	const char *p;
@@ -754,19 +754,19 @@ on_stderr_line(struct gemini_run *r, const char *line, size_t len)
 	buf[len] = '\0';
 	if (strncmp(buf, "[ERROR]", 7) == 0) {
 		r->saw_error_line = 1;
-		keep_line(r->error_line, sizeof(r->error_line), buf, len);
+		gemini_keep_line(r->error_line, sizeof(r->error_line), buf, len);
 	}
 	/* 0.61 reports a rejected token during set-up this way, with exit 1 */
 	if (strncmp(buf, "Error authenticating", 20) == 0) {
 		r->saw_auth_error = 1;
-		keep_line(r->fatal_line, sizeof(r->fatal_line), buf, len);
+		gemini_keep_line(r->fatal_line, sizeof(r->fatal_line), buf, len);
 	} else if (strncmp(buf, "An unexpected critical error occurred", 37) == 0 &&
 	    r->fatal_line[0] == '\0')
-		keep_line(r->fatal_line, sizeof(r->fatal_line), buf, len);
+		gemini_keep_line(r->fatal_line, sizeof(r->fatal_line), buf, len);
 	if ((p = strstr(buf, "Retrying after ")) != NULL) {
 		is_backoff = 1;
 		is_quota = 1;  /* a retry delay comes only with quota errors */
-		wait_s = parse_duration_s(p + 15);
+		wait_s = gemini_parse_duration_s(p + 15);
 	}
 	if (strstr(buf, "Retrying with backoff") != NULL) {
 		is_backoff = 1;
@@ -778,7 +778,7 @@ on_stderr_line(struct gemini_run *r, const char *line, size_t len)
 		is_backoff = 1;
 		is_quota = 1;
 		if ((p = strstr(buf, "reset after ")) != NULL) {
-			long reset_s = parse_duration_s(p + 12);
+			long reset_s = gemini_parse_duration_s(p + 12);
 			if (reset_s > wait_s)
 				wait_s = reset_s;
 		}
@@ -787,12 +787,12 @@ on_stderr_line(struct gemini_run *r, const char *line, size_t len)
 		return 0;
 	if (is_quota || r->backoff_err == 0)
 		r->backoff_err = is_quota ? HUB_ERR_RATE_LIMIT : HUB_ERR_OVERLOADED;
-	keep_line(r->backoff_line, sizeof(r->backoff_line), buf, len);
-	return backoff_exceeded(r, wait_s) ? -1 : 0;
+	gemini_keep_line(r->backoff_line, sizeof(r->backoff_line), buf, len);
+	return gemini_backoff_exceeded(r, wait_s) ? -1 : 0;
 }
 
 static int
-on_child_stderr(void *arg, const char *data, size_t len)
+gemini_on_child_stderr(void *arg, const char *data, size_t len)
 {
 	struct gemini_run *r = arg;
 	const char *nl;
@@ -808,7 +808,7 @@ on_child_stderr(void *arg, const char *data, size_t len)
 			break;
 		if (r->err_line.len > 0 && r->err_line.data[r->err_line.len - 1] == '\r')
 			r->err_line.len--;
-		if (on_stderr_line(r, r->err_line.data, r->err_line.len) < 0)
+		if (gemini_on_stderr_line(r, r->err_line.data, r->err_line.len) < 0)
 			return -1;
 		hub_buf_reset(&r->err_line);
 		if (nl == NULL)
@@ -820,18 +820,18 @@ on_child_stderr(void *arg, const char *data, size_t len)
 }
 
 static int
-on_child_idle(void *arg)
+gemini_on_child_idle(void *arg)
 {
 	struct gemini_run *r = arg;
 	const struct provider_call *call = r->call;
 	long long now = hub_time_mono_ms();
 
-	if (r->backoff_err != 0 && backoff_exceeded(r, -1))
+	if (r->backoff_err != 0 && gemini_backoff_exceeded(r, -1))
 		return -1;
-	if (call->on_idle != NULL && call->idle_tick_ms > 0 &&
-	    now - r->last_idle_ms >= call->idle_tick_ms) {
+	if (call->io.on_idle != NULL && call->io.idle_tick_ms > 0 &&
+	    now - r->last_idle_ms >= call->io.idle_tick_ms) {
 		r->last_idle_ms = now;
-		if (call->on_idle(call->arg) < 0) {
+		if (call->io.on_idle(call->io.arg) < 0) {
 			r->client_gone = 1;
 			return -1;
 		}
@@ -843,7 +843,7 @@ on_child_idle(void *arg)
 
 /* Remove token-shaped words and any prompt text from an error message. */
 static void
-sanitise_message(char *msg, size_t msglen, const struct provider_call *call, int exit_code)
+gemini_sanitise_message(char *msg, size_t msglen, const struct provider_call *call, int exit_code)
 {
 	static const char *const secret_marks[] = { "ya29.", "1//", "Bearer ", "access_token",
 	    "refresh_token", NULL };
@@ -873,7 +873,7 @@ generic:
 
 /* Turn how the child ended into reply->err and a message. */
 static void
-map_outcome(struct gemini_run *r, const struct child_result *res, struct provider_reply *reply)
+gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct provider_reply *reply)
 {
 	const struct gemini_stream *gs = &r->stream;
 	const char *cli_msg = NULL;
@@ -890,14 +890,14 @@ map_outcome(struct gemini_run *r, const struct child_result *res, struct provide
 	else if (r->fatal_line[0] != '\0')
 		cli_msg = r->fatal_line;
 	if (cli_msg != NULL)
-		keep_line(msg, sizeof(msg), cli_msg, strlen(cli_msg));
+		gemini_keep_line(msg, sizeof(msg), cli_msg, strlen(cli_msg));
 
 	if (r->client_gone || res->watch_fired) {
 		provider_reply_error(reply, HUB_ERR_CLIENT_GONE, "the client went away");
 		return;
 	}
 	if (r->stop_err == HUB_ERR_RATE_LIMIT || r->stop_err == HUB_ERR_OVERLOADED) {
-		sanitise_message(r->backoff_line, sizeof(r->backoff_line), r->call, code);
+		gemini_sanitise_message(r->backoff_line, sizeof(r->backoff_line), r->call, code);
 		provider_reply_error(reply, r->stop_err,
 		    "Gemini is %s; the CLI would wait %s%lds: %s",
 		    r->stop_err == HUB_ERR_RATE_LIMIT ? "rate limited" : "overloaded",
@@ -929,7 +929,7 @@ map_outcome(struct gemini_run *r, const struct child_result *res, struct provide
 	    (!gs->got_result || gs->result_success))
 		return;  /* success */
 
-	sanitise_message(msg, sizeof(msg), r->call, code);
+	gemini_sanitise_message(msg, sizeof(msg), r->call, code);
 	if (code == 41 || code == 145 || code == 147 || (code != 0 && r->saw_auth_error))
 		err = HUB_ERR_PROVIDER_AUTH;
 	else if (code == 173 || (msg[0] != '\0' && (strstr(msg, "429") != NULL ||
@@ -994,7 +994,7 @@ gemini_creds_in(struct gemini_run *run, const char *auth_path)
 
 	if (auth_path == NULL || auth_path[0] == '\0')
 		return 0;
-	if ((rc = creds_copy_in(auth_path, run->paths.creds, &run->orig_creds)) == 0)
+	if ((rc = gemini_creds_copy_in(auth_path, run->paths.creds, &run->orig_creds)) == 0)
 		run->auth_path = auth_path;
 	return rc;
 }
@@ -1008,18 +1008,18 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	const char *why = NULL;
 	int rc;
 
-	if ((rc = render_prompt(run->call, &run->prompt)) != 0 || (rc = render_system(run->call, &run->system)) != 0)
+	if ((rc = gemini_render_prompt(run->call, &run->prompt)) != 0 || (rc = gemini_render_system(run->call, &run->system)) != 0)
 		why = rc == HUB_ERR_TOO_LARGE ? "the conversation is too large for the Gemini CLI" :
 		    rc == HUB_ERR_INVALID ? "the conversation must end with a user message" :
 		    "could not prepare the prompt";
-	else if ((rc = run_dir_prepare(dirs, &run->paths)) != 0)
+	else if ((rc = gemini_run_dir_prepare(dirs, &run->paths)) != 0)
 		why = "could not prepare the Gemini CLI's private directory";
 	else if (run->system.len > 0 &&
-	    (rc = write_new_file(run->paths.system_md, run->system.data, run->system.len, 0600)) != 0)
+	    (rc = gemini_write_new_file(run->paths.system_md, run->system.data, run->system.len, 0600)) != 0)
 		why = "could not write the system prompt file";
 	else if ((rc = gemini_creds_in(run, auth_path)) != 0)
 		why = "could not copy the Gemini credentials";
-	else if ((rc = build_env(&run->paths, run->system.len > 0, &run->env)) != 0)
+	else if ((rc = gemini_build_env(&run->paths, run->system.len > 0, &run->env)) != 0)
 		why = "could not build the Gemini CLI's environment";
 	if (why != NULL) {
 		provider_reply_error(reply, rc, "%s", why);
@@ -1041,14 +1041,14 @@ gemini_flush(struct gemini_run *run)
 {
 	hub_buf_reset(&run->tail);
 	if (run->err_line.len > 0)
-		(void)on_stderr_line(run, run->err_line.data, run->err_line.len);
+		(void)gemini_on_stderr_line(run, run->err_line.data, run->err_line.len);
 	if (pty_clean_finish(&run->raw_clean, &run->tail) == 0 && run->tail.len > 0)
 		(void)gemini_stream_feed(&run->stream, run->tail.data, run->tail.len);
 	(void)gemini_stream_finish(&run->stream);
 	hub_buf_reset(&run->tail);
 	if (!run->client_gone && run->stop_err == 0 &&
 	    pty_clean_finish(&run->text_clean, &run->tail) == 0 && run->tail.len > 0)
-		(void)deliver_text(run, run->tail.data, run->tail.len);
+		(void)gemini_deliver_text(run, run->tail.data, run->tail.len);
 }
 
 static void
@@ -1059,7 +1059,7 @@ gemini_finish(void *arg, const struct child_result *res, const char *model,
 	char *clean = NULL;
 
 	gemini_flush(run);
-	map_outcome(run, res, reply);
+	gemini_map_outcome(run, res, reply);
 	reply->first_token_ms = run->first_token_ms;
 	if (run->stream.input_tokens >= 0)
 		reply->usage.prompt_tokens = run->stream.input_tokens;
@@ -1087,7 +1087,7 @@ gemini_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_re
 
 	(void)dirs;
 	if (run->auth_path != NULL)
-		creds_write_back(run->auth_path, run->paths.creds, &run->orig_creds);
+		gemini_creds_write_back(run->auth_path, run->paths.creds, &run->orig_creds);
 	if (reply->err != 0)
 		hub_log(HUB_LOG_INFO, "gemini", "run failed: %s (exit %d, %ld ms)",
 		    hub_strerror(reply->err), res->exited ? res->exit_code : -1, res->duration_ms);
@@ -1103,9 +1103,9 @@ static const struct cli_run_adapter gemini_adapter = {
 	.model_err = HUB_ERR_MODEL_NOT_FOUND,
 	.idle_check_ms = GEMINI_IDLE_CHECK_MS,
 	.prepare = gemini_prepare,
-	.on_stdout = on_child_stdout,
-	.on_stderr = on_child_stderr,
-	.on_idle = on_child_idle,
+	.on_stdout = gemini_on_child_stdout,
+	.on_stderr = gemini_on_child_stderr,
+	.on_idle = gemini_on_child_idle,
 	.finish = gemini_finish,
 	.cleanup = gemini_cleanup,
 };
@@ -1115,7 +1115,7 @@ static void
 gemini_run_free(struct gemini_run *run)
 {
 	child_env_free(&run->env);
-	secret_buf_free(&run->orig_creds);
+	gemini_secret_buf_free(&run->orig_creds);
 	hub_buf_free(&run->prompt);
 	hub_buf_free(&run->system);
 	hub_buf_free(&run->tail);
@@ -1143,7 +1143,7 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	hub_buf_init(&run.tail, 0);
 	pty_clean_init(&run.raw_clean);
 	pty_clean_init(&run.text_clean);
-	gemini_stream_init(&run.stream, on_model_text, &run);
+	gemini_stream_init(&run.stream, gemini_on_model_text, &run);
 	hub_buf_init(&run.raw_scratch, 0);
 	hub_buf_init(&run.text_scratch, 0);
 	hub_buf_init(&run.text, hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
@@ -1154,6 +1154,114 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	return reply->err;
 }
 
+/* --- what the hub knows of the kind ------------------------------------ */
+
+static const char *const gemini_prefixes[] = { "gemini", NULL };
+static const char *const gemini_aliases[] = { "pro", "flash", "flash-lite", NULL };
+static const char *const gemini_models[] = {
+	"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite",
+	"pro", "flash", "flash-lite", NULL
+};
+
+static void
+gemini_defaults(struct provider_defaults *d)
+{
+	d->cli = hub_cfg->gemini_cli;
+	d->model = hub_cfg->gemini_model;
+	d->timeout_s = hub_cfg->gemini_timeout_s;
+	d->model_prefixes = gemini_prefixes;
+	d->aliases = gemini_aliases;
+	d->models = gemini_models;
+}
+
+static long
+gemini_max_concurrent(const struct provider *p)
+{
+	(void)p;
+	return hub_cfg->max_concurrent_gemini;
+}
+
+/* 1 when the GEMINI_AUTH_PATH file is readable. */
+static int
+gemini_has_credentials(const struct provider *p)
+{
+	(void)p;
+	return hub_cfg->gemini_auth_path != NULL && access(hub_cfg->gemini_auth_path, R_OK) == 0;
+}
+
+/* 1 when the credentials file holds an access token, or when no path is
+ * set (the CLI's own default place: cannot tell from here). */
+static int
+gemini_credential_configured(const struct provider *p)
+{
+	struct gemini_token_info info;
+	const char *path = hub_cfg->gemini_auth_path;
+
+	(void)p;
+	if (path == NULL || *path == '\0')
+		return 1;
+	memset(&info, 0, sizeof(info));
+	return gemini_token_status(path, &info) == HUB_OK && info.present && info.has_access_token;
+}
+
+static long long
+gemini_credential_expiry_ms(const struct provider *p)
+{
+	struct gemini_token_info info;
+
+	(void)p;
+	if (hub_cfg->gemini_auth_path == NULL || hub_cfg->gemini_auth_path[0] == '\0')
+		return -1;
+	memset(&info, 0, sizeof(info));
+	info.expiry_ms = -1;
+	if (gemini_token_status(hub_cfg->gemini_auth_path, &info) != HUB_OK || !info.valid_json)
+		return -1;
+	/* with a refresh_token the CLI renews the hour-long access token itself,
+	 * and that expiry moves every hour: nothing to warn about */
+	if (info.has_refresh_token)
+		return -1;
+	return info.expiry_ms;
+}
+
+static int
+gemini_credential_describe(const struct provider *p, struct json_object *o, char *fp,
+    size_t fp_len)
+{
+	struct gemini_token_info info;
+	const char *path = hub_cfg->gemini_auth_path;
+	char iso[32];
+	int have = 0;
+
+	(void)p;
+	json_object_object_add(o, "kind", json_object_new_string("gemini_oauth_credentials_file"));
+	json_object_object_add(o, "source", json_object_new_string("GEMINI_AUTH_PATH"));
+	memset(&info, 0, sizeof(info));
+	info.expiry_ms = -1;
+	if (path != NULL && *path != '\0' && gemini_token_status(path, &info) == HUB_OK)
+		have = info.present && info.valid_json && info.has_access_token;
+	json_object_object_add(o, "present", json_object_new_boolean(have));
+	json_object_object_add(o, "file_readable", json_object_new_boolean(info.present));
+	json_object_object_add(o, "valid", json_object_new_boolean(info.valid_json));
+	json_object_object_add(o, "has_refresh_token", json_object_new_boolean(info.has_refresh_token));
+	json_object_object_add(o, "expires_at", info.expiry_ms > 0 ?
+	    json_object_new_string(hub_time_iso8601(info.expiry_ms, iso, sizeof(iso))) : NULL);
+	json_object_object_add(o, "expired", info.expiry_ms > 0 ?
+	    json_object_new_boolean(info.expiry_ms <= hub_time_wall_ms()) : NULL);
+	if (fp_len > 0)
+		fp[0] = '\0';  /* the file's token changes every hour: no fingerprint */
+	return 1;
+}
+
 const struct provider_ops gemini_provider_ops = {
+	.kind = PROVIDER_GEMINI,
+	.builtin_name = "gemini",
+	.vendor = "google",
+	.max_concurrent_setting = "HUB_MAX_CONCURRENT_GEMINI",
+	.defaults = gemini_defaults,
 	.chat = gemini_chat,
+	.max_concurrent = gemini_max_concurrent,
+	.has_credentials = gemini_has_credentials,
+	.credential_configured = gemini_credential_configured,
+	.credential_expiry_ms = gemini_credential_expiry_ms,
+	.credential_describe = gemini_credential_describe,
 };

@@ -80,7 +80,7 @@ generic_emit(struct generic_run *run, const char *text, size_t len)
 		return 0;
 	if (run->first_token_ms < 0)
 		run->first_token_ms = (long)(hub_time_mono_ms() - run->start_ms);
-	if (run->call->on_delta != NULL && run->call->on_delta(run->call->arg, text, len) < 0) {
+	if (run->call->io.on_delta != NULL && run->call->io.on_delta(run->call->io.arg, text, len) < 0) {
 		run->stop = GENERIC_STOP_CLIENT;
 		return -1;
 	}
@@ -149,7 +149,7 @@ generic_on_idle(void *arg)
 {
 	struct generic_run *run = arg;
 
-	if (run->call->on_idle != NULL && run->call->on_idle(run->call->arg) < 0) {
+	if (run->call->io.on_idle != NULL && run->call->io.on_idle(run->call->io.arg) < 0) {
 		run->stop = GENERIC_STOP_CLIENT;
 		return -1;
 	}
@@ -565,6 +565,15 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	return reply->err;
 }
 
+/* A section of type cli: its own executable, a five-minute timeout. */
+static void
+generic_defaults(struct provider_defaults *d)
+{
+	d->timeout_s = 300;
+}
+
 const struct provider_ops generic_provider_ops = {
+	.kind = PROVIDER_GENERIC,
+	.defaults = generic_defaults,
 	.chat = generic_chat,
 };

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,4 +55,16 @@ provider_model_label(const struct provider *p, const char *model)
 	if (model == NULL || *model == '\0')
 		return p->default_model != NULL ? p->default_model : "default";
 	return provider_lists_model(p, model) ? model : "other";
+}
+
+void
+provider_fingerprint(const char *secret, char *out, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *secret; secret++) {
+		h ^= (unsigned char)*secret;
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, len, "%016llx", (unsigned long long)h);
 }

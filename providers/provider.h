@@ -25,21 +25,31 @@ typedef int (*provider_delta_fn)(void *arg, const char *text, size_t len);
 /* Called while the CLI is silent (every keep-alive interval); < 0 stops. */
 typedef int (*provider_idle_fn)(void *arg);
 
+/*
+ * Where a run's output goes and what may stop it: declared once, filled by
+ * the endpoint (fcgi/ep_chat.c, mcp-stdio/mcp_tools.c), and passed down
+ * whole through the chat turn (core/chat.h) to the provider and the run
+ * engine (cli_run.c), which hands it to the child (child.h).
+ */
+struct provider_stream {
+	provider_delta_fn on_delta;           /* may be NULL */
+	provider_idle_fn on_idle;             /* may be NULL */
+	long idle_tick_ms;                    /* how often on_idle; 0: never */
+	void *arg;                            /* for on_delta and on_idle */
+	int watch_fd;                         /* client connection or cancel fd; -1 */
+	/* called every tick_ms while the CLI runs, output or not (the chat
+	 * turn renews its session lock); may be NULL; < 0 stops the run */
+	provider_idle_fn on_tick;
+	long tick_ms;
+	void *tick_arg;
+};
+
 struct provider_call {
 	const char *model;                    /* NULL: the provider's default */
 	const struct provider_msg *messages;  /* the whole conversation, in order */
 	size_t n_messages;                    /* >= 1; the last one is "user" */
 	int stream;                           /* deltas wanted token by token */
-	provider_delta_fn on_delta;           /* may be NULL */
-	provider_idle_fn on_idle;             /* may be NULL */
-	long idle_tick_ms;                    /* how often on_idle; 0: never */
-	void *arg;
-	int watch_fd;                         /* client connection or cancel fd; -1 */
-	/* called every tick_ms while the CLI runs, output or not (the caller
-	 * renews its session lock); may be NULL; < 0 stops the run */
-	provider_idle_fn on_tick;
-	long tick_ms;
-	void *tick_arg;
+	struct provider_stream io;            /* output, keep-alives, cancel, ticks */
 };
 
 struct provider_usage {
@@ -60,15 +70,69 @@ struct provider_reply {
 	long duration_ms;
 };
 
-struct provider;
+/* The type of a [provider NAME] section (provider_conf.h). */
+enum provider_kind { PROVIDER_CLAUDE, PROVIDER_GEMINI, PROVIDER_GENERIC };
 
+struct provider;
+struct json_object;
+
+/* What a kind of provider brings when the hub has one of it built in (no
+ * [provider NAME] section needed), and the defaults of a section of its
+ * type: from hub_cfg or static. Lists are NULL-terminated, static or
+ * hub_cfg's. */
+struct provider_defaults {
+	const char *cli;                      /* NULL: the section's name */
+	const char *model;                    /* NULL: the CLI's default */
+	long timeout_s;
+	const char *const *model_prefixes;
+	const char *const *aliases;
+	const char *const *models;
+};
+
+/*
+ * A kind of provider: everything the hub knows of it lives behind these
+ * operations, in the kind's one file (claude.c, gemini.c, generic.c). A
+ * NULL operation means the neutral answer written beside it. A new kind is
+ * one such file plus its line in registry.c's table of kinds.
+ */
 struct provider_ops {
+	enum provider_kind kind;
+	/* The built-in provider of this kind ("claude"), present without a
+	 * section; NULL: only sections make providers of this kind. */
+	const char *builtin_name;
+	/* /v1/models owned_by; NULL: the provider's name. */
+	const char *vendor;
+	/* The setting that caps this kind's children per host, for messages. */
+	const char *max_concurrent_setting;
+
+	/* Fill d from hub_cfg (called at every table build). */
+	void (*defaults)(struct provider_defaults *d);
 	/* Run one conversation. Returns reply->err (0 on success). */
 	int (*chat)(const struct provider *p, const struct provider_call *call,
 	    struct provider_reply *reply);
+	/* The host's concurrency cap for p; NULL or 0: none. */
+	long (*max_concurrent)(const struct provider *p);
+	/* 1 when p's credentials are configured (never their value), for the
+	 * provider list; NULL: 1. */
+	int (*has_credentials)(const struct provider *p);
+	/* 1 when this process has any credential for p at all, so that an
+	 * authentication failure may be the provider's refusal rather than a
+	 * local mistake; NULL: 1. */
+	int (*credential_configured)(const struct provider *p);
+	/* The expiry (Unix ms) of p's credential when it is a real end; -1
+	 * when unknown or renewable. NULL: -1. */
+	long long (*credential_expiry_ms)(const struct provider *p);
+	/*
+	 * Describe p's credential into the JSON object o for /health/tokens
+	 * (kind, source, presence, expiry; never the secret). Returns 1 when
+	 * the fleet's recorded status applies, with a non-secret fingerprint
+	 * of the credential in fp ("" when the kind has none); 0 when this
+	 * process has none configured (o then holds status and message).
+	 * NULL: p is not listed there.
+	 */
+	int (*credential_describe)(const struct provider *p, struct json_object *o,
+	    char *fp, size_t fp_len);
 };
-
-enum provider_kind { PROVIDER_CLAUDE, PROVIDER_GEMINI, PROVIDER_GENERIC };
 
 struct provider {
 	char name[32];                        /* "claude", "gemini", or a configured name */
@@ -98,6 +162,9 @@ void provider_reply_error(struct provider_reply *reply, int err, const char *fmt
  * label sets. Points into p or model, or is static.
  */
 const char *provider_model_label(const struct provider *p, const char *model);
+
+/* A non-secret fingerprint of a credential (FNV-1a 64 in hex) into out. */
+void provider_fingerprint(const char *secret, char *out, size_t len);
 
 /* The Claude Code and Gemini CLI adapters (providers/claude.c, gemini.c). */
 extern const struct provider_ops claude_provider_ops;

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,122 +139,167 @@ provider_conf_split(const char *value, const char *seps, size_t max, const char 
 /* Characters allowed in environment variable names. */
 #define PROVIDER_CONF_ENV_CHARS "_"
 
-/* Apply one "key = value" of a section. */
+/* How a key's value is read (provider_conf_keys[]). */
+enum provider_conf_key_type {
+	PROVIDER_CONF_KEY_CHOICE,    /* one word of choices, stored as an int */
+	PROVIDER_CONF_KEY_SECONDS,   /* 1 to 86400, a long */
+	PROVIDER_CONF_KEY_EXECUTABLE,/* a command name or an absolute path */
+	PROVIDER_CONF_KEY_MODEL,     /* one model id */
+	PROVIDER_CONF_KEY_LIST       /* split into a char ** list */
+};
+
+struct provider_conf_choice {
+	const char *word;
+	int value;
+};
+
+/* One key of a section: where its value goes and how it is checked. */
+struct provider_conf_key {
+	const char *name;
+	enum provider_conf_key_type type;
+	size_t offset;                               /* in struct provider_conf */
+	const struct provider_conf_choice *choices;  /* CHOICE: NULL-word-terminated */
+	const char *expected;                        /* CHOICE: "expected ..." */
+	const char *seps;                            /* LIST: separators */
+	size_t max;                                  /* LIST: longest item; 0: any */
+	const char *extra;                           /* LIST: allowed besides alnum */
+};
+
+_Static_assert(sizeof(enum provider_kind) == sizeof(int), "kinds are stored as int");
+_Static_assert(sizeof(enum provider_conf_input) == sizeof(int), "inputs are stored as int");
+_Static_assert(sizeof(enum provider_conf_format) == sizeof(int), "formats are stored as int");
+
+static const struct provider_conf_choice provider_conf_types[] = {
+	{ "claude", PROVIDER_CLAUDE }, { "gemini", PROVIDER_GEMINI }, { "cli", PROVIDER_GENERIC },
+	{ NULL, 0 }
+};
+static const struct provider_conf_choice provider_conf_bools[] = {
+	{ "true", 1 }, { "yes", 1 }, { "1", 1 }, { "false", 0 }, { "no", 0 }, { "0", 0 },
+	{ NULL, 0 }
+};
+static const struct provider_conf_choice provider_conf_inputs[] = {
+	{ "stdin", PROVIDER_CONF_INPUT_STDIN }, { "pty", PROVIDER_CONF_INPUT_PTY }, { NULL, 0 }
+};
+static const struct provider_conf_choice provider_conf_stdin_formats[] = {
+	{ "text", PROVIDER_CONF_TEXT }, { "claude-stream-json", PROVIDER_CONF_CLAUDE_JSON },
+	{ NULL, 0 }
+};
+static const struct provider_conf_choice provider_conf_outputs[] = {
+	{ "text", PROVIDER_CONF_TEXT }, { "claude-stream-json", PROVIDER_CONF_CLAUDE_JSON },
+	{ "gemini-stream-json", PROVIDER_CONF_GEMINI_JSON }, { NULL, 0 }
+};
+
+#define PROVIDER_CONF_OFF(f) offsetof(struct provider_conf, f)
+
+/* The keys, in the order the unknown-key message names them. */
+static const struct provider_conf_key provider_conf_keys[] = {
+	{ "type", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(kind), provider_conf_types,
+	  "expected claude, gemini or cli", NULL, 0, NULL },
+	{ "enabled", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(enabled), provider_conf_bools,
+	  "expected true or false", NULL, 0, NULL },
+	{ "executable", PROVIDER_CONF_KEY_EXECUTABLE, PROVIDER_CONF_OFF(executable), NULL, NULL,
+	  NULL, 0, NULL },
+	{ "args", PROVIDER_CONF_KEY_LIST, PROVIDER_CONF_OFF(args), NULL, NULL, " \t", 0, NULL },
+	{ "input", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(input), provider_conf_inputs,
+	  "expected stdin or pty", NULL, 0, NULL },
+	{ "stdin_format", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(stdin_format),
+	  provider_conf_stdin_formats, "expected text or claude-stream-json", NULL, 0, NULL },
+	{ "output", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(output), provider_conf_outputs,
+	  "expected text, claude-stream-json or gemini-stream-json", NULL, 0, NULL },
+	{ "models", PROVIDER_CONF_KEY_LIST, PROVIDER_CONF_OFF(models), NULL, NULL, ", \t",
+	  HUB_MAX_MODEL_LEN, PROVIDER_CONF_MODEL_CHARS },
+	{ "model_prefixes", PROVIDER_CONF_KEY_LIST, PROVIDER_CONF_OFF(model_prefixes), NULL, NULL,
+	  ", \t", HUB_MAX_MODEL_LEN, PROVIDER_CONF_MODEL_CHARS },
+	{ "default_model", PROVIDER_CONF_KEY_MODEL, PROVIDER_CONF_OFF(default_model), NULL, NULL,
+	  NULL, 0, NULL },
+	{ "timeout", PROVIDER_CONF_KEY_SECONDS, PROVIDER_CONF_OFF(timeout_s), NULL, NULL, NULL, 0,
+	  NULL },
+	{ "env", PROVIDER_CONF_KEY_LIST, PROVIDER_CONF_OFF(env), NULL, NULL, ", \t", 128,
+	  PROVIDER_CONF_ENV_CHARS },
+};
+
+#define PROVIDER_CONF_N_KEYS (sizeof(provider_conf_keys) / sizeof(provider_conf_keys[0]))
+
+/* Replace the malloc'd string at field with a copy of value. */
 static int
-provider_conf_set_key(struct provider_conf *c, const char *key, const char *value,
-    const struct provider_conf_where *w, char *err, size_t errlen)
+provider_conf_set_string(char **field, const char *value)
 {
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return HUB_ERR_NOMEM;
+	free(*field);
+	*field = copy;
+	return HUB_OK;
+}
+
+/* Read value as key k says into its field of c. */
+static int
+provider_conf_set_value(struct provider_conf *c, const struct provider_conf_key *k,
+    const char *value, const struct provider_conf_where *w, char *err, size_t errlen)
+{
+	void *field = (char *)c + k->offset;
+	const struct provider_conf_choice *ch;
 	const char *bad = NULL;
-	char **list = NULL;
-	char *end;
+	char **list = NULL, *end;
 	long n;
 	int rc;
 
-	if (strcmp(key, "type") == 0) {
-		if (strcmp(value, "claude") == 0)
-			c->kind = PROVIDER_CLAUDE;
-		else if (strcmp(value, "gemini") == 0)
-			c->kind = PROVIDER_GEMINI;
-		else if (strcmp(value, "cli") == 0)
-			c->kind = PROVIDER_GENERIC;
-		else
-			return provider_conf_fail(err, errlen, w, "expected claude, gemini or cli, not \"%.64s\"", value);
-		return HUB_OK;
-	}
-	if (strcmp(key, "enabled") == 0) {
-		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
-			c->enabled = 1;
-		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
-			c->enabled = 0;
-		else
-			return provider_conf_fail(err, errlen, w, "expected true or false, not \"%.64s\"", value);
-		return HUB_OK;
-	}
-	if (strcmp(key, "timeout") == 0) {
+	switch (k->type) {
+	case PROVIDER_CONF_KEY_CHOICE:
+		for (ch = k->choices; ch->word != NULL; ch++)
+			if (strcmp(ch->word, value) == 0) {
+				memcpy(field, &ch->value, sizeof(int));
+				return HUB_OK;
+			}
+		return provider_conf_fail(err, errlen, w, "%s, not \"%.64s\"", k->expected, value);
+	case PROVIDER_CONF_KEY_SECONDS:
 		errno = 0;
 		n = strtol(value, &end, 10);
 		if (errno != 0 || end == value || *end != '\0' || n < 1 || n > 86400)
 			return provider_conf_fail(err, errlen, w, "expected seconds from 1 to 86400, not \"%.64s\"", value);
-		c->timeout_s = n;
+		*(long *)field = n;
 		return HUB_OK;
-	}
-	if (strcmp(key, "input") == 0) {
-		if (strcmp(value, "stdin") == 0)
-			c->input = PROVIDER_CONF_INPUT_STDIN;
-		else if (strcmp(value, "pty") == 0)
-			c->input = PROVIDER_CONF_INPUT_PTY;
-		else
-			return provider_conf_fail(err, errlen, w, "expected stdin or pty, not \"%.64s\"", value);
-		return HUB_OK;
-	}
-	if (strcmp(key, "output") == 0 || strcmp(key, "stdin_format") == 0) {
-		enum provider_conf_format f;
-
-		if (strcmp(value, "text") == 0)
-			f = PROVIDER_CONF_TEXT;
-		else if (strcmp(value, "claude-stream-json") == 0)
-			f = PROVIDER_CONF_CLAUDE_JSON;
-		else if (strcmp(value, "gemini-stream-json") == 0 && key[0] == 'o')
-			f = PROVIDER_CONF_GEMINI_JSON;
-		else if (key[0] == 'o')
-			return provider_conf_fail(err, errlen, w,
-			    "expected text, claude-stream-json or gemini-stream-json, not \"%.64s\"", value);
-		else
-			return provider_conf_fail(err, errlen, w,
-			    "expected text or claude-stream-json, not \"%.64s\"", value);
-		if (key[0] == 'o')
-			c->output = f;
-		else
-			c->stdin_format = f;
-		return HUB_OK;
-	}
-	if (strcmp(key, "executable") == 0) {
+	case PROVIDER_CONF_KEY_EXECUTABLE:
 		if (*value == '\0' || strlen(value) > 1024 || strchr(value, ' ') != NULL)
 			return provider_conf_fail(err, errlen, w, "expected a command name or an absolute path without spaces");
 		if (strchr(value, '/') != NULL && value[0] != '/')
 			return provider_conf_fail(err, errlen, w, "a path must be absolute");
-		free(c->executable);
-		if ((c->executable = strdup(value)) == NULL)
-			return HUB_ERR_NOMEM;
-		return HUB_OK;
-	}
-	if (strcmp(key, "default_model") == 0) {
+		return provider_conf_set_string(field, value);
+	case PROVIDER_CONF_KEY_MODEL:
 		if (!provider_conf_word(value, HUB_MAX_MODEL_LEN, PROVIDER_CONF_MODEL_CHARS) || value[0] == '-')
 			return provider_conf_fail(err, errlen, w,
 			    "expected a model id of letters, digits and - _ . : @ [ ] /");
-		free(c->default_model);
-		if ((c->default_model = strdup(value)) == NULL)
-			return HUB_ERR_NOMEM;
+		return provider_conf_set_string(field, value);
+	case PROVIDER_CONF_KEY_LIST:
+		rc = provider_conf_split(value, k->seps, k->max, k->extra, &list, &bad);
+		if (rc == HUB_ERR_CONFIG)
+			return provider_conf_fail(err, errlen, w, "%s", bad);
+		if (rc != HUB_OK)
+			return rc;
+		provider_conf_list_free(*(char ***)field);
+		*(char ***)field = list;
 		return HUB_OK;
 	}
-	if (strcmp(key, "args") == 0)
-		rc = provider_conf_split(value, " \t", 0, NULL, &list, &bad);
-	else if (strcmp(key, "models") == 0 || strcmp(key, "model_prefixes") == 0)
-		rc = provider_conf_split(value, ", \t", HUB_MAX_MODEL_LEN, PROVIDER_CONF_MODEL_CHARS, &list, &bad);
-	else if (strcmp(key, "env") == 0)
-		rc = provider_conf_split(value, ", \t", 128, PROVIDER_CONF_ENV_CHARS, &list, &bad);
-	else
-		return provider_conf_fail(err, errlen, w,
-		    "unknown key (known: type, enabled, executable, args, input, stdin_format, output, "
-		    "models, model_prefixes, default_model, timeout, env)");
-	if (rc == HUB_ERR_CONFIG)
-		return provider_conf_fail(err, errlen, w, "%s", bad);
-	if (rc != HUB_OK)
-		return rc;
-	if (strcmp(key, "args") == 0) {
-		provider_conf_list_free(c->args);
-		c->args = list;
-	} else if (strcmp(key, "models") == 0) {
-		provider_conf_list_free(c->models);
-		c->models = list;
-	} else if (strcmp(key, "model_prefixes") == 0) {
-		provider_conf_list_free(c->model_prefixes);
-		c->model_prefixes = list;
-	} else {
-		provider_conf_list_free(c->env);
-		c->env = list;
-	}
-	return HUB_OK;
+	return HUB_ERR_INVALID;
+}
+
+/* Apply one "key = value" of a section, by provider_conf_keys[]. */
+static int
+provider_conf_set_key(struct provider_conf *c, const char *key, const char *value,
+    const struct provider_conf_where *w, char *err, size_t errlen)
+{
+	char known[256];
+	size_t i, used = 0;
+
+	for (i = 0; i < PROVIDER_CONF_N_KEYS; i++)
+		if (strcmp(provider_conf_keys[i].name, key) == 0)
+			return provider_conf_set_value(c, &provider_conf_keys[i], value, w, err, errlen);
+	known[0] = '\0';
+	for (i = 0; i < PROVIDER_CONF_N_KEYS && used < sizeof(known); i++)
+		used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+		    provider_conf_keys[i].name);
+	return provider_conf_fail(err, errlen, w, "unknown key (known: %s)", known);
 }
 
 /* Checks once a whole section is read. */

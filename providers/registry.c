@@ -18,15 +18,38 @@
 #include "provider_conf.h"
 #include "registry.h"
 
-static const char *const claude_prefixes[] = { "claude", NULL };
-static const char *const claude_aliases[] = { "sonnet", "opus", "haiku", NULL };
-static const char *const claude_models[] = { "sonnet", "opus", "haiku", NULL };
-static const char *const gemini_prefixes[] = { "gemini", NULL };
-static const char *const gemini_aliases[] = { "pro", "flash", "flash-lite", NULL };
-static const char *const gemini_models[] = {
-	"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite",
-	"pro", "flash", "flash-lite", NULL
+/*
+ * The kinds of provider: one line each. The order is the order of the
+ * built-in providers in the table.
+ */
+static const struct provider_ops *const registry_kinds[] = {
+	&claude_provider_ops,
+	&gemini_provider_ops,
+	&generic_provider_ops,
 };
+
+#define REGISTRY_N_KINDS (sizeof(registry_kinds) / sizeof(registry_kinds[0]))
+
+/* The operations of kind (the cli kind when none other matches). */
+static const struct provider_ops *
+registry_kind_ops(enum provider_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < REGISTRY_N_KINDS; i++)
+		if (registry_kinds[i]->kind == kind)
+			return registry_kinds[i];
+	return &generic_provider_ops;
+}
+
+/* The defaults of a kind's providers (zeros when it has none). */
+static void
+registry_kind_defaults(const struct provider_ops *ops, struct provider_defaults *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (ops->defaults != NULL)
+		ops->defaults(d);
+}
 
 /* How often a process looks at the configuration file. */
 #define REGISTRY_CHECK_INTERVAL_MS 1000
@@ -75,7 +98,7 @@ registry_snap_free(struct registry_snap *s)
 
 /* Fill the next slot of s. cli and model are copied. */
 static int
-registry_add(struct registry_snap *s, const char *name, enum provider_kind kind,
+registry_add(struct registry_snap *s, const char *name,
     const struct provider_ops *ops, const char *cli, const char *model, long timeout_s,
     const char *const *prefixes, const char *const *aliases, const char *const *models)
 {
@@ -86,7 +109,7 @@ registry_add(struct registry_snap *s, const char *name, enum provider_kind kind,
 	p = &s->table[s->len];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->kind = kind;
+	p->kind = ops->kind;
 	p->ops = ops;
 	p->cli = strdup(cli != NULL ? cli : name);
 	p->default_model = model != NULL ? strdup(model) : NULL;
@@ -104,71 +127,65 @@ registry_add(struct registry_snap *s, const char *name, enum provider_kind kind,
 	return HUB_OK;
 }
 
-/* Add a built-in provider, changed by its section c (may be NULL). */
+/* Add the built-in provider of ops, changed by its section c (may be NULL). */
 static int
-registry_add_builtin(struct registry_snap *s, const char *name, enum provider_kind kind,
-    const struct provider_ops *ops, const char *cli, const char *model, long timeout_s,
-    const char *const *prefixes, const char *const *aliases, const char *const *models,
+registry_add_builtin(struct registry_snap *s, const struct provider_ops *ops,
     const struct provider_conf *c)
 {
+	struct provider_defaults d;
 	int rc;
 
+	registry_kind_defaults(ops, &d);
 	if (c != NULL) {
 		if (c->executable != NULL)
-			cli = c->executable;
+			d.cli = c->executable;
 		if (c->default_model != NULL)
-			model = c->default_model;
+			d.model = c->default_model;
 		if (c->timeout_s > 0)
-			timeout_s = c->timeout_s;
+			d.timeout_s = c->timeout_s;
 		if (c->model_prefixes != NULL)
-			prefixes = (const char *const *)c->model_prefixes;
+			d.model_prefixes = (const char *const *)c->model_prefixes;
 		if (c->models != NULL)
-			models = (const char *const *)c->models;
+			d.models = (const char *const *)c->models;
 	}
-	if ((rc = registry_add(s, name, kind, ops, cli, model, timeout_s, prefixes, aliases,
-	    models)) != HUB_OK)
+	if ((rc = registry_add(s, ops->builtin_name, ops, d.cli, d.model, d.timeout_s,
+	    d.model_prefixes, d.aliases, d.models)) != HUB_OK)
 		return rc;
 	if (c != NULL)
 		s->table[s->len - 1].enabled = c->enabled;
 	return HUB_OK;
 }
 
-/* Add the provider of a section that is not a built-in one's. */
+/* Add the provider of a section that is not a built-in one's: its kind's
+ * aliases, timeout and executable unless the section says otherwise. */
 static int
 registry_add_section(struct registry_snap *s, const struct provider_conf *c)
 {
-	const struct provider_ops *ops;
-	const char *const *aliases = NULL;
-	long timeout_s;
+	const struct provider_ops *ops = registry_kind_ops(c->kind);
+	struct provider_defaults d;
 	int rc;
 
-	switch (c->kind) {
-	case PROVIDER_CLAUDE:
-		ops = &claude_provider_ops;
-		aliases = claude_aliases;
-		timeout_s = hub_cfg->claude_timeout_s;
-		break;
-	case PROVIDER_GEMINI:
-		ops = &gemini_provider_ops;
-		aliases = gemini_aliases;
-		timeout_s = hub_cfg->gemini_timeout_s;
-		break;
-	default:
-		ops = &generic_provider_ops;
-		timeout_s = 300;
-		break;
-	}
+	registry_kind_defaults(ops, &d);
 	if (c->timeout_s > 0)
-		timeout_s = c->timeout_s;
-	if ((rc = registry_add(s, c->name, c->kind, ops,
-	    c->executable != NULL ? c->executable : c->kind == PROVIDER_CLAUDE ? hub_cfg->claude_cli :
-	    c->kind == PROVIDER_GEMINI ? hub_cfg->gemini_cli : c->name,
-	    c->default_model, timeout_s, (const char *const *)c->model_prefixes, aliases,
+		d.timeout_s = c->timeout_s;
+	if ((rc = registry_add(s, c->name, ops,
+	    c->executable != NULL ? c->executable : d.cli != NULL ? d.cli : c->name,
+	    c->default_model, d.timeout_s, (const char *const *)c->model_prefixes, d.aliases,
 	    (const char *const *)c->models)) != HUB_OK)
 		return rc;
 	s->table[s->len - 1].enabled = c->enabled;
 	s->table[s->len - 1].data = (void *)c;
 	return HUB_OK;
+}
+
+/* 1 when section c changes a built-in provider (its name and type). */
+static int
+registry_is_builtin_section(const struct provider_conf *c)
+{
+	const struct provider_ops *ops = registry_kind_ops(c->kind);
+
+	return ops->kind == c->kind && ops->builtin_name != NULL &&
+	    strcmp(ops->builtin_name, c->name) == 0;
 }
 
 /*
@@ -191,22 +208,17 @@ registry_build(struct registry_snap **out, char *err, size_t errlen)
 	if (hub_cfg->config_file != NULL && hub_cfg->config_file[0] != '\0' &&
 	    (rc = provider_conf_load(hub_cfg->config_file, &s->conf, err, errlen)) != HUB_OK)
 		goto fail;
-	c = provider_conf_find(&s->conf, "claude");
-	if ((c == NULL || c->kind == PROVIDER_CLAUDE) &&
-	    (rc = registry_add_builtin(s, "claude", PROVIDER_CLAUDE, &claude_provider_ops,
-	    hub_cfg->claude_cli, hub_cfg->claude_model, hub_cfg->claude_timeout_s, claude_prefixes,
-	    claude_aliases, claude_models, c)) != HUB_OK)
-		goto fail;
-	c = provider_conf_find(&s->conf, "gemini");
-	if ((c == NULL || c->kind == PROVIDER_GEMINI) &&
-	    (rc = registry_add_builtin(s, "gemini", PROVIDER_GEMINI, &gemini_provider_ops,
-	    hub_cfg->gemini_cli, hub_cfg->gemini_model, hub_cfg->gemini_timeout_s, gemini_prefixes,
-	    gemini_aliases, gemini_models, c)) != HUB_OK)
-		goto fail;
+	for (i = 0; i < REGISTRY_N_KINDS; i++) {
+		if (registry_kinds[i]->builtin_name == NULL)
+			continue;
+		c = provider_conf_find(&s->conf, registry_kinds[i]->builtin_name);
+		if ((c == NULL || c->kind == registry_kinds[i]->kind) &&
+		    (rc = registry_add_builtin(s, registry_kinds[i], c)) != HUB_OK)
+			goto fail;
+	}
 	for (i = 0; i < s->conf.n; i++) {
 		c = &s->conf.items[i];
-		if ((strcmp(c->name, "claude") == 0 && c->kind == PROVIDER_CLAUDE) ||
-		    (strcmp(c->name, "gemini") == 0 && c->kind == PROVIDER_GEMINI))
+		if (registry_is_builtin_section(c))
 			continue;  /* changed a built-in above */
 		if ((rc = registry_add_section(s, c)) != HUB_OK)
 			goto fail;
@@ -507,10 +519,54 @@ registry_route(const char *model, const char *provider_name, const struct provid
 	return HUB_OK;
 }
 
+/* "expected claude or gemini": the built-in providers' names, once. */
+static char registry_default_reason[128];
+
+static void
+registry_default_reason_init(void)
+{
+	const char *names[REGISTRY_N_KINDS];
+	size_t i, n = 0, used;
+
+	for (i = 0; i < REGISTRY_N_KINDS; i++)
+		if (registry_kinds[i]->builtin_name != NULL)
+			names[n++] = registry_kinds[i]->builtin_name;
+	used = (size_t)snprintf(registry_default_reason, sizeof(registry_default_reason), "expected");
+	for (i = 0; i < n && used < sizeof(registry_default_reason); i++)
+		used += (size_t)snprintf(registry_default_reason + used,
+		    sizeof(registry_default_reason) - used, "%s%s",
+		    i == 0 ? " " : i + 1 == n ? " or " : ", ", names[i]);
+}
+
 const char *
 registry_check_default_provider(const char *name)
 {
-	if (strcmp(name, "claude") != 0 && strcmp(name, "gemini") != 0)
-		return "expected claude or gemini";
-	return NULL;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	size_t i;
+
+	for (i = 0; i < REGISTRY_N_KINDS; i++)
+		if (registry_kinds[i]->builtin_name != NULL &&
+		    strcmp(registry_kinds[i]->builtin_name, name) == 0)
+			return NULL;
+	pthread_once(&once, registry_default_reason_init);
+	return registry_default_reason;
+}
+
+int
+registry_names(char *buf, size_t len)
+{
+	const struct registry_snap *s = registry_snap();
+	size_t i, used = 0;
+	int n;
+
+	if (len == 0)
+		return HUB_ERR_TOO_LARGE;
+	buf[0] = '\0';
+	for (i = 0; i < s->len; i++) {
+		n = snprintf(buf + used, len - used, "%s%s", i > 0 ? ", " : "", s->table[i].name);
+		if (n < 0 || (size_t)n >= len - used)
+			return HUB_ERR_TOO_LARGE;
+		used += (size_t)n;
+	}
+	return HUB_OK;
 }

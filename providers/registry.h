@@ -63,8 +63,14 @@ int registry_serves(const struct provider *p, const char *model);
 
 /*
  * The HUB_DEFAULT_PROVIDER setting's check (the table need not be built):
- * NULL when name is a built-in provider, else a static reason.
+ * NULL when name is a built-in provider, else a static reason naming them.
  */
 const char *registry_check_default_provider(const char *name);
+
+/*
+ * The names of the calling thread's providers, "claude, gemini, agy", into
+ * buf, for messages. 0, or HUB_ERR_TOO_LARGE when truncated.
+ */
+int registry_names(char *buf, size_t len);
 
 #endif

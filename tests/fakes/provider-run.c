@@ -178,14 +178,14 @@ main(int argc, char **argv)
 	call.messages = msgs;
 	call.n_messages = n;
 	call.stream = 1;
-	call.on_delta = print_delta;
-	call.arg = &opts;
-	call.watch_fd = -1;
+	call.io.on_delta = print_delta;
+	call.io.arg = &opts;
+	call.io.watch_fd = -1;
 	if (opts.cancel_after_ms > 0) {
 		if (pipe(watch) < 0)
 			return 2;
 		opts.cancel_fd = watch[1];
-		call.watch_fd = watch[0];
+		call.io.watch_fd = watch[0];
 		pthread_create(&thr, NULL, cancel_later, &opts);
 		pthread_detach(thr);
 	}

@@ -1,5 +1,5 @@
 /*
- * fuzz_chat_request.c - libFuzzer harness for chat_request_parse(): the
+ * fuzz_chat_params.c - libFuzzer harness for chat_params_parse(): the
  * request body of POST /v1/chat/completions, straight from the client.
  */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fcgi/chat_request.h"
+#include "fcgi/chat_params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	memset(&p, 0, sizeof(p));
-	if (chat_request_parse((const char *)data, size, &p, err, sizeof(err),
+	if (chat_params_parse((const char *)data, size, &p, err, sizeof(err),
 	    param, sizeof(param)) == 0) {
 		/* touch everything the parser handed out */
 		for (i = 0; i < p.n_messages; i++)
@@ -30,6 +30,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		(void)strnlen(err, sizeof(err));
 	}
-	chat_request_free(&p);
+	chat_params_free(&p);
 	return 0;
 }

@@ -28,7 +28,7 @@ command -v "$CLANG" >/dev/null 2>&1 || die "$CLANG not found (Debian: apt-get in
 
 # The sources each harness is linked with, besides the shared ones.
 declare -A extra=(
-	[chat_request]="fcgi/chat_request.c"
+	[chat_request]="fcgi/chat_params.c"
 	[claude_stream]="providers/claude_stream.c"
 	[gemini_stream]="providers/gemini_stream.c"
 	[pty_clean]="providers/pty_clean.c"

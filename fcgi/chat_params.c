@@ -1,5 +1,5 @@
 /*
- * chat_request.c - OpenAI Chat Completions request validation.
+ * chat_params.c - OpenAI Chat Completions request validation.
  */
 #include "config.h"
 
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat_request.h"
+#include "chat_params.h"
 #include "common/hub_buf.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
@@ -22,12 +22,12 @@ struct chat_parse_ctx {
 	size_t param_len;
 };
 
-static int chat_request_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
+static int chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Set the error message and field, and return HUB_ERR_INVALID. */
 static int
-chat_request_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
+chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,7 +69,7 @@ static const struct chat_option chat_options[] = {
 
 /* Check the type-only options. */
 static int
-chat_request_options(struct json_object *root, struct chat_parse_ctx *c)
+chat_params_options(struct json_object *root, struct chat_parse_ctx *c)
 {
 	struct json_object *v;
 	size_t i;
@@ -78,20 +78,20 @@ chat_request_options(struct json_object *root, struct chat_parse_ctx *c)
 		if (!json_object_object_get_ex(root, chat_options[i].name, &v))
 			continue;
 		if (!(chat_options[i].types & (1u << json_object_get_type(v))))
-			return chat_request_fail(c, chat_options[i].name, "'%s' has the wrong type",
+			return chat_params_fail(c, chat_options[i].name, "'%s' has the wrong type",
 			    chat_options[i].name);
 	}
 	if (json_object_object_get_ex(root, "max_tokens", &v) && v != NULL && json_object_get_int64(v) < 1)
-		return chat_request_fail(c, "max_tokens", "'max_tokens' must be at least 1");
+		return chat_params_fail(c, "max_tokens", "'max_tokens' must be at least 1");
 	if (json_object_object_get_ex(root, "tools", &v) && v != NULL &&
 	    json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0)
-		return chat_request_fail(c, "tools", "tools are not supported: the hub gives the CLIs no tools");
+		return chat_params_fail(c, "tools", "tools are not supported: the hub gives the CLIs no tools");
 	return HUB_OK;
 }
 
 /* The text of one message's content: a string, or an array of text parts. */
 static int
-chat_request_content(struct json_object *content, struct chat_params *out, size_t idx,
+chat_params_content(struct json_object *content, struct chat_params *out, size_t idx,
     const char **text, struct chat_parse_ctx *c)
 {
 	char field[64];
@@ -106,10 +106,10 @@ chat_request_content(struct json_object *content, struct chat_params *out, size_
 		return HUB_OK;
 	}
 	if (content == NULL || !json_object_is_type(content, json_type_array))
-		return chat_request_fail(c, field, "'%s' must be a string or an array of text parts", field);
+		return chat_params_fail(c, field, "'%s' must be a string or an array of text parts", field);
 	n = json_object_array_length(content);
 	if (n == 0)
-		return chat_request_fail(c, field, "'%s' must not be an empty array", field);
+		return chat_params_fail(c, field, "'%s' must not be an empty array", field);
 	hub_buf_init(&b, 0);
 	for (i = 0; i < n; i++) {
 		part = json_object_array_get_idx(content, i);
@@ -117,17 +117,17 @@ chat_request_content(struct json_object *content, struct chat_params *out, size_
 		    !json_object_object_get_ex(part, "type", &type) ||
 		    !json_object_is_type(type, json_type_string)) {
 			hub_buf_free(&b);
-			return chat_request_fail(c, field, "'%s[%zu]' must be an object with a 'type'", field, i);
+			return chat_params_fail(c, field, "'%s[%zu]' must be an object with a 'type'", field, i);
 		}
 		if (strcmp(json_object_get_string(type), "text") != 0) {
 			hub_buf_free(&b);
-			return chat_request_fail(c, field, "'%s[%zu]': only text parts are supported, not '%.32s'",
+			return chat_params_fail(c, field, "'%s[%zu]': only text parts are supported, not '%.32s'",
 			    field, i, json_object_get_string(type));
 		}
 		if (!json_object_object_get_ex(part, "text", &ptext) ||
 		    !json_object_is_type(ptext, json_type_string)) {
 			hub_buf_free(&b);
-			return chat_request_fail(c, field, "'%s[%zu].text' must be a string", field, i);
+			return chat_params_fail(c, field, "'%s[%zu].text' must be a string", field, i);
 		}
 		if ((i > 0 && hub_buf_puts(&b, "\n") != HUB_OK) ||
 		    hub_buf_puts(&b, json_object_get_string(ptext)) != HUB_OK) {
@@ -148,7 +148,7 @@ chat_request_content(struct json_object *content, struct chat_params *out, size_
 }
 
 static int
-chat_request_messages(struct json_object *msgs, struct chat_params *out, struct chat_parse_ctx *c)
+chat_params_messages(struct json_object *msgs, struct chat_params *out, struct chat_parse_ctx *c)
 {
 	struct json_object *m, *role, *content;
 	const char *r;
@@ -157,42 +157,42 @@ chat_request_messages(struct json_object *msgs, struct chat_params *out, struct 
 	int rc;
 
 	if (msgs == NULL || !json_object_is_type(msgs, json_type_array))
-		return chat_request_fail(c, "messages", "'messages' must be an array");
+		return chat_params_fail(c, "messages", "'messages' must be an array");
 	n = json_object_array_length(msgs);
 	if (n == 0)
-		return chat_request_fail(c, "messages", "'messages' must not be empty");
+		return chat_params_fail(c, "messages", "'messages' must not be empty");
 	if (n > HUB_MAX_MESSAGES)
-		return chat_request_fail(c, "messages", "'messages' has more than %d entries", HUB_MAX_MESSAGES);
+		return chat_params_fail(c, "messages", "'messages' has more than %d entries", HUB_MAX_MESSAGES);
 	if ((out->messages = calloc(n, sizeof(*out->messages))) == NULL)
 		return HUB_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
 		m = json_object_array_get_idx(msgs, i);
 		if (!json_object_is_type(m, json_type_object))
-			return chat_request_fail(c, "messages", "'messages[%zu]' must be an object", i);
+			return chat_params_fail(c, "messages", "'messages[%zu]' must be an object", i);
 		snprintf(field, sizeof(field), "messages[%zu].role", i);
 		if (!json_object_object_get_ex(m, "role", &role) || !json_object_is_type(role, json_type_string))
-			return chat_request_fail(c, field, "'%s' must be a string", field);
+			return chat_params_fail(c, field, "'%s' must be a string", field);
 		r = json_object_get_string(role);
 		if (strcmp(r, "developer") == 0 || strcmp(r, "system") == 0)
 			r = "system";
 		else if (strcmp(r, "user") != 0 && strcmp(r, "assistant") != 0)
-			return chat_request_fail(c, field,
+			return chat_params_fail(c, field,
 			    "'%s' must be one of system, developer, user, assistant (got '%.32s')", field, r);
 		content = NULL;
 		json_object_object_get_ex(m, "content", &content);
-		if ((rc = chat_request_content(content, out, i, &out->messages[i].content, c)) != HUB_OK)
+		if ((rc = chat_params_content(content, out, i, &out->messages[i].content, c)) != HUB_OK)
 			return rc;
 		out->messages[i].role = r;
 		out->n_messages++;
 	}
 	if (strcmp(out->messages[n - 1].role, "user") != 0)
-		return chat_request_fail(c, "messages", "the last message must have the role 'user'");
+		return chat_params_fail(c, "messages", "the last message must have the role 'user'");
 	return HUB_OK;
 }
 
 /* A string member no longer than max, or absent; NULL-typed counts as absent. */
 static int
-chat_request_string(struct json_object *root, const char *key, size_t max, const char **out,
+chat_params_string(struct json_object *root, const char *key, size_t max, const char **out,
     struct chat_parse_ctx *c)
 {
 	struct json_object *v;
@@ -201,15 +201,15 @@ chat_request_string(struct json_object *root, const char *key, size_t max, const
 	if (!json_object_object_get_ex(root, key, &v) || v == NULL)
 		return HUB_OK;
 	if (!json_object_is_type(v, json_type_string))
-		return chat_request_fail(c, key, "'%s' must be a string", key);
+		return chat_params_fail(c, key, "'%s' must be a string", key);
 	if (json_object_get_string_len(v) == 0 || (size_t)json_object_get_string_len(v) > max)
-		return chat_request_fail(c, key, "'%s' must be 1 to %zu characters", key, max);
+		return chat_params_fail(c, key, "'%s' must be 1 to %zu characters", key, max);
 	*out = json_object_get_string(v);
 	return HUB_OK;
 }
 
 int
-chat_request_parse(const char *body, size_t len, struct chat_params *out,
+chat_params_parse(const char *body, size_t len, struct chat_params *out,
     char *err, size_t errlen, char *param, size_t param_len)
 {
 	struct chat_parse_ctx c = { err, errlen, param, param_len };
@@ -221,36 +221,36 @@ chat_request_parse(const char *body, size_t len, struct chat_params *out,
 	err[0] = '\0';
 	param[0] = '\0';
 	if (hub_json_parse_input(body, len, &out->root, jerr, sizeof(jerr)) != HUB_OK) {
-		rc = chat_request_fail(&c, NULL, "the request body is not valid JSON: %s", jerr);
+		rc = chat_params_fail(&c, NULL, "the request body is not valid JSON: %s", jerr);
 		goto fail;
 	}
 	if (!json_object_is_type(out->root, json_type_object)) {
-		rc = chat_request_fail(&c, NULL, "the request body must be a JSON object");
+		rc = chat_params_fail(&c, NULL, "the request body must be a JSON object");
 		goto fail;
 	}
-	if ((rc = chat_request_string(out->root, "model", HUB_MAX_MODEL_LEN, &out->model, &c)) != HUB_OK ||
-	    (rc = chat_request_string(out->root, "provider", 32, &out->provider, &c)) != HUB_OK)
+	if ((rc = chat_params_string(out->root, "model", HUB_MAX_MODEL_LEN, &out->model, &c)) != HUB_OK ||
+	    (rc = chat_params_string(out->root, "provider", 32, &out->provider, &c)) != HUB_OK)
 		goto fail;
 	if (out->model != NULL && !hub_text_model_name_valid(out->model)) {
-		rc = chat_request_fail(&c, "model", "'model' must be 1 to %d characters of A-Z a-z 0-9 "
+		rc = chat_params_fail(&c, "model", "'model' must be 1 to %d characters of A-Z a-z 0-9 "
 		    "- _ . : @ [ ], starting with a letter or a digit", HUB_MAX_MODEL_LEN);
 		goto fail;
 	}
 	if (json_object_object_get_ex(out->root, "stream", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			rc = chat_request_fail(&c, "stream", "'stream' must be a boolean");
+			rc = chat_params_fail(&c, "stream", "'stream' must be a boolean");
 			goto fail;
 		}
 		out->stream = json_object_get_boolean(v);
 	}
 	if (json_object_object_get_ex(out->root, "stream_options", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_object)) {
-			rc = chat_request_fail(&c, "stream_options", "'stream_options' must be an object");
+			rc = chat_params_fail(&c, "stream_options", "'stream_options' must be an object");
 			goto fail;
 		}
 		if (json_object_object_get_ex(v, "include_usage", &u) && u != NULL) {
 			if (!json_object_is_type(u, json_type_boolean)) {
-				rc = chat_request_fail(&c, "stream_options.include_usage",
+				rc = chat_params_fail(&c, "stream_options.include_usage",
 				    "'stream_options.include_usage' must be a boolean");
 				goto fail;
 			}
@@ -259,27 +259,27 @@ chat_request_parse(const char *body, size_t len, struct chat_params *out,
 	}
 	if (json_object_object_get_ex(out->root, "n", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_int)) {
-			rc = chat_request_fail(&c, "n", "'n' must be an integer");
+			rc = chat_params_fail(&c, "n", "'n' must be an integer");
 			goto fail;
 		}
 		if (json_object_get_int64(v) != 1) {
-			rc = chat_request_fail(&c, "n", "only n = 1 is supported");
+			rc = chat_params_fail(&c, "n", "only n = 1 is supported");
 			goto fail;
 		}
 	}
-	if ((rc = chat_request_options(out->root, &c)) != HUB_OK)
+	if ((rc = chat_params_options(out->root, &c)) != HUB_OK)
 		goto fail;
 	json_object_object_get_ex(out->root, "messages", &msgs);
-	if ((rc = chat_request_messages(msgs, out, &c)) != HUB_OK)
+	if ((rc = chat_params_messages(msgs, out, &c)) != HUB_OK)
 		goto fail;
 	return HUB_OK;
 fail:
-	chat_request_free(out);
+	chat_params_free(out);
 	return rc;
 }
 
 void
-chat_request_free(struct chat_params *p)
+chat_params_free(struct chat_params *p)
 {
 	size_t i;
 
