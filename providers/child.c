@@ -186,7 +186,8 @@ child_exec(const struct child_plan *plan)
 
 			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)8);
 #endif
-			/* elsewhere sigaction() refuses only KILL and STOP */
+			/* without it (macOS) sigaction() refuses only KILL
+			 * and STOP, and there are no hidden libc signals */
 		}
 	}
 #ifdef CHILD_USE_PDEATHSIG
