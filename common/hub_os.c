@@ -176,3 +176,15 @@ hub_os_random(void *buf, size_t n)
 	return 0;
 #endif
 }
+
+#ifndef HAVE_EXPLICIT_BZERO
+/* Stores through a volatile pointer are not removed as dead stores. */
+void
+hub_os_explicit_bzero(void *buf, size_t n)
+{
+	volatile unsigned char *p = buf;
+
+	while (n-- > 0)
+		*p++ = 0;
+}
+#endif

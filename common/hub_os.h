@@ -56,4 +56,8 @@ int hub_os_pipe_cloexec(int p[2]);
  * else getentropy(), else /dev/urandom). 0, or -1 with errno. */
 int hub_os_random(void *buf, size_t n);
 
+/* Zero n bytes at buf in a way the compiler keeps; config.h names it
+ * explicit_bzero where the C library has none (macOS). */
+void hub_os_explicit_bzero(void *buf, size_t n);
+
 #endif

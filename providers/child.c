@@ -965,10 +965,18 @@ child_run(const struct child_spec *spec, struct child_result *res)
 	child_finish(&st, buf); /* kills the rest of the group, reaps */
 out:
 	if (st.got_epipe && !sigpipe_was_pending) {
+#ifdef HAVE_SIGTIMEDWAIT
 		struct timespec zero = { 0, 0 };
 
 		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
 			;
+#else
+		/* macOS: sigwait() returns at once while SIGPIPE is pending */
+		int sig;
+
+		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+			(void)sigwait(&pipe_set, &sig);
+#endif
 	}
 	(void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	child_close(&st.in_fd);

@@ -25,7 +25,8 @@ if ! grep -q -- '--disable-linux-extras' "$dir/config.status" 2>/dev/null; then
 fi
 
 # The switch took: none of the Linux-only facilities is configured in.
-for macro in HAVE_CLONE HAVE_PIPE2 HAVE_EVENTFD HAVE_GETRANDOM HAVE_CLOSE_RANGE HAVE_SYS_PRCTL_H; do
+for macro in HAVE_CLONE HAVE_PIPE2 HAVE_EVENTFD HAVE_GETRANDOM HAVE_CLOSE_RANGE HAVE_SYS_PRCTL_H \
+	HAVE_SIGTIMEDWAIT HAVE_EXPLICIT_BZERO; do
 	! grep -q "^#define $macro 1" "$dir/config.h" || fail "$macro is still defined"
 done
 for decl in CLONE_VFORK PR_SET_PDEATHSIG POLLRDHUP SYS_PIDFD_OPEN; do
@@ -40,10 +41,10 @@ make -s -C "$dir" -j"$(nproc)" tests/unit/test_child tests/unit/test_workdir \
 # hub-mcp calls none of them (hub-fcgi stays Linux-only: it asks the
 # kernel's sock_diag netlink about the client's TCP connection). syscall()
 # stays for the rt_sigaction reset (see configure.ac).
-if used=$(nm -u "$dir/hub-mcp" | grep -Ew '(clone|clone3|pipe2|eventfd|getrandom|prctl|close_range)(@.*)?$'); then
+if used=$(nm -u "$dir/hub-mcp" | grep -Ew '(clone|clone3|pipe2|eventfd|getrandom|prctl|close_range|sigtimedwait|explicit_bzero)(@.*)?$'); then
 	fail "hub-mcp still links Linux-only calls: $(echo $used)"
 fi
-say "hub-mcp links none of clone, pipe2, eventfd, getrandom, prctl, close_range"
+say "hub-mcp links none of clone, pipe2, eventfd, getrandom, prctl, close_range, sigtimedwait, explicit_bzero"
 
 say "unit tests"
 make -s -C "$dir" check TESTS='tests/unit/test_child tests/unit/test_workdir tests/unit/test_session_id tests/unit/test_mcp' \
