@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "common/hub_log.h"
+#include "common/hub_os.h"
 #include "mcp.h"
 #include "mcp_tools.h"
 
@@ -48,7 +48,7 @@ struct mcp_call {
 	struct json_object *progress_token; /* borrowed from params, or NULL */
 	char version[16];
 	int modern;
-	int cancel_fd;                   /* eventfd; written on cancel */
+	struct hub_os_wake cancel;       /* signalled on cancel */
 	int cancelled;
 	int spawned;
 	long long progress;
@@ -655,8 +655,7 @@ mcp_call_free(struct mcp_call *c)
 {
 	if (c == NULL)
 		return;
-	if (c->cancel_fd >= 0)
-		close(c->cancel_fd);
+	hub_os_wake_close(&c->cancel);
 	json_object_put(c->id);
 	json_object_put(c->params);
 	free(c);
@@ -675,7 +674,7 @@ mcp_call_run(struct mcp_call *c, struct json_object *batch_out)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.owner = s->owner;
-	ctx.cancel_fd = c->cancel_fd;
+	ctx.cancel_fd = c->cancel.read_fd;
 	ctx.progress = c->progress_token != NULL ? mcp_call_progress : NULL;
 	ctx.idle = mcp_call_idle;
 	ctx.idle_tick_ms = s->hooks.idle != NULL ? s->hooks.idle_tick_ms : 0;
@@ -772,7 +771,7 @@ mcp_tools_call_method(struct mcp_req *r)
 		return;
 	}
 	c->s = r->s;
-	c->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	(void)hub_os_wake_open(&c->cancel);
 	c->id = json_object_get(r->id);
 	c->params = json_object_get(r->params);
 	c->progress_token = token;
@@ -780,7 +779,7 @@ mcp_tools_call_method(struct mcp_req *r)
 	snprintf(c->version, sizeof(c->version), "%s", r->version);
 	idj = json_object_to_json_string_ext(r->id, JSON_C_TO_STRING_PLAIN);
 	snprintf(c->id_json, sizeof(c->id_json), "%s", idj != NULL ? idj : "");
-	if (c->cancel_fd < 0) {
+	if (c->cancel.read_fd < 0) {
 		mcp_call_free(c);
 		mcp_error(r, MCP_INTERNAL_ERROR, "cannot create a cancel descriptor", NULL);
 		return;
@@ -809,10 +808,8 @@ mcp_tools_call_method(struct mcp_req *r)
 static void
 mcp_call_cancel_locked(struct mcp_call *c)
 {
-	uint64_t one = 1;
-
 	c->cancelled = 1;
-	if (write(c->cancel_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	if (hub_os_wake_signal(&c->cancel) < 0)
 		hub_log(HUB_LOG_WARN, "mcp", "cannot signal a cancellation");
 }
 

@@ -2,7 +2,8 @@
  * child.c - run one provider CLI as a short-lived child, the careful way.
  *
  * The only file in the hub that starts processes (clone() for pipe mode,
- * forkpty() for PTY mode). The hub's
+ * forkpty() for PTY mode; fork() for pipe mode where clone() is missing,
+ * as on macOS or with --disable-linux-extras). The hub's
  * responders are multi-threaded, so everything the child needs (argv, envp,
  * pipes, terminal settings, the fd limit) is prepared before the fork, and
  * between fork and exec the child makes only async-signal-safe calls.
@@ -21,11 +22,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#ifdef HAVE_PTY_H
 #include <pty.h>
+#else
+#include <util.h> /* forkpty() on macOS and the BSDs */
+#endif
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -33,7 +40,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#if HAVE_DECL_SYS_RT_SIGACTION || HAVE_DECL_SYS_PIDFD_OPEN
 #include <sys/syscall.h>
+#endif
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -41,6 +50,7 @@
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
+#include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "providers/child.h"
 #include "providers/jail.h"
@@ -64,6 +74,15 @@
 #define CHILD_RSS_POLL_MS     200
 /* Processes of one child's tree examined for the memory cap. */
 #define CHILD_RSS_MAX_PROCS   256
+
+/* Pipe mode starts with clone(CLONE_VM | CLONE_VFORK), else with fork(). */
+#if defined(HAVE_CLONE) && HAVE_DECL_CLONE_VFORK && !defined(__SANITIZE_ADDRESS__)
+#define CHILD_USE_CLONE 1
+#endif
+/* The child dies with the thread that started it (Linux only). */
+#if defined(HAVE_SYS_PRCTL_H) && HAVE_DECL_PR_SET_PDEATHSIG
+#define CHILD_USE_PDEATHSIG 1
+#endif
 
 /* Everything the forked child needs, prepared before the fork. */
 struct child_plan {
@@ -162,15 +181,24 @@ child_exec(const struct child_plan *plan)
 		 * real-time signals, which the kernel call below resets: an
 		 * all-zero kernel sigaction is SIG_DFL whatever its layout */
 		if (sigaction(sig, &sa, NULL) < 0 && sig != SIGKILL && sig != SIGSTOP) {
+#if HAVE_DECL_SYS_RT_SIGACTION
 			unsigned long ksa[4] = { 0, 0, 0, 0 };
 
 			(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)8);
+#endif
+			/* without it (macOS) sigaction() refuses only KILL
+			 * and STOP, and there are no hidden libc signals */
 		}
 	}
+#ifdef CHILD_USE_PDEATHSIG
 	/* Die with the thread that started us, so that a killed responder
 	 * never leaves a CLI running without its deadline. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != plan->parent_pid)
 		child_fail(plan->error_fd);
+#endif
+	/* Without PR_SET_PDEATHSIG (macOS) a hub killed with SIGKILL leaves
+	 * its CLI running until the CLI ends by itself (RLIMIT_CPU still
+	 * holds); any other end of the hub stops the child's group itself. */
 
 	if (!spec->use_pty && setsid() < 0) /* forkpty's login_tty did it */
 		child_fail(plan->error_fd);
@@ -224,7 +252,7 @@ static int
 child_pipe(int p[2])
 {
 	p[0] = p[1] = -1;
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (hub_os_pipe_cloexec(p) < 0)
 		return -1;
 	if (child_fd_above_stdio(&p[0]) < 0 || child_fd_above_stdio(&p[1]) < 0) {
 		int e = errno;
@@ -252,7 +280,7 @@ child_set_nonblock(int fd)
 static int
 child_pidfd_open(pid_t pid)
 {
-#ifdef SYS_pidfd_open
+#if HAVE_DECL_SYS_PIDFD_OPEN
 	long fd = syscall(SYS_pidfd_open, pid, 0);
 
 	if (fd >= 0) {
@@ -624,7 +652,7 @@ child_loop(struct child_run_state *st, char *buf)
 		if (watching && !st->stopping) {
 			i_watch = nfds;
 			pfd[nfds++] = (struct pollfd){ .fd = spec->watch_fd,
-			    .events = POLLIN | POLLRDHUP };
+			    .events = POLLIN | HUB_POLLRDHUP };
 		}
 		if (st->pidfd >= 0 && !st->leader_exited) /* wakes us at exit */
 			pfd[nfds++] = (struct pollfd){ .fd = st->pidfd, .events = POLLIN };
@@ -669,12 +697,14 @@ child_loop(struct child_run_state *st, char *buf)
 	}
 }
 
+#ifdef CHILD_USE_CLONE
 /* The vfork-style child's entry: runs on its own stack, in the parent's memory. */
 static int
 child_vfork_main(void *arg)
 {
 	child_exec(arg);
 }
+#endif
 
 /*
  * Start the pipe-mode child with clone(CLONE_VM | CLONE_VFORK), as
@@ -688,12 +718,13 @@ child_vfork_main(void *arg)
 static pid_t
 child_vfork(const struct child_plan *plan)
 {
-#if defined(__SANITIZE_ADDRESS__)
-	/* AddressSanitizer cannot run instrumented code in a child that
-	 * shares the parent's memory on a stack of its own: a plain fork()
-	 * in sanitizer builds (the clone path is covered by the plain build,
-	 * its tests and valgrind). */
-	(void)child_vfork_main;
+#ifndef CHILD_USE_CLONE
+	/* No clone() (macOS, --disable-linux-extras), or AddressSanitizer,
+	 * which cannot run instrumented code in a child that shares the
+	 * parent's memory on a stack of its own: a plain fork(), after which
+	 * child_start() calls child_exec() just the same (the clone path is
+	 * covered by the plain build, its tests and valgrind). */
+	(void)plan;
 	return fork();
 #else
 	/* the child's stack; unused by this (suspended) thread meanwhile */
@@ -934,10 +965,18 @@ child_run(const struct child_spec *spec, struct child_result *res)
 	child_finish(&st, buf); /* kills the rest of the group, reaps */
 out:
 	if (st.got_epipe && !sigpipe_was_pending) {
+#ifdef HAVE_SIGTIMEDWAIT
 		struct timespec zero = { 0, 0 };
 
 		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
 			;
+#else
+		/* macOS: sigwait() returns at once while SIGPIPE is pending */
+		int sig;
+
+		if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+			(void)sigwait(&pipe_set, &sig);
+#endif
 	}
 	(void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	child_close(&st.in_fd);

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <json-c/json.h>
@@ -35,6 +34,7 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
+#include "common/hub_os.h"
 #include "common/hub_text.h"
 #include "common/hub_time.h"
 #include "providers/child.h"
@@ -162,7 +162,7 @@ claude_uuid(char out[37])
 {
 	unsigned char b[16];
 
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+	if (hub_os_random(b, sizeof(b)) != 0)
 		return HUB_ERR_SYSTEM;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);

@@ -40,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +51,7 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
+#include "common/hub_os.h"
 #include "common/hub_text.h"
 #include "common/hub_time.h"
 #include "child.h"
@@ -532,7 +532,7 @@ gemini_render_prompt(const struct provider_call *call, struct hub_buf *out)
 		return gemini_put_inert(out, only->content);
 
 	for (tries = 0; tries < GEMINI_MARKER_TRIES; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		if (hub_os_random(rnd, sizeof(rnd)) != 0)
 			return HUB_ERR_SYSTEM;
 		snprintf(marker, sizeof(marker), "turn-%02x%02x%02x%02x%02x%02x",
 		    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);

@@ -67,6 +67,25 @@ workdir_start_ticks(pid_t pid)
 	return strstr(buf, ") Z ") != NULL ? 0 : start;
 }
 
+/* 1 when pid's start time can be read (a /proc like Linux's), so that a
+ * reused pid is told from its owner; checked at run time. */
+static int
+workdir_have_proc(void)
+{
+	return access("/proc/self/stat", R_OK) == 0;
+}
+
+/* Whether the owner pid with start time start (0: unknown, the owner had
+ * no /proc) no longer runs. Without start times (macOS) only liveness is
+ * seen: a reused pid keeps the directory until that process ends too. */
+static int
+workdir_owner_gone(pid_t pid, unsigned long long start)
+{
+	if (start != 0 && workdir_have_proc())
+		return workdir_start_ticks(pid) != start;
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
 /* The first 8 hex digits of this boot's id ("0" when unknown). */
 static void
 workdir_boot_id(char out[9])
@@ -265,7 +284,7 @@ workdir_is_orphan(const char *name, const struct stat *sb, const char *boot)
 		return 0;
 	if (strcmp(dir_boot, boot) != 0)
 		return 1;  /* made before this boot: no process of then runs now */
-	return workdir_start_ticks((pid_t)pid) != start;
+	return workdir_owner_gone((pid_t)pid, start);
 }
 
 int

@@ -10,7 +10,10 @@
  * base/<prefix><pid>.<start>.<boot>-XXXXXX, with the owner's start time
  * (clock ticks after boot, /proc/pid/stat) and the first 8 hex digits of
  * the boot id, so that a reused pid or a reboot is never taken for the
- * owner. The CLI that runs in it dies with its owner (PR_SET_PDEATHSIG).
+ * owner. Where there is no /proc (macOS) both are 0 and only the pid is
+ * checked: a directory whose pid was reused stays until that process
+ * ends. On Linux the CLI that runs in it dies with its owner
+ * (PR_SET_PDEATHSIG).
  */
 #ifndef WORKDIR_H
 #define WORKDIR_H

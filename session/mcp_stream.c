@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_log.h"
+#include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "mcp_store.h"
 #include "mcp_stream.h"
@@ -38,7 +38,7 @@ struct mcp_stream {
 	char queue_key[MCP_STREAM_KEY_MAX];
 	char record_key[MCP_STREAM_KEY_MAX];  /* the session record it keeps alive */
 	struct stream_lease lease;
-	int event_fd;
+	struct hub_os_wake wake;   /* signalled when a message is queued */
 	struct mcp_stream_msg *head, *tail;   /* under mcp_stream_lock */
 	size_t n_pending;
 };
@@ -165,7 +165,6 @@ mcp_stream_deliver(const char *key, char *json)
 {
 	struct mcp_stream *s;
 	struct mcp_stream_msg *m = NULL;
-	uint64_t one = 1;
 
 	pthread_mutex_lock(&mcp_stream_lock);
 	for (s = mcp_stream_list; s != NULL; s = s->next)
@@ -181,7 +180,7 @@ mcp_stream_deliver(const char *key, char *json)
 			s->head = m;
 		s->tail = m;
 		s->n_pending++;
-		if (write(s->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		if (hub_os_wake_signal(&s->wake) < 0)
 			hub_log(HUB_LOG_WARN, "mcp", "cannot wake an SSE stream");
 	}
 	pthread_mutex_unlock(&mcp_stream_lock);
@@ -313,7 +312,7 @@ mcp_stream_open(const char *id, const char *owner, struct stream_lease *lease,
 		free(s);
 		return rc;
 	}
-	if ((s->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+	if (hub_os_wake_open(&s->wake) < 0) {
 		free(s);
 		return HUB_ERR_SYSTEM;
 	}
@@ -326,7 +325,7 @@ mcp_stream_open(const char *id, const char *owner, struct stream_lease *lease,
 	pthread_mutex_unlock(&mcp_stream_lock);
 	if ((rc = mcp_stream_wake_poller()) != HUB_OK) {
 		mcp_stream_unlink(s);
-		close(s->event_fd);
+		hub_os_wake_close(&s->wake);
 		free(s);
 		redis_disconnect();
 		return rc;
@@ -361,20 +360,19 @@ int
 mcp_stream_wait(struct mcp_stream *s, int watch_fd, long timeout_ms, char **json)
 {
 	struct pollfd pfd[2];
-	uint64_t count;
 	nfds_t nfds = 1;
 	int n;
 
 	if ((*json = mcp_stream_take(s)) != NULL)
 		return HUB_OK;
-	pfd[0] = (struct pollfd){ .fd = s->event_fd, .events = POLLIN };
+	pfd[0] = (struct pollfd){ .fd = s->wake.read_fd, .events = POLLIN };
 	if (watch_fd >= 0)
-		pfd[nfds++] = (struct pollfd){ .fd = watch_fd, .events = POLLIN | POLLRDHUP };
+		pfd[nfds++] = (struct pollfd){ .fd = watch_fd, .events = POLLIN | HUB_POLLRDHUP };
 	n = poll(pfd, nfds, timeout_ms < 0 ? 0 : (int)timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return HUB_ERR_SYSTEM;
 	if (n > 0 && (pfd[0].revents & POLLIN))
-		(void)read(s->event_fd, &count, sizeof(count));
+		hub_os_wake_drain(&s->wake);
 	if ((*json = mcp_stream_take(s)) != NULL)
 		return HUB_OK;
 	if (n > 0 && nfds > 1 && pfd[1].revents != 0)
@@ -392,7 +390,7 @@ mcp_stream_close(struct mcp_stream *s)
 	mcp_stream_unlink(s);
 	while ((json = mcp_stream_take(s)) != NULL)
 		free(json);
-	close(s->event_fd);
+	hub_os_wake_close(&s->wake);
 	stream_lease_release(&s->lease);
 	free(s);
 	redis_disconnect();

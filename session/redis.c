@@ -14,6 +14,7 @@
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
+#include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "redis.h"
 #include "redis_url.h"
@@ -95,7 +96,7 @@ redis_setup_command(int argc, const char **argv, const char *what)
 static int
 redis_conn_closed(void)
 {
-	struct pollfd pfd = { .fd = redis_ctx->fd, .events = POLLIN | POLLRDHUP };
+	struct pollfd pfd = { .fd = redis_ctx->fd, .events = POLLIN | HUB_POLLRDHUP };
 
 	return poll(&pfd, 1, 0) != 0;
 }

@@ -5,9 +5,9 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "common/hub_error.h"
+#include "common/hub_os.h"
 #include "session_id.h"
 
 int
@@ -32,20 +32,7 @@ session_id_valid(const char *id)
 int
 session_random_bytes(void *buf, size_t n)
 {
-	unsigned char *p = buf;
-	ssize_t got;
-
-	while (n > 0) {
-		got = getrandom(p, n, 0);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return HUB_ERR_SYSTEM;
-		}
-		p += got;
-		n -= (size_t)got;
-	}
-	return HUB_OK;
+	return hub_os_random(buf, n) == 0 ? HUB_OK : HUB_ERR_SYSTEM;
 }
 
 int

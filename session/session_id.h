@@ -15,7 +15,7 @@
 int session_id_valid(const char *id);
 
 /*
- * Write a new random id (128 bits from getrandom, base64url, 22
+ * Write a new random id (128 bits from the kernel, base64url, 22
  * characters) into out, which holds at least 23 bytes.
  * 0 or HUB_ERR_SYSTEM.
  */
