@@ -176,9 +176,9 @@ content_text(struct json_object *content)
 	size_t len = 0, i;
 	struct json_object *b, *t;
 
-	append(&out, &len, "", 0);
 	if (json_object_is_type(content, json_type_string))
 		return strdup(json_object_get_string(content));
+	append(&out, &len, "", 0);
 	if (!json_object_is_type(content, json_type_array))
 		return out;
 	for (i = 0; i < json_object_array_length(content); i++) {
@@ -306,6 +306,7 @@ read_input(struct conv *c)
 		if (nl == line + len || nl[1] == '\0')
 			break;
 	}
+	free(buf);
 	if (c->prompt == NULL)
 		usage_error("Error: Input must be provided either through stdin or as a prompt argument when using --print");
 }
@@ -627,7 +628,7 @@ spawn_grandchild(void)
 int
 main(int argc, char **argv)
 {
-	struct conv c = { 0 };
+	static struct conv c;   /* static: what it holds stays reachable until exit */
 	int i, print = 0, verbose = 0, sjin = 0, sjout = 0;
 	char *text = NULL;
 	size_t tlen = 0;
