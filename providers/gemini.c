@@ -643,11 +643,10 @@ gemini_deliver_text(struct gemini_run *r, const char *text, size_t len)
 	}
 	if (r->first_token_ms < 0)
 		r->first_token_ms = (long)(hub_time_mono_ms() - r->start_ms);
-	if (call->io.on_delta != NULL && call->io.on_delta(call->io.arg, text, len) < 0) {
-		r->client_gone = 1;
-		return -1;
-	}
-	return 0;
+	if (provider_stream_delta(&call->io, text, len) == 0)
+		return 0;
+	r->client_gone = 1;
+	return -1;
 }
 
 /* gemini_stream callback: assistant text, to be cleaned of terminal control. */
@@ -827,7 +826,7 @@ gemini_on_child_idle(void *arg)
 	if (call->io.on_idle != NULL && call->io.idle_tick_ms > 0 &&
 	    now - r->last_idle_ms >= call->io.idle_tick_ms) {
 		r->last_idle_ms = now;
-		if (call->io.on_idle(call->io.arg) < 0) {
+		if (provider_stream_idle(&call->io) < 0) {
 			r->client_gone = 1;
 			return -1;
 		}
