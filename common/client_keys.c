@@ -12,6 +12,7 @@
 
 #include "client_keys.h"
 #include "common/hub_error.h"
+#include "common/hub_text.h"
 
 /* 1 when s[0..n) is a valid key id. */
 static int
@@ -43,18 +44,6 @@ client_keys_key_problem(const char *s, size_t n)
 	return NULL;
 }
 
-static int
-client_keys_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse 64 hex digits into a digest. 0 or -1. */
 static int
 client_keys_parse_hash(const char *s, size_t n, unsigned char out[SHA256_DIGEST_LEN])
@@ -65,8 +54,8 @@ client_keys_parse_hash(const char *s, size_t n, unsigned char out[SHA256_DIGEST_
 	if (n != SHA256_HEX_LEN)
 		return -1;
 	for (i = 0; i < SHA256_DIGEST_LEN; i++) {
-		if ((hi = client_keys_hex_digit(s[2 * i])) < 0 ||
-		    (lo = client_keys_hex_digit(s[2 * i + 1])) < 0)
+		if ((hi = hub_text_hex_digit(s[2 * i])) < 0 ||
+		    (lo = hub_text_hex_digit(s[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}

@@ -295,68 +295,104 @@ hub_config_trim(char *s)
 	return s;
 }
 
+int
+hub_config_file_open(struct hub_config_file *cf, const char *path, char *err, size_t errlen)
+{
+	cf->lineno = 0;
+	if ((cf->f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "HUB_CONFIG: cannot open \"%s\": %s", path, strerror(errno));
+		return HUB_ERR_CONFIG;
+	}
+	return HUB_OK;
+}
+
+enum hub_config_line_kind
+hub_config_file_next(struct hub_config_file *cf, struct hub_config_line *l)
+{
+	char *k, *eq, *v;
+	size_t vl;
+
+	memset(l, 0, sizeof(*l));
+	for (;;) {
+		if (fgets(cf->buf, sizeof(cf->buf), cf->f) == NULL) {
+			l->lineno = cf->lineno;
+			l->kind = ferror(cf->f) ? HUB_CONFIG_LINE_READ_ERROR : HUB_CONFIG_LINE_END;
+			return l->kind;
+		}
+		l->lineno = ++cf->lineno;
+		if (strchr(cf->buf, '\n') == NULL && !feof(cf->f))
+			return l->kind = HUB_CONFIG_LINE_TOO_LONG;
+		k = hub_config_trim(cf->buf);
+		if (*k != '\0' && *k != '#')
+			break;
+	}
+	l->text = k;
+	if (*k == '[')
+		return l->kind = HUB_CONFIG_LINE_SECTION;
+	if ((eq = strchr(k, '=')) == NULL)
+		return l->kind = HUB_CONFIG_LINE_NO_EQUALS;
+	*eq = '\0';
+	l->text = NULL;
+	l->key = hub_config_trim(k);
+	v = hub_config_trim(eq + 1);
+	vl = strlen(v);
+	if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+		v[vl - 1] = '\0';
+		v++;
+	}
+	l->value = v;
+	return l->kind = HUB_CONFIG_LINE_SETTING;
+}
+
+void
+hub_config_file_close(struct hub_config_file *cf)
+{
+	if (cf->f != NULL)
+		fclose(cf->f);
+	cf->f = NULL;
+}
+
 /*
- * Read "key = value" lines from path. '#' starts a comment line; a value
- * may be wrapped in double quotes. Unknown keys that look like ours are an
- * error; section lines "[provider NAME]" and what follows them are left to
- * the provider registry.
+ * Read "key = value" lines from path (hub_config_file_next()). Unknown keys
+ * that look like ours are an error; section lines "[provider NAME]" and
+ * what follows them are left to providers/provider_conf.c.
  */
 static int
 config_load_file(struct hub_config *cfg, const char *path, const struct hub_config_check *checks,
     size_t n_checks, char *err, size_t errlen)
 {
-	FILE *f;
-	char line[4096], origin[300];
-	char *k, *v, *eq;
+	struct hub_config_file cf;
+	struct hub_config_line l;
+	char origin[300];
 	const struct config_entry *e;
-	int lineno = 0, rc = HUB_OK;
-	size_t vl;
+	int rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "HUB_CONFIG: cannot open \"%s\": %s", path, strerror(errno));
-		return HUB_ERR_CONFIG;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(err, errlen, "HUB_CONFIG: %s:%d: line too long", path, lineno);
-			rc = HUB_ERR_CONFIG;
-			break;
-		}
-		k = hub_config_trim(line);
-		if (*k == '\0' || *k == '#')
-			continue;
-		if (*k == '[')
+	if ((rc = hub_config_file_open(&cf, path, err, errlen)) != HUB_OK)
+		return rc;
+	while (rc == HUB_OK && hub_config_file_next(&cf, &l) != HUB_CONFIG_LINE_END) {
+		if (l.kind == HUB_CONFIG_LINE_SECTION || l.kind == HUB_CONFIG_LINE_READ_ERROR)
 			break;     /* provider sections follow; see providers/provider_conf.c */
-		if ((eq = strchr(k, '=')) == NULL) {
-			snprintf(err, errlen, "HUB_CONFIG: %s:%d: expected key = value", path, lineno);
+		if (l.kind == HUB_CONFIG_LINE_TOO_LONG) {
+			snprintf(err, errlen, "HUB_CONFIG: %s:%d: line too long", path, l.lineno);
 			rc = HUB_ERR_CONFIG;
-			break;
-		}
-		*eq = '\0';
-		k = hub_config_trim(k);
-		v = hub_config_trim(eq + 1);
-		vl = strlen(v);
-		if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
-			v[vl - 1] = '\0';
-			v++;
-		}
-		if ((e = config_find(k)) == NULL) {
-			if (strncmp(k, "HUB_", 4) == 0 || strncmp(k, "CLAUDE_", 7) == 0 ||
-			    strncmp(k, "GEMINI_", 7) == 0 || strcmp(k, "REDIS_URL") == 0) {
-				snprintf(err, errlen, "HUB_CONFIG: %s:%d: unknown setting %.64s", path, lineno, k);
+		} else if (l.kind == HUB_CONFIG_LINE_NO_EQUALS) {
+			snprintf(err, errlen, "HUB_CONFIG: %s:%d: expected key = value", path, l.lineno);
+			rc = HUB_ERR_CONFIG;
+		} else if ((e = config_find(l.key)) == NULL) {
+			if (strncmp(l.key, "HUB_", 4) == 0 || strncmp(l.key, "CLAUDE_", 7) == 0 ||
+			    strncmp(l.key, "GEMINI_", 7) == 0 || strcmp(l.key, "REDIS_URL") == 0) {
+				snprintf(err, errlen, "HUB_CONFIG: %s:%d: unknown setting %.64s", path, l.lineno,
+				    l.key);
 				rc = HUB_ERR_CONFIG;
-				break;
 			}
-			continue;  /* settings read by other parts (keys, alerts) */
+			/* else a setting read by other parts (keys, alerts) */
+		} else if (getenv(e->name) == NULL) {
+			/* the environment wins */
+			snprintf(origin, sizeof(origin), " (%s:%d)", path, l.lineno);
+			rc = config_set(cfg, e, l.value, origin, checks, n_checks, err, errlen);
 		}
-		if (getenv(e->name) != NULL)
-			continue;  /* the environment wins */
-		snprintf(origin, sizeof(origin), " (%s:%d)", path, lineno);
-		if ((rc = config_set(cfg, e, v, origin, checks, n_checks, err, errlen)) != HUB_OK)
-			break;
 	}
-	fclose(f);
+	hub_config_file_close(&cf);
 	return rc;
 }
 

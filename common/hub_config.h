@@ -11,6 +11,9 @@
 #define HUB_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "hub_limits.h"
 
 struct hub_config {
 	/* Claude Code CLI */
@@ -122,8 +125,50 @@ char *hub_config_find_executable(const char *name);
 long long hub_config_parse_date(const char *s);
 
 /* Strip leading and trailing white space of s in place; returns the
- * first non-space character. Used by the config file readers. */
+ * first non-space character. */
 char *hub_config_trim(char *s);
+
+/*
+ * The one reader of the HUB_CONFIG file, used by this file (the global
+ * settings before the first section) and by providers/provider_conf.c
+ * (the [provider NAME] sections): hub_config_file_next() hands over one
+ * line at a time, blank lines and '#' comment lines skipped, trimmed and
+ * split at its first '='. Each caller words its own errors.
+ */
+enum hub_config_line_kind {
+	HUB_CONFIG_LINE_END = 0,     /* end of the file */
+	HUB_CONFIG_LINE_SETTING,     /* "key = value": key and value are set */
+	HUB_CONFIG_LINE_SECTION,     /* a line that starts with '[' */
+	HUB_CONFIG_LINE_NO_EQUALS,   /* any other line without '=' */
+	HUB_CONFIG_LINE_TOO_LONG,    /* longer than HUB_MAX_CONFIG_LINE: reading stops */
+	HUB_CONFIG_LINE_READ_ERROR   /* the file could not be read on: reading stops */
+};
+
+struct hub_config_line {
+	enum hub_config_line_kind kind;
+	int lineno;                  /* 1-based */
+	char *text;                  /* the whole line, trimmed (not for SETTING) */
+	char *key;                   /* SETTING: the key, trimmed */
+	char *value;                 /* SETTING: the value, trimmed, one pair of
+	                                surrounding double quotes removed */
+};
+
+struct hub_config_file {
+	FILE *f;
+	int lineno;
+	char buf[HUB_MAX_CONFIG_LINE];
+};
+
+/* Open path. HUB_OK, or HUB_ERR_CONFIG with "HUB_CONFIG: cannot open ..."
+ * in err. */
+int hub_config_file_open(struct hub_config_file *cf, const char *path, char *err, size_t errlen);
+
+/* The next line into *l (its strings point into cf, valid until the next
+ * call); returns l->kind. */
+enum hub_config_line_kind hub_config_file_next(struct hub_config_file *cf, struct hub_config_line *l);
+
+/* Close the file. */
+void hub_config_file_close(struct hub_config_file *cf);
 
 /* The process-wide configuration, set once by main() before threads start. */
 extern const struct hub_config *hub_cfg;

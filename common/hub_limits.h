@@ -28,6 +28,8 @@
 #define HUB_MAX_CLI_LINE_BYTES         (8u * 1024u * 1024u)
 /* What is kept of a CLI's stderr for error messages. */
 #define HUB_MAX_STDERR_BYTES           (64u * 1024u)
+/* One line of the HUB_CONFIG file (newline included). */
+#define HUB_MAX_CONFIG_LINE            4096
 /* One line on the MCP stdio transport. */
 #define HUB_MAX_MCP_LINE_BYTES         (8u * 1024u * 1024u)
 /* Stored bytes of one session (its encoded messages); HUB_SESSION_MAX_BYTES overrides. */

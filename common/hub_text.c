@@ -73,3 +73,15 @@ hub_text_model_name_valid(const char *name)
 	}
 	return 1;
 }
+
+int
+hub_text_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -1,5 +1,5 @@
 /*
- * hub_text.h - checks on text from clients: UTF-8, model names.
+ * hub_text.h - checks on text from clients: UTF-8, model names, hex digits.
  *
  * Pure functions, no allocation. Every request body and every model name
  * passes through them before the hub uses it (docs/SECURITY.md, "Input
@@ -27,5 +27,9 @@ int hub_text_utf8_valid(const char *data, size_t len, size_t *bad_offset);
  * alphabet: requests, configuration and every adapter use it.
  */
 int hub_text_model_name_valid(const char *name);
+
+/* The value 0..15 of the hex digit c (0-9, a-f, A-F), else -1. The one hex
+ * decoder: client key digests and URL escapes use it. */
+int hub_text_hex_digit(char c);
 
 #endif

@@ -5,9 +5,14 @@
 #define HUB_TIME_H
 
 #include <stddef.h>
+#include <time.h>
 
 /* Milliseconds on the monotonic clock (for deadlines and durations). */
 long long hub_time_mono_ms(void);
+
+/* The wall-clock moment ms milliseconds from now, for
+ * pthread_cond_timedwait() (which waits on CLOCK_REALTIME). */
+void hub_time_deadline_ts(long ms, struct timespec *out);
 
 /* Milliseconds since the epoch on the wall clock. */
 long long hub_time_wall_ms(void);

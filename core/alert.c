@@ -281,13 +281,7 @@ alert_flush(long wait_ms)
 	struct timespec until;
 	int rc = HUB_OK;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	hub_time_deadline_ts(wait_ms, &until);
 	pthread_mutex_lock(&alert_lock);
 	while ((alert_count > 0 || alert_busy) && alert_thread_ok)
 		if (pthread_cond_timedwait(&alert_idle, &alert_lock, &until) != 0) {

@@ -13,6 +13,7 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
+#include "common/hub_text.h"
 #include "common/hub_time.h"
 #include "http.h"
 #include "session/session_id.h"
@@ -195,18 +196,6 @@ http_read_body(struct http_request *req, size_t max_bytes, char **body, size_t *
 	return HUB_OK;
 }
 
-static int
-http_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 http_query_param(const char *query, const char *name, char *out, size_t outlen)
 {
@@ -231,7 +220,8 @@ http_query_param(const char *query, const char *name, char *out, size_t outlen)
 				if (c == '+') {
 					c = ' ';
 				} else if (c == '%') {
-					if (end - p < 3 || (hi = http_hexval(p[1])) < 0 || (lo = http_hexval(p[2])) < 0)
+					if (end - p < 3 || (hi = hub_text_hex_digit(p[1])) < 0 ||
+					    (lo = hub_text_hex_digit(p[2])) < 0)
 						return HUB_ERR_INVALID;
 					c = (char)(hi * 16 + lo);
 					p += 2;

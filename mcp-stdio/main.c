@@ -28,6 +28,7 @@
 #include "common/hub_config.h"
 #include "core/startup.h"
 #include "common/hub_error.h"
+#include "common/hub_lines.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
 #include "mcp.h"
@@ -114,9 +115,10 @@ fail:
 }
 
 /* Hand one complete line (without its newline) to the dispatcher. */
-static void
-main_line(struct mcp_server *s, char *line, size_t len)
+static int
+main_line(void *arg, const char *line, size_t len)
 {
+	struct mcp_server *s = arg;
 	size_t i;
 
 	if (len > 0 && line[len - 1] == '\r')
@@ -125,10 +127,27 @@ main_line(struct mcp_server *s, char *line, size_t len)
 		if (line[i] != ' ' && line[i] != '\t')
 			break;
 	if (i == len)
-		return; /* blank lines carry nothing */
+		return HUB_OK; /* blank lines carry nothing */
 	registry_refresh();  /* providers edited in HUB_CONFIG apply without a restart */
 	if (mcp_handle(s, line, len) != HUB_OK)
 		mcp_send_error(s, MCP_INTERNAL_ERROR, "out of memory");
+	return HUB_OK;
+}
+
+/* A line passed HUB_MAX_MCP_LINE_BYTES: answered at once with an error;
+ * the rest of it is skipped up to its newline. */
+static int
+main_overlong(void *arg, const char *line, size_t len)
+{
+	char msg[160];
+
+	(void)line;
+	(void)len;
+	snprintf(msg, sizeof(msg), "Parse error: message longer than the limit of %u bytes",
+	    (unsigned)HUB_MAX_MCP_LINE_BYTES);
+	mcp_send_error(arg, MCP_PARSE_ERROR, msg);
+	hub_log(HUB_LOG_WARN, "mcp", "skipped an over-long line");
+	return HUB_OK;
 }
 
 /*
@@ -139,64 +158,24 @@ main_line(struct mcp_server *s, char *line, size_t len)
 static void
 main_serve(struct mcp_server *s)
 {
-	char *buf, *nl;
-	size_t len = 0, cap = MAIN_READ_CHUNK, start;
-	int skipping = 0;
+	static char chunk[MAIN_READ_CHUNK];
+	struct hub_lines lines;
 	ssize_t n;
 
-	if ((buf = malloc(cap)) == NULL)
-		return;
+	hub_lines_init(&lines, HUB_MAX_MCP_LINE_BYTES, main_line, main_overlong, s);
 	for (;;) {
-		if (cap - len < MAIN_READ_CHUNK / 2 && !skipping) {
-			size_t ncap = cap * 2;
-			char *nb;
-
-			if (ncap > HUB_MAX_MCP_LINE_BYTES + MAIN_READ_CHUNK)
-				ncap = HUB_MAX_MCP_LINE_BYTES + MAIN_READ_CHUNK;
-			if (ncap > cap && (nb = realloc(buf, ncap)) != NULL) {
-				buf = nb;
-				cap = ncap;
-			}
-		}
-		n = read(STDIN_FILENO, buf + len, cap - len);
+		n = read(STDIN_FILENO, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0 || main_out_broken)
 			break;
-		len += (size_t)n;
-		start = 0;
-		while ((nl = memchr(buf + start, '\n', len - start)) != NULL) {
-			size_t linelen = (size_t)(nl - (buf + start));
-
-			if (skipping)
-				skipping = 0;
-			else
-				main_line(s, buf + start, linelen);
-			start += linelen + 1;
-		}
-		if (start > 0) {
-			memmove(buf, buf + start, len - start);
-			len -= start;
-		}
-		if (len > HUB_MAX_MCP_LINE_BYTES || (len == cap && !skipping)) {
-			if (!skipping) {
-				char msg[160];
-
-				snprintf(msg, sizeof(msg), "Parse error: message longer than the limit of %u bytes",
-				    (unsigned)HUB_MAX_MCP_LINE_BYTES);
-				mcp_send_error(s, MCP_PARSE_ERROR, msg);
-				hub_log(HUB_LOG_WARN, "mcp", "skipped an over-long line");
-			}
-			skipping = 1;
-			len = 0;
-		} else if (skipping) {
-			len = 0;
-		}
+		if (hub_lines_feed(&lines, chunk, (size_t)n) != HUB_OK)
+			hub_log(HUB_LOG_WARN, "mcp", "out of memory: input lost");
 	}
 	/* a last line without its newline still counts */
-	if (len > 0 && !skipping && !main_out_broken)
-		main_line(s, buf, len);
-	free(buf);
+	if (!main_out_broken)
+		(void)hub_lines_finish(&lines);
+	hub_lines_free(&lines);
 }
 
 int

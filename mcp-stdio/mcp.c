@@ -20,6 +20,7 @@
 #include "common/hub_json.h"
 #include "common/hub_log.h"
 #include "common/hub_os.h"
+#include "common/hub_time.h"
 #include "mcp.h"
 #include "mcp_tools.h"
 
@@ -830,13 +831,7 @@ mcp_wait_idle(struct mcp_server *s, long timeout_ms)
 	struct timespec ts;
 	int rc = HUB_OK;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	hub_time_deadline_ts(timeout_ms, &ts);
 	pthread_mutex_lock(&s->lock);
 	while (s->n_spawned > 0) {
 		if (pthread_cond_timedwait(&s->idle_cond, &s->lock, &ts) == ETIMEDOUT) {

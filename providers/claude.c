@@ -94,11 +94,10 @@ claude_on_text(void *arg, const char *text, size_t len)
 
 	if (run->first_token_ms < 0)
 		run->first_token_ms = (long)(hub_time_mono_ms() - run->start_ms);
-	if (run->call->io.on_delta != NULL && run->call->io.on_delta(run->call->io.arg, text, len) < 0) {
-		run->stop = CLAUDE_STOP_CLIENT;
-		return -1;
-	}
-	return 0;
+	if (provider_stream_delta(&run->call->io, text, len) == 0)
+		return 0;
+	run->stop = CLAUDE_STOP_CLIENT;
+	return -1;
 }
 
 /* The CLI announces a retry: 429 and auth failures end the run at once
@@ -147,11 +146,10 @@ claude_on_idle(void *arg)
 {
 	struct claude_run *run = arg;
 
-	if (run->call->io.on_idle != NULL && run->call->io.on_idle(run->call->io.arg) < 0) {
-		run->stop = CLAUDE_STOP_CLIENT;
-		return -1;
-	}
-	return 0;
+	if (provider_stream_idle(&run->call->io) == 0)
+		return 0;
+	run->stop = CLAUDE_STOP_CLIENT;
+	return -1;
 }
 
 /* --- request preparation ------------------------------------------------ */

@@ -14,12 +14,16 @@
 #include "common/hub_limits.h"
 #include "claude_stream.h"
 
+static int claude_stream_on_line(void *arg, const char *data, size_t len);
+static int claude_stream_on_overlong(void *arg, const char *data, size_t len);
+
 void
 claude_stream_init(struct claude_stream *s, size_t max_text_bytes)
 {
 	memset(s, 0, sizeof(*s));
 	hub_buf_init(&s->text, max_text_bytes ? max_text_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES);
-	hub_buf_init(&s->line, HUB_MAX_CLI_LINE_BYTES);
+	hub_lines_init(&s->splitter, HUB_MAX_CLI_LINE_BYTES, claude_stream_on_line,
+	    claude_stream_on_overlong, s);
 }
 
 void
@@ -28,7 +32,7 @@ claude_stream_free(struct claude_stream *s)
 	if (s == NULL)
 		return;
 	hub_buf_free(&s->text);
-	hub_buf_free(&s->line);
+	hub_lines_free(&s->splitter);
 	free(s->model);
 	free(s->result_text);
 	free(s->result_subtype);
@@ -280,8 +284,9 @@ handle_result(struct claude_stream *s, struct json_object *line)
 
 /* Parse one complete line (without its newline). */
 static int
-handle_line(struct claude_stream *s, const char *data, size_t len)
+claude_stream_on_line(void *arg, const char *data, size_t len)
 {
+	struct claude_stream *s = arg;
 	struct json_object *line = NULL;
 	const char *type;
 	char err[64];
@@ -314,47 +319,26 @@ out:
 	return rc;
 }
 
+/* An over-long line is dropped and counted. */
+static int
+claude_stream_on_overlong(void *arg, const char *data, size_t len)
+{
+	struct claude_stream *s = arg;
+
+	(void)data;
+	(void)len;
+	s->overlong_lines++;
+	return HUB_OK;
+}
+
 int
 claude_stream_feed(struct claude_stream *s, const char *data, size_t len)
 {
-	const char *nl;
-	size_t n;
-	int rc = HUB_OK;
-
-	while (len > 0) {
-		nl = memchr(data, '\n', len);
-		n = nl != NULL ? (size_t)(nl - data) : len;
-		/* while skipping, the rest of an over-long line is dropped */
-		if (!s->skipping && (rc = hub_buf_append(&s->line, data, n)) == HUB_ERR_TOO_LARGE) {
-			s->overlong_lines++;
-			s->skipping = 1;
-			hub_buf_reset(&s->line);
-		} else if (rc < 0) {
-			return rc;
-		}
-		if (nl == NULL)
-			return HUB_OK;
-		if (!s->skipping) {
-			rc = handle_line(s, s->line.data != NULL ? s->line.data : "", s->line.len);
-			hub_buf_reset(&s->line);
-			if (rc < 0)
-				return rc;
-		}
-		s->skipping = 0;
-		data += n + 1;
-		len -= n + 1;
-	}
-	return HUB_OK;
+	return hub_lines_feed(&s->splitter, data, len);
 }
 
 int
 claude_stream_finish(struct claude_stream *s)
 {
-	int rc = HUB_OK;
-
-	if (!s->skipping && s->line.len > 0)
-		rc = handle_line(s, s->line.data, s->line.len);
-	hub_buf_reset(&s->line);
-	s->skipping = 0;
-	return rc;
+	return hub_lines_finish(&s->splitter);
 }

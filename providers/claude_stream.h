@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "common/hub_buf.h"
+#include "common/hub_lines.h"
 
 /* Reply text as it arrives; return < 0 to stop parsing (returned by feed). */
 typedef int (*claude_text_fn)(void *arg, const char *text, size_t len);
@@ -71,8 +72,7 @@ struct claude_stream {
 	long long rate_limit_resets_at; /* its resetsAt (epoch seconds); 0 unknown */
 
 	/* private */
-	struct hub_buf line;           /* the unfinished line */
-	int skipping;                  /* dropping the rest of an over-long line */
+	struct hub_lines splitter;     /* cuts stdout into lines */
 	char *delta_message_id;        /* message whose text came as deltas */
 	int delta_seen;                /* deltas seen for the current message */
 	char *current_message_id;      /* from the last message_start */

@@ -49,6 +49,7 @@
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
+#include "common/hub_lines.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
 #include "common/hub_os.h"
@@ -119,7 +120,7 @@ struct gemini_run {
 	struct hub_buf raw_scratch;
 	struct hub_buf text_scratch;
 	struct hub_buf text;            /* the whole reply, capped */
-	struct hub_buf err_line;        /* the unfinished stderr line */
+	struct hub_lines err_lines;     /* stderr, cut into lines */
 	long long start_ms;
 	long timeout_s;                 /* the deadline, for messages */
 	long first_token_ms;
@@ -642,11 +643,10 @@ gemini_deliver_text(struct gemini_run *r, const char *text, size_t len)
 	}
 	if (r->first_token_ms < 0)
 		r->first_token_ms = (long)(hub_time_mono_ms() - r->start_ms);
-	if (call->io.on_delta != NULL && call->io.on_delta(call->io.arg, text, len) < 0) {
-		r->client_gone = 1;
-		return -1;
-	}
-	return 0;
+	if (provider_stream_delta(&call->io, text, len) == 0)
+		return 0;
+	r->client_gone = 1;
+	return -1;
 }
 
 /* gemini_stream callback: assistant text, to be cleaned of terminal control. */
@@ -791,32 +791,27 @@ gemini_on_stderr_line(struct gemini_run *r, const char *line, size_t len)
 	return gemini_backoff_exceeded(r, wait_s) ? -1 : 0;
 }
 
+/* A stderr line from the splitter (an over-long one cut to its first
+ * GEMINI_MAX_STDERR_LINE bytes), without a trailing '\r'. A negative
+ * value (the stop error) ends the run. */
+static int
+gemini_on_err_line(void *arg, const char *line, size_t len)
+{
+	struct gemini_run *r = arg;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	return gemini_on_stderr_line(r, line, len) < 0 ? r->stop_err : 0;
+}
+
 static int
 gemini_on_child_stderr(void *arg, const char *data, size_t len)
 {
 	struct gemini_run *r = arg;
-	const char *nl;
-	size_t n, room;
+	int rc = hub_lines_feed(&r->err_lines, data, len);
 
-	while (len > 0) {
-		nl = memchr(data, '\n', len);
-		n = nl != NULL ? (size_t)(nl - data) : len;
-		room = GEMINI_MAX_STDERR_LINE - r->err_line.len;
-		if (hub_buf_append(&r->err_line, data, n < room ? n : room) != 0)
-			return 0;
-		if (nl == NULL && r->err_line.len < GEMINI_MAX_STDERR_LINE)
-			break;
-		if (r->err_line.len > 0 && r->err_line.data[r->err_line.len - 1] == '\r')
-			r->err_line.len--;
-		if (gemini_on_stderr_line(r, r->err_line.data, r->err_line.len) < 0)
-			return -1;
-		hub_buf_reset(&r->err_line);
-		if (nl == NULL)
-			break;
-		data = nl + 1;
-		len -= n + 1;
-	}
-	return 0;
+	/* out of memory only loses stderr lines */
+	return rc < 0 && rc != HUB_ERR_NOMEM ? -1 : 0;
 }
 
 static int
@@ -831,7 +826,7 @@ gemini_on_child_idle(void *arg)
 	if (call->io.on_idle != NULL && call->io.idle_tick_ms > 0 &&
 	    now - r->last_idle_ms >= call->io.idle_tick_ms) {
 		r->last_idle_ms = now;
-		if (call->io.on_idle(call->io.arg) < 0) {
+		if (provider_stream_idle(&call->io) < 0) {
 			r->client_gone = 1;
 			return -1;
 		}
@@ -1040,8 +1035,7 @@ static void
 gemini_flush(struct gemini_run *run)
 {
 	hub_buf_reset(&run->tail);
-	if (run->err_line.len > 0)
-		(void)gemini_on_stderr_line(run, run->err_line.data, run->err_line.len);
+	(void)hub_lines_finish(&run->err_lines);
 	if (pty_clean_finish(&run->raw_clean, &run->tail) == 0 && run->tail.len > 0)
 		(void)gemini_stream_feed(&run->stream, run->tail.data, run->tail.len);
 	(void)gemini_stream_finish(&run->stream);
@@ -1122,7 +1116,7 @@ gemini_run_free(struct gemini_run *run)
 	hub_buf_free(&run->raw_scratch);
 	hub_buf_free(&run->text_scratch);
 	hub_buf_free(&run->text);
-	hub_buf_free(&run->err_line);
+	hub_lines_free(&run->err_lines);
 	gemini_stream_free(&run->stream);
 }
 
@@ -1148,7 +1142,8 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	hub_buf_init(&run.text_scratch, 0);
 	hub_buf_init(&run.text, hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
 	    (size_t)hub_cfg->max_output_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES);
-	hub_buf_init(&run.err_line, GEMINI_MAX_STDERR_LINE);
+	hub_lines_init(&run.err_lines, GEMINI_MAX_STDERR_LINE, gemini_on_err_line,
+	    gemini_on_err_line, &run);
 	cli_run(&gemini_adapter, &run, p, call, reply);
 	gemini_run_free(&run);
 	return reply->err;

@@ -12,13 +12,17 @@
 #include "common/hub_json.h"
 #include "gemini_stream.h"
 
+static int gemini_stream_on_line(void *arg, const char *line, size_t len);
+static int gemini_stream_on_overlong(void *arg, const char *line, size_t len);
+
 void
 gemini_stream_init(struct gemini_stream *gs, gemini_stream_text_fn on_text, void *arg)
 {
 	memset(gs, 0, sizeof(*gs));
 	gs->on_text = on_text;
 	gs->arg = arg;
-	hub_buf_init(&gs->line, HUB_MAX_CLI_LINE_BYTES);
+	hub_lines_init(&gs->splitter, HUB_MAX_CLI_LINE_BYTES, gemini_stream_on_line,
+	    gemini_stream_on_overlong, gs);
 	gs->input_tokens = -1;
 	gs->output_tokens = -1;
 	gs->total_tokens = -1;
@@ -30,7 +34,7 @@ gemini_stream_free(struct gemini_stream *gs)
 {
 	if (gs == NULL)
 		return;
-	hub_buf_free(&gs->line);
+	hub_lines_free(&gs->splitter);
 	free(gs->model);
 	free(gs->error_type);
 	free(gs->error_message);
@@ -170,56 +174,32 @@ out:
 	return rc;
 }
 
+static int
+gemini_stream_on_line(void *arg, const char *line, size_t len)
+{
+	return gemini_stream_parse_line(arg, line, len);
+}
+
+/* An over-long line is skipped whole and counted. */
+static int
+gemini_stream_on_overlong(void *arg, const char *line, size_t len)
+{
+	struct gemini_stream *gs = arg;
+
+	(void)line;
+	(void)len;
+	gs->long_lines++;
+	return 0;
+}
+
 int
 gemini_stream_feed(struct gemini_stream *gs, const char *data, size_t len)
 {
-	const char *nl;
-	size_t n;
-	int rc;
-
-	while (len > 0) {
-		nl = memchr(data, '\n', len);
-		n = nl != NULL ? (size_t)(nl - data) : len;
-		if (gs->skipping) {
-			/* drop the rest of an over-long line */
-		} else if (nl != NULL && gs->line.len == 0) {
-			/* a whole line inside this chunk: parse it in place */
-			if (n > HUB_MAX_CLI_LINE_BYTES)
-				gs->long_lines++;
-			else if ((rc = gemini_stream_parse_line(gs, data, n)) < 0)
-				return rc;
-		} else {
-			rc = hub_buf_append(&gs->line, data, n);
-			if (rc == HUB_ERR_TOO_LARGE) {
-				gs->skipping = 1;
-				gs->long_lines++;
-				hub_buf_reset(&gs->line);
-			} else if (rc != 0)
-				return rc;
-			else if (nl != NULL) {
-				rc = gemini_stream_parse_line(gs, gs->line.data, gs->line.len);
-				hub_buf_reset(&gs->line);
-				if (rc < 0)
-					return rc;
-			}
-		}
-		if (nl == NULL)
-			break;
-		gs->skipping = 0;
-		data = nl + 1;
-		len -= n + 1;
-	}
-	return 0;
+	return hub_lines_feed(&gs->splitter, data, len);
 }
 
 int
 gemini_stream_finish(struct gemini_stream *gs)
 {
-	int rc = 0;
-
-	if (!gs->skipping && gs->line.len > 0)
-		rc = gemini_stream_parse_line(gs, gs->line.data, gs->line.len);
-	hub_buf_reset(&gs->line);
-	gs->skipping = 0;
-	return rc;
+	return hub_lines_finish(&gs->splitter);
 }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "common/hub_buf.h"
+#include "common/hub_lines.h"
 #include "common/hub_limits.h"
 
 /* Assistant text as it arrives (not NUL-terminated); < 0 stops parsing. */
@@ -31,8 +32,7 @@ typedef int (*gemini_stream_text_fn)(void *arg, const char *text, size_t len);
 struct gemini_stream {
 	gemini_stream_text_fn on_text;
 	void *arg;
-	struct hub_buf line;          /* the unfinished line */
-	int skipping;                 /* inside an over-long line */
+	struct hub_lines splitter;    /* cuts the output into lines */
 	/* what was seen */
 	char *model;                  /* malloc'd, from the init line; may be NULL */
 	int got_init;

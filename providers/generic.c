@@ -80,11 +80,10 @@ generic_emit(struct generic_run *run, const char *text, size_t len)
 		return 0;
 	if (run->first_token_ms < 0)
 		run->first_token_ms = (long)(hub_time_mono_ms() - run->start_ms);
-	if (run->call->io.on_delta != NULL && run->call->io.on_delta(run->call->io.arg, text, len) < 0) {
-		run->stop = GENERIC_STOP_CLIENT;
-		return -1;
-	}
-	return 0;
+	if (provider_stream_delta(&run->call->io, text, len) == 0)
+		return 0;
+	run->stop = GENERIC_STOP_CLIENT;
+	return -1;
 }
 
 static int
@@ -149,11 +148,10 @@ generic_on_idle(void *arg)
 {
 	struct generic_run *run = arg;
 
-	if (run->call->io.on_idle != NULL && run->call->io.on_idle(run->call->io.arg) < 0) {
-		run->stop = GENERIC_STOP_CLIENT;
-		return -1;
-	}
-	return 0;
+	if (provider_stream_idle(&run->call->io) == 0)
+		return 0;
+	run->stop = GENERIC_STOP_CLIENT;
+	return -1;
 }
 
 /* --- preparation -------------------------------------------------------- */

@@ -11,6 +11,18 @@
 
 #include "provider.h"
 
+int
+provider_stream_delta(const struct provider_stream *io, const char *text, size_t len)
+{
+	return io->on_delta != NULL && io->on_delta(io->arg, text, len) < 0 ? -1 : 0;
+}
+
+int
+provider_stream_idle(const struct provider_stream *io)
+{
+	return io->on_idle != NULL && io->on_idle(io->arg) < 0 ? -1 : 0;
+}
+
 void
 provider_reply_free(struct provider_reply *reply)
 {

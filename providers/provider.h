@@ -44,6 +44,14 @@ struct provider_stream {
 	void *tick_arg;
 };
 
+/* The stream's on_delta with text[0..len), when it has one: 0 goes on,
+ * -1 when the client is gone (the run stops). */
+int provider_stream_delta(const struct provider_stream *io, const char *text, size_t len);
+
+/* The stream's on_idle, when it has one: 0 goes on, -1 when the client is
+ * gone (the run stops). */
+int provider_stream_idle(const struct provider_stream *io);
+
 struct provider_call {
 	const char *model;                    /* NULL: the provider's default */
 	const struct provider_msg *messages;  /* the whole conversation, in order */

@@ -16,9 +16,6 @@
 #include "common/hub_limits.h"
 #include "provider_conf.h"
 
-/* Longest line of the configuration file (as common/hub_config.c). */
-#define PROVIDER_CONF_MAX_LINE 4096
-
 /* Where a message points: "HUB_CONFIG: file:line: [provider NAME] key: ". */
 struct provider_conf_where {
 	const char *path;
@@ -374,77 +371,55 @@ int
 provider_conf_load(const char *path, struct provider_conf_set *out, char *err, size_t errlen)
 {
 	struct provider_conf_where w = { path, 0, NULL, NULL };
-	char line[PROVIDER_CONF_MAX_LINE];
-	char *k, *v, *eq, *close;
+	struct hub_config_file cf;
+	struct hub_config_line l;
 	struct provider_conf *cur = NULL;
-	size_t vl;
-	FILE *f;
+	char *close;
 	int rc = HUB_OK;
 
 	memset(out, 0, sizeof(*out));
 	if (errlen > 0)
 		err[0] = '\0';
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "HUB_CONFIG: cannot open \"%s\": %s", path, strerror(errno));
-		return HUB_ERR_CONFIG;
-	}
+	if ((rc = hub_config_file_open(&cf, path, err, errlen)) != HUB_OK)
+		return rc;
 	if ((out->items = calloc(HUB_MAX_PROVIDERS, sizeof(*out->items))) == NULL) {
-		fclose(f);
+		hub_config_file_close(&cf);
 		return HUB_ERR_NOMEM;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		w.line++;
+	while (rc == HUB_OK && hub_config_file_next(&cf, &l) != HUB_CONFIG_LINE_END) {
+		w.line = l.lineno;
 		w.key = NULL;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
+		if (l.kind == HUB_CONFIG_LINE_TOO_LONG) {
 			rc = provider_conf_fail(err, errlen, &w, "line too long");
-			break;
-		}
-		k = hub_config_trim(line);
-		if (*k == '\0' || *k == '#')
-			continue;
-		if (*k == '[') {
+		} else if (l.kind == HUB_CONFIG_LINE_READ_ERROR) {
+			snprintf(err, errlen, "HUB_CONFIG: cannot read \"%s\"", path);
+			rc = HUB_ERR_CONFIG;
+		} else if (l.kind == HUB_CONFIG_LINE_SECTION) {
 			if (cur != NULL && (rc = provider_conf_finish(cur, &w, err, errlen)) != HUB_OK)
 				break;
 			w.section = NULL;
-			if ((close = strchr(k, ']')) == NULL || *hub_config_trim(close + 1) != '\0') {
+			if ((close = strchr(l.text, ']')) == NULL || *hub_config_trim(close + 1) != '\0') {
 				rc = provider_conf_fail(err, errlen, &w, "expected a section header [provider NAME]");
 				break;
 			}
 			*close = '\0';
-			if ((rc = provider_conf_begin(out, k + 1, &w, err, errlen)) != HUB_OK)
+			if ((rc = provider_conf_begin(out, l.text + 1, &w, err, errlen)) != HUB_OK)
 				break;
 			cur = &out->items[out->n - 1];
 			w.section = cur->name;
-			continue;
-		}
-		if (cur == NULL)
-			continue;  /* a global setting: common/hub_config.c reads those */
-		if ((eq = strchr(k, '=')) == NULL) {
+		} else if (cur == NULL) {
+			/* a global setting: common/hub_config.c reads those */
+		} else if (l.kind == HUB_CONFIG_LINE_NO_EQUALS) {
 			rc = provider_conf_fail(err, errlen, &w, "expected key = value");
-			break;
-		}
-		*eq = '\0';
-		k = hub_config_trim(k);
-		v = hub_config_trim(eq + 1);
-		vl = strlen(v);
-		if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
-			v[vl - 1] = '\0';
-			v++;
-		}
-		w.key = k;
-		if ((rc = provider_conf_set_key(cur, k, v, &w, err, errlen)) != HUB_OK) {
-			if (rc == HUB_ERR_NOMEM)
+		} else {
+			w.key = l.key;
+			if ((rc = provider_conf_set_key(cur, l.key, l.value, &w, err, errlen)) == HUB_ERR_NOMEM)
 				snprintf(err, errlen, "HUB_CONFIG: out of memory");
-			break;
 		}
-	}
-	if (rc == HUB_OK && ferror(f)) {
-		snprintf(err, errlen, "HUB_CONFIG: cannot read \"%s\"", path);
-		rc = HUB_ERR_CONFIG;
 	}
 	if (rc == HUB_OK && cur != NULL)
 		rc = provider_conf_finish(cur, &w, err, errlen);
-	fclose(f);
+	hub_config_file_close(&cf);
 	if (rc != HUB_OK)
 		provider_conf_free(out);
 	return rc;

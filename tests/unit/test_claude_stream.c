@@ -232,7 +232,7 @@ test_garbage_and_overlong(void)
 	    "line after the over-long one");
 	is_int(cs.overlong_lines, 1, "one over-long line dropped");
 	is_str(cs.text.data, "after", "the next line parses");
-	ok(cs.line.cap <= HUB_MAX_CLI_LINE_BYTES + 1, "line buffer stayed bounded");
+	ok(cs.splitter.line.cap <= HUB_MAX_CLI_LINE_BYTES + 1, "line buffer stayed bounded");
 	free(big);
 	claude_stream_free(&cs);
 }
