@@ -65,8 +65,14 @@ get_number(struct json_object *obj, const char *key, long long dflt)
 		return dflt;
 	if (json_object_is_type(v, json_type_int))
 		return json_object_get_int64(v);
-	if (json_object_is_type(v, json_type_double))
-		return (long long)json_object_get_double(v);
+	if (json_object_is_type(v, json_type_double)) {
+		double d = json_object_get_double(v);
+		/* a double past the range of long long (or NaN) has no integer
+		 * value: converting it would be undefined */
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return dflt;
+		return (long long)d;
+	}
 	return dflt;
 }
 

@@ -205,6 +205,23 @@ test_retry_stop_and_result_errors(void)
 	claude_stream_free(&cs);
 }
 
+/* Numbers past what an integer holds (found by fuzz_claude_stream). */
+static void
+test_out_of_range_numbers(void)
+{
+	struct claude_stream cs;
+	struct seen seen;
+
+	setup(&cs, &seen);
+	feed_chunked(&cs,
+	    "{\"type\":\"system\",\"subtype\":\"api_retry\",\"attempt\":1,\"retry_delay_ms\":5e29,"
+	    "\"error_status\":-1e300}\n"
+	    "{\"type\":\"result\",\"is_error\":false,\"result\":\"x\",\"usage\":{\"input_tokens\":1e40}}\n", 7);
+	is_int(seen.retries, 1, "a retry with out-of-range numbers is still reported");
+	ok(cs.seen_result, "the result after it is read");
+	claude_stream_free(&cs);
+}
+
 static void
 test_garbage_and_overlong(void)
 {
@@ -258,6 +275,7 @@ main(void)
 	test_error_is_error_success_subtype();
 	test_error_kinds();
 	test_retry_stop_and_result_errors();
+	test_out_of_range_numbers();
 	test_garbage_and_overlong();
 	test_text_cap();
 	return tap_done();
