@@ -1249,6 +1249,7 @@ gemini_credential_describe(const struct provider *p, struct json_object *o, char
 
 const struct provider_ops gemini_provider_ops = {
 	.kind = PROVIDER_GEMINI,
+	.conf_type = "gemini",
 	.builtin_name = "gemini",
 	.vendor = "google",
 	.max_concurrent_setting = "HUB_MAX_CONCURRENT_GEMINI",

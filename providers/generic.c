@@ -570,8 +570,41 @@ generic_defaults(struct provider_defaults *d)
 	d->timeout_s = 300;
 }
 
+/* A section of type cli: an executable, something to route to it, argv
+ * within the child's limit, and formats that go together. */
+static int
+generic_conf_check(const struct provider_conf *c, const char **key, char *why, size_t why_len)
+{
+	size_t i;
+
+	if (c->executable == NULL) {
+		*key = "executable";
+		snprintf(why, why_len, "required for type = cli");
+		return HUB_ERR_CONFIG;
+	}
+	if (c->models == NULL && c->model_prefixes == NULL && c->default_model == NULL) {
+		*key = "models";
+		snprintf(why, why_len, "a cli provider needs models, model_prefixes or default_model");
+		return HUB_ERR_CONFIG;
+	}
+	for (i = 0; c->args != NULL && c->args[i] != NULL; i++)
+		if (i + 2 >= HUB_MAX_CHILD_ARGV) {
+			*key = "args";
+			snprintf(why, why_len, "too many arguments");
+			return HUB_ERR_CONFIG;
+		}
+	if (c->output == PROVIDER_CONF_GEMINI_JSON && c->stdin_format == PROVIDER_CONF_CLAUDE_JSON) {
+		*key = "stdin_format";
+		snprintf(why, why_len, "claude-stream-json input needs claude-stream-json output");
+		return HUB_ERR_CONFIG;
+	}
+	return HUB_OK;
+}
+
 const struct provider_ops generic_provider_ops = {
 	.kind = PROVIDER_GENERIC,
+	.conf_type = "cli",
+	.conf_check = generic_conf_check,
 	.defaults = generic_defaults,
 	.chat = generic_chat,
 };
