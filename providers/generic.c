@@ -46,7 +46,7 @@
 enum generic_stop {
 	GENERIC_STOP_NONE,
 	GENERIC_STOP_DONE,       /* a JSON result line arrived */
-	GENERIC_STOP_CLIENT,     /* on_delta or on_idle said stop */
+	GENERIC_STOP_CLIENT,     /* on_delta or the engine's on_idle said stop */
 	GENERIC_STOP_NOMEM
 };
 
@@ -141,17 +141,6 @@ generic_on_stdout(void *arg, const char *data, size_t len)
 	if (rc < 0 && run->stop == GENERIC_STOP_NONE)
 		run->stop = GENERIC_STOP_NOMEM;
 	return rc < 0 ? -1 : 0;
-}
-
-static int
-generic_on_idle(void *arg)
-{
-	struct generic_run *run = arg;
-
-	if (provider_stream_idle(&run->call->io) == 0)
-		return 0;
-	run->stop = GENERIC_STOP_CLIENT;
-	return -1;
 }
 
 /* --- preparation -------------------------------------------------------- */
@@ -489,13 +478,15 @@ generic_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 }
 
 static void
-generic_finish(void *arg, const struct child_result *res, const char *model,
+generic_finish(void *arg, const struct child_result *res, int client_gone, const char *model,
     struct provider_reply *reply)
 {
 	struct generic_run *run = arg;
 	const struct provider_conf *c = run->conf;
 	int rc;
 
+	if (client_gone)
+		run->stop = GENERIC_STOP_CLIENT;
 	if (run->stop == GENERIC_STOP_NONE) {
 		if (c->output == PROVIDER_CONF_CLAUDE_JSON)
 			rc = claude_stream_finish(&run->cs);
@@ -530,7 +521,6 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 		.check = generic_check,
 		.prepare = generic_prepare,
 		.on_stdout = generic_on_stdout,
-		.on_idle = generic_on_idle,
 		.finish = generic_finish,
 	};
 	size_t max_out = hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes :

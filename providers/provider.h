@@ -103,7 +103,8 @@ struct provider_defaults {
  * A kind of provider: everything the hub knows of it lives behind these
  * operations, in the kind's one file (claude.c, gemini.c, generic.c). A
  * NULL operation means the neutral answer written beside it. A new kind is
- * one such file plus its line in registry.c's table of kinds.
+ * one such file plus its line in registry.c's table of kinds (and its
+ * value in enum provider_kind).
  */
 struct provider_ops {
 	enum provider_kind kind;
