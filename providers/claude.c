@@ -61,7 +61,7 @@ static const char *const claude_passthrough_env[] = {
 enum claude_stop {
 	CLAUDE_STOP_NONE,
 	CLAUDE_STOP_DONE,        /* the result line arrived */
-	CLAUDE_STOP_CLIENT,      /* on_delta or on_idle said stop */
+	CLAUDE_STOP_CLIENT,      /* on_delta or the engine's on_idle said stop */
 	CLAUDE_STOP_RATE_LIMIT,  /* the CLI started retrying a 429 */
 	CLAUDE_STOP_AUTH,        /* the CLI started retrying a 401/403 */
 	CLAUDE_STOP_NOMEM
@@ -139,17 +139,6 @@ claude_on_stdout(void *arg, const char *data, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-static int
-claude_on_idle(void *arg)
-{
-	struct claude_run *run = arg;
-
-	if (provider_stream_idle(&run->call->io) == 0)
-		return 0;
-	run->stop = CLAUDE_STOP_CLIENT;
-	return -1;
 }
 
 /* --- request preparation ------------------------------------------------ */
@@ -613,11 +602,13 @@ claude_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 }
 
 static void
-claude_finish(void *arg, const struct child_result *res, const char *model,
+claude_finish(void *arg, const struct child_result *res, int client_gone, const char *model,
     struct provider_reply *reply)
 {
 	struct claude_run *run = arg;
 
+	if (client_gone)
+		run->stop = CLAUDE_STOP_CLIENT;
 	if (run->stop == CLAUDE_STOP_NONE && claude_stream_finish(&run->stream) == HUB_ERR_NOMEM)
 		run->stop = CLAUDE_STOP_NOMEM;
 	if (claude_outcome(run, res, run->call, reply) == 0) {
@@ -646,7 +637,6 @@ static const struct cli_run_adapter claude_adapter = {
 	.check = claude_check,
 	.prepare = claude_prepare,
 	.on_stdout = claude_on_stdout,
-	.on_idle = claude_on_idle,
 	.finish = claude_finish,
 };
 
@@ -744,6 +734,7 @@ claude_credential_describe(const struct provider *p, struct json_object *o, char
 
 const struct provider_ops claude_provider_ops = {
 	.kind = PROVIDER_CLAUDE,
+	.conf_type = "claude",
 	.builtin_name = "claude",
 	.vendor = "anthropic",
 	.max_concurrent_setting = "HUB_MAX_CONCURRENT_CLAUDE",

@@ -65,10 +65,49 @@ cli_run_dirs_create(const struct cli_run_adapter *a, struct cli_run_dirs *d,
 	return reply->err;
 }
 
+/* What the child's callbacks get: the adapter's run and the engine's own
+ * state for the idle callback. */
+struct cli_run_ctx {
+	const struct cli_run_adapter *a;
+	void *run;
+	const struct provider_call *call;
+	int client_gone;                     /* the engine's on_idle stopped */
+};
+
+static int
+cli_run_on_stdout(void *arg, const char *data, size_t len)
+{
+	struct cli_run_ctx *ctx = arg;
+
+	return ctx->a->on_stdout(ctx->run, data, len);
+}
+
+static int
+cli_run_on_stderr(void *arg, const char *data, size_t len)
+{
+	struct cli_run_ctx *ctx = arg;
+
+	return ctx->a->on_stderr(ctx->run, data, len);
+}
+
+/* The adapter's on_idle, else the caller's: a gone client stops the run. */
+static int
+cli_run_on_idle(void *arg)
+{
+	struct cli_run_ctx *ctx = arg;
+
+	if (ctx->a->on_idle != NULL)
+		return ctx->a->on_idle(ctx->run);
+	if (provider_stream_idle(&ctx->call->io) == 0)
+		return 0;
+	ctx->client_gone = 1;
+	return -1;
+}
+
 /* The child_spec of one run: the adapter's input and hooks, the provider's
  * deadline, the caller's stream context. */
 static void
-cli_run_spec(const struct cli_run_adapter *a, void *run, const struct provider *p,
+cli_run_spec(const struct cli_run_adapter *a, struct cli_run_ctx *ctx, const struct provider *p,
     const struct provider_call *call, const char *exe, const struct cli_run_dirs *d,
     const struct cli_run_input *in, struct child_spec *spec)
 {
@@ -89,10 +128,10 @@ cli_run_spec(const struct cli_run_adapter *a, void *run, const struct provider *
 	spec->idle_tick_ms = call->io.on_idle != NULL ? call->io.idle_tick_ms : 0;
 	if (a->idle_check_ms > 0 && (spec->idle_tick_ms <= 0 || spec->idle_tick_ms > a->idle_check_ms))
 		spec->idle_tick_ms = a->idle_check_ms;
-	spec->on_stdout = a->on_stdout;
-	spec->on_stderr = a->on_stderr;
-	spec->on_idle = a->on_idle;
-	spec->arg = run;
+	spec->on_stdout = cli_run_on_stdout;
+	spec->on_stderr = a->on_stderr != NULL ? cli_run_on_stderr : NULL;
+	spec->on_idle = cli_run_on_idle;
+	spec->arg = ctx;
 	spec->tick_ms = call->io.on_tick != NULL ? call->io.tick_ms : 0;
 	spec->on_tick = call->io.on_tick;
 	spec->tick_arg = call->io.tick_arg;
@@ -106,6 +145,7 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 	struct cli_run_input in;
 	struct child_spec spec;
 	struct child_result res;
+	struct cli_run_ctx ctx = { a, run, call, 0 };
 	long long start_ms = hub_time_mono_ms();
 	const char *model = NULL;
 	char *exe = NULL;
@@ -130,14 +170,14 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 	}
 	if (cli_run_dirs_create(a, &dirs, reply) != HUB_OK || a->prepare(run, &dirs, model, &in, reply) != HUB_OK)
 		goto out;
-	cli_run_spec(a, run, p, call, exe, &dirs, &in, &spec);
+	cli_run_spec(a, &ctx, p, call, exe, &dirs, &in, &spec);
 	rc = child_run(&spec, &res);
 	if (rc < 0 || res.spawn_errno != 0) {
 		provider_reply_error(reply, HUB_ERR_SPAWN, "cannot start %s: %s", a->cli_name,
 		    res.spawn_errno ? strerror(res.spawn_errno) : hub_strerror(rc));
 		goto out;
 	}
-	a->finish(run, &res, model, reply);
+	a->finish(run, &res, ctx.client_gone, model, reply);
 out:
 	if (a->cleanup != NULL)
 		a->cleanup(run, &dirs, &res, reply);

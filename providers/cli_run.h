@@ -58,13 +58,17 @@ struct cli_run_adapter {
 	/* once the directories exist: argv, env, stdin into *in */
 	int (*prepare)(void *run, const struct cli_run_dirs *dirs, const char *model,
 	    struct cli_run_input *in, struct provider_reply *reply);
-	/* the child's output as it arrives, and its silences; < 0 stops */
+	/* the child's output as it arrives; < 0 stops */
 	int (*on_stdout)(void *run, const char *data, size_t len);
 	int (*on_stderr)(void *run, const char *data, size_t len);  /* may be NULL */
+	/* the child's silences; < 0 stops. NULL: the engine calls the
+	 * caller's on_idle (provider_stream_idle()) and stops the run when the
+	 * client is gone, which finish is told */
 	int (*on_idle)(void *run);
-	/* the child was started and reaped: the reply from the run */
-	void (*finish)(void *run, const struct child_result *res, const char *model,
-	    struct provider_reply *reply);
+	/* the child was started and reaped: the reply from the run;
+	 * client_gone is 1 when the engine's on_idle stopped the run */
+	void (*finish)(void *run, const struct child_result *res, int client_gone,
+	    const char *model, struct provider_reply *reply);
 	/* last, before the directory is removed, whatever happened (may be NULL) */
 	void (*cleanup)(void *run, const struct cli_run_dirs *dirs, const struct child_result *res,
 	    struct provider_reply *reply);

@@ -1046,12 +1046,14 @@ gemini_flush(struct gemini_run *run)
 }
 
 static void
-gemini_finish(void *arg, const struct child_result *res, const char *model,
+gemini_finish(void *arg, const struct child_result *res, int client_gone, const char *model,
     struct provider_reply *reply)
 {
 	struct gemini_run *run = arg;
 	char *clean = NULL;
 
+	if (client_gone)
+		run->client_gone = 1;  /* not so far: gemini has its own on_idle */
 	gemini_flush(run);
 	gemini_map_outcome(run, res, reply);
 	reply->first_token_ms = run->first_token_ms;
@@ -1249,6 +1251,7 @@ gemini_credential_describe(const struct provider *p, struct json_object *o, char
 
 const struct provider_ops gemini_provider_ops = {
 	.kind = PROVIDER_GEMINI,
+	.conf_type = "gemini",
 	.builtin_name = "gemini",
 	.vendor = "google",
 	.max_concurrent_setting = "HUB_MAX_CONCURRENT_GEMINI",

@@ -46,7 +46,7 @@
 enum generic_stop {
 	GENERIC_STOP_NONE,
 	GENERIC_STOP_DONE,       /* a JSON result line arrived */
-	GENERIC_STOP_CLIENT,     /* on_delta or on_idle said stop */
+	GENERIC_STOP_CLIENT,     /* on_delta or the engine's on_idle said stop */
 	GENERIC_STOP_NOMEM
 };
 
@@ -141,17 +141,6 @@ generic_on_stdout(void *arg, const char *data, size_t len)
 	if (rc < 0 && run->stop == GENERIC_STOP_NONE)
 		run->stop = GENERIC_STOP_NOMEM;
 	return rc < 0 ? -1 : 0;
-}
-
-static int
-generic_on_idle(void *arg)
-{
-	struct generic_run *run = arg;
-
-	if (provider_stream_idle(&run->call->io) == 0)
-		return 0;
-	run->stop = GENERIC_STOP_CLIENT;
-	return -1;
 }
 
 /* --- preparation -------------------------------------------------------- */
@@ -489,13 +478,15 @@ generic_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 }
 
 static void
-generic_finish(void *arg, const struct child_result *res, const char *model,
+generic_finish(void *arg, const struct child_result *res, int client_gone, const char *model,
     struct provider_reply *reply)
 {
 	struct generic_run *run = arg;
 	const struct provider_conf *c = run->conf;
 	int rc;
 
+	if (client_gone)
+		run->stop = GENERIC_STOP_CLIENT;
 	if (run->stop == GENERIC_STOP_NONE) {
 		if (c->output == PROVIDER_CONF_CLAUDE_JSON)
 			rc = claude_stream_finish(&run->cs);
@@ -530,7 +521,6 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 		.check = generic_check,
 		.prepare = generic_prepare,
 		.on_stdout = generic_on_stdout,
-		.on_idle = generic_on_idle,
 		.finish = generic_finish,
 	};
 	size_t max_out = hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes :
@@ -570,8 +560,41 @@ generic_defaults(struct provider_defaults *d)
 	d->timeout_s = 300;
 }
 
+/* A section of type cli: an executable, something to route to it, argv
+ * within the child's limit, and formats that go together. */
+static int
+generic_conf_check(const struct provider_conf *c, const char **key, char *why, size_t why_len)
+{
+	size_t i;
+
+	if (c->executable == NULL) {
+		*key = "executable";
+		snprintf(why, why_len, "required for type = cli");
+		return HUB_ERR_CONFIG;
+	}
+	if (c->models == NULL && c->model_prefixes == NULL && c->default_model == NULL) {
+		*key = "models";
+		snprintf(why, why_len, "a cli provider needs models, model_prefixes or default_model");
+		return HUB_ERR_CONFIG;
+	}
+	for (i = 0; c->args != NULL && c->args[i] != NULL; i++)
+		if (i + 2 >= HUB_MAX_CHILD_ARGV) {
+			*key = "args";
+			snprintf(why, why_len, "too many arguments");
+			return HUB_ERR_CONFIG;
+		}
+	if (c->output == PROVIDER_CONF_GEMINI_JSON && c->stdin_format == PROVIDER_CONF_CLAUDE_JSON) {
+		*key = "stdin_format";
+		snprintf(why, why_len, "claude-stream-json input needs claude-stream-json output");
+		return HUB_ERR_CONFIG;
+	}
+	return HUB_OK;
+}
+
 const struct provider_ops generic_provider_ops = {
 	.kind = PROVIDER_GENERIC,
+	.conf_type = "cli",
+	.conf_check = generic_conf_check,
 	.defaults = generic_defaults,
 	.chat = generic_chat,
 };

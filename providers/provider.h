@@ -78,10 +78,12 @@ struct provider_reply {
 	long duration_ms;
 };
 
-/* The type of a [provider NAME] section (provider_conf.h). */
+/* Which kind a provider or a [provider NAME] section is (its struct
+ * provider_ops says the rest). The unit tests compare against these. */
 enum provider_kind { PROVIDER_CLAUDE, PROVIDER_GEMINI, PROVIDER_GENERIC };
 
 struct provider;
+struct provider_conf;
 struct json_object;
 
 /* What a kind of provider brings when the hub has one of it built in (no
@@ -101,10 +103,13 @@ struct provider_defaults {
  * A kind of provider: everything the hub knows of it lives behind these
  * operations, in the kind's one file (claude.c, gemini.c, generic.c). A
  * NULL operation means the neutral answer written beside it. A new kind is
- * one such file plus its line in registry.c's table of kinds.
+ * one such file plus its line in registry.c's table of kinds (and its
+ * value in enum provider_kind).
  */
 struct provider_ops {
 	enum provider_kind kind;
+	/* The word for "type =" in a [provider NAME] section ("claude", "cli"). */
+	const char *conf_type;
 	/* The built-in provider of this kind ("claude"), present without a
 	 * section; NULL: only sections make providers of this kind. */
 	const char *builtin_name;
@@ -113,6 +118,13 @@ struct provider_ops {
 	/* The setting that caps this kind's children per host, for messages. */
 	const char *max_concurrent_setting;
 
+	/* Check a whole [provider NAME] section of this type once it is read
+	 * (required keys, keys that go together). Returns 0, or
+	 * HUB_ERR_CONFIG with the key at fault in *key and the reason in why
+	 * (why_len bytes). NULL: the kind takes only the keys every kind has
+	 * (args and env are refused). */
+	int (*conf_check)(const struct provider_conf *c, const char **key, char *why,
+	    size_t why_len);
 	/* Fill d from hub_cfg (called at every table build). */
 	void (*defaults)(struct provider_defaults *d);
 	/* Run one conversation. Returns reply->err (0 on success). */

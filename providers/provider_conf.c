@@ -15,6 +15,7 @@
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
 #include "provider_conf.h"
+#include "registry.h"
 
 /* Where a message points: "HUB_CONFIG: file:line: [provider NAME] key: ". */
 struct provider_conf_where {
@@ -139,6 +140,7 @@ provider_conf_split(const char *value, const char *seps, size_t max, const char 
 /* How a key's value is read (provider_conf_keys[]). */
 enum provider_conf_key_type {
 	PROVIDER_CONF_KEY_CHOICE,    /* one word of choices, stored as an int */
+	PROVIDER_CONF_KEY_KIND,      /* a kind's conf_type (registry.c), its kind */
 	PROVIDER_CONF_KEY_SECONDS,   /* 1 to 86400, a long */
 	PROVIDER_CONF_KEY_EXECUTABLE,/* a command name or an absolute path */
 	PROVIDER_CONF_KEY_MODEL,     /* one model id */
@@ -162,14 +164,9 @@ struct provider_conf_key {
 	const char *extra;                           /* LIST: allowed besides alnum */
 };
 
-_Static_assert(sizeof(enum provider_kind) == sizeof(int), "kinds are stored as int");
 _Static_assert(sizeof(enum provider_conf_input) == sizeof(int), "inputs are stored as int");
 _Static_assert(sizeof(enum provider_conf_format) == sizeof(int), "formats are stored as int");
 
-static const struct provider_conf_choice provider_conf_types[] = {
-	{ "claude", PROVIDER_CLAUDE }, { "gemini", PROVIDER_GEMINI }, { "cli", PROVIDER_GENERIC },
-	{ NULL, 0 }
-};
 static const struct provider_conf_choice provider_conf_bools[] = {
 	{ "true", 1 }, { "yes", 1 }, { "1", 1 }, { "false", 0 }, { "no", 0 }, { "0", 0 },
 	{ NULL, 0 }
@@ -190,8 +187,7 @@ static const struct provider_conf_choice provider_conf_outputs[] = {
 
 /* The keys, in the order the unknown-key message names them. */
 static const struct provider_conf_key provider_conf_keys[] = {
-	{ "type", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(kind), provider_conf_types,
-	  "expected claude, gemini or cli", NULL, 0, NULL },
+	{ "type", PROVIDER_CONF_KEY_KIND, PROVIDER_CONF_OFF(kind), NULL, NULL, NULL, 0, NULL },
 	{ "enabled", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(enabled), provider_conf_bools,
 	  "expected true or false", NULL, 0, NULL },
 	{ "executable", PROVIDER_CONF_KEY_EXECUTABLE, PROVIDER_CONF_OFF(executable), NULL, NULL,
@@ -237,6 +233,7 @@ provider_conf_set_value(struct provider_conf *c, const struct provider_conf_key 
 {
 	void *field = (char *)c + k->offset;
 	const struct provider_conf_choice *ch;
+	const struct provider_ops *ops;
 	const char *bad = NULL;
 	char **list = NULL, *end;
 	long n;
@@ -250,6 +247,12 @@ provider_conf_set_value(struct provider_conf *c, const struct provider_conf_key 
 				return HUB_OK;
 			}
 		return provider_conf_fail(err, errlen, w, "%s, not \"%.64s\"", k->expected, value);
+	case PROVIDER_CONF_KEY_KIND:
+		if ((ops = registry_kind_by_type(value)) == NULL)
+			return provider_conf_fail(err, errlen, w, "%s, not \"%.64s\"",
+			    registry_kind_types(), value);
+		*(enum provider_kind *)field = ops->kind;
+		return HUB_OK;
 	case PROVIDER_CONF_KEY_SECONDS:
 		errno = 0;
 		n = strtol(value, &end, 10);
@@ -299,41 +302,26 @@ provider_conf_set_key(struct provider_conf *c, const char *key, const char *valu
 	return provider_conf_fail(err, errlen, w, "unknown key (known: %s)", known);
 }
 
-/* Checks once a whole section is read. */
+/* Checks once a whole section is read: its kind's conf_check, or, for a
+ * kind without one, no keys that only some kinds take. */
 static int
 provider_conf_finish(const struct provider_conf *c, const struct provider_conf_where *where,
     char *err, size_t errlen)
 {
+	const struct provider_ops *ops = registry_kind(c->kind);
 	struct provider_conf_where w = *where;
-	size_t i;
+	char why[200];
 
 	w.line = c->line;
-	if (c->kind == PROVIDER_GENERIC) {
-		if (c->executable == NULL) {
-			w.key = "executable";
-			return provider_conf_fail(err, errlen, &w, "required for type = cli");
-		}
-		if (c->models == NULL && c->model_prefixes == NULL && c->default_model == NULL) {
-			w.key = "models";
-			return provider_conf_fail(err, errlen, &w,
-			    "a cli provider needs models, model_prefixes or default_model");
-		}
-		for (i = 0; c->args != NULL && c->args[i] != NULL; i++)
-			if (i + 2 >= HUB_MAX_CHILD_ARGV) {
-				w.key = "args";
-				return provider_conf_fail(err, errlen, &w, "too many arguments");
-			}
-		if (c->output == PROVIDER_CONF_GEMINI_JSON && c->stdin_format == PROVIDER_CONF_CLAUDE_JSON) {
-			w.key = "stdin_format";
-			return provider_conf_fail(err, errlen, &w, "claude-stream-json input needs claude-stream-json output");
-		}
-	} else {
-		const char *k = c->args ? "args" : c->env ? "env" : NULL;
-
-		if (k != NULL) {
-			w.key = k;
-			return provider_conf_fail(err, errlen, &w, "only for type = cli");
-		}
+	if (ops->conf_check != NULL) {
+		why[0] = '\0';
+		if (ops->conf_check(c, &w.key, why, sizeof(why)) != HUB_OK)
+			return provider_conf_fail(err, errlen, &w, "%s", why);
+		return HUB_OK;
+	}
+	if (c->args != NULL || c->env != NULL) {
+		w.key = c->args != NULL ? "args" : "env";
+		return provider_conf_fail(err, errlen, &w, "only for type = cli");
 	}
 	return HUB_OK;
 }
@@ -360,8 +348,7 @@ provider_conf_begin(struct provider_conf_set *set, char *header,
 	c = &set->items[set->n++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->kind = strcmp(name, "claude") == 0 ? PROVIDER_CLAUDE :
-	    strcmp(name, "gemini") == 0 ? PROVIDER_GEMINI : PROVIDER_GENERIC;
+	c->kind = registry_kind_of_section(name)->kind;
 	c->enabled = 1;
 	c->line = w->line;
 	return HUB_OK;

@@ -5,8 +5,9 @@
  * named by HUB_CONFIG may hold sections like
  *
  *   [provider agy]
- *   type = cli                 claude | gemini | cli (default: the name for
- *                              the built-in claude and gemini, else cli)
+ *   type = cli                 a kind's conf_type (registry.c): claude | gemini
+ *                              | cli (default: the name for the built-in
+ *                              claude and gemini, else cli)
  *   enabled = true             true | false
  *   executable = agy           cli: name on PATH or absolute path (required)
  *   args = -p --model={model}  cli: argv template, split on spaces; {model}

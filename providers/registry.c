@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,8 @@ static const struct provider_ops *const registry_kinds[] = {
 
 #define REGISTRY_N_KINDS (sizeof(registry_kinds) / sizeof(registry_kinds[0]))
 
-/* The operations of kind (the cli kind when none other matches). */
-static const struct provider_ops *
-registry_kind_ops(enum provider_kind kind)
+const struct provider_ops *
+registry_kind(enum provider_kind kind)
 {
 	size_t i;
 
@@ -40,6 +40,68 @@ registry_kind_ops(enum provider_kind kind)
 		if (registry_kinds[i]->kind == kind)
 			return registry_kinds[i];
 	return &generic_provider_ops;
+}
+
+const struct provider_ops *
+registry_kind_by_type(const char *word)
+{
+	size_t i;
+
+	for (i = 0; word != NULL && i < REGISTRY_N_KINDS; i++)
+		if (registry_kinds[i]->conf_type != NULL &&
+		    strcmp(registry_kinds[i]->conf_type, word) == 0)
+			return registry_kinds[i];
+	return NULL;
+}
+
+const struct provider_ops *
+registry_kind_of_section(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < REGISTRY_N_KINDS; i++)
+		if (registry_kinds[i]->builtin_name != NULL &&
+		    strcmp(registry_kinds[i]->builtin_name, name) == 0)
+			return registry_kinds[i];
+	return &generic_provider_ops;
+}
+
+/* "expected a, b or c" into buf from the kinds' field at offset (a const
+ * char *; kinds where it is NULL are left out). */
+static void
+registry_kinds_expected(char *buf, size_t len, size_t offset)
+{
+	const char *words[REGISTRY_N_KINDS], *w;
+	size_t i, n = 0, used;
+
+	for (i = 0; i < REGISTRY_N_KINDS; i++) {
+		memcpy(&w, (const char *)registry_kinds[i] + offset, sizeof(w));
+		if (w != NULL)
+			words[n++] = w;
+	}
+	used = (size_t)snprintf(buf, len, "expected");
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    i == 0 ? " " : i + 1 == n ? " or " : ", ", words[i]);
+}
+
+/* "expected claude, gemini or cli": the kinds' type words, once. */
+static char registry_types_expected[128];
+
+static void
+registry_types_expected_init(void)
+{
+	registry_kinds_expected(registry_types_expected, sizeof(registry_types_expected),
+	    offsetof(struct provider_ops, conf_type));
+}
+
+const char *
+registry_kind_types(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, registry_types_expected_init);
+	return registry_types_expected;
 }
 
 /* The defaults of a kind's providers (zeros when it has none). */
@@ -161,7 +223,7 @@ registry_add_builtin(struct registry_snap *s, const struct provider_ops *ops,
 static int
 registry_add_section(struct registry_snap *s, const struct provider_conf *c)
 {
-	const struct provider_ops *ops = registry_kind_ops(c->kind);
+	const struct provider_ops *ops = registry_kind(c->kind);
 	struct provider_defaults d;
 	int rc;
 
@@ -182,7 +244,7 @@ registry_add_section(struct registry_snap *s, const struct provider_conf *c)
 static int
 registry_is_builtin_section(const struct provider_conf *c)
 {
-	const struct provider_ops *ops = registry_kind_ops(c->kind);
+	const struct provider_ops *ops = registry_kind(c->kind);
 
 	return ops->kind == c->kind && ops->builtin_name != NULL &&
 	    strcmp(ops->builtin_name, c->name) == 0;
@@ -525,17 +587,8 @@ static char registry_default_reason[128];
 static void
 registry_default_reason_init(void)
 {
-	const char *names[REGISTRY_N_KINDS];
-	size_t i, n = 0, used;
-
-	for (i = 0; i < REGISTRY_N_KINDS; i++)
-		if (registry_kinds[i]->builtin_name != NULL)
-			names[n++] = registry_kinds[i]->builtin_name;
-	used = (size_t)snprintf(registry_default_reason, sizeof(registry_default_reason), "expected");
-	for (i = 0; i < n && used < sizeof(registry_default_reason); i++)
-		used += (size_t)snprintf(registry_default_reason + used,
-		    sizeof(registry_default_reason) - used, "%s%s",
-		    i == 0 ? " " : i + 1 == n ? " or " : ", ", names[i]);
+	registry_kinds_expected(registry_default_reason, sizeof(registry_default_reason),
+	    offsetof(struct provider_ops, builtin_name));
 }
 
 const char *

@@ -61,6 +61,22 @@ int registry_route(const char *model, const char *provider_name, const struct pr
 /* 1 when p serves model (by prefix, alias or listed id). */
 int registry_serves(const struct provider *p, const char *model);
 
+/* --- the kinds of provider (registry.c's registry_kinds[]) ------------- */
+
+/* The operations of kind (the cli kind's when none other matches). Static. */
+const struct provider_ops *registry_kind(enum provider_kind kind);
+
+/* The kind whose conf_type is word ("claude", "cli"), or NULL. Static. */
+const struct provider_ops *registry_kind_by_type(const char *word);
+
+/* The kind of a [provider NAME] section without "type =": the kind whose
+ * built-in provider is called name, else the cli kind. Static. */
+const struct provider_ops *registry_kind_of_section(const char *name);
+
+/* "expected claude, gemini or cli": the kinds' type words, for messages.
+ * Static. */
+const char *registry_kind_types(void);
+
 /*
  * The HUB_DEFAULT_PROVIDER setting's check (the table need not be built):
  * NULL when name is a built-in provider, else a static reason naming them.
