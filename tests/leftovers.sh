@@ -8,9 +8,12 @@
 set -u
 mark="HUB_TEST_SUITE=${1:?usage: leftovers.sh BUILDDIR}"
 
-# pids carrying the mark, except this script and its ancestors
+# pids carrying the mark, or left in the removed temp dir of a finished bats
+# run (redis-server overwrites its environment with its process title, so
+# its mark cannot be read; it works in a directory below that temp dir),
+# except this script and its ancestors
 found() {
-	local p pid env ancestors=" " a=$$ ppid
+	local p pid env cwd ancestors=" " a=$$ ppid
 	while [ -n "$a" ] && [ "$a" != 0 ]; do
 		ancestors="$ancestors$a "
 		read -r _ _ _ ppid _ <"/proc/$a/stat" 2>/dev/null || break
@@ -19,6 +22,8 @@ found() {
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
 		case $ancestors in *" $pid "*) continue ;; esac
+		cwd=$(readlink "$p/cwd" 2>/dev/null) || cwd=
+		case $cwd in */bats-run-*" (deleted)") echo "$pid"; continue ;; esac
 		mapfile -d "" env 2>/dev/null <"$p/environ" || continue
 		case " ${env[*]} " in *" $mark "*) echo "$pid" ;; esac
 	done

@@ -176,10 +176,13 @@ wait_child_of() {
 	return 1
 }
 
-# pids of the running processes that carry this file's mark, except this
-# shell, its ancestors and bats' own processes.
+# pids of the running processes that carry this file's mark, or whose
+# working directory is below this file's temp dir (redis-server overwrites
+# its environment with its process title, so its mark cannot be read; its
+# --dir is below the temp dir), except this shell, its ancestors and bats'
+# own processes.
 file_leftovers() {
-	local p pid env ancestors=" " a=$$ ppid
+	local p pid env cwd ancestors=" " a=$$ ppid
 	[ -n "${HUB_TEST_FILE:-}" ] || return 0
 	while [ -n "$a" ] && [ "$a" != 0 ]; do
 		ancestors="$ancestors$a "
@@ -190,6 +193,8 @@ file_leftovers() {
 		pid=${p#/proc/}
 		case $ancestors in *" $pid "*) continue ;; esac
 		case $(cat "$p/comm" 2>/dev/null) in bats*) continue ;; esac
+		cwd=$(readlink "$p/cwd" 2>/dev/null) || cwd=
+		case $cwd in "$HUB_TEST_FILE"/*) echo "$pid"; continue ;; esac
 		mapfile -d "" env 2>/dev/null <"$p/environ" || continue
 		case " ${env[*]} " in *" HUB_TEST_FILE=$HUB_TEST_FILE "*) echo "$pid" ;; esac
 	done
