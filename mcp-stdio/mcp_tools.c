@@ -299,8 +299,8 @@ mcp_tools_chat(struct json_object *args, const struct mcp_tool_ctx *ctx)
 	char note[400];
 
 	if (system != NULL && *system != '\0')
-		msgs[n++] = (struct provider_msg){ "system", system };
-	msgs[n++] = (struct provider_msg){ "user", hub_json_get_string(args, "message") };
+		msgs[n++] = (struct provider_msg){ .role = "system", .content = system };
+	msgs[n++] = (struct provider_msg){ .role = "user", .content = hub_json_get_string(args, "message") };
 	memset(&req, 0, sizeof(req));
 	req.session_id = hub_json_get_string(args, "session_id");
 	req.owner = ctx->owner;

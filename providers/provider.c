@@ -23,6 +23,29 @@ provider_stream_idle(const struct provider_stream *io)
 	return io->on_idle != NULL && io->on_idle(io->arg) < 0 ? -1 : 0;
 }
 
+int
+provider_stream_tool_delta(const struct provider_stream *io, size_t index, const char *id,
+    const char *name, const char *args, size_t len)
+{
+	return io->on_tool_delta != NULL &&
+	    io->on_tool_delta(io->arg, index, id, name, args, len) < 0 ? -1 : 0;
+}
+
+void
+provider_tool_calls_free(struct provider_tool_call *calls, size_t n)
+{
+	size_t i;
+
+	if (calls == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(calls[i].id);
+		free(calls[i].name);
+		free(calls[i].arguments);
+	}
+	free(calls);
+}
+
 void
 provider_reply_free(struct provider_reply *reply)
 {
@@ -30,6 +53,7 @@ provider_reply_free(struct provider_reply *reply)
 		return;
 	free(reply->text);
 	free(reply->model);
+	provider_tool_calls_free(reply->tool_calls, reply->n_tool_calls);
 	memset(reply, 0, sizeof(*reply));
 }
 

@@ -15,15 +15,63 @@
 
 #include "common/hub_limits.h"
 
+/*
+ * Client tools (OpenAI tool calling). The client declares functions; the
+ * model may propose calls of them; the client runs them and sends the
+ * results back as "tool" messages. Neither the hub nor the CLI ever
+ * executes one: an adapter offers the functions to the upstream model as
+ * real tool declarations, ends the run as soon as the model has proposed
+ * its calls, and hands them up in the reply. docs/API.md, "Tool calling".
+ */
+struct provider_tool {
+	const char *name;          /* [A-Za-z0-9_-]{1,64} (checked by the parser) */
+	const char *description;   /* may be NULL */
+	const char *parameters;    /* JSON Schema, an object, as compact JSON text */
+};
+
+/* One call the model proposed: in an assistant message of the history, or
+ * in a reply (then every string is malloc'd, see provider_reply_free()). */
+struct provider_tool_call {
+	char *id;                  /* as the client knows it ("call_...", "toolu_...") */
+	char *name;                /* one of the call's tools */
+	char *arguments;           /* a JSON object, as compact JSON text */
+};
+
+/* An image of a user message, decoded from a data: URL by the parser. */
+struct provider_image {
+	const char *media_type;    /* image/png, image/jpeg, image/gif or image/webp */
+	const char *base64;        /* the image, base64 (standard alphabet, padded) */
+	size_t size;               /* decoded bytes */
+};
+
 struct provider_msg {
-	const char *role;     /* "system", "user" or "assistant" */
-	const char *content;  /* UTF-8 text */
+	const char *role;     /* "system", "user", "assistant" or "tool" */
+	const char *content;  /* UTF-8 text; "" for an assistant message that
+	                       * only calls tools */
+	/* role "assistant": the calls it proposed, in order */
+	const struct provider_tool_call *tool_calls;
+	size_t n_tool_calls;
+	/* role "tool": the call this result answers, and that call's function
+	 * name (the chat layer finds it in the earlier assistant message) */
+	const char *tool_call_id;
+	const char *tool_name;
+	/* role "user": images, shown to the model after the text */
+	const struct provider_image *images;
+	size_t n_images;
 };
 
 /* Text as it arrives; return < 0 to stop the run (client gone). */
 typedef int (*provider_delta_fn)(void *arg, const char *text, size_t len);
 /* Called while the CLI is silent (every keep-alive interval); < 0 stops. */
 typedef int (*provider_idle_fn)(void *arg);
+/*
+ * A proposed tool call as it arrives, as OpenAI streams delta.tool_calls:
+ * first once with index (0, 1, ... in the reply's order), id and name and
+ * args "" (len 0), then with id and name NULL and the arguments' JSON text
+ * in fragments. Return < 0 to stop the run (client gone).
+ */
+typedef int (*provider_tool_delta_fn)(void *arg, size_t index, const char *id,
+    const char *name, const char *args, size_t len);
 
 /*
  * Where a run's output goes and what may stop it: declared once, filled by
@@ -33,6 +81,7 @@ typedef int (*provider_idle_fn)(void *arg);
  */
 struct provider_stream {
 	provider_delta_fn on_delta;           /* may be NULL */
+	provider_tool_delta_fn on_tool_delta; /* may be NULL; same arg */
 	provider_idle_fn on_idle;             /* may be NULL */
 	long idle_tick_ms;                    /* how often on_idle; 0: never */
 	void *arg;                            /* for on_delta and on_idle */
@@ -52,12 +101,31 @@ int provider_stream_delta(const struct provider_stream *io, const char *text, si
  * gone (the run stops). */
 int provider_stream_idle(const struct provider_stream *io);
 
+/* The stream's on_tool_delta, when it has one: 0 goes on, -1 when the
+ * client is gone (the run stops). */
+int provider_stream_tool_delta(const struct provider_stream *io, size_t index, const char *id,
+    const char *name, const char *args, size_t len);
+
+/* What the model may do with the call's tools (OpenAI tool_choice). */
+enum provider_tool_choice {
+	PROVIDER_TOOL_CHOICE_AUTO,      /* call some or answer: the model decides */
+	PROVIDER_TOOL_CHOICE_NONE,      /* answer in text; the tools are not offered */
+	PROVIDER_TOOL_CHOICE_REQUIRED,  /* call at least one */
+	PROVIDER_TOOL_CHOICE_NAMED      /* call tool_choice_name */
+};
+
 struct provider_call {
 	const char *model;                    /* NULL: the provider's default */
 	const struct provider_msg *messages;  /* the whole conversation, in order */
 	size_t n_messages;                    /* >= 1; the last one is "user" */
 	int stream;                           /* deltas wanted token by token */
 	struct provider_stream io;            /* output, keep-alives, cancel, ticks */
+	/* the client's tools; n_tools 0: none (the CLI gets no tools at all) */
+	const struct provider_tool *tools;
+	size_t n_tools;
+	enum provider_tool_choice tool_choice;
+	const char *tool_choice_name;         /* with PROVIDER_TOOL_CHOICE_NAMED */
+	int parallel_tool_calls;              /* 0: at most one call per reply */
 };
 
 struct provider_usage {
@@ -70,7 +138,11 @@ struct provider_reply {
 	char *text;                           /* malloc'd whole reply; NULL on error */
 	char *model;                          /* malloc'd model actually used; may be NULL */
 	struct provider_usage usage;
-	const char *finish_reason;            /* static: "stop" or "length" */
+	const char *finish_reason;            /* static: "stop", "length" or "tool_calls" */
+	/* the calls the model proposed (finish_reason "tool_calls"); text may
+	 * then be "" or what the model said before them */
+	struct provider_tool_call *tool_calls;
+	size_t n_tool_calls;
 	int err;                              /* 0 or a hub_err code */
 	char error_message[HUB_MAX_ERROR_MESSAGE]; /* sanitised: no token, no prompt */
 	long retry_after_s;                   /* with HUB_ERR_RATE_LIMIT; 0 unknown */
@@ -167,6 +239,9 @@ struct provider {
 	int enabled;
 	void *data;                           /* provider-private */
 };
+
+/* Free n calls whose strings are malloc'd, and the array. Accepts NULL. */
+void provider_tool_calls_free(struct provider_tool_call *calls, size_t n);
 
 /* Free what a reply holds and reset it. Accepts NULL. */
 void provider_reply_free(struct provider_reply *reply);
