@@ -189,6 +189,13 @@ struct provider_ops {
 	const char *vendor;
 	/* The setting that caps this kind's children per host, for messages. */
 	const char *max_concurrent_setting;
+	/* 1 when chat honours call->tools (offered to the model natively,
+	 * never executed) and tool turns in the history; 0: the chat layer
+	 * refuses a request with tools for this kind with a 400 */
+	int has_tools;
+	/* 1 when chat shows the images of user messages to the model; 0: the
+	 * chat layer refuses a request with images for this kind with a 400 */
+	int has_images;
 
 	/* Check a whole [provider NAME] section of this type once it is read
 	 * (required keys, keys that go together). Returns 0, or
