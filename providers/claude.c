@@ -733,7 +733,6 @@ claude_credential_describe(const struct provider *p, struct json_object *o, char
 }
 
 const struct provider_ops claude_provider_ops = {
-	.kind = PROVIDER_CLAUDE,
 	.conf_type = "claude",
 	.builtin_name = "claude",
 	.vendor = "anthropic",

@@ -1250,7 +1250,6 @@ gemini_credential_describe(const struct provider *p, struct json_object *o, char
 }
 
 const struct provider_ops gemini_provider_ops = {
-	.kind = PROVIDER_GEMINI,
 	.conf_type = "gemini",
 	.builtin_name = "gemini",
 	.vendor = "google",

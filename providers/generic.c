@@ -592,7 +592,6 @@ generic_conf_check(const struct provider_conf *c, const char **key, char *why, s
 }
 
 const struct provider_ops generic_provider_ops = {
-	.kind = PROVIDER_GENERIC,
 	.conf_type = "cli",
 	.conf_check = generic_conf_check,
 	.defaults = generic_defaults,

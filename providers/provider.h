@@ -150,10 +150,6 @@ struct provider_reply {
 	long duration_ms;
 };
 
-/* Which kind a provider or a [provider NAME] section is (its struct
- * provider_ops says the rest). The unit tests compare against these. */
-enum provider_kind { PROVIDER_CLAUDE, PROVIDER_GEMINI, PROVIDER_GENERIC };
-
 struct provider;
 struct provider_conf;
 struct json_object;
@@ -175,11 +171,10 @@ struct provider_defaults {
  * A kind of provider: everything the hub knows of it lives behind these
  * operations, in the kind's one file (claude.c, gemini.c, generic.c). A
  * NULL operation means the neutral answer written beside it. A new kind is
- * one such file plus its line in registry.c's table of kinds (and its
- * value in enum provider_kind).
+ * one such file plus its line in registry.c's table of kinds; a kind is
+ * known by the address of its provider_ops.
  */
 struct provider_ops {
-	enum provider_kind kind;
 	/* The word for "type =" in a [provider NAME] section ("claude", "cli"). */
 	const char *conf_type;
 	/* The built-in provider of this kind ("claude"), present without a
@@ -235,8 +230,7 @@ struct provider_ops {
 
 struct provider {
 	char name[32];                        /* "claude", "gemini", or a configured name */
-	enum provider_kind kind;
-	const struct provider_ops *ops;
+	const struct provider_ops *ops;       /* its kind */
 	char *cli;                            /* configured executable name or path */
 	char *default_model;                  /* may be NULL: the CLI's default */
 	const char *const *model_prefixes;    /* "claude", ... NULL-terminated */

@@ -187,7 +187,7 @@ static const struct provider_conf_choice provider_conf_outputs[] = {
 
 /* The keys, in the order the unknown-key message names them. */
 static const struct provider_conf_key provider_conf_keys[] = {
-	{ "type", PROVIDER_CONF_KEY_KIND, PROVIDER_CONF_OFF(kind), NULL, NULL, NULL, 0, NULL },
+	{ "type", PROVIDER_CONF_KEY_KIND, PROVIDER_CONF_OFF(ops), NULL, NULL, NULL, 0, NULL },
 	{ "enabled", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(enabled), provider_conf_bools,
 	  "expected true or false", NULL, 0, NULL },
 	{ "executable", PROVIDER_CONF_KEY_EXECUTABLE, PROVIDER_CONF_OFF(executable), NULL, NULL,
@@ -251,7 +251,7 @@ provider_conf_set_value(struct provider_conf *c, const struct provider_conf_key 
 		if ((ops = registry_kind_by_type(value)) == NULL)
 			return provider_conf_fail(err, errlen, w, "%s, not \"%.64s\"",
 			    registry_kind_types(), value);
-		*(enum provider_kind *)field = ops->kind;
+		*(const struct provider_ops **)field = ops;
 		return HUB_OK;
 	case PROVIDER_CONF_KEY_SECONDS:
 		errno = 0;
@@ -308,7 +308,7 @@ static int
 provider_conf_finish(const struct provider_conf *c, const struct provider_conf_where *where,
     char *err, size_t errlen)
 {
-	const struct provider_ops *ops = registry_kind(c->kind);
+	const struct provider_ops *ops = c->ops;
 	struct provider_conf_where w = *where;
 	char why[200];
 
@@ -348,7 +348,7 @@ provider_conf_begin(struct provider_conf_set *set, char *header,
 	c = &set->items[set->n++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->kind = registry_kind_of_section(name)->kind;
+	c->ops = registry_kind_of_section(name);
 	c->enabled = 1;
 	c->line = w->line;
 	return HUB_OK;

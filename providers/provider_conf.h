@@ -44,7 +44,7 @@ enum provider_conf_format {
  * NULL when the key was not given. */
 struct provider_conf {
 	char name[32];
-	enum provider_kind kind;
+	const struct provider_ops *ops;     /* its kind (registry.c) */
 	int enabled;                        /* 1 unless "enabled = false" */
 	char *executable;                   /* NULL: unset */
 	char **args;                        /* argv template after argv[0] */

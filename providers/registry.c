@@ -32,17 +32,6 @@ static const struct provider_ops *const registry_kinds[] = {
 #define REGISTRY_N_KINDS (sizeof(registry_kinds) / sizeof(registry_kinds[0]))
 
 const struct provider_ops *
-registry_kind(enum provider_kind kind)
-{
-	size_t i;
-
-	for (i = 0; i < REGISTRY_N_KINDS; i++)
-		if (registry_kinds[i]->kind == kind)
-			return registry_kinds[i];
-	return &generic_provider_ops;
-}
-
-const struct provider_ops *
 registry_kind_by_type(const char *word)
 {
 	size_t i;
@@ -171,7 +160,6 @@ registry_add(struct registry_snap *s, const char *name,
 	p = &s->table[s->len];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->kind = ops->kind;
 	p->ops = ops;
 	p->cli = strdup(cli != NULL ? cli : name);
 	p->default_model = model != NULL ? strdup(model) : NULL;
@@ -223,7 +211,7 @@ registry_add_builtin(struct registry_snap *s, const struct provider_ops *ops,
 static int
 registry_add_section(struct registry_snap *s, const struct provider_conf *c)
 {
-	const struct provider_ops *ops = registry_kind(c->kind);
+	const struct provider_ops *ops = c->ops;
 	struct provider_defaults d;
 	int rc;
 
@@ -244,10 +232,7 @@ registry_add_section(struct registry_snap *s, const struct provider_conf *c)
 static int
 registry_is_builtin_section(const struct provider_conf *c)
 {
-	const struct provider_ops *ops = registry_kind(c->kind);
-
-	return ops->kind == c->kind && ops->builtin_name != NULL &&
-	    strcmp(ops->builtin_name, c->name) == 0;
+	return c->ops->builtin_name != NULL && strcmp(c->ops->builtin_name, c->name) == 0;
 }
 
 /*
@@ -274,7 +259,7 @@ registry_build(struct registry_snap **out, char *err, size_t errlen)
 		if (registry_kinds[i]->builtin_name == NULL)
 			continue;
 		c = provider_conf_find(&s->conf, registry_kinds[i]->builtin_name);
-		if ((c == NULL || c->kind == registry_kinds[i]->kind) &&
+		if ((c == NULL || c->ops == registry_kinds[i]) &&
 		    (rc = registry_add_builtin(s, registry_kinds[i], c)) != HUB_OK)
 			goto fail;
 	}

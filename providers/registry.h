@@ -63,9 +63,6 @@ int registry_serves(const struct provider *p, const char *model);
 
 /* --- the kinds of provider (registry.c's registry_kinds[]) ------------- */
 
-/* The operations of kind (the cli kind's when none other matches). Static. */
-const struct provider_ops *registry_kind(enum provider_kind kind);
-
 /* The kind whose conf_type is word ("claude", "cli"), or NULL. Static. */
 const struct provider_ops *registry_kind_by_type(const char *word);
 

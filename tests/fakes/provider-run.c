@@ -79,7 +79,6 @@ make_provider(struct provider *p, const char *name)
 	case 'c':
 		if (strcmp(name, "claude") != 0)
 			return -1;
-		p->kind = PROVIDER_CLAUDE;
 		p->ops = &claude_provider_ops;
 		p->cli = hub_cfg->claude_cli;
 		p->default_model = hub_cfg->claude_model;
@@ -88,7 +87,6 @@ make_provider(struct provider *p, const char *name)
 	case 'g':
 		if (strcmp(name, "gemini") != 0)
 			return -1;
-		p->kind = PROVIDER_GEMINI;
 		p->ops = &gemini_provider_ops;
 		p->cli = hub_cfg->gemini_cli;
 		p->default_model = hub_cfg->gemini_model;

@@ -14,6 +14,7 @@
 #include "common/hub_config.h"
 #include "core/startup.h"
 #include "common/hub_error.h"
+#include "providers/generic.h"
 #include "providers/provider_conf.h"
 #include "providers/registry.h"
 #include "tap.h"
@@ -105,7 +106,7 @@ main(void)
 	    HUB_OK, "two sections");
 	is_int((int)set.n, 2, "two sections read");
 	c = provider_conf_find(&set, "agy");
-	ok(c != NULL && c->kind == PROVIDER_GENERIC && c->enabled, "agy is an enabled cli provider");
+	ok(c != NULL && c->ops == &generic_provider_ops && c->enabled, "agy is an enabled cli provider");
 	is_str(c->executable, "/usr/bin/agy", "executable");
 	ok(c->args && !strcmp(c->args[0], "-p") && !strcmp(c->args[1], "--model={model}") && !c->args[2],
 	    "args split on spaces");
@@ -115,7 +116,7 @@ main(void)
 	is_int(c->timeout_s, 60, "timeout");
 	is_int(c->line, 3, "the section's line");
 	c = provider_conf_find(&set, "claude");
-	ok(c != NULL && c->kind == PROVIDER_CLAUDE && !c->enabled, "claude disabled, type from its name");
+	ok(c != NULL && c->ops == &claude_provider_ops && !c->enabled, "claude disabled, type from its name");
 	provider_conf_free(&set);
 
 	refused("[provider x]\ntype = cli\nexecutable = x\nmodels = m\ncolour = blue\n",
