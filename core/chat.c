@@ -106,31 +106,30 @@ chat_check_caps(const struct chat_request *req, struct chat_result *res)
 	}
 	rc = session_check_exchange(req->session_id, req->owner, msgs, req->n_messages, 0);
 	free(msgs);
+	if (rc == HUB_ERR_STORE)
+		return chat_fail(res, HUB_ERR_STORE, NULL,
+		    "the session store (Redis) is unavailable; try again shortly");
 	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
 }
 
 int
 chat_prepare(const struct chat_request *req, struct chat_result *res)
 {
-	struct session *s = NULL;
 	int rc;
 
 	if ((rc = chat_check_request(req, res)) != HUB_OK)
 		return rc;
-	if (req->session_id == NULL)  /* no Redis, no reply kept: refuse before anything runs */
-		return !req->store || redis_ping() == HUB_OK ? HUB_OK : chat_fail(res, HUB_ERR_STORE,
-		    NULL, "the session store (Redis) is unavailable; try again shortly");
-	/* ids are scoped per owner: a new session and an existing one of this
-	 * owner are both fine; another owner's is a different session */
-	rc = session_load(req->session_id, req->owner, 0, &s);
-	session_free(s);
-	if (rc == HUB_ERR_STORE)
-		return chat_fail(res, HUB_ERR_STORE, NULL,
-		    "the session store (Redis) is unavailable; try again shortly");
-	if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND)
-		return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
-	/* a turn the caps would refuse is refused before a stream begins */
-	return chat_check_caps(req, res);
+	/* One look at Redis before a stream begins, and no load: ids are
+	 * scoped per owner (a new session and an existing one of this owner
+	 * are both fine; another owner's is a different session), so what
+	 * must be known is only that the store answers and that the caps take
+	 * the turn. The history is loaded once, under the lock, by the run. */
+	if (req->session_id != NULL && req->store && req->n_messages > 0)
+		return chat_check_caps(req, res);
+	if (req->session_id == NULL && !req->store)  /* no Redis needed */
+		return HUB_OK;
+	return redis_ping() == HUB_OK ? HUB_OK : chat_fail(res, HUB_ERR_STORE, NULL,
+	    "the session store (Redis) is unavailable; try again shortly");
 }
 
 /*
