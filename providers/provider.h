@@ -265,5 +265,6 @@ void provider_fingerprint(const char *secret, char *out, size_t len);
 /* The Claude Code and Gemini CLI adapters (providers/claude.c, gemini.c). */
 extern const struct provider_ops claude_provider_ops;
 extern const struct provider_ops gemini_provider_ops;
+extern const struct provider_ops codex_provider_ops;    /* providers/codex.c */
 
 #endif

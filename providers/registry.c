@@ -26,6 +26,7 @@
 static const struct provider_ops *const registry_kinds[] = {
 	&claude_provider_ops,
 	&gemini_provider_ops,
+	&codex_provider_ops,
 	&generic_provider_ops,
 };
 
