@@ -4,6 +4,7 @@
  *
  * Per run, below <HUB_STATE_DIR or /tmp>/codex/, a private directory:
  *   home/            HOME and CODEX_HOME:
+ *     config.toml    the adapter's fixed settings (codex_config_toml)
  *     auth.json      a copy of CODEX_AUTH_PATH (see below)
  *     catalog.json   the model catalog the CLI must use (model_catalog_json):
  *                    the CLI's own models, each with no shell, no
@@ -14,11 +15,12 @@
  *   tmp/             TMPDIR
  * The whole directory is removed after the run.
  *
- * Zero tools (docs/PROVIDERS.md, "Codex"): the catalog above, every tool
- * feature disabled (--disable ...), web search, the request_user_input
- * tool, bundled skills and sub-agents (agents.max_depth=0) turned off by
- * -c overrides, --strict-config so that a renamed key fails the run
- * instead of being ignored, a read-only sandbox, approval policy never.
+ * Zero tools (docs/PROVIDERS.md, "Codex"): the catalog above, and in
+ * config.toml every tool feature disabled, web search, the
+ * request_user_input tool, bundled skills and sub-agents
+ * (agents.max_depth=0) turned off, --strict-config so that a renamed key
+ * fails the run instead of being ignored, a read-only sandbox, approval
+ * policy never.
  * Checked on the pinned 0.169.0 against tests/upstream/fake-codex.mjs: the
  * request's tools are [] and input[] has no additional_tools item
  * (tests/e2e/codex_real_cli.bats). An item of a tool type in the CLI's
@@ -72,7 +74,7 @@
 /* The ChatGPT backend the CLI calls with a ChatGPT login. */
 #define CODEX_DEFAULT_BASE_URL     "https://chatgpt.com/backend-api"
 /* Words of argv: the fixed flags plus a few paths. */
-#define CODEX_MAX_ARGV             72
+#define CODEX_MAX_ARGV             32
 
 /* Variables passed from the hub's own environment when set. */
 static const char *const codex_passthrough_env[] = {
@@ -80,28 +82,56 @@ static const char *const codex_passthrough_env[] = {
 	"CODEX_REFRESH_TOKEN_URL_OVERRIDE", NULL
 };
 
-/* The CLI's features that bring a tool, all off. */
-static const char *const codex_disabled_features[] = {
-	"shell_tool", "unified_exec", "code_mode", "code_mode_host", "code_mode_only",
-	"view_image", "image_generation", "apps", "plugins", "browser_use", "computer_use",
-	"multi_agent", "multi_agent_v2", "goals", "sleep_tool", "tool_suggest", "skill_search",
-	"request_permissions_tool", "standalone_web_search", "memories", "hooks",
-	"enable_request_compression", NULL
-};
-
-/* -c overrides that are the same for every run. */
-static const char *const codex_fixed_overrides[] = {
-	"web_search=\"disabled\"",
-	"tools.experimental_request_user_input={enabled=false}",
-	"skills.bundled.enabled=false",
-	"agents.max_depth=0",
-	"approval_policy=\"never\"",
-	"include_environment_context=false",
-	"analytics.enabled=false",
-	"check_for_update_on_startup=false",
-	"model_provider=\"hub\"",
-	NULL
-};
+/*
+ * CODEX_HOME/config.toml of every run: the CLI's features that bring a
+ * tool all off, web search, the request_user_input tool, bundled skills
+ * and sub-agents too; no analytics, no update check, no environment
+ * context; approval policy never. Checked with --strict-config, so that
+ * a key the CLI no longer knows fails the run instead of being ignored.
+ */
+static const char codex_config_toml[] =
+    "model_provider = \"hub\"\n"
+    "approval_policy = \"never\"\n"
+    "sandbox_mode = \"read-only\"\n"
+    "web_search = \"disabled\"\n"
+    "include_environment_context = false\n"
+    "check_for_update_on_startup = false\n"
+    "\n"
+    "[analytics]\n"
+    "enabled = false\n"
+    "\n"
+    "[tools]\n"
+    "experimental_request_user_input = { enabled = false }\n"
+    "\n"
+    "[skills.bundled]\n"
+    "enabled = false\n"
+    "\n"
+    "[agents]\n"
+    "max_depth = 0\n"
+    "\n"
+    "[features]\n"
+    "shell_tool = false\n"
+    "unified_exec = false\n"
+    "code_mode = false\n"
+    "code_mode_host = false\n"
+    "code_mode_only = false\n"
+    "view_image = false\n"
+    "image_generation = false\n"
+    "apps = false\n"
+    "plugins = false\n"
+    "browser_use = false\n"
+    "computer_use = false\n"
+    "multi_agent = false\n"
+    "multi_agent_v2 = false\n"
+    "goals = false\n"
+    "sleep_tool = false\n"
+    "tool_suggest = false\n"
+    "skill_search = false\n"
+    "request_permissions_tool = false\n"
+    "standalone_web_search = false\n"
+    "memories = false\n"
+    "hooks = false\n"
+    "enable_request_compression = false\n";
 
 /* One model of the CLI's own catalog (`codex debug models --bundled`, the
  * listed ones of 0.169.0). */
@@ -159,6 +189,7 @@ struct codex_run {
 	/* what the run is started with (codex_prepare) */
 	struct child_env env;
 	struct hub_buf prompt;
+	struct hub_buf system;          /* the system messages, joined */
 	struct hub_buf orig_creds;      /* secret: the credentials as copied in */
 	const char *auth_path;          /* set once the credentials were copied in */
 	char creds[PATH_MAX];
@@ -587,10 +618,8 @@ codex_write_catalog(const char *path)
 		}
 		json_object_object_add(m, "supported_reasoning_levels", levels);
 		json_object_object_add(m, "shell_type", json_object_new_string("disabled"));
-		json_object_object_add(m, "apply_patch_tool_type", NULL);
-		json_object_object_add(m, "web_search_tool_type", NULL);
-		json_object_object_add(m, "tool_mode", NULL);
-		json_object_object_add(m, "multi_agent_version", NULL);
+		/* no apply_patch_tool_type, web_search_tool_type, tool_mode
+		 * (code mode) or multi_agent_version: none of those tools */
 		json_object_object_add(m, "experimental_supported_tools", json_object_new_array());
 		json_object_object_add(m, "supports_search_tool", json_object_new_boolean(0));
 		json_object_object_add(m, "supports_parallel_tool_calls", json_object_new_boolean(0));
@@ -693,10 +722,10 @@ codex_message_item(const char *role, const char *text)
  */
 static int
 codex_write_rollout(const struct provider_call *call, const struct cli_run_dirs *d,
-    const char *thread_id, int *have_history)
+    const char *thread_id, const char *instructions, int *have_history)
 {
 	char path[PATH_MAX], ts[40], day[16];
-	struct json_object *meta;
+	struct json_object *meta, *base;
 	struct hub_buf b;
 	long long now = hub_time_wall_ms();
 	time_t secs = (time_t)(now / 1000);
@@ -720,6 +749,12 @@ codex_write_rollout(const struct provider_call *call, const struct cli_run_dirs 
 	json_object_object_add(meta, "originator", json_object_new_string("codex_exec"));
 	json_object_object_add(meta, "cli_version", json_object_new_string("0.169.0"));
 	json_object_object_add(meta, "source", json_object_new_string("exec"));
+	/* the instructions the run starts with, so that resuming does not
+	 * announce them again as a change */
+	if ((base = json_object_new_object()) != NULL) {
+		json_object_object_add(base, "text", json_object_new_string(instructions));
+		json_object_object_add(meta, "base_instructions", base);
+	}
 	if ((rc = codex_put_line(&b, codex_rollout_line(ts, "session_meta", meta))) != 0)
 		goto out;
 	for (i = 0; i + 1 < call->n_messages; i++) {
@@ -745,27 +780,26 @@ out:
 	return rc;
 }
 
-/* The system messages joined, into root/instructions.md; *written 0: none. */
+/* The system messages joined, into sys (kept: the rollout names them) and
+ * root/instructions.md; *written 0: none. */
 static int
-codex_write_instructions(const struct provider_call *call, const char *path, int *written)
+codex_write_instructions(const struct provider_call *call, const char *path, struct hub_buf *sys,
+    int *written)
 {
-	struct hub_buf sys;
 	size_t i;
 	int rc = 0;
 
 	*written = 0;
-	hub_buf_init(&sys, HUB_MAX_CLI_LINE_BYTES);
 	for (i = 0; i < call->n_messages && rc == 0; i++) {
 		if (strcmp(call->messages[i].role, "system") != 0)
 			continue;
-		if (sys.len > 0)
-			rc = hub_buf_puts(&sys, "\n\n");
+		if (sys->len > 0)
+			rc = hub_buf_puts(sys, "\n\n");
 		if (rc == 0)
-			rc = hub_buf_puts(&sys, call->messages[i].content);
+			rc = hub_buf_puts(sys, call->messages[i].content);
 	}
-	if (rc == 0 && sys.len > 0 && (rc = codex_write_new_file(path, sys.data, sys.len)) == 0)
+	if (rc == 0 && sys->len > 0 && (rc = codex_write_new_file(path, sys->data, sys->len)) == 0)
 		*written = 1;
-	hub_buf_free(&sys);
 	return rc;
 }
 
@@ -1061,7 +1095,7 @@ codex_build_argv(struct codex_run *run, const struct cli_run_dirs *d, const char
 {
 	const char *base = hub_cfg->codex_base_url != NULL && hub_cfg->codex_base_url[0] != '\0' ?
 	    hub_cfg->codex_base_url : CODEX_DEFAULT_BASE_URL;
-	size_t argc = 0, i, blen = strlen(base);
+	size_t argc = 0, blen = strlen(base);
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
@@ -1086,21 +1120,12 @@ codex_build_argv(struct codex_run *run, const struct cli_run_dirs *d, const char
 	run->argv[argc++] = "--json";
 	run->argv[argc++] = "--color=never";
 	run->argv[argc++] = "--skip-git-repo-check";
-	run->argv[argc++] = "--ignore-user-config";
 	run->argv[argc++] = "--ignore-rules";
 	run->argv[argc++] = "--strict-config";
 	run->argv[argc++] = "--sandbox=read-only";
 	run->argv[argc++] = "-C";
 	run->argv[argc++] = (char *)d->cwd;
 	run->argv[argc++] = run->model_arg;
-	for (i = 0; codex_disabled_features[i] != NULL; i++) {
-		run->argv[argc++] = "--disable";
-		run->argv[argc++] = (char *)codex_disabled_features[i];
-	}
-	for (i = 0; codex_fixed_overrides[i] != NULL; i++) {
-		run->argv[argc++] = "-c";
-		run->argv[argc++] = (char *)codex_fixed_overrides[i];
-	}
 	run->argv[argc++] = "-c";
 	run->argv[argc++] = run->catalog_arg;
 	run->argv[argc++] = "-c";
@@ -1139,12 +1164,16 @@ codex_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	else if (snprintf(path, sizeof(path), "%s/catalog.json", dirs->home) >= (int)sizeof(path) ||
 	    (rc = codex_write_catalog(path)) != 0)
 		why = "could not write the Codex model catalog";
-	else if ((rc = codex_uuid(run->thread_id)) != 0 ||
-	    (rc = codex_write_rollout(run->call, dirs, run->thread_id, &have_history)) != 0)
-		why = "could not write the conversation for the Codex CLI";
+	else if (snprintf(path, sizeof(path), "%s/config.toml", dirs->home) >= (int)sizeof(path) ||
+	    (rc = codex_write_new_file(path, codex_config_toml, sizeof(codex_config_toml) - 1)) != 0)
+		why = "could not write the Codex CLI's settings";
 	else if (snprintf(path, sizeof(path), "%s/instructions.md", dirs->root) >= (int)sizeof(path) ||
-	    (rc = codex_write_instructions(run->call, path, &have_instructions)) != 0)
+	    (rc = codex_write_instructions(run->call, path, &run->system, &have_instructions)) != 0)
 		why = "could not write the system prompt file";
+	else if ((rc = codex_uuid(run->thread_id)) != 0 ||
+	    (rc = codex_write_rollout(run->call, dirs, run->thread_id,
+	    have_instructions ? run->system.data : codex_base_instructions, &have_history)) != 0)
+		why = "could not write the conversation for the Codex CLI";
 	else if ((rc = codex_creds_in(run, hub_cfg->codex_auth_path)) != 0)
 		why = "could not copy the Codex credentials (CODEX_AUTH_PATH)";
 	else if ((rc = codex_build_env(&run->env, dirs)) != 0)
@@ -1233,6 +1262,7 @@ codex_chat(const struct provider *p, const struct provider_call *call,
 	run.start_ms = hub_time_mono_ms();
 	run.timeout_s = p->timeout_s;
 	hub_buf_init(&run.prompt, HUB_MAX_CLI_LINE_BYTES);
+	hub_buf_init(&run.system, HUB_MAX_CLI_LINE_BYTES);
 	hub_buf_init(&run.orig_creds, 0);
 	codex_stream_init(&run.stream, hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : 0);
 	run.stream.on_text = codex_on_text;
@@ -1243,6 +1273,7 @@ codex_chat(const struct provider *p, const struct provider_call *call,
 	codex_stream_free(&run.stream);
 	codex_secret_buf_free(&run.orig_creds);
 	hub_buf_free(&run.prompt);
+	hub_buf_free(&run.system);
 	return reply->err;
 }
 
