@@ -21,6 +21,8 @@
 //     [[up:echo]]        reply text = the roles of input[] message items
 //                        and the user texts, "user:A|assistant:B|user:C"
 //     [[up:tool=NAME]]   ask for one call of function NAME (args {})
+//     [[up:expired]]     401 until the CLI uses a token a refresh gave it
+//   A request without an Authorization bearer gets 401.
 //   A request whose input[] already holds a function_call_output gets the
 //   text "The result is <its output>."
 // Every other request (side calls: models, plugins, usage, ...) is
@@ -44,6 +46,7 @@ let seq = 0;
 const hanging = new Set();
 let refreshes = 0;
 let refreshMode = 'ok';
+const refreshed = new Set();   // access tokens handed out by refreshes
 
 // A JWT-shaped token (unsigned) with the ChatGPT claims the CLI reads.
 function jwt(claims) {
@@ -120,7 +123,14 @@ function sse(res, type, obj) {
 
 function answerResponses(req, res, body) {
   const t = lastUserText(body);
+  const bearer = /^Bearer\s+(.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
   let m;
+  // no login, or (with [[up:expired]]) a token that no refresh made: 401
+  if (!bearer || (/\[\[up:expired\]\]/.test(t) && !refreshed.has(bearer))) {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ detail: 'Unauthorized' }));
+    return;
+  }
   if ((m = /\[\[up:error=(\d+)\]\]/.exec(t))) {
     const status = Number(m[1]);
     const headers = { 'content-type': 'application/json' };
@@ -205,8 +215,10 @@ const server = http.createServer((req, res) => {
         res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'refresh token revoked' }));
         return;
       }
+      const tokens = newTokens(refreshes);
+      refreshed.add(tokens.access_token);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(newTokens(refreshes)));
+      res.end(JSON.stringify(tokens));
       return;
     }
     if (url.pathname === '/_control' && req.method === 'POST') {
