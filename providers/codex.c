@@ -1376,9 +1376,19 @@ codex_credential_describe(const struct provider *p, struct json_object *o, char 
 	return 1;
 }
 
+/* The built-in codex provider is served once the hub has a ChatGPT login
+ * (CODEX_AUTH_PATH) or a [provider codex] section. */
+static int
+codex_builtin_present(void)
+{
+	return hub_cfg->codex_auth_path != NULL && hub_cfg->codex_auth_path[0] != '\0';
+}
+
+/* No conf_type: sections of another name cannot be of this kind; a
+ * [provider codex] section changes the built-in one. */
 const struct provider_ops codex_provider_ops = {
-	.conf_type = "codex",
 	.builtin_name = "codex",
+	.builtin_present = codex_builtin_present,
 	.vendor = "openai",
 	.max_concurrent_setting = "HUB_MAX_CONCURRENT_CODEX",
 	.has_tools = 0,

@@ -180,6 +180,9 @@ struct provider_ops {
 	/* The built-in provider of this kind ("claude"), present without a
 	 * section; NULL: only sections make providers of this kind. */
 	const char *builtin_name;
+	/* 1 when the built-in provider is served without a section of its
+	 * name (called at every table build); NULL: always. */
+	int (*builtin_present)(void);
 	/* /v1/models owned_by; NULL: the provider's name. */
 	const char *vendor;
 	/* The setting that caps this kind's children per host, for messages. */
