@@ -812,8 +812,12 @@ gemini_on_child_stdout(void *arg, const char *data, size_t len)
 		return 0;
 	if (gemini_stream_feed(&r->stream, r->raw_scratch.data, r->raw_scratch.len) < 0)
 		return -1;
-	/* every tool_use comes before the first tool_result: the turn is over */
-	if (r->tools.n_calls > 0 && (r->stream.tool_results > 0 || r->stream.got_result))
+	/* every tool_use comes before the first tool_result: the turn is over.
+	 * A result the hook stopped (stop_execution) is followed by the result
+	 * line with the usage, at once; any other means something ran (it
+	 * cannot: the stub refuses) and the CLI would ask the model again */
+	if (r->tools.n_calls > 0 && (r->stream.got_result ||
+	    r->stream.tool_results > r->stream.tool_results_stopped))
 		r->tools_done = 1;
 	return r->tools_done ? -1 : 0;  /* stop the CLI: nothing is to run */
 }

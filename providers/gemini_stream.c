@@ -135,6 +135,19 @@ on_tool_use(struct gemini_stream *gs, struct json_object *obj)
 	return gs->on_tool_use(gs->arg, name, id != NULL ? id : "", json);
 }
 
+/* {"type":"tool_result",...,"error":{"type":"stop_execution",...}} */
+static void
+on_tool_result(struct gemini_stream *gs, struct json_object *obj)
+{
+	struct json_object *err;
+	const char *etype;
+
+	gs->tool_results++;
+	if (json_object_object_get_ex(obj, "error", &err) && json_object_is_type(err, json_type_object) &&
+	    (etype = hub_json_get_string(err, "type")) != NULL && strcmp(etype, "stop_execution") == 0)
+		gs->tool_results_stopped++;
+}
+
 /* {"type":"result","status":...,"error":{...},"stats":{...}} */
 static int
 on_result(struct gemini_stream *gs, struct json_object *obj)
@@ -192,7 +205,7 @@ gemini_stream_parse_line(struct gemini_stream *gs, const char *line, size_t len)
 	else if (strcmp(type, "tool_use") == 0)
 		rc = on_tool_use(gs, obj);
 	else if (strcmp(type, "tool_result") == 0)
-		gs->tool_results++;
+		on_tool_result(gs, obj);
 	else if (strcmp(type, "error") == 0) {
 		severity = hub_json_get_string(obj, "severity");
 		if (severity == NULL || strcmp(severity, "warning") != 0)

@@ -59,6 +59,7 @@ struct gemini_stream {
 	size_t text_events;           /* assistant message lines */
 	size_t tool_uses;             /* tool_use lines with a tool name */
 	size_t tool_results;          /* tool_result lines */
+	size_t tool_results_stopped;  /* ... of them with error type stop_execution */
 	size_t garbage_lines;         /* lines that were not JSON objects */
 	size_t long_lines;            /* lines over the limit, skipped */
 	char last_garbage[HUB_MAX_ERROR_MESSAGE]; /* last non-JSON line, cut */
