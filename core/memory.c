@@ -115,6 +115,7 @@ memory_summarize(const struct session *s, const struct memory_options *opt,
 		memory_message_text(&s->messages[i], &prompt);
 		hub_buf_puts(&prompt, "\n\n");
 	}
+	memset(&msg, 0, sizeof(msg));
 	msg.role = "user";
 	msg.content = prompt.data ? prompt.data : "";
 	memset(&req, 0, sizeof(req));
