@@ -76,6 +76,8 @@ static const struct config_entry config_table[] = {
 	{ "HUB_PORT", CONFIG_LONG, CFG_OFF(port), "8080", 1, 65535, NULL, 0 },
 	{ "HUB_BIND", CONFIG_STRING, CFG_OFF(bind), "127.0.0.1", 0, 0, NULL, 0 },
 	{ "HUB_MAX_BODY_BYTES", CONFIG_LONG, CFG_OFF(max_body_bytes), "8388608", 1024, 268435456, NULL, 0 },
+	{ "HUB_MAX_IMAGE_BYTES", CONFIG_LONG, CFG_OFF(max_image_bytes), HUB_DEFAULT_MAX_IMAGE_BYTES_STR, 1024, 268435456, NULL, 0 },
+	{ "HUB_MAX_REQUEST_IMAGE_BYTES", CONFIG_LONG, CFG_OFF(max_request_image_bytes), HUB_DEFAULT_MAX_REQUEST_IMAGE_BYTES_STR, 1024, 1073741824, NULL, 0 },
 	{ "HUB_KEEPALIVE_SECONDS", CONFIG_LONG, CFG_OFF(keepalive_s), "5", 1, 300, NULL, 0 },
 	{ "HUB_DEFAULT_PROVIDER", CONFIG_STRING, CFG_OFF(default_provider), "claude", 0, 0, NULL, 0 },
 	{ "HUB_MCP_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(mcp_allowed_origins), NULL, 0, 0, config_check_list, 0 },

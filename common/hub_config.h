@@ -47,6 +47,8 @@ struct hub_config {
 	long port;                     /* HUB_PORT (run command) */
 	char *bind;                    /* HUB_BIND (run command) */
 	long max_body_bytes;           /* HUB_MAX_BODY_BYTES */
+	long max_image_bytes;          /* HUB_MAX_IMAGE_BYTES: one image, decoded */
+	long max_request_image_bytes;  /* HUB_MAX_REQUEST_IMAGE_BYTES: a request's images */
 	long keepalive_s;              /* HUB_KEEPALIVE_SECONDS */
 	char *default_provider;        /* HUB_DEFAULT_PROVIDER */
 	char *mcp_allowed_origins;     /* HUB_MCP_ALLOWED_ORIGINS: deprecated alias, may be NULL */

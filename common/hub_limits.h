@@ -44,6 +44,22 @@
 #define HUB_MAX_CHILD_ENV              32
 /* Arguments built for a child. */
 #define HUB_MAX_CHILD_ARGV             48
+/* Client tools (OpenAI tool calling) of one chat request: how many, and
+ * their names, descriptions and parameter schemas together (compact JSON). */
+#define HUB_MAX_TOOLS                  128
+#define HUB_MAX_TOOLS_BYTES            (512u * 1024u)
+/* Tool calls in one assistant message, and the length of a call's id. */
+#define HUB_MAX_TOOL_CALLS             128
+#define HUB_MAX_TOOL_CALL_ID_LEN       128
+/* Images (data: URLs) in one chat request. */
+#define HUB_MAX_IMAGES                 32
+/* One image, decoded; HUB_MAX_IMAGE_BYTES overrides. */
+#define HUB_DEFAULT_MAX_IMAGE_BYTES        5242880L
+#define HUB_DEFAULT_MAX_IMAGE_BYTES_STR    "5242880"
+/* All images of one request, decoded; HUB_MAX_REQUEST_IMAGE_BYTES overrides
+ * (the body cap, HUB_MAX_BODY_BYTES, bounds them too). */
+#define HUB_DEFAULT_MAX_REQUEST_IMAGE_BYTES     20971520L
+#define HUB_DEFAULT_MAX_REQUEST_IMAGE_BYTES_STR "20971520"
 /* A provider error message kept for clients and status. */
 #define HUB_MAX_ERROR_MESSAGE          512
 

@@ -13,6 +13,11 @@
  * is acknowledged: callers answer after it, so what was answered is
  * stored. A failed or abandoned call appends nothing. Provider token health
  * (authentication failures and successes) is recorded for /health/tokens.
+ *
+ * Tool turns: a tool message must answer a call of an earlier assistant
+ * message (of the history or the request), else HUB_ERR_INVALID with
+ * param messages[i].tool_call_id. The reply's tool calls are stored with
+ * it, as are the tool calls, tool results and images of the request.
  */
 #ifndef CHAT_H
 #define CHAT_H
@@ -27,8 +32,17 @@ struct chat_request {
 	const char *owner;             /* client key id, "" when auth is off */
 	const char *model;             /* NULL or "": the provider's default */
 	const char *provider;          /* NULL: chosen by model */
-	const struct provider_msg *messages;  /* this request's messages */
+	const struct provider_msg *messages;  /* this request's messages; the
+	                                      * last one "user" or "tool" */
 	size_t n_messages;
+	/* the client's tools (provider.h), refused with a 400 for a provider
+	 * whose ops->has_tools is 0 (as are tool turns and, with has_images
+	 * 0, images); tool messages' tool_name is found by chat_run() */
+	const struct provider_tool *tools;
+	size_t n_tools;
+	enum provider_tool_choice tool_choice;
+	const char *tool_choice_name;
+	int parallel_tool_calls;
 	int store;                     /* 0: do not store the exchange (summaries) */
 	int stream;                    /* deltas wanted token by token */
 	struct provider_stream io;     /* handed to the provider whole; its
@@ -47,7 +61,7 @@ struct chat_result {
 	struct provider_reply reply;          /* text, usage, err, error_message */
 	int err;                              /* 0 or a hub_err code */
 	char message[HUB_MAX_ERROR_MESSAGE];  /* for the client when err != 0 */
-	char param[32];                       /* offending request field, or "" */
+	char param[48];                       /* offending request field, or "" */
 };
 
 /*
