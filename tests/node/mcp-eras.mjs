@@ -23,7 +23,8 @@ const client = new Client({ name: "hub-e2e-eras", version: "1.0.0" }, {
 });
 const transport = kind === "stdio"
 	? new StdioClientTransport({ command: target, args: [], env: process.env, stderr: "ignore" })
-	: new StreamableHTTPClientTransport(new URL(target));
+	: new StreamableHTTPClientTransport(new URL(target), process.env.MCP_AUTH
+		? { requestInit: { headers: { Authorization: process.env.MCP_AUTH } } } : undefined);
 
 const notes = [];
 client.fallbackNotificationHandler = async (n) => { notes.push(n); };
