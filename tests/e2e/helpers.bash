@@ -111,7 +111,9 @@ body_of() { printf '%s\n' "$1" | sed '$d'; }
 # The Node client libraries (openai, MCP SDK) in tests/node, installed once.
 ensure_node_clients() {
 	[ -d "$HUB_SRCDIR/tests/node/node_modules/openai" ] &&
-		[ -d "$HUB_SRCDIR/tests/node/node_modules/@modelcontextprotocol/sdk" ] && return 0
+		[ -d "$HUB_SRCDIR/tests/node/node_modules/@modelcontextprotocol/sdk" ] &&
+		[ -d "$HUB_SRCDIR/tests/node/node_modules/@modelcontextprotocol/client" ] &&
+		[ -d "$HUB_SRCDIR/tests/node/node_modules/@modelcontextprotocol/inspector" ] && return 0
 	(cd "$HUB_SRCDIR/tests/node" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
 }
 
