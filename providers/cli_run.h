@@ -37,6 +37,10 @@ struct cli_run_input {
 	char *const *envp;           /* the child's whole environment */
 	const void *stdin_data;      /* may be NULL: nothing */
 	size_t stdin_len;
+	/* NULL: stdin is closed after stdin_data. Else the adapter's queue
+	 * (child_spec.stdin_more): stdin stays open while the child runs and
+	 * what the adapter's hooks append to it is written to the child */
+	struct hub_buf *stdin_more;
 };
 
 /*
