@@ -158,8 +158,9 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 	memset(&res, 0, sizeof(res));
 	reply->first_token_ms = -1;
 	if (call->n_messages == 0 || call->messages == NULL ||
-	    strcmp(call->messages[call->n_messages - 1].role, "user") != 0) {
-		provider_reply_error(reply, HUB_ERR_INVALID, "the last message must come from the user");
+	    (strcmp(call->messages[call->n_messages - 1].role, "user") != 0 &&
+	     strcmp(call->messages[call->n_messages - 1].role, "tool") != 0)) {
+		provider_reply_error(reply, HUB_ERR_INVALID, "the last message must come from the user or a tool");
 		goto out;
 	}
 	if (cli_run_model(a, p, call, &model, reply) != HUB_OK ||

@@ -3,7 +3,7 @@
  * gemini.c, generic.c), as lighttpd's gw_backend.c is under mod_scgi.c.
  *
  * cli_run() does, once for every adapter, the steps of one chat turn:
- * check that the last message is the user's, pick and check the model,
+ * check that the last message is the user's (or a tool result), pick and check the model,
  * find the executable, create the private work directory (home/, tmp/,
  * cwd/ under HUB_STATE_DIR, resolved with realpath(): it is also the
  * jail), fill the child_spec (deadline, output cap, kill grace, the
