@@ -63,6 +63,25 @@ print_delta(void *arg, const char *text, size_t len)
 	return 0;
 }
 
+/* One {"tool_delta":{"index":..,"id":..,"name":..,"args":".."}} line. */
+static int
+print_tool_delta(void *arg, size_t index, const char *id, const char *name, const char *args,
+    size_t len)
+{
+	struct json_object *line = json_object_new_object(), *d = json_object_new_object();
+
+	(void)arg;
+	json_object_object_add(d, "index", json_object_new_int64((int64_t)index));
+	json_object_object_add(d, "id", id != NULL ? json_object_new_string(id) : NULL);
+	json_object_object_add(d, "name", name != NULL ? json_object_new_string(name) : NULL);
+	json_object_object_add(d, "args", json_object_new_string_len(args, (int)len));
+	json_object_object_add(line, "tool_delta", d);
+	printf("%s\n", hub_json_compact(line));
+	fflush(stdout);
+	json_object_put(line);
+	return 0;
+}
+
 static void *
 cancel_later(void *arg)
 {
@@ -73,24 +92,6 @@ cancel_later(void *arg)
 	if (write(o->cancel_fd, "x", 1) < 0)
 		perror("provider-run: write");
 	return NULL;
-}
-
-static int
-print_tool_delta(void *arg, size_t index, const char *id, const char *name, const char *args,
-    size_t len)
-{
-	struct json_object *line = json_object_new_object(), *d = json_object_new_object();
-
-	(void)arg;
-	json_object_object_add(d, "index", json_object_new_int64((int64_t)index));
-	json_object_object_add(d, "id", id ? json_object_new_string(id) : NULL);
-	json_object_object_add(d, "name", name ? json_object_new_string(name) : NULL);
-	json_object_object_add(d, "args", json_object_new_string_len(args ? args : "", (int)len));
-	json_object_object_add(line, "tool_delta", d);
-	printf("%s\n", hub_json_compact(line));
-	fflush(stdout);
-	json_object_put(line);
-	return 0;
 }
 
 /* A JSON value as compact text owned by v (a string stays itself). */
@@ -117,8 +118,12 @@ provider_run_tools(struct json_object *conv, struct provider_call *call)
 	if (json_object_object_get_ex(conv, "tool_choice", &v)) {
 		if (json_object_is_type(v, json_type_string)) {
 			const char *c = json_object_get_string(v);
+			/* "auto", "none", "required", or a tool's name */
 			call->tool_choice = strcmp(c, "none") == 0 ? PROVIDER_TOOL_CHOICE_NONE :
-			    strcmp(c, "required") == 0 ? PROVIDER_TOOL_CHOICE_REQUIRED : PROVIDER_TOOL_CHOICE_AUTO;
+			    strcmp(c, "required") == 0 ? PROVIDER_TOOL_CHOICE_REQUIRED :
+			    strcmp(c, "auto") == 0 ? PROVIDER_TOOL_CHOICE_AUTO : PROVIDER_TOOL_CHOICE_NAMED;
+			if (call->tool_choice == PROVIDER_TOOL_CHOICE_NAMED)
+				call->tool_choice_name = c;
 		} else {
 			if (json_object_object_get_ex(v, "function", &f))
 				v = f;
@@ -293,8 +298,8 @@ main(int argc, char **argv)
 	call.messages = msgs;
 	call.n_messages = n;
 	call.stream = 1;
-	call.io.on_delta = print_delta;
 	call.io.on_tool_delta = print_tool_delta;
+	call.io.on_delta = print_delta;
 	provider_run_tools(conv, &call);
 	call.io.arg = &opts;
 	call.io.watch_fd = -1;
@@ -320,6 +325,18 @@ main(int argc, char **argv)
 	json_object_object_add(out, "usage", usage);
 	json_object_object_add(out, "finish_reason",
 	    reply.finish_reason ? json_object_new_string(reply.finish_reason) : NULL);
+	if (reply.n_tool_calls > 0) {
+		struct json_object *calls = json_object_new_array(), *c;
+
+		for (i = 0; i < reply.n_tool_calls; i++) {
+			c = json_object_new_object();
+			json_object_object_add(c, "id", json_object_new_string(reply.tool_calls[i].id));
+			json_object_object_add(c, "name", json_object_new_string(reply.tool_calls[i].name));
+			json_object_object_add(c, "arguments", json_object_new_string(reply.tool_calls[i].arguments));
+			json_object_array_add(calls, c);
+		}
+		json_object_object_add(out, "tool_calls", calls);
+	}
 	json_object_object_add(out, "err", json_object_new_int(reply.err));
 	json_object_object_add(out, "err_code", json_object_new_string(hub_error_code(reply.err)));
 	json_object_object_add(out, "error_message", json_object_new_string(reply.error_message));
