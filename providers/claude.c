@@ -91,9 +91,6 @@ struct claude_run {
 	long first_token_ms;
 	long timeout_s;
 	/* what the run is started with (claude_prepare) */
-	struct child_env env;
-	char *input;
-	size_t input_len;
 	char *argv[HUB_MAX_CHILD_ARGV];
 	char session_id[37];
 	char model_arg[HUB_MAX_MODEL_LEN + 16];
@@ -627,12 +624,12 @@ claude_tool_instructions(const struct provider_call *call, char *buf, size_t len
 /*
  * stdin for the CLI: the initialize control request carrying the system
  * prompt (the conversation's system messages, joined), then the last user
- * message. Returns 0 or a hub_err; *out is malloc'd, the caller frees it.
+ * message, appended to b. Returns 0 or a hub_err.
  */
 static int
-claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len)
+claude_build_stdin(const struct provider_call *call, struct hub_buf *b)
 {
-	struct hub_buf b, sys, user;
+	struct hub_buf sys, user;
 	struct json_object *line, *req, *prompts, *servers;
 	const struct provider_msg *last = &call->messages[call->n_messages - 1];
 	static const struct provider_msg go_on = { .role = "user", .content = CLAUDE_TOOL_CONTINUE };
@@ -640,8 +637,6 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 	size_t i;
 	int rc;
 
-	*out = NULL;
-	hub_buf_init(&b, 0);
 	hub_buf_init(&sys, 0);
 	hub_buf_init(&user, 0);
 	for (i = 0; i < call->n_messages; i++) {
@@ -675,7 +670,7 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 	json_object_object_add(line, "type", json_object_new_string("control_request"));
 	json_object_object_add(line, "request_id", json_object_new_string("hub_init_1"));
 	json_object_object_add(line, "request", req);
-	if ((rc = claude_put_line(&b, line)) < 0)
+	if ((rc = claude_put_line(b, line)) < 0)
 		goto out;
 
 	/* after tool results the whole conversation is history: the model is
@@ -693,13 +688,9 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 		json_object_object_add(line, "message",
 		    claude_message_json(last, 0, 0, user.len > 0 ? user.data : last->content));
 	}
-	if ((rc = claude_put_line(&b, line)) < 0)
+	if ((rc = claude_put_line(b, line)) < 0)
 		goto out;
-	*out_len = b.len;
-	if ((*out = hub_buf_steal(&b)) == NULL)
-		rc = HUB_ERR_NOMEM;
 out:
-	hub_buf_free(&b);
 	hub_buf_free(&sys);
 	hub_buf_free(&user);
 	return rc;
@@ -1067,17 +1058,12 @@ claude_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	if ((rc = claude_uuid(run->session_id)) < 0 ||
 	    (rc = claude_write_transcript(run->call, dirs->home, dirs->cwd, run->session_id,
 	    &have_history)) < 0 ||
-	    (rc = claude_build_stdin(run->call, &run->input, &run->input_len)) < 0 ||
-	    (rc = claude_build_env(&run->env, dirs->home, dirs->tmp, run->timeout_s * 1000L)) < 0 ||
-	    (run->tools_on && (rc = claude_build_allowed(run)) < 0)) {
-		provider_reply_error(reply, rc, "cannot prepare the claude run: %s", hub_strerror(rc));
-		return reply->err;
-	}
+	    (rc = claude_build_stdin(run->call, &in->stdin_data)) < 0 ||
+	    (rc = claude_build_env(&in->env, dirs->home, dirs->tmp, run->timeout_s * 1000L)) < 0 ||
+	    (run->tools_on && (rc = claude_build_allowed(run)) < 0))
+		return rc;
 	claude_build_argv(run, model, have_history);
 	in->argv = run->argv;
-	in->envp = run->env.vars;
-	in->stdin_data = run->input;
-	in->stdin_len = run->input_len;
 	in->stdin_more = run->tools_on ? &run->stdin_more : NULL;
 	return HUB_OK;
 }
@@ -1130,7 +1116,6 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	struct claude_run run;
 
 	memset(&run, 0, sizeof(run));
-	child_env_init(&run.env);
 	run.call = call;
 	run.first_token_ms = -1;
 	run.start_ms = hub_time_mono_ms();
@@ -1147,11 +1132,9 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 		run.stream.on_tool_args = claude_on_tool_args;
 	}
 	cli_run(&claude_adapter, &run, p, call, reply);
-	child_env_free(&run.env);
 	claude_stream_free(&run.stream);
 	hub_buf_free(&run.stdin_more);
 	free(run.allowed_arg);
-	free(run.input);
 	return reply->err;
 }
 

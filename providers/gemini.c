@@ -147,10 +147,9 @@ struct gemini_run {
 	char backoff_line[HUB_MAX_ERROR_MESSAGE];  /* last backoff announcement */
 	/* what the run is started with (gemini_prepare) */
 	struct gemini_paths paths;
-	struct hub_buf prompt, system, tail;
+	struct hub_buf system, tail;
 	struct hub_buf orig_creds;      /* secret: the credentials as copied in */
 	const char *auth_path;          /* set once the credentials were copied in */
-	struct child_env env;
 	char *argv[8];
 	char model_arg[HUB_MAX_MODEL_LEN + 16];
 	char history_arg[PATH_MAX + 32];
@@ -668,19 +667,19 @@ gemini_render_system(const struct provider_call *call, const struct gemini_tools
 	return rc;
 }
 
-/* The stdin text and, with tool turns or images, the session file. */
+/* The stdin text into prompt and, with tool turns or images, the session
+ * file. */
 static int
-gemini_render_input(struct gemini_run *run)
+gemini_render_input(struct gemini_run *run, struct hub_buf *prompt)
 {
 	const char *live = NULL;
 	int rc;
 
 	if (!gemini_tools_needs_history(run->call))
-		return gemini_render_prompt(run->call, &run->prompt);
+		return gemini_render_prompt(run->call, prompt);
 	if ((rc = gemini_tools_history(&run->tools, &run->history, &live)) != 0)
 		return rc;
-	return live != NULL ? gemini_put_inert(&run->prompt, live) :
-	    hub_buf_puts(&run->prompt, GEMINI_TOOLS_CONTINUE);
+	return live != NULL ? gemini_put_inert(prompt, live) : hub_buf_puts(prompt, GEMINI_TOOLS_CONTINUE);
 }
 
 /* ------------------------------------------------------------ argv / env */
@@ -1157,7 +1156,7 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 
 	if ((rc = gemini_tools_init(&run->tools, run->call, tools_why, sizeof(tools_why))) != 0)
 		why = rc == HUB_ERR_INVALID ? tools_why : "could not prepare the tools";
-	else if ((rc = gemini_render_input(run)) != 0 ||
+	else if ((rc = gemini_render_input(run, &in->stdin_data)) != 0 ||
 	    (rc = gemini_render_system(run->call, &run->tools, &run->system)) != 0)
 		why = rc == HUB_ERR_TOO_LARGE ? "the conversation is too large for the Gemini CLI" :
 		    rc == HUB_ERR_INVALID ? "the conversation must end with a user message" :
@@ -1173,7 +1172,7 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 		why = "could not write the system prompt file";
 	else if ((rc = gemini_creds_in(run, auth_path)) != 0)
 		why = "could not copy the Gemini credentials";
-	else if ((rc = gemini_build_env(&run->paths, run->system.len > 0, &run->env)) != 0)
+	else if ((rc = gemini_build_env(&run->paths, run->system.len > 0, &in->env)) != 0)
 		why = "could not build the Gemini CLI's environment";
 	if (why != NULL) {
 		provider_reply_error(reply, rc, "%s", why);
@@ -1181,9 +1180,6 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	}
 	gemini_build_argv(run, model);
 	in->argv = run->argv;
-	in->envp = run->env.vars;
-	in->stdin_data = run->prompt.data;
-	in->stdin_len = run->prompt.len;
 	run->start_ms = hub_time_mono_ms();
 	run->last_idle_ms = run->start_ms;
 	return HUB_OK;
@@ -1259,6 +1255,7 @@ static const struct cli_run_adapter gemini_adapter = {
 	.workdir_sub = "gemini",
 	.workdir_prefix = "run-",
 	.use_pty = 1,
+	.stdin_max = GEMINI_MAX_PROMPT_BYTES,
 	.model_err = HUB_ERR_MODEL_NOT_FOUND,
 	.idle_check_ms = GEMINI_IDLE_CHECK_MS,
 	.prepare = gemini_prepare,
@@ -1273,9 +1270,7 @@ static const struct cli_run_adapter gemini_adapter = {
 static void
 gemini_run_free(struct gemini_run *run)
 {
-	child_env_free(&run->env);
 	gemini_secret_buf_free(&run->orig_creds);
-	hub_buf_free(&run->prompt);
 	hub_buf_free(&run->system);
 	hub_buf_free(&run->tail);
 	hub_buf_free(&run->raw_scratch);
@@ -1297,8 +1292,6 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	run.call = call;
 	run.first_token_ms = -1;
 	run.timeout_s = p->timeout_s;
-	child_env_init(&run.env);
-	hub_buf_init(&run.prompt, GEMINI_MAX_PROMPT_BYTES);
 	hub_buf_init(&run.system, GEMINI_MAX_PROMPT_BYTES);
 	hub_buf_init(&run.orig_creds, 0);
 	hub_buf_init(&run.tail, 0);
