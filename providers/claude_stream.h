@@ -12,7 +12,7 @@
  *   assistant line with "error" (synthetic)      -> api_error_* fields
  *   system/api_retry                             -> on_retry, retry_* fields
  *   system/init                                  -> model
- *   rate_limit_event                             -> rate_limit_* fields
+ *   rate_limit_event                             -> rate_limit (whole), on_rate_limit
  *   result                                       -> result_* fields, usage
  *
  * Lines that are not JSON objects are counted in garbage_lines and skipped;
@@ -25,17 +25,22 @@
 
 #include "common/hub_buf.h"
 #include "common/hub_lines.h"
+#include "common/plan_window.h"
 
 /* Reply text as it arrives; return < 0 to stop parsing (returned by feed). */
 typedef int (*claude_text_fn)(void *arg, const char *text, size_t len);
 /* An api_retry line; return < 0 to stop (e.g. give up on a 429 at once). */
 typedef int (*claude_retry_fn)(void *arg, int attempt, int error_status,
     long retry_delay_ms);
+/* A rate_limit_event (the usage window, parsed into s->rate_limit); return
+ * < 0 to stop (e.g. extra usage is in use and the plan forbids it). */
+typedef int (*claude_rate_limit_fn)(void *arg, const struct plan_window *w);
 
 struct claude_stream {
 	/* callbacks, set by the caller before feeding; may be NULL */
 	claude_text_fn on_text;
 	claude_retry_fn on_retry;
+	claude_rate_limit_fn on_rate_limit;
 	void *arg;
 
 	/* read-only for callers after feeding */
@@ -70,6 +75,10 @@ struct claude_stream {
 
 	int rate_limit_rejected;       /* a rate_limit_event with status "rejected" */
 	long long rate_limit_resets_at; /* its resetsAt (epoch seconds); 0 unknown */
+	/* the last rate_limit_event's rate_limit_info: status, resetsAt,
+	 * rateLimitType, utilization, isUsingOverage (or overageInUse),
+	 * overageStatus, overageResetsAt, overageDisabledReason */
+	struct plan_window rate_limit;
 
 	/* private */
 	struct hub_lines splitter;     /* cuts stdout into lines */
