@@ -302,6 +302,10 @@ handle_rate_limit(struct claude_stream *s, struct json_object *line)
 	w->status = plan_status_parse(word);
 	get_word(info, "rateLimitType", w->type, sizeof(w->type));
 	w->utilization = get_fraction(info, "utilization");
+	if (w->utilization < 0 && w->type[0] != '\0')
+		/* allowed: only the window itself says how much is used */
+		w->utilization = get_fraction(get_typed(get_typed(info, "unifiedWindows",
+		    json_type_object), w->type, json_type_object), "utilization");
 	w->resets_at = get_number(info, "resetsAt", 0);
 	w->using_overage = get_bool(info, "isUsingOverage") || get_bool(info, "overageInUse");
 	get_word(info, "overageStatus", word, sizeof(word));
