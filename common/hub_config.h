@@ -80,6 +80,10 @@ struct hub_config {
 	long alert_timeout_ms;         /* HUB_ALERT_TIMEOUT_MS */
 	long token_warn_days;          /* HUB_TOKEN_WARN_DAYS */
 	char *claude_token_expires;    /* HUB_CLAUDE_TOKEN_EXPIRES: ISO 8601 date, may be NULL */
+	/* plan limits (core/chat.c, session/plan_state.c) */
+	char *plan_overage;            /* HUB_PLAN_OVERAGE: "deny" or "allow", for providers
+	                                * whose section has no overage key */
+	long plan_warn_percent;        /* HUB_PLAN_WARN_PERCENT: utilization that warns; 0: off */
 	/* where the file came from, for messages (may be NULL) */
 	char *config_file;             /* HUB_CONFIG */
 };

@@ -39,6 +39,7 @@ static const struct hub_error_entry hub_error_table[] = {
 	{ HUB_ERR_STORE_FULL, 507, "server_error", "insufficient_storage", "the session store is full" },
 	{ HUB_ERR_FORBIDDEN, 403, "invalid_request_error", "forbidden", "the Host or Origin is not allowed" },
 	{ HUB_ERR_MEDIA_TYPE, 415, "invalid_request_error", "unsupported_media_type", "the body must be application/json" },
+	{ HUB_ERR_PLAN_LIMIT, 429, "rate_limit_error", "plan_limit_reached", "the subscription plan's usage limit is reached" },
 };
 
 static const struct hub_error_entry *

@@ -36,7 +36,9 @@ typedef enum hub_err {
 	HUB_ERR_STORE_FULL = -22,    /* storage full: a byte quota or Redis maxmemory */
 	HUB_ERR_FORBIDDEN = -23,     /* Host or Origin not allowed (fcgi/guard.c) */
 	HUB_ERR_MEDIA_TYPE = -24,    /* the body is not application/json */
-	HUB_ERR_LAST = -25
+	HUB_ERR_PLAN_LIMIT = -25,    /* the subscription's usage window is used up
+	                              * (or only extra usage, forbidden, is left) */
+	HUB_ERR_LAST = -26
 } hub_err;
 
 /* A short English message for code; never NULL. */

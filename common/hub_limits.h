@@ -77,6 +77,8 @@
 #define HUB_MAX_PROVIDERS              16
 /* Entries in one list value of a [provider NAME] section (models, args...). */
 #define HUB_MAX_PROVIDER_LIST          64
+/* Targets of one [route NAME] section. */
+#define HUB_MAX_ROUTE_TARGETS          8
 
 /* A Gemini prompt: the CLI silently sends nothing above about 3.5 MiB. */
 #define GEMINI_MAX_PROMPT_BYTES        (3u * 1024u * 1024u)

@@ -16,6 +16,7 @@
 #include "common/hub_time.h"
 #include "providers/registry.h"
 #include "common/slots.h"
+#include "session/plan_state.h"
 #include "session/provider_stats.h"
 #include "session/redis.h"
 #include "session/session.h"
@@ -39,12 +40,31 @@ chat_fail(struct chat_result *res, int err, const char *param, const char *fmt, 
 	return err;
 }
 
+/* Name target i of res->route as "provider:model" in res. */
+static void
+chat_route_target(struct chat_result *res, size_t i)
+{
+	const struct registry_route_target *t = &res->route->targets[i];
+
+	res->route_target = i;
+	res->provider = t->provider;
+	snprintf(res->route_target_name, sizeof(res->route_target_name), "%s%s%s", t->provider->name,
+	    t->model[0] ? ":" : "", t->model);
+}
+
 /* Pick the provider; fills res->provider or the error. */
 static int
 chat_route(const struct chat_request *req, struct chat_result *res)
 {
-	int rc = registry_route(req->model, req->provider, &res->provider);
+	int rc;
 	char known[256];
+
+	if ((req->provider == NULL || *req->provider == '\0') &&
+	    (res->route = registry_find_route(req->model)) != NULL) {
+		chat_route_target(res, 0);
+		return HUB_OK;
+	}
+	rc = registry_route(req->model, req->provider, &res->provider);
 
 	switch (rc) {
 	case HUB_OK:
@@ -230,6 +250,84 @@ chat_store_fill(const struct provider_msg *m, size_t n, const char *ts,
 
 static int chat_store_fail(struct chat_result *res, int rc);
 
+/* How long a provider is refused after a limit whose reset is unknown. */
+#define CHAT_PLAN_FALLBACK_MS   60000LL
+/* The probe after a cool-down may take this long past the provider's timeout. */
+#define CHAT_PLAN_PROBE_MARGIN_MS 30000L
+
+/* Ask the plan gate for p; 1 when p may run (res->plan_probe and
+ * res->plan_sig set), 0 when it cools down (*until_ms its end). Redis
+ * not answering opens the gate: plan state never fails a request. */
+static int
+chat_plan_open(const struct provider *p, struct chat_result *res, long long *until_ms)
+{
+	int g = plan_state_gate(p->name, hub_time_wall_ms(),
+	    p->timeout_s * 1000L + CHAT_PLAN_PROBE_MARGIN_MS, until_ms, res->plan_sig,
+	    sizeof(res->plan_sig));
+
+	res->plan_probe = g == PLAN_GATE_PROBE;
+	if (g == PLAN_GATE_PROBE)
+		hub_log(HUB_LOG_INFO, "chat", "provider %s: its cool-down is over; this request probes it",
+		    p->name);
+	return g != PLAN_GATE_CLOSED;
+}
+
+/* The next target of res->route from index from on that is not cooling
+ * down: 1 with res->provider set, else 0 with *until_ms the soonest end. */
+static int
+chat_route_next_open(struct chat_result *res, size_t from, long long *until_ms)
+{
+	long long until, soonest = 0;
+	size_t i;
+
+	for (i = from; res->route != NULL && i < res->route->n_targets; i++) {
+		if (!res->route->targets[i].provider->enabled)
+			continue;
+		if (chat_plan_open(res->route->targets[i].provider, res, &until)) {
+			chat_route_target(res, i);
+			return 1;
+		}
+		(void)plan_state_count_refused(res->route->targets[i].provider->name);
+		if (soonest == 0 || until < soonest)
+			soonest = until;
+	}
+	*until_ms = soonest;
+	return 0;
+}
+
+/*
+ * The plan gate, before any slot or child: a provider (or every target
+ * of a route) cooling down after its plan's limit is refused at once with
+ * 429 plan_limit_reached and Retry-After up to the cool-down's end. Costs
+ * one HMGET per provider asked (see docs/PROVIDERS.md, "Plan limits").
+ */
+static int
+chat_plan_gate(struct chat_result *res)
+{
+	const struct provider *p = res->provider;
+	long long until = 0, now;
+	char iso[32];
+
+	if (res->route != NULL) {
+		if (chat_route_next_open(res, 0, &until))
+			return HUB_OK;
+	} else if (chat_plan_open(p, res, &until)) {
+		return HUB_OK;
+	} else {
+		(void)plan_state_count_refused(p->name);
+	}
+	now = hub_time_wall_ms();
+	res->reply.retry_after_s = until > now ? (long)((until - now + 999) / 1000) : 1;
+	hub_time_iso8601(until, iso, sizeof(iso));
+	if (res->route != NULL)
+		return chat_fail(res, HUB_ERR_PLAN_LIMIT, "model",
+		    "every target of route %s has reached its plan's usage limit; the first reopens at %s",
+		    res->route->name, iso);
+	return chat_fail(res, HUB_ERR_PLAN_LIMIT, NULL,
+	    "provider %s has reached its plan's usage limit (or only extra usage, which overage = deny "
+	    "forbids, is left); it is refused until %s and nothing was started", p->name, iso);
+}
+
 /* Refuse, before anything runs, a turn the storage caps would refuse. */
 static int
 chat_check_caps(const struct chat_request *req, struct chat_result *res)
@@ -297,7 +395,7 @@ chat_prepare(const struct chat_request *req, struct chat_result *res)
 	size_t first;
 	int rc;
 
-	if ((rc = chat_check_request(req, res)) != HUB_OK)
+	if ((rc = chat_check_request(req, res)) != HUB_OK || (rc = chat_plan_gate(res)) != HUB_OK)
 		return rc;
 	first = chat_first_unanswered(req);
 	if (first < req->n_messages && (rc = chat_check_history_calls(req, res, first)) != HUB_OK)
@@ -446,6 +544,71 @@ chat_record_token(const struct provider *p, const struct provider_reply *reply)
 		chat_claim_alert(p, reply->error_message);
 }
 
+/* Queue the alert for a plan level change from level from to level to. */
+static void
+chat_plan_alert(const struct provider *p, int from, int to, const struct plan_window *w)
+{
+	enum alert_event ev;
+	char msg[200];
+
+	if (to == PLAN_LEVEL_LIMIT)
+		ev = ALERT_PLAN_LIMIT_REACHED;
+	else if (to == PLAN_LEVEL_OVERAGE)
+		ev = ALERT_PLAN_OVERAGE_STARTED;
+	else if (to == PLAN_LEVEL_WARNING && from < PLAN_LEVEL_OVERAGE)
+		ev = ALERT_PLAN_WARNING;
+	else if (to < from)
+		ev = ALERT_PLAN_WINDOW_RESET;
+	else
+		return;
+	snprintf(msg, sizeof(msg), "%s window %s%s%s", w->type[0] ? w->type : "usage",
+	    plan_status_name(w->status), w->using_overage ? ", extra usage in use" : "",
+	    ev == ALERT_PLAN_LIMIT_REACHED && !p->overage_allow && w->using_overage ?
+	    " (overage = deny: stopped)" : "");
+	(void)alert_send(ev, p->name, msg, w->resets_at > 0 ? w->resets_at * 1000 : 0);
+}
+
+/*
+ * Keep what the run said of p's plan (session/plan_state.h), end this
+ * turn's probe, and alert a change. Writes Redis only when the report
+ * differs from the one the gate read (or the turn was the probe).
+ */
+static void
+chat_plan_record(const struct provider *p, struct chat_result *res)
+{
+	const struct provider_reply *reply = &res->reply;
+	struct plan_window w = reply->plan;
+	long long now = hub_time_wall_ms(), until;
+	int level, from, to, claim = hub_cfg->alert_webhook != NULL && hub_cfg->alert_webhook[0] != '\0';
+	char sig[160];
+
+	if (!w.seen && !res->plan_probe)
+		return;
+	if (!w.seen && reply->err != HUB_OK) {
+		/* the probe told nothing: the next request probes again */
+		(void)plan_state_release_probe(p->name);
+		res->plan_probe = 0;
+		return;
+	}
+	if (!w.seen)
+		plan_window_init(&w);  /* a probe that succeeded without a report */
+	level = plan_window_level(&w, p->overage_allow, (double)hub_cfg->plan_warn_percent / 100.0);
+	until = plan_window_cooldown_until_ms(&w, (enum plan_level)level, now, CHAT_PLAN_FALLBACK_MS);
+	plan_state_signature(&w, level, sig, sizeof(sig));
+	if (!res->plan_probe && strcmp(sig, res->plan_sig) == 0)
+		return;  /* nothing new */
+	if (plan_state_report(p->name, &w, level, until, res->plan_probe, claim, now, &from, &to) != HUB_OK)
+		return;
+	res->plan_probe = 0;
+	snprintf(res->plan_sig, sizeof(res->plan_sig), "%s", sig);
+	if (level != PLAN_LEVEL_OK)
+		hub_log(HUB_LOG_WARN, "chat", "provider %s: plan %s (%s window %s%s)", p->name,
+		    plan_level_name((enum plan_level)level), w.type[0] ? w.type : "usage",
+		    plan_status_name(w.status), w.using_overage ? ", extra usage in use" : "");
+	if (to >= 0)
+		chat_plan_alert(p, from, to, &w);
+}
+
 /* What one turn holds while it runs; released by chat_turn_free(). */
 struct chat_turn {
 	struct session *history;
@@ -587,9 +750,56 @@ chat_turn_build(const struct chat_request *req, struct chat_result *res, struct 
 	return HUB_OK;
 }
 
-/* Run the provider once, with metrics, the slot and the token health. */
+/* 1 when a route's target failed in a way its next target may mend
+ * (cooling down, its login failing, overloaded) before any text went out. */
+static int
+chat_route_may_fall_over(const struct chat_result *res)
+{
+	int err = res->reply.err;
+
+	return res->route != NULL && res->route_target + 1 < res->route->n_targets &&
+	    res->reply.first_token_ms < 0 && res->reply.n_tool_calls == 0 &&
+	    (err == HUB_ERR_PLAN_LIMIT || err == HUB_ERR_PROVIDER_AUTH || err == HUB_ERR_OVERLOADED ||
+	    err == HUB_ERR_RATE_LIMIT || err == HUB_ERR_SPAWN);
+}
+
+static int chat_turn_call_once(const struct chat_request *req, struct chat_result *res,
+    struct chat_turn *t, int *slot_fd);
+
+/*
+ * Run the provider; for a route, each next target that is not cooling
+ * down while the one before failed in a way it may mend. The caller's
+ * slot (req->slot_fd) is the first target's; later targets take their own.
+ */
 static int
 chat_turn_call(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+{
+	long long until;
+	int rc, fallback_slot = -1;
+
+	rc = chat_turn_call_once(req, res, t, req->slot_fd);
+	while (rc != HUB_OK && !t->lock.lost && chat_route_may_fall_over(res)) {
+		hub_log(HUB_LOG_WARN, "chat", "route %s: target %s failed (%s); trying the next one",
+		    res->route->name, res->route_target_name, hub_error_code(res->reply.err));
+		if (!chat_route_next_open(res, res->route_target + 1, &until))
+			break;
+		provider_reply_free(&res->reply);
+		res->err = HUB_OK;
+		res->message[0] = '\0';
+		chat_release_slot(&fallback_slot);
+		if (chat_take_slot(res, &fallback_slot) != HUB_OK)
+			break;
+		rc = chat_turn_call_once(req, res, t, &fallback_slot);
+	}
+	chat_release_slot(&fallback_slot);
+	return rc;
+}
+
+/* Run res->provider once, with metrics, the slot (slot_fd NULL: its own)
+ * and the token and plan health. */
+static int
+chat_turn_call_once(const struct chat_request *req, struct chat_result *res, struct chat_turn *t,
+    int *slot_fd)
 {
 	const struct provider *p = res->provider;
 	struct provider_stats_run stats;
@@ -598,6 +808,9 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 
 	memset(&call, 0, sizeof(call));
 	call.model = req->model != NULL && *req->model != '\0' ? req->model : NULL;
+	if (res->route != NULL)
+		call.model = res->route->targets[res->route_target].model[0] ?
+		    res->route->targets[res->route_target].model : NULL;
 	call.messages = t->conv;
 	call.n_messages = t->n_conv;
 	call.stream = req->stream;
@@ -612,7 +825,7 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 	call.io.on_tick = t->locked ? chat_on_tick : NULL;
 	call.io.tick_ms = t->locked ? CHAT_LOCK_RENEW_MS : 0;
 	call.io.tick_arg = t->locked ? &t->lock : NULL;
-	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
+	if (slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
 		return res->err;
 	provider_stats_begin(p->name, provider_model_label(p, call.model), p->timeout_s, &stats);
 	p->ops->chat(p, &call, &res->reply);
@@ -620,6 +833,7 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 	hub_time_iso8601(hub_time_wall_ms(), t->answered_at, sizeof(t->answered_at));
 	chat_release_slot(&own_slot);
 	chat_record_token(p, &res->reply);
+	chat_plan_record(p, res);
 	snprintf(res->model, sizeof(res->model), "%s", res->reply.model ? res->reply.model :
 	    call.model ? call.model : p->default_model ? p->default_model : p->name);
 	if (t->lock.lost)
@@ -702,7 +916,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 {
 	int rc;
 
-	if ((rc = chat_check_request(req, res)) != HUB_OK)
+	if ((rc = chat_check_request(req, res)) != HUB_OK || (rc = chat_plan_gate(res)) != HUB_OK)
 		return rc;
 	return chat_run_prepared(req, res);
 }

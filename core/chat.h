@@ -27,6 +27,8 @@
 #include "common/hub_limits.h"
 #include "providers/provider.h"
 
+struct registry_route;
+
 struct chat_request {
 	const char *session_id;        /* NULL: a fresh id is generated */
 	const char *owner;             /* client key id, "" when auth is off */
@@ -59,6 +61,14 @@ struct chat_result {
 	const struct provider *provider;      /* NULL when routing failed */
 	char model[HUB_MAX_MODEL_LEN + 1];    /* the model reported or asked for */
 	struct provider_reply reply;          /* text, usage, err, error_message */
+	/* a [route NAME] the request named as its model (NULL: none), and
+	 * the target that serves it: its index and "provider:model" */
+	const struct registry_route *route;
+	size_t route_target;
+	char route_target_name[32 + HUB_MAX_MODEL_LEN + 2];
+	/* the plan gate (session/plan_state.h) for res->provider */
+	int plan_probe;                       /* this turn runs the one probe */
+	char plan_sig[160];                   /* the latest report's signature */
 	int err;                              /* 0 or a hub_err code */
 	char message[HUB_MAX_ERROR_MESSAGE];  /* for the client when err != 0 */
 	char param[48];                       /* offending request field, or "" */

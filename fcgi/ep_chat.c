@@ -153,7 +153,7 @@ static void
 ep_chat_error_headers(const struct chat_result *res, char *out, size_t len)
 {
 	out[0] = '\0';
-	if (res->err == HUB_ERR_RATE_LIMIT || res->err == HUB_ERR_CONFLICT)
+	if (res->err == HUB_ERR_RATE_LIMIT || res->err == HUB_ERR_CONFLICT || res->err == HUB_ERR_PLAN_LIMIT)
 		snprintf(out, len, "Retry-After: %ld\r\n",
 		    res->reply.retry_after_s > 0 ? res->reply.retry_after_s : 1);
 }
@@ -318,7 +318,7 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
     int include_usage, int *slot_fd)
 {
 	struct http_request *req = s->req;
-	char newid[32], headers[300];
+	char newid[32], headers[512];
 	struct json_object *delta;
 
 	if (chat_take_slot(res, slot_fd) != HUB_OK) {
@@ -334,8 +334,9 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
 		}
 		creq->session_id = newid;
 	}
-	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n",
-	    creq->session_id);
+	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n%s%s%s",
+	    creq->session_id, res->route ? "X-Hub-Route-Target: " : "",
+	    res->route ? res->route_target_name : "", res->route ? "\r\n" : "");
 	http_send_headers(req, 200, "text/event-stream; charset=utf-8", headers);
 	req->streaming = 1;
 	delta = json_object_new_object();
@@ -361,7 +362,7 @@ ep_chat_completions(struct http_request *req)
 	struct chat_request creq;
 	struct chat_result res;
 	struct ep_chat_stream s;
-	char *body = NULL, idbuf[32], chatid[48], headers[300];
+	char *body = NULL, idbuf[32], chatid[48], headers[512];
 	const char *sid = NULL;
 	int slot_fd = -1;
 	struct client_watch *watch = NULL;
@@ -402,7 +403,8 @@ ep_chat_completions(struct http_request *req)
 	memset(&s, 0, sizeof(s));
 	s.req = req;
 	s.id = chatid;
-	s.model = req->log_model[0] ? req->log_model : res.provider->name;
+	s.model = res.route != NULL ? res.route_target_name :
+	    req->log_model[0] ? req->log_model : res.provider->name;
 	s.created = (long long)time(NULL);
 	if (params.stream) {
 		ep_chat_stream_turn(&s, &creq, &res, params.include_usage, &slot_fd);
@@ -412,7 +414,9 @@ ep_chat_completions(struct http_request *req)
 		ep_chat_send_result_error(req, &res);
 		goto out;
 	}
-	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n", res.session_id);
+	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n%s%s%s", res.session_id,
+	    res.route ? "X-Hub-Route-Target: " : "", res.route ? res.route_target_name : "",
+	    res.route ? "\r\n" : "");
 	ep_chat_send_completion(req, &s, &res, headers);
 out:
 	client_watch_stop(watch);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,6 +34,28 @@ ep_models_add(struct json_object *data, const char *id, const struct provider *p
 	json_object_array_add(data, m);
 }
 
+/* A [route NAME]: its name is a model id; targets say what it tries. */
+static void
+ep_models_add_route(struct json_object *data, const struct registry_route *r, long long created)
+{
+	struct json_object *m = json_object_new_object(), *targets = json_object_new_array();
+	char t[32 + HUB_MAX_MODEL_LEN + 2];
+	size_t i;
+
+	for (i = 0; i < r->n_targets; i++) {
+		snprintf(t, sizeof(t), "%s%s%s", r->targets[i].provider->name,
+		    r->targets[i].model[0] ? ":" : "", r->targets[i].model);
+		json_object_array_add(targets, json_object_new_string(t));
+	}
+	json_object_object_add(m, "id", json_object_new_string(r->name));
+	json_object_object_add(m, "object", json_object_new_string("model"));
+	json_object_object_add(m, "created", json_object_new_int64(created));
+	json_object_object_add(m, "owned_by", json_object_new_string("llm-mcp-hub"));
+	json_object_object_add(m, "route", json_object_new_boolean(1));
+	json_object_object_add(m, "targets", targets);
+	json_object_array_add(data, m);
+}
+
 void
 ep_models(struct http_request *req)
 {
@@ -53,6 +76,8 @@ ep_models(struct http_request *req)
 		for (m = p->models; m != NULL && *m != NULL; m++)
 			ep_models_add(data, *m, p, created);
 	}
+	for (i = 0; i < registry_route_count(); i++)
+		ep_models_add_route(data, registry_route_get(i), created);
 	json_object_object_add(o, "object", json_object_new_string("list"));
 	json_object_object_add(o, "data", data);
 	http_send_json(req, 200, o, NULL);

@@ -79,6 +79,8 @@ enum claude_stop {
 	CLAUDE_STOP_CLIENT,      /* on_delta or the engine's on_idle said stop */
 	CLAUDE_STOP_RATE_LIMIT,  /* the CLI started retrying a 429 */
 	CLAUDE_STOP_AUTH,        /* the CLI started retrying a 401/403 */
+	CLAUDE_STOP_PLAN,        /* the plan's window is used up, or extra usage
+	                          * is in use and the provider's overage is deny */
 	CLAUDE_STOP_NOMEM
 };
 
@@ -90,6 +92,7 @@ struct claude_run {
 	long long start_ms;
 	long first_token_ms;
 	long timeout_s;
+	int overage_allow;       /* the provider's overage = allow */
 	/* what the run is started with (claude_prepare) */
 	char *argv[HUB_MAX_CHILD_ARGV];
 	char session_id[37];
@@ -140,6 +143,20 @@ claude_on_retry(void *arg, int attempt, int error_status, long retry_delay_ms)
 		return -1;
 	}
 	return 0;
+}
+
+/* The CLI reports the usage window: a rejected window, or extra usage in
+ * use while the provider's overage is deny, stops the run (the whole
+ * child group) at once. */
+static int
+claude_on_rate_limit(void *arg, const struct plan_window *w)
+{
+	struct claude_run *run = arg;
+
+	if (plan_window_level(w, run->overage_allow, 0) != PLAN_LEVEL_LIMIT)
+		return 0;
+	run->stop = CLAUDE_STOP_PLAN;
+	return -1;
 }
 
 static int
@@ -926,6 +943,24 @@ claude_retry_after(const struct claude_stream *s)
 	return 0;
 }
 
+/* The plan's window stopped the run: 429 plan_limit_reached, Retry-After
+ * up to the window's reset. */
+static void
+claude_plan_fail(const struct claude_run *run, struct provider_reply *reply)
+{
+	const struct plan_window *w = &run->stream.rate_limit;
+
+	if (w->using_overage)
+		provider_reply_error(reply, HUB_ERR_PLAN_LIMIT,
+		    "the Claude plan's %s window is used up and this run drew on extra usage, which "
+		    "overage = deny forbids; the run was stopped",
+		    w->type[0] ? w->type : "usage");
+	else
+		provider_reply_error(reply, HUB_ERR_PLAN_LIMIT, "the Claude plan's %s window is used up",
+		    w->type[0] ? w->type : "usage");
+	reply->retry_after_s = claude_retry_after(&run->stream);
+}
+
 /* Turn how the run ended into the reply. Returns reply->err. */
 static int
 claude_outcome(struct claude_run *run, const struct child_result *res,
@@ -942,6 +977,9 @@ claude_outcome(struct claude_run *run, const struct child_result *res,
 	} else if (run->stop == CLAUDE_STOP_RATE_LIMIT) {
 		claude_fail(reply, call, HUB_ERR_RATE_LIMIT, "Claude API rate limit (HTTP 429)", NULL);
 		reply->retry_after_s = claude_retry_after(s);
+	} else if (run->stop == CLAUDE_STOP_PLAN || (s->rate_limit_rejected && s->rate_limit.type[0] != '\0' &&
+	    !(s->seen_result && !s->result_is_error))) {
+		claude_plan_fail(run, reply);
 	} else if (run->stop == CLAUDE_STOP_AUTH) {
 		provider_reply_error(reply, HUB_ERR_PROVIDER_AUTH,
 		    "Claude rejected the OAuth token (HTTP %d)", s->retry_status);
@@ -1091,6 +1129,7 @@ claude_finish(void *arg, const struct child_result *res, int client_gone, const 
 	if (reply->n_tool_calls > 0)
 		reply->finish_reason = "tool_calls";
 	reply->first_token_ms = run->first_token_ms;
+	reply->plan = run->stream.rate_limit;
 	if (run->stream.model != NULL)
 		reply->model = strdup(run->stream.model);
 	else if (model != NULL)
@@ -1120,9 +1159,11 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	run.first_token_ms = -1;
 	run.start_ms = hub_time_mono_ms();
 	run.timeout_s = p->timeout_s;
+	run.overage_allow = p->overage_allow;
 	claude_stream_init(&run.stream, hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : 0);
 	run.stream.on_text = claude_on_text;
 	run.stream.on_retry = claude_on_retry;
+	run.stream.on_rate_limit = claude_on_rate_limit;
 	run.stream.arg = &run;
 	run.tools_on = claude_tools_on(call);
 	hub_buf_init(&run.stdin_more, CLAUDE_MAX_STDIN_MORE);

@@ -22,6 +22,7 @@ claude_stream_init(struct claude_stream *s, size_t max_text_bytes)
 {
 	memset(s, 0, sizeof(*s));
 	hub_buf_init(&s->text, max_text_bytes ? max_text_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES);
+	plan_window_init(&s->rate_limit);
 	hub_lines_init(&s->splitter, HUB_MAX_CLI_LINE_BYTES, claude_stream_on_line,
 	    claude_stream_on_overlong, s);
 }
@@ -383,16 +384,85 @@ handle_system(struct claude_stream *s, struct json_object *line)
 	return HUB_OK;
 }
 
+/* Boolean member key of obj; 0 when absent or not a boolean. */
+static int
+get_bool(struct json_object *obj, const char *key)
+{
+	struct json_object *v = get_typed(obj, key, json_type_boolean);
+
+	return v != NULL && json_object_get_boolean(v);
+}
+
+/* A fraction member key of obj (int or double), or -1. */
+static double
+get_fraction(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	double d;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+	    (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)))
+		return -1;
+	d = json_object_get_double(v);
+	return d >= 0 && d < 1e6 ? d : -1;
+}
+
+/* A word member key of obj into dst (dst_len bytes): [a-z0-9_] only, else "". */
 static void
+get_word(struct json_object *obj, const char *key, char *dst, size_t dst_len)
+{
+	const char *v = hub_json_get_string(obj, key);
+	size_t i;
+
+	dst[0] = '\0';
+	if (v == NULL || strlen(v) >= dst_len)
+		return;
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_'))
+			return;
+	memcpy(dst, v, i + 1);
+}
+
+/*
+ * rate_limit_event: the CLI's reading of the API's
+ * anthropic-ratelimit-unified-* headers (2.1.330: status is the limiting
+ * window's; allowed_warning once a window passed a warning threshold;
+ * isUsingOverage when the window is rejected but overageStatus allows,
+ * i.e. extra usage pays for the request).
+ */
+static int
 handle_rate_limit(struct claude_stream *s, struct json_object *line)
 {
 	struct json_object *info = get_typed(line, "rate_limit_info", json_type_object);
-	const char *status = hub_json_get_string(info, "status");
+	struct plan_window *w = &s->rate_limit;
+	char word[32];
 
-	if (status != NULL && strcmp(status, "rejected") == 0) {
+	if (info == NULL)
+		return HUB_OK;
+	plan_window_init(w);
+	w->seen = 1;
+	get_word(info, "status", word, sizeof(word));
+	w->status = plan_status_parse(word);
+	get_word(info, "rateLimitType", w->type, sizeof(w->type));
+	w->utilization = get_fraction(info, "utilization");
+	if (w->utilization < 0 && w->type[0] != '\0')
+		/* allowed: only the window itself says how much is used */
+		w->utilization = get_fraction(get_typed(get_typed(info, "unifiedWindows",
+		    json_type_object), w->type, json_type_object), "utilization");
+	w->resets_at = get_number(info, "resetsAt", 0);
+	w->using_overage = get_bool(info, "isUsingOverage") || get_bool(info, "overageInUse");
+	get_word(info, "overageStatus", word, sizeof(word));
+	w->overage_status = plan_status_parse(word);
+	w->overage_resets_at = get_number(info, "overageResetsAt", 0);
+	get_word(info, "overageDisabledReason", w->overage_disabled_reason,
+	    sizeof(w->overage_disabled_reason));
+	if (w->status == PLAN_STATUS_REJECTED) {
 		s->rate_limit_rejected = 1;
-		s->rate_limit_resets_at = get_number(info, "resetsAt", 0);
+		s->rate_limit_resets_at = w->resets_at;
 	}
+	if (s->on_rate_limit != NULL)
+		return s->on_rate_limit(s->arg, w);
+	return HUB_OK;
 }
 
 static int
@@ -460,7 +530,7 @@ claude_stream_on_line(void *arg, const char *data, size_t len)
 	else if (strcmp(type, "system") == 0)
 		rc = handle_system(s, line);
 	else if (strcmp(type, "rate_limit_event") == 0)
-		handle_rate_limit(s, line);
+		rc = handle_rate_limit(s, line);
 	else if (strcmp(type, "result") == 0)
 		rc = handle_result(s, line);
 	else if (strcmp(type, "control_request") == 0) {

@@ -12,7 +12,7 @@
  *   assistant line with "error" (synthetic)      -> api_error_* fields
  *   system/api_retry                             -> on_retry, retry_* fields
  *   system/init                                  -> model
- *   rate_limit_event                             -> rate_limit_* fields
+ *   rate_limit_event                             -> rate_limit (whole), on_rate_limit
  *   result                                       -> result_* fields, usage
  *   stream_event content_block_start/tool_use    -> on_tool_start, tool_uses[]
  *   stream_event content_block_delta/
@@ -35,6 +35,7 @@
 #include "common/hub_buf.h"
 #include "common/hub_limits.h"
 #include "common/hub_lines.h"
+#include "common/plan_window.h"
 
 struct json_object;
 
@@ -60,6 +61,9 @@ struct claude_tool_use {
 	                                * the assistant line carried it */
 	long block_index;              /* its content block in the message */
 };
+/* A rate_limit_event (the usage window, parsed into s->rate_limit); return
+ * < 0 to stop (e.g. extra usage is in use and the plan forbids it). */
+typedef int (*claude_rate_limit_fn)(void *arg, const struct plan_window *w);
 
 struct claude_stream {
 	/* callbacks, set by the caller before feeding; may be NULL */
@@ -68,6 +72,7 @@ struct claude_stream {
 	claude_tool_start_fn on_tool_start;
 	claude_tool_args_fn on_tool_args;
 	claude_control_fn on_control;
+	claude_rate_limit_fn on_rate_limit;
 	void *arg;
 
 	/* read-only for callers after feeding */
@@ -108,6 +113,10 @@ struct claude_stream {
 
 	int rate_limit_rejected;       /* a rate_limit_event with status "rejected" */
 	long long rate_limit_resets_at; /* its resetsAt (epoch seconds); 0 unknown */
+	/* the last rate_limit_event's rate_limit_info: status, resetsAt,
+	 * rateLimitType, utilization, isUsingOverage (or overageInUse),
+	 * overageStatus, overageResetsAt, overageDisabledReason */
+	struct plan_window rate_limit;
 
 	/* private */
 	struct hub_lines splitter;     /* cuts stdout into lines */

@@ -1007,6 +1007,20 @@ generic:
 	snprintf(msg, msglen, "the Gemini CLI failed (exit %d); its message was withheld", exit_code);
 }
 
+/* A quota 429 (RESOURCE_EXHAUSTED) with a retry delay: the plan's window
+ * for the chat layer's cool-down, rejected until the delay has passed. */
+static void
+gemini_plan_quota(struct provider_reply *reply, long retry_after_s)
+{
+	if (retry_after_s <= 0)
+		return;
+	plan_window_init(&reply->plan);
+	reply->plan.seen = 1;
+	reply->plan.status = PLAN_STATUS_REJECTED;
+	snprintf(reply->plan.type, sizeof(reply->plan.type), "quota");
+	reply->plan.resets_at = hub_time_wall_ms() / 1000 + retry_after_s;
+}
+
 /* Turn how the child ended into reply->err and a message. */
 static void
 gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct provider_reply *reply)
@@ -1044,6 +1058,8 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 		    r->retry_after_s > 0 ? r->retry_after_s : (hub_cfg ? hub_cfg->gemini_max_retry_wait_s : 0),
 		    r->backoff_line);
 		reply->retry_after_s = r->retry_after_s;
+		if (r->stop_err == HUB_ERR_RATE_LIMIT)
+			gemini_plan_quota(reply, r->retry_after_s);
 		return;
 	}
 	if (r->output_capped || res->output_capped) {
@@ -1079,8 +1095,10 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 		err = HUB_ERR_PROVIDER_AUTH;
 	else
 		err = HUB_ERR_UPSTREAM;
-	if (err == HUB_ERR_RATE_LIMIT && r->retry_after_s > 0)
+	if (err == HUB_ERR_RATE_LIMIT && r->retry_after_s > 0) {
 		reply->retry_after_s = r->retry_after_s;
+		gemini_plan_quota(reply, r->retry_after_s);
+	}
 
 	if (code == 0 && r->text.len == 0 && msg[0] == '\0')
 		provider_reply_error(reply, err, "the Gemini CLI gave an empty reply");

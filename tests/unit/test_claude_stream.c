@@ -382,6 +382,82 @@ test_tool_uses(void)
 	claude_stream_free(&cs);
 }
 
+/* Stops the stream when extra usage is in use (as claude.c with deny). */
+static int
+on_rate_limit_stop_overage(void *arg, const struct plan_window *w)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	return w->using_overage ? -1 : 0;
+}
+
+/* rate_limit_event lines as Claude Code 2.1.330 prints them (recorded
+ * against tests/upstream/fake-anthropic.mjs's plan phases). */
+static void
+test_rate_limit_events(void)
+{
+	static const char allowed[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed\",\"resetsAt\":1796183277,"
+	    "\"rateLimitType\":\"five_hour\",\"isUsingOverage\":false,\"unifiedWindows\":{\"five_hour\":"
+	    "{\"utilization\":0.2,\"resetsAt\":1796183277,\"status\":\"allowed\"}}},\"uuid\":\"u\",\"session_id\":\"s\"}\n";
+	static const char warning[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed_warning\",\"resetsAt\":1796183277,"
+	    "\"rateLimitType\":\"five_hour\",\"utilization\":0.92,\"isUsingOverage\":false,\"surpassedThreshold\":0.9},"
+	    "\"uuid\":\"u\",\"session_id\":\"s\"}\n";
+	static const char overage[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":1796183280,"
+	    "\"rateLimitType\":\"five_hour\",\"overageStatus\":\"allowed\",\"overageResetsAt\":1798771680,"
+	    "\"isUsingOverage\":true,\"overageInUse\":true},\"uuid\":\"u\",\"session_id\":\"s\"}\n"
+	    "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"late\"}\n";
+	static const char rejected[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":1796183281,"
+	    "\"rateLimitType\":\"five_hour\",\"overageStatus\":\"rejected\",\"overageDisabledReason\":"
+	    "\"org_level_disabled\",\"isUsingOverage\":false},\"uuid\":\"u\",\"session_id\":\"s\"}\n";
+	static const char hostile[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed\",\"rateLimitType\":"
+	    "\"five hour\\n<script>\",\"utilization\":\"lots\",\"resetsAt\":1e300,\"overageDisabledReason\":42}}\n";
+	struct claude_stream cs;
+	int calls = 0;
+
+	claude_stream_init(&cs, 0);
+	ok(claude_stream_feed(&cs, allowed, sizeof(allowed) - 1) == 0, "allowed parsed");
+	ok(cs.rate_limit.seen && cs.rate_limit.status == PLAN_STATUS_ALLOWED, "status allowed");
+	is_str(cs.rate_limit.type, "five_hour", "rateLimitType");
+	ok(cs.rate_limit.utilization > 0.19 && cs.rate_limit.utilization < 0.21,
+	    "utilization from unifiedWindows when the top level has none");
+	ok(cs.rate_limit.resets_at == 1796183277LL && !cs.rate_limit.using_overage, "resetsAt, no overage");
+	ok(!cs.rate_limit_rejected, "not rejected");
+	ok(claude_stream_feed(&cs, warning, sizeof(warning) - 1) == 0, "warning parsed");
+	ok(cs.rate_limit.status == PLAN_STATUS_WARNING && cs.rate_limit.utilization > 0.91, "allowed_warning, 0.92");
+	ok(plan_window_level(&cs.rate_limit, 0, 0) == PLAN_LEVEL_WARNING, "warning level");
+	claude_stream_free(&cs);
+
+	claude_stream_init(&cs, 0);
+	cs.on_rate_limit = on_rate_limit_stop_overage;
+	cs.arg = &calls;
+	ok(claude_stream_feed(&cs, overage, sizeof(overage) - 1) < 0, "the callback stops the stream");
+	ok(calls == 1 && !cs.seen_result, "stopped before the result line");
+	ok(cs.rate_limit.using_overage && cs.rate_limit.status == PLAN_STATUS_REJECTED, "overage in use");
+	ok(cs.rate_limit.overage_status == PLAN_STATUS_ALLOWED && cs.rate_limit.overage_resets_at == 1798771680LL,
+	    "overageStatus, overageResetsAt");
+	ok(plan_window_level(&cs.rate_limit, 0, 0.9) == PLAN_LEVEL_LIMIT, "deny: limit");
+	ok(plan_window_level(&cs.rate_limit, 1, 0.9) == PLAN_LEVEL_OVERAGE, "allow: overage");
+	claude_stream_free(&cs);
+
+	claude_stream_init(&cs, 0);
+	ok(claude_stream_feed(&cs, rejected, sizeof(rejected) - 1) == 0, "rejected parsed");
+	ok(cs.rate_limit_rejected && cs.rate_limit_resets_at == 1796183281LL, "rejected with its reset");
+	is_str(cs.rate_limit.overage_disabled_reason, "org_level_disabled", "overageDisabledReason");
+	ok(cs.rate_limit.overage_status == PLAN_STATUS_REJECTED && !cs.rate_limit.using_overage, "no overage");
+	ok(plan_window_level(&cs.rate_limit, 1, 0) == PLAN_LEVEL_LIMIT, "rejected is a limit even with allow");
+	ok(claude_stream_feed(&cs, hostile, sizeof(hostile) - 1) == 0, "odd values parsed");
+	is_str(cs.rate_limit.type, "", "a type that is not a word is dropped");
+	ok(cs.rate_limit.utilization < 0 && cs.rate_limit.resets_at == 0, "non-numbers and huge numbers are unknown");
+	is_str(cs.rate_limit.overage_disabled_reason, "", "a non-string reason is dropped");
+	claude_stream_free(&cs);
+}
+
 int
 main(void)
 {
@@ -394,5 +470,6 @@ main(void)
 	test_garbage_and_overlong();
 	test_text_cap();
 	test_tool_uses();
+	test_rate_limit_events();
 	return tap_done();
 }

@@ -33,7 +33,13 @@
 // GET  /_requests  every request received so far (JSON array); the
 //                  Authorization header is recorded as its scheme and the
 //                  SHA-256 of its credential, never the credential itself
-// POST /_reset     forget the requests and go back to mode "ok"
+// POST /_reset     forget the requests and go back to mode "ok" and plan
+//                  phase "none"
+// POST /_plan  {"phase":"none"|"allowed"|"warning"|"overage"|"rejected"|"reset",
+//               "reset":EPOCH_S, "utilization":0.9}
+//                  the subscription's usage window, sent on every /v1/messages
+//                  answer as the anthropic-ratelimit-unified-* headers the
+//                  Claude CLI reads (see planHeaders); "rejected" answers 429
 // Anything else: 404 at once, recorded with "unknown": true.
 
 import http from 'node:http';
@@ -41,6 +47,7 @@ import crypto from 'node:crypto';
 
 const DEFAULT_TEXT = 'Hello from the fake upstream.';
 let mode = { mode: 'ok' };
+let plan = { phase: 'none' };
 let requests = [];
 let seq = 0;
 const hanging = new Set();
@@ -135,8 +142,66 @@ function chunksOf(text, n) {
   return [text];
 }
 
+// The unified rate-limit headers of the plan phase, as Claude Code 2.1.330
+// reads them: -status is the limiting window's status (allowed, or
+// rejected once the plan's window is used up); -reset its reset (epoch s);
+// -representative-claim its type; a per-window -5h-utilization /
+// -5h-reset / -5h-surpassed-threshold makes it report allowed_warning;
+// with -status rejected, -overage-status allowed means the request was
+// served from extra usage (isUsingOverage); -overage-status rejected with
+// -overage-disabled-reason means it was refused.
+function planHeaders() {
+  const now = Math.floor(Date.now() / 1000);
+  const reset = String(plan.reset ?? now + 3600);
+  const h = {};
+  switch (plan.phase) {
+  case 'allowed':
+  case 'reset':
+    h['anthropic-ratelimit-unified-status'] = 'allowed';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = String(plan.utilization ?? 0.2);
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-status'] = 'allowed';
+    break;
+  case 'warning':
+    h['anthropic-ratelimit-unified-status'] = 'allowed_warning';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = String(plan.utilization ?? 0.92);
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-surpassed-threshold'] = '0.9';
+    h['anthropic-ratelimit-unified-5h-status'] = 'allowed_warning';
+    break;
+  case 'overage':
+    h['anthropic-ratelimit-unified-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = '1';
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-overage-status'] = 'allowed';
+    h['anthropic-ratelimit-unified-overage-reset'] = String(now + 30 * 86400);
+    h['anthropic-ratelimit-unified-overage-in-use'] = 'true';
+    break;
+  case 'rejected':
+    h['anthropic-ratelimit-unified-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = '1';
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-overage-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-overage-disabled-reason'] = 'org_level_disabled';
+    break;
+  default:
+    break;
+  }
+  return h;
+}
+
 function sendError(res, status, retryAfter) {
-  const headers = { 'content-type': 'application/json', 'request-id': `req_fake_${seq}` };
+  const headers = { 'content-type': 'application/json', 'request-id': `req_fake_${seq}`, ...planHeaders() };
   if (status === 429) headers['retry-after'] = String(retryAfter ?? 7);
   res.writeHead(status, headers);
   res.end(JSON.stringify({
@@ -162,13 +227,14 @@ async function answer(req, res, body) {
   const outTok = words.length * nblocks;
 
   if (b.mode === 'error') return sendError(res, b.status || 500, b.retry_after);
+  if (plan.phase === 'rejected') return sendError(res, 429, 5);
   if (b.mode === 'hang') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
 
   if (!body.stream) {
     const content = [];
     if (b.toolUses) content.push(...b.toolUses);
     else for (let i = 0; i < nblocks; i++) content.push({ type: 'text', text: nblocks > 1 ? `[${i}]${text}` : text });
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${seq}` });
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${seq}`, ...planHeaders() });
     res.end(JSON.stringify({
       id, type: 'message', role: 'assistant', model, content, stop_reason: b.toolUses ? 'tool_use' : stop,
       stop_sequence: null,
@@ -178,6 +244,7 @@ async function answer(req, res, body) {
   }
   res.writeHead(200, {
     'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake_${seq}`,
+    ...planHeaders(),
   });
   const delay = b.mode === 'slow' ? (b.delay_ms ?? 200) : 0;
   const send = async (event, data) => {
@@ -250,8 +317,14 @@ const server = http.createServer(async (req, res) => {
     res.end('{"ok":true}');
     return;
   }
+  if (url.pathname === '/_plan' && req.method === 'POST') {
+    plan = body && typeof body === 'object' ? body : { phase: 'none' };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+    return;
+  }
   if (url.pathname === '/_reset' && req.method === 'POST') {
-    requests = []; mode = { mode: 'ok' };
+    requests = []; mode = { mode: 'ok' }; plan = { phase: 'none' };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"ok":true}');
     return;
