@@ -18,18 +18,7 @@
 #include "common/hub_limits.h"
 #include "common/hub_text.h"
 
-struct chat_parse_ctx {
-	char *err;
-	size_t errlen;
-	char *param;
-	size_t param_len;
-};
-
-static int chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Set the error message and field, and return HUB_ERR_INVALID. */
-static int
+int
 chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
 {
 	va_list ap;
@@ -41,8 +30,7 @@ chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, .
 	return HUB_ERR_INVALID;
 }
 
-/* Keep s (malloc'd) until chat_params_free(); frees it when that fails. */
-static int
+int
 chat_params_own(struct chat_params *out, char *s)
 {
 	char **grown;
@@ -91,8 +79,7 @@ static const struct chat_option chat_options[] = {
 };
 #undef T
 
-/* The member key of o when present and not null, else NULL. */
-static struct json_object *
+struct json_object *
 chat_params_member(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
@@ -128,8 +115,7 @@ chat_params_options(struct json_object *root, struct chat_parse_ctx *c)
 	return HUB_OK;
 }
 
-/* 1 when name is [A-Za-z0-9_-]{1,64}, as OpenAI and the upstream APIs want. */
-static int
+int
 chat_params_tool_name_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -138,8 +124,7 @@ chat_params_tool_name_valid(const char *name)
 	    "0123456789_-") == n;
 }
 
-/* 1 when id is 1 to HUB_MAX_TOOL_CALL_ID_LEN bytes without control characters. */
-static int
+int
 chat_params_call_id_valid(const char *id, size_t len)
 {
 	size_t i;
@@ -152,9 +137,7 @@ chat_params_call_id_valid(const char *id, size_t len)
 	return 1;
 }
 
-/* A tool's parameters: a JSON Schema object of type object, with object or
- * boolean property schemas and a list of required names. */
-static int
+int
 chat_params_schema(struct json_object *s, const char *field, struct chat_parse_ctx *c)
 {
 	struct json_object *v, *e;
@@ -205,43 +188,32 @@ chat_params_opt_string(struct json_object *o, const char *key, const char *field
 
 static const char chat_params_empty_schema[] = "{\"type\":\"object\",\"properties\":{}}";
 
-/* One entry of `tools` into t. */
-static int
-chat_params_tool(struct json_object *e, size_t i, struct chat_params *out, struct provider_tool *t,
-    size_t *bytes, struct chat_parse_ctx *c)
+int
+chat_params_tool_fields(struct json_object *fn, const char *name_key, const char *schema_key,
+    const char *field, size_t i, struct chat_params *out, struct provider_tool *t, size_t *bytes,
+    struct chat_parse_ctx *c)
 {
-	struct json_object *type, *fn, *v;
-	char field[32], sub[128];
+	struct json_object *v;
+	char sub[160];
 	size_t j;
 	int rc;
 
-	snprintf(field, sizeof(field), "tools[%zu]", i);
-	if (!json_object_is_type(e, json_type_object))
-		return chat_params_fail(c, field, "'%s' must be an object", field);
-	snprintf(sub, sizeof(sub), "%s.type", field);
-	type = chat_params_member(e, "type");
-	if (type == NULL || !json_object_is_type(type, json_type_string) ||
-	    strcmp(json_object_get_string(type), "function") != 0)
-		return chat_params_fail(c, sub, "'%s' must be \"function\" (the only kind of tool supported)", sub);
-	snprintf(sub, sizeof(sub), "%s.function", field);
-	if ((fn = chat_params_member(e, "function")) == NULL || !json_object_is_type(fn, json_type_object))
-		return chat_params_fail(c, sub, "'%s' must be an object with 'name'", sub);
-	snprintf(sub, sizeof(sub), "%s.function.name", field);
-	if ((rc = chat_params_opt_string(fn, "name", sub, &t->name, c)) != HUB_OK)
+	snprintf(sub, sizeof(sub), "%s.%s", field, name_key);
+	if ((rc = chat_params_opt_string(fn, name_key, sub, &t->name, c)) != HUB_OK)
 		return rc;
 	if (t->name == NULL || !chat_params_tool_name_valid(t->name))
 		return chat_params_fail(c, sub, "'%s' must be 1 to 64 characters of A-Z a-z 0-9 _ -", sub);
 	for (j = 0; j < i; j++)
 		if (strcmp(out->tools[j].name, t->name) == 0)
 			return chat_params_fail(c, sub, "the tool '%s' is declared twice", t->name);
-	snprintf(sub, sizeof(sub), "%s.function.description", field);
+	snprintf(sub, sizeof(sub), "%s.description", field);
 	if ((rc = chat_params_opt_string(fn, "description", sub, &t->description, c)) != HUB_OK)
 		return rc;
-	snprintf(sub, sizeof(sub), "%s.function.strict", field);
+	snprintf(sub, sizeof(sub), "%s.strict", field);
 	if ((v = chat_params_member(fn, "strict")) != NULL && !json_object_is_type(v, json_type_boolean))
 		return chat_params_fail(c, sub, "'%s' must be a boolean", sub);
-	snprintf(sub, sizeof(sub), "%s.function.parameters", field);
-	if ((v = chat_params_member(fn, "parameters")) == NULL) {
+	snprintf(sub, sizeof(sub), "%s.%s", field, schema_key);
+	if ((v = chat_params_member(fn, schema_key)) == NULL) {
 		t->parameters = chat_params_empty_schema;
 	} else {
 		if ((rc = chat_params_schema(v, sub, c)) != HUB_OK)
@@ -255,6 +227,29 @@ chat_params_tool(struct json_object *e, size_t i, struct chat_params *out, struc
 		return chat_params_fail(c, "tools", "the tools' names, descriptions and parameter schemas "
 		    "pass the limit of %u bytes (at %s)", HUB_MAX_TOOLS_BYTES, field);
 	return HUB_OK;
+}
+
+/* One entry of `tools` into t. */
+static int
+chat_params_tool(struct json_object *e, size_t i, struct chat_params *out, struct provider_tool *t,
+    size_t *bytes, struct chat_parse_ctx *c)
+{
+	struct json_object *type, *fn;
+	char field[32], sub[128];
+
+	snprintf(field, sizeof(field), "tools[%zu]", i);
+	if (!json_object_is_type(e, json_type_object))
+		return chat_params_fail(c, field, "'%s' must be an object", field);
+	snprintf(sub, sizeof(sub), "%s.type", field);
+	type = chat_params_member(e, "type");
+	if (type == NULL || !json_object_is_type(type, json_type_string) ||
+	    strcmp(json_object_get_string(type), "function") != 0)
+		return chat_params_fail(c, sub, "'%s' must be \"function\" (the only kind of tool supported)", sub);
+	snprintf(sub, sizeof(sub), "%s.function", field);
+	if ((fn = chat_params_member(e, "function")) == NULL || !json_object_is_type(fn, json_type_object))
+		return chat_params_fail(c, sub, "'%s' must be an object with 'name'", sub);
+	snprintf(sub, sizeof(sub), "%s.function", field);
+	return chat_params_tool_fields(fn, "name", "parameters", sub, i, out, t, bytes, c);
 }
 
 /* `tools`, `tool_choice` and `parallel_tool_calls`. */
@@ -430,11 +425,7 @@ chat_params_image(struct json_object *part, const char *field, struct chat_param
 {
 	struct json_object *iu = chat_params_member(part, "image_url"), *v;
 	char sub[112];
-	const char *url, *comma, *b64, *d;
-	unsigned char head[12];
-	size_t tlen, blen, decoded, one, all, i, want = sizeof(chat_image_types) / sizeof(chat_image_types[0]);
-	char *copy;
-	int padded, is;
+	const char *url;
 
 	snprintf(sub, sizeof(sub), "%s.image_url.url", field);
 	if (iu != NULL && json_object_is_type(iu, json_type_string)) {
@@ -453,6 +444,16 @@ chat_params_image(struct json_object *part, const char *field, struct chat_param
 	}
 	if (url == NULL)
 		return chat_params_fail(c, sub, "'%s' must be a string", sub);
+	return chat_params_image_url(url, sub, out, img, c);
+}
+
+int
+chat_params_image_url(const char *url, const char *sub, struct chat_params *out,
+    struct provider_image *img, struct chat_parse_ctx *c)
+{
+	const char *comma;
+	size_t tlen;
+
 	if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0)
 		return chat_params_fail(c, sub, "'%s': the hub does not fetch remote images (no server-side "
 		    "requests); send the image inline as a data: URL (data:image/png;base64,...)", sub);
@@ -461,16 +462,28 @@ chat_params_image(struct json_object *part, const char *field, struct chat_param
 		return chat_params_fail(c, sub, "'%s' must be a base64 data: URL "
 		    "(data:image/png;base64,...)", sub);
 	tlen = (size_t)(comma - 7 - (url + 5));
+	return chat_params_image_data(url + 5, tlen, comma + 1, sub, out, img, c);
+}
+
+int
+chat_params_image_data(const char *media_type, size_t tlen, const char *b64, const char *sub,
+    struct chat_params *out, struct provider_image *img, struct chat_parse_ctx *c)
+{
+	unsigned char head[12];
+	size_t blen, decoded, one, all, i, want = sizeof(chat_image_types) / sizeof(chat_image_types[0]);
+	const char *d;
+	char *copy;
+	int padded, is;
+
 	for (i = 0; i < want; i++)
 		if ((strlen(chat_image_types[i].media_type) == tlen &&
-		    strncasecmp(url + 5, chat_image_types[i].media_type, tlen) == 0) ||
+		    strncasecmp(media_type, chat_image_types[i].media_type, tlen) == 0) ||
 		    (chat_image_types[i].alias != NULL && strlen(chat_image_types[i].alias) == tlen &&
-		    strncasecmp(url + 5, chat_image_types[i].alias, tlen) == 0))
+		    strncasecmp(media_type, chat_image_types[i].alias, tlen) == 0))
 			break;
 	if (i == want)
 		return chat_params_fail(c, sub, "'%s': the media type '%.*s' is not supported "
-		    "(image/png, image/jpeg, image/gif, image/webp)", sub, (int)(tlen > 64 ? 64 : tlen), url + 5);
-	b64 = comma + 1;
+		    "(image/png, image/jpeg, image/gif, image/webp)", sub, (int)(tlen > 64 ? 64 : tlen), media_type);
 	blen = strlen(b64);
 	if (chat_params_b64_check(b64, blen, &decoded, &padded) != 0)
 		return chat_params_fail(c, sub, "'%s': the data after 'base64,' is not valid base64", sub);
@@ -578,9 +591,7 @@ chat_params_content(struct json_object *content, struct chat_params *out, size_t
 	return HUB_OK;
 }
 
-/* The arguments of a call: a JSON string holding an object ("" is {}),
- * kept compact in *out (owned by params). */
-static int
+int
 chat_params_arguments(struct json_object *v, const char *field, struct chat_params *out,
     char **args, struct chat_parse_ctx *c)
 {

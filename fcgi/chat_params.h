@@ -61,4 +61,66 @@ int chat_params_parse(const char *body, size_t len, struct chat_params *out,
 /* Free what chat_params_parse() allocated. Accepts NULL. */
 void chat_params_free(struct chat_params *p);
 
+/*
+ * The validators, shared with the other surfaces' parsers
+ * (responses_params.c, messages_params.c), which fill the same struct
+ * chat_params so that one free and one chat turn serve all three. Each
+ * takes the error buffers of the parse in a struct chat_parse_ctx and
+ * returns 0, HUB_ERR_INVALID with the message and field set, or
+ * HUB_ERR_NOMEM.
+ */
+struct chat_parse_ctx {
+	char *err;
+	size_t errlen;
+	char *param;
+	size_t param_len;
+};
+
+/* Set c's message (printf-style) and field (param may be NULL); returns
+ * HUB_ERR_INVALID. */
+int chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Keep s (malloc'd; NULL gives HUB_ERR_NOMEM) until chat_params_free();
+ * frees it when that fails. It is then out->owned[out->n_owned - 1]. */
+int chat_params_own(struct chat_params *out, char *s);
+
+/* The member key of o when present and not null, else NULL (borrowed). */
+struct json_object *chat_params_member(struct json_object *o, const char *key);
+
+/* 1 when name is [A-Za-z0-9_-]{1,64}, as OpenAI and the upstream APIs want. */
+int chat_params_tool_name_valid(const char *name);
+
+/* 1 when id[0..len) is 1 to HUB_MAX_TOOL_CALL_ID_LEN bytes without
+ * control characters. */
+int chat_params_call_id_valid(const char *id, size_t len);
+
+/* s must be a tool's parameters: a JSON Schema object of type object, with
+ * object or boolean property schemas and a list of required names. */
+int chat_params_schema(struct json_object *s, const char *field, struct chat_parse_ctx *c);
+
+/*
+ * Tool i (of out->tools, already allocated) from the object fn: its name
+ * (under name_key), description, strict and schema (under schema_key;
+ * absent: an empty object schema), checked for a valid unique name and
+ * against the tools' byte cap (*bytes adds up). field names fn.
+ */
+int chat_params_tool_fields(struct json_object *fn, const char *name_key, const char *schema_key,
+    const char *field, size_t i, struct chat_params *out, struct provider_tool *t, size_t *bytes,
+    struct chat_parse_ctx *c);
+
+/* A call's arguments: a JSON string holding an object ("" is {}), kept
+ * compact in *args (owned by out). */
+int chat_params_arguments(struct json_object *v, const char *field, struct chat_params *out,
+    char **args, struct chat_parse_ctx *c);
+
+/* An image from a base64 data: URL (field sub names it) into img, checked
+ * and capped as chat_params_parse() does; http(s) URLs are refused. */
+int chat_params_image_url(const char *url, const char *sub, struct chat_params *out,
+    struct provider_image *img, struct chat_parse_ctx *c);
+
+/* The same from a media type media_type[0..tlen) and base64 data. */
+int chat_params_image_data(const char *media_type, size_t tlen, const char *b64, const char *sub,
+    struct chat_params *out, struct provider_image *img, struct chat_parse_ctx *c);
+
 #endif
