@@ -551,7 +551,7 @@ chat_params_content(struct json_object *content, struct chat_params *out, size_t
 	if (n == 0)
 		return allow_empty ? HUB_OK : chat_params_fail(c, field, "'%s' must not be an empty array", field);
 	hub_buf_init(&b, 0);
-	msg->images = out->images + out->n_images;
+	msg->images = out->images != NULL ? out->images + out->n_images : NULL;
 	for (i = 0; i < n && rc == HUB_OK; i++) {
 		snprintf(pfield, sizeof(pfield), "%s[%zu]", field, i);
 		part = json_object_array_get_idx(content, i);

@@ -125,7 +125,7 @@ responses_params_content(struct json_object *content, const char *field, const c
 	if (content == NULL || !json_object_is_type(content, json_type_array))
 		return chat_params_fail(c, field, "'%s' must be a string or a list of content parts", field);
 	hub_buf_init(&b, 0);
-	msg->images = out->images + out->n_images;
+	msg->images = out->images != NULL ? out->images + out->n_images : NULL;
 	for (i = 0; i < json_object_array_length(content) && rc == HUB_OK; i++) {
 		snprintf(pfield, sizeof(pfield), "%s[%zu]", field, i);
 		rc = responses_params_part(json_object_array_get_idx(content, i), pfield, r, &b, &texts, msg,
