@@ -26,6 +26,8 @@
 #define HUB_DEFAULT_MAX_OUTPUT_BYTES   (16u * 1024u * 1024u)
 /* One line of a CLI's JSON-lines output. */
 #define HUB_MAX_CLI_LINE_BYTES         (8u * 1024u * 1024u)
+/* Tool calls a CLI's reply may propose; later ones are dropped. */
+#define HUB_MAX_REPLY_TOOL_CALLS       64u
 /* What is kept of a CLI's stderr for error messages. */
 #define HUB_MAX_STDERR_BYTES           (64u * 1024u)
 /* One line of the HUB_CONFIG file (newline included). */

@@ -120,6 +120,7 @@ cli_run_spec(const struct cli_run_adapter *a, struct cli_run_ctx *ctx, const str
 	spec->use_pty = a->use_pty;
 	spec->stdin_data = in->stdin_data != NULL ? in->stdin_data : "";
 	spec->stdin_len = in->stdin_len;
+	spec->stdin_more = in->stdin_more;
 	spec->timeout_ms = p->timeout_s * 1000L;
 	spec->kill_grace_ms = hub_cfg != NULL ? hub_cfg->kill_grace_ms : 2000;
 	spec->max_stdout_bytes = hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?

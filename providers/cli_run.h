@@ -3,7 +3,7 @@
  * gemini.c, generic.c), as lighttpd's gw_backend.c is under mod_scgi.c.
  *
  * cli_run() does, once for every adapter, the steps of one chat turn:
- * check that the last message is the user's, pick and check the model,
+ * check that the last message is the user's (or a tool result), pick and check the model,
  * find the executable, create the private work directory (home/, tmp/,
  * cwd/ under HUB_STATE_DIR, resolved with realpath(): it is also the
  * jail), fill the child_spec (deadline, output cap, kill grace, the
@@ -37,6 +37,10 @@ struct cli_run_input {
 	char *const *envp;           /* the child's whole environment */
 	const void *stdin_data;      /* may be NULL: nothing */
 	size_t stdin_len;
+	/* NULL: stdin is closed after stdin_data. Else the adapter's queue
+	 * (child_spec.stdin_more): stdin stays open while the child runs and
+	 * what the adapter's hooks append to it is written to the child */
+	struct hub_buf *stdin_more;
 };
 
 /*

@@ -56,6 +56,95 @@ print_delta(void *arg, const char *text, size_t len)
 	return 0;
 }
 
+/* One {"tool_delta":{"index":..,"id":..,"name":..,"args":".."}} line. */
+static int
+print_tool_delta(void *arg, size_t index, const char *id, const char *name, const char *args,
+    size_t len)
+{
+	struct json_object *line = json_object_new_object(), *d = json_object_new_object();
+
+	(void)arg;
+	json_object_object_add(d, "index", json_object_new_int64((int64_t)index));
+	json_object_object_add(d, "id", id != NULL ? json_object_new_string(id) : NULL);
+	json_object_object_add(d, "name", name != NULL ? json_object_new_string(name) : NULL);
+	json_object_object_add(d, "args", json_object_new_string_len(args, (int)len));
+	json_object_object_add(line, "tool_delta", d);
+	printf("%s\n", hub_json_compact(line));
+	fflush(stdout);
+	json_object_put(line);
+	return 0;
+}
+
+/* The conversation's tools, tool_choice and parallel_tool_calls into call;
+ * each message's tool_calls, tool_call_id, tool_name and images. The
+ * arrays stay referenced by conv (json-c strings) and are freed at exit. */
+static void
+read_tools(struct json_object *conv, struct provider_call *call, struct provider_msg *msgs, size_t n)
+{
+	struct json_object *arr, *x, *m, *v;
+	struct provider_tool *tools;
+	const char *choice;
+	size_t i, k, nt;
+
+	if ((arr = json_object_object_get(conv, "tools")) != NULL && json_object_is_type(arr, json_type_array)) {
+		nt = json_object_array_length(arr);
+		tools = calloc(nt + 1, sizeof(*tools));
+		for (i = 0; i < nt; i++) {
+			x = json_object_array_get_idx(arr, i);
+			tools[i].name = hub_json_get_string(x, "name");
+			tools[i].description = hub_json_get_string(x, "description");
+			v = json_object_object_get(x, "parameters");
+			tools[i].parameters = v != NULL ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL;
+		}
+		call->tools = tools;
+		call->n_tools = nt;
+	}
+	call->parallel_tool_calls = 1;
+	if ((v = json_object_object_get(conv, "parallel_tool_calls")) != NULL)
+		call->parallel_tool_calls = json_object_get_boolean(v);
+	choice = hub_json_get_string(conv, "tool_choice");
+	if (choice == NULL || strcmp(choice, "auto") == 0)
+		call->tool_choice = PROVIDER_TOOL_CHOICE_AUTO;
+	else if (strcmp(choice, "none") == 0)
+		call->tool_choice = PROVIDER_TOOL_CHOICE_NONE;
+	else if (strcmp(choice, "required") == 0)
+		call->tool_choice = PROVIDER_TOOL_CHOICE_REQUIRED;
+	else {
+		call->tool_choice = PROVIDER_TOOL_CHOICE_NAMED;
+		call->tool_choice_name = choice;
+	}
+	arr = json_object_object_get(conv, "messages");
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(arr, i);
+		msgs[i].tool_call_id = hub_json_get_string(m, "tool_call_id");
+		msgs[i].tool_name = hub_json_get_string(m, "tool_name");
+		if ((x = json_object_object_get(m, "tool_calls")) != NULL && json_object_is_type(x, json_type_array)) {
+			struct provider_tool_call *tc = calloc(json_object_array_length(x) + 1, sizeof(*tc));
+
+			for (k = 0; k < json_object_array_length(x); k++) {
+				v = json_object_array_get_idx(x, k);
+				tc[k].id = (char *)hub_json_get_string(v, "id");
+				tc[k].name = (char *)hub_json_get_string(v, "name");
+				tc[k].arguments = (char *)hub_json_get_string(v, "arguments");
+			}
+			msgs[i].tool_calls = tc;
+			msgs[i].n_tool_calls = k;
+		}
+		if ((x = json_object_object_get(m, "images")) != NULL && json_object_is_type(x, json_type_array)) {
+			struct provider_image *im = calloc(json_object_array_length(x) + 1, sizeof(*im));
+
+			for (k = 0; k < json_object_array_length(x); k++) {
+				v = json_object_array_get_idx(x, k);
+				im[k].media_type = hub_json_get_string(v, "media_type");
+				im[k].base64 = hub_json_get_string(v, "base64");
+				im[k].size = strlen(im[k].base64 != NULL ? im[k].base64 : "") / 4 * 3;
+			}
+			msgs[i].images = im;
+			msgs[i].n_images = k;
+		}
+	}
+}
+
 static void *
 cancel_later(void *arg)
 {
@@ -178,6 +267,8 @@ main(int argc, char **argv)
 	call.messages = msgs;
 	call.n_messages = n;
 	call.stream = 1;
+	read_tools(conv, &call, msgs, n);
+	call.io.on_tool_delta = print_tool_delta;
 	call.io.on_delta = print_delta;
 	call.io.arg = &opts;
 	call.io.watch_fd = -1;
@@ -203,6 +294,18 @@ main(int argc, char **argv)
 	json_object_object_add(out, "usage", usage);
 	json_object_object_add(out, "finish_reason",
 	    reply.finish_reason ? json_object_new_string(reply.finish_reason) : NULL);
+	if (reply.n_tool_calls > 0) {
+		struct json_object *calls = json_object_new_array(), *c;
+
+		for (i = 0; i < reply.n_tool_calls; i++) {
+			c = json_object_new_object();
+			json_object_object_add(c, "id", json_object_new_string(reply.tool_calls[i].id));
+			json_object_object_add(c, "name", json_object_new_string(reply.tool_calls[i].name));
+			json_object_object_add(c, "arguments", json_object_new_string(reply.tool_calls[i].arguments));
+			json_object_array_add(calls, c);
+		}
+		json_object_object_add(out, "tool_calls", calls);
+	}
 	json_object_object_add(out, "err", json_object_new_int(reply.err));
 	json_object_object_add(out, "err_code", json_object_new_string(hub_error_code(reply.err)));
 	json_object_object_add(out, "error_message", json_object_new_string(reply.error_message));

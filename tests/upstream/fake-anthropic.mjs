@@ -17,6 +17,16 @@
 //     [[up:max_tokens]]    stop_reason "max_tokens"
 //     [[up:blocks=N]]      reply in N text blocks
 //     [[up:echo]]          reply text = the roles of the messages received
+//   The tool scenario (every fake upstream has it): when the request offers
+//   a tool whose name ends in "Calculator" or "calculator" (after any prefix
+//   the CLI adds, e.g. mcp__client__) and no message holds a tool_result yet,
+//   the answer is ONE tool_use of it with input {"input":"17*23"} (two, with
+//   inputs "17*23" and "2+2", when the last user text holds
+//   "[[fake:parallel]]"), stop_reason "tool_use"; streamed like the real API:
+//   content_block_start {type:"tool_use",id,name,input:{}}, then
+//   input_json_delta fragments (the first one "") and content_block_stop.
+//   Once a message holds a tool_result, the answer is the text
+//   "The result is <that last result's text>."
 // POST <any prefix>/v1/messages/count_tokens  {"input_tokens": N}
 // POST /_control  {"mode":"ok"|"error"|"hang"|"stall"|"slow", "status":429,
 //                  "retry_after":S, "delay_ms":MS, "text":"..."}  sets the mode
@@ -73,6 +83,27 @@ function lastUserText(body) {
   return '';
 }
 
+// The text of the last tool_result block of the conversation, or null.
+function lastToolResult(body) {
+  let found = null;
+  for (const m of Array.isArray(body?.messages) ? body.messages : []) {
+    if (!Array.isArray(m.content)) continue;
+    for (const b of m.content) {
+      if (b?.type !== 'tool_result') continue;
+      const c = b.content;
+      found = typeof c === 'string' ? c
+        : Array.isArray(c) ? c.filter(x => x.type === 'text').map(x => x.text).join('') : '';
+    }
+  }
+  return found;
+}
+
+// The offered tool whose name ends in Calculator/calculator, or null.
+function calculatorTool(body) {
+  const tools = Array.isArray(body?.tools) ? body.tools : [];
+  return tools.find(t => typeof t?.name === 'string' && /[Cc]alculator$/.test(t.name)) || null;
+}
+
 function behaviour(body) {
   const b = { ...mode };
   const t = lastUserText(body);
@@ -85,6 +116,15 @@ function behaviour(body) {
   if ((m = /\[\[up:blocks=(\d+)\]\]/.exec(t))) b.blocks = Math.min(Number(m[1]), 16);
   if (/\[\[up:echo\]\]/.test(t)) {
     b.text = 'roles:' + (body.messages || []).map(x => x.role).join(',');
+  }
+  const result = lastToolResult(body);
+  const calc = calculatorTool(body);
+  if (result !== null) {
+    b.text = `The result is ${result}.`;
+  } else if (calc) {
+    const inputs = /\[\[fake:parallel\]\]/.test(t) ? ['17*23', '2+2'] : ['17*23'];
+    b.toolUses = inputs.map((input, i) => ({
+      type: 'tool_use', id: `toolu_fake_${seq}_${i}`, name: calc.name, input: { input } }));
   }
   return b;
 }
@@ -126,10 +166,12 @@ async function answer(req, res, body) {
 
   if (!body.stream) {
     const content = [];
-    for (let i = 0; i < nblocks; i++) content.push({ type: 'text', text: nblocks > 1 ? `[${i}]${text}` : text });
+    if (b.toolUses) content.push(...b.toolUses);
+    else for (let i = 0; i < nblocks; i++) content.push({ type: 'text', text: nblocks > 1 ? `[${i}]${text}` : text });
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${seq}` });
     res.end(JSON.stringify({
-      id, type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null,
+      id, type: 'message', role: 'assistant', model, content, stop_reason: b.toolUses ? 'tool_use' : stop,
+      stop_sequence: null,
       usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outTok },
     }));
     return;
@@ -147,6 +189,26 @@ async function answer(req, res, body) {
     id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
     usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } });
   if (b.mode === 'stall') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
+  if (b.toolUses) {
+    for (const [i, use] of b.toolUses.entries()) {
+      await send('content_block_start', { type: 'content_block_start', index: i,
+        content_block: { type: 'tool_use', id: use.id, name: use.name, input: {} } });
+      if (i === 0) await send('ping', { type: 'ping' });
+      // the real API's fragments: an empty one first, then cuts anywhere
+      const json = JSON.stringify(use.input);
+      const cut = Math.floor(json.length / 2);
+      for (const frag of ['', json.slice(0, 3), json.slice(3, cut), json.slice(cut)]) {
+        await send('content_block_delta', { type: 'content_block_delta', index: i,
+          delta: { type: 'input_json_delta', partial_json: frag } });
+      }
+      await send('content_block_stop', { type: 'content_block_stop', index: i });
+    }
+    await send('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: 20 * b.toolUses.length } });
+    await send('message_stop', { type: 'message_stop' });
+    res.end();
+    return;
+  }
   for (let i = 0; i < nblocks; i++) {
     await send('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '' } });
     if (i === 0) await send('ping', { type: 'ping' });
