@@ -80,6 +80,10 @@
 
 /* A Gemini prompt: the CLI silently sends nothing above about 3.5 MiB. */
 #define GEMINI_MAX_PROMPT_BYTES        (3u * 1024u * 1024u)
+/* A Gemini session file (tool turns, images) and the tool stub copied into
+ * a run. */
+#define GEMINI_MAX_HISTORY_BYTES       (64u * 1024u * 1024u)
+#define GEMINI_MAX_TOOL_STUB_BYTES     (16u * 1024u * 1024u)
 /* The Gemini credentials file read for /health/tokens (a real one is < 2 KB). */
 #define GEMINI_TOKEN_MAX_FILE_BYTES    (64 * 1024)
 
