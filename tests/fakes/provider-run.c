@@ -164,24 +164,6 @@ cancel_later(void *arg)
 	return NULL;
 }
 
-static int
-print_tool_delta(void *arg, size_t index, const char *id, const char *name, const char *args,
-    size_t len)
-{
-	struct json_object *line = json_object_new_object(), *d = json_object_new_object();
-
-	(void)arg;
-	json_object_object_add(d, "index", json_object_new_int64((int64_t)index));
-	json_object_object_add(d, "id", id ? json_object_new_string(id) : NULL);
-	json_object_object_add(d, "name", name ? json_object_new_string(name) : NULL);
-	json_object_object_add(d, "args", json_object_new_string_len(args ? args : "", (int)len));
-	json_object_object_add(line, "tool_delta", d);
-	printf("%s\n", hub_json_compact(line));
-	fflush(stdout);
-	json_object_put(line);
-	return 0;
-}
-
 /* A JSON value as compact text owned by v (a string stays itself). */
 static const char *
 json_text(struct json_object *v)
@@ -387,7 +369,6 @@ main(int argc, char **argv)
 	read_tools(conv, &call, msgs, n);
 	call.io.on_tool_delta = print_tool_delta;
 	call.io.on_delta = print_delta;
-	call.io.on_tool_delta = print_tool_delta;
 	provider_run_tools(conv, &call);
 	call.io.arg = &opts;
 	call.io.watch_fd = -1;
