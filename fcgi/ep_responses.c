@@ -8,7 +8,7 @@
  * A response id is "resp_<session id>.<n>": the reply is message n of
  * that session (responses_params.h), so previous_response_id continues
  * the session, from its latest response only, and store maps onto the
- * session store. Errors are OpenAI's envelope, with a status before a
+ * session store. A `conversation` id is a session id, as X-Session-ID. Errors are OpenAI's envelope, with a status before a
  * stream begins, and "error" + "response.failed" events after.
  */
 #include "config.h"
@@ -563,6 +563,15 @@ ep_responses_session_or_reply(struct ep_responses *r, const char **sid, size_t *
 	int rc;
 
 	*before = 0;
+	if (r->p.conversation != NULL) {
+		/* a conversation is a session: as X-Session-ID */
+		if (*sid != NULL && strcmp(*sid, r->p.conversation) != 0) {
+			http_send_error(req, HUB_ERR_INVALID, 400, "X-Session-ID and conversation name two "
+			    "different conversations; send one of them", "conversation", NULL);
+			return -1;
+		}
+		*sid = r->p.conversation;
+	}
 	if (prev != NULL) {
 		if (responses_params_id_parse(prev, r->sid, sizeof(r->sid), &n) != HUB_OK) {
 			ep_responses_store_error(req, HUB_ERR_NOT_FOUND, param);

@@ -23,6 +23,7 @@ static const struct chat_option responses_options[] = {
 	{ "include", CHAT_OPT_ARRAY }, { "background", CHAT_OPT_BOOL }, { "store", CHAT_OPT_BOOL },
 	{ "parallel_tool_calls", CHAT_OPT_BOOL },
 	{ "instructions", CHAT_OPT_STRING }, { "previous_response_id", CHAT_OPT_STRING },
+	{ "conversation", CHAT_OPT_STRING | CHAT_OPT_OBJECT },
 };
 
 /* The item's type: its "type", or "message" for a bare {role, content}. */
@@ -330,7 +331,17 @@ responses_params_tools(struct json_object *root, struct chat_params *out, struct
 	return chat_params_check_choice(out, "tool_choice", c);
 }
 
-/* The options refused outright, and store / previous_response_id. */
+/* 1 when s has the session id syntax, [A-Za-z0-9_-]{1,HUB_MAX_SESSION_ID_LEN}. */
+static int
+responses_params_session_id_valid(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n >= 1 && n <= HUB_MAX_SESSION_ID_LEN && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* The options refused outright, and store / previous_response_id / conversation. */
 static int
 responses_params_state(struct json_object *root, struct responses_params *rp, struct chat_parse_ctx *c)
 {
@@ -339,9 +350,17 @@ responses_params_state(struct json_object *root, struct responses_params *rp, st
 	if ((v = chat_params_member(root, "background")) != NULL && json_object_get_boolean(v))
 		return chat_params_fail(c, "background", "'background' responses are not supported; "
 		    "send the request with stream or wait for it");
-	if (chat_params_member(root, "conversation") != NULL)
-		return chat_params_fail(c, "conversation", "'conversation' is not supported; continue with "
-		    "previous_response_id or the X-Session-ID header");
+	if ((v = chat_params_member(root, "conversation")) != NULL) {
+		rp->conversation = json_object_is_type(v, json_type_string) ? json_object_get_string(v) :
+		    hub_json_get_string(v, "id");
+		if (!responses_params_session_id_valid(rp->conversation))
+			return chat_params_fail(c, "conversation", "'conversation' must be a conversation id "
+			    "(a session id: 1 to %d characters of A-Z a-z 0-9 _ -), or {\"id\": ...}",
+			    HUB_MAX_SESSION_ID_LEN);
+		if (chat_params_member(root, "previous_response_id") != NULL)
+			return chat_params_fail(c, "conversation", "'conversation' and 'previous_response_id' "
+			    "cannot be used together");
+	}
 	if (chat_params_member(root, "prompt") != NULL)
 		return chat_params_fail(c, "prompt", "stored prompts ('prompt') are not supported; send "
 		    "'instructions' and 'input'");
@@ -394,21 +413,17 @@ responses_params_id_parse(const char *id, char *sid, size_t sid_len, size_t *n)
 	k = (size_t)(dot - (id + 5));
 	if (k == 0 || k >= sid_len || k > HUB_MAX_SESSION_ID_LEN || dot[1] == '\0' || strlen(dot + 1) > 6)
 		return HUB_ERR_INVALID;
-	for (d = id + 5; d < dot; d++)
-		if (!((*d >= 'A' && *d <= 'Z') || (*d >= 'a' && *d <= 'z') || (*d >= '0' && *d <= '9') ||
-		    *d == '_' || *d == '-'))
-			return HUB_ERR_INVALID;
+	memcpy(sid, id + 5, k);
+	sid[k] = '\0';
+	if (!responses_params_session_id_valid(sid))
+		return HUB_ERR_INVALID;
 	*n = 0;
 	for (d = dot + 1; *d != '\0'; d++) {
 		if (*d < '0' || *d > '9')
 			return HUB_ERR_INVALID;
 		*n = *n * 10 + (size_t)(*d - '0');
 	}
-	if (*n == 0)
-		return HUB_ERR_INVALID;
-	memcpy(sid, id + 5, k);
-	sid[k] = '\0';
-	return HUB_OK;
+	return *n == 0 ? HUB_ERR_INVALID : HUB_OK;
 }
 
 void

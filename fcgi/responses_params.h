@@ -11,7 +11,8 @@
  * assistant message (the one just before them when it is an assistant
  * message), each function_call_output a tool message. Function tools and
  * tool_choice map onto provider_tool / provider_tool_choice; other tool
- * types, background, conversation and prompt are refused; the sampling
+ * types, background and prompt are refused; `conversation` names a
+ * session (as X-Session-ID does); the sampling
  * and output options are type-checked and ignored (docs/API.md).
  */
 #ifndef RESPONSES_PARAMS_H
@@ -25,6 +26,9 @@ struct responses_params {
 	struct chat_params chat;          /* messages, tools, pools; owns root */
 	const char *instructions;         /* NULL when absent (into root) */
 	const char *previous_response_id; /* NULL when absent (into root) */
+	const char *conversation;         /* `conversation` (a string or {id}):
+	                                   * the session it names, as X-Session-ID;
+	                                   * NULL when absent (into root) */
 	int store;                        /* default 1 */
 };
 

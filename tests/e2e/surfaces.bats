@@ -89,7 +89,7 @@ events() { grep '^data: ' | sed 's/^data: //'; }
 	[ "$(status_of "$(http -H "Authorization: Bearer $HUB_TEST_KEY" "$HUB_URL/v1/responses/$id")")" = 200 ]
 }
 
-@test "responses: previous_response_id continues the conversation from its latest response only" {
+@test "responses: previous_response_id continues the conversation from its latest response only; conversation names a session" {
 	first=$(body_of "$(post /v1/responses '{"model":"sonnet","input":"first question"}')")
 	id1=$(jq -r .id <<<"$first")
 	second=$(body_of "$(post /v1/responses "$(jq -cn --arg p "$id1" '{model:"sonnet",previous_response_id:$p,input:"second question [[fake:echo]]"}')")")
@@ -109,6 +109,12 @@ events() { grep '^data: ' | sed 's/^data: //'; }
 	id2=$(jq -r .id <<<"$second")
 	both=$(post /v1/responses "$(jq -cn --arg p "$id2" '{model:"sonnet",previous_response_id:$p,input:"x"}')" -H 'X-Session-ID: another-one')
 	[ "$(status_of "$both")" = 400 ]
+	# a conversation id is a session id (n8n's "Conversation ID" option)
+	conv=conv-$RANDOM
+	post /v1/responses "$(jq -cn --arg c "$conv" '{model:"sonnet",conversation:$c,input:"the colour is teal"}')" >/dev/null
+	c2=$(body_of "$(post /v1/responses "$(jq -cn --arg c "$conv" '{model:"sonnet",conversation:{id:$c},input:"which? [[fake:echo]]"}')")")
+	[[ "$(jq -r '.output[0].content[0].text' <<<"$c2")" == *"user: the colour is teal"* ]]
+	[ "$(jq -r .id <<<"$c2")" = "resp_$conv.4" ]
 	# store false: answered, not kept
 	unstored=$(body_of "$(post /v1/responses '{"model":"sonnet","store":false,"input":"hi"}')")
 	jq -e '.store == false and .status == "completed"' <<<"$unstored"

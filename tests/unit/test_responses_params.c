@@ -178,7 +178,14 @@ test_options(void)
 	refused("{'input':'q','temperature':'hot'}", "temperature", "temperature a string");
 	refused("{'input':'q','store':'yes'}", "store", "store a string");
 	refused("{'input':'q','background':true}", "background", "background");
-	refused("{'input':'q','conversation':'conv_1'}", "conversation", "conversation");
+	is_int(parse("{'input':'q','conversation':'conv_1'}"), HUB_OK, "a conversation id");
+	is_str(P.conversation, "conv_1", "names the session");
+	is_int(parse("{'input':'q','conversation':{'id':'chat-42'}}"), HUB_OK, "a conversation object");
+	is_str(P.conversation, "chat-42", "its id");
+	refused("{'input':'q','conversation':'a b'}", "conversation", "a conversation id that is no session id");
+	refused("{'input':'q','conversation':{}}", "conversation", "a conversation without id");
+	refused("{'input':'q','conversation':'c','previous_response_id':'resp_c.2'}", "conversation",
+	    "conversation with previous_response_id");
 	refused("{'input':'q','prompt':{'id':'p'}}", "prompt", "a stored prompt");
 	refused("{'input':'q','stream':'yes'}", "stream", "stream a string");
 	refused("{'input':'q','previous_response_id':''}", "previous_response_id", "an empty previous_response_id");
