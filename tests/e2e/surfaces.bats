@@ -264,4 +264,11 @@ events() { grep '^data: ' | sed 's/^data: //'; }
 	[ "$status" -eq 0 ]
 	jq -e '.calls[0].name == "Calculator" and .calls[0].input.input == "17*23" and .text == "The result is 391." and
 		.stop_reasons == ["tool_use","end_turn"]' <<<"$output"
+	# /v1/models in Anthropic's shape as well (the same list the openai library reads)
+	run node "$HUB_SRCDIR/tests/node/anthropic-messages.mjs" "$HUB_URL" - - models
+	[ "$status" -eq 0 ]
+	jq -e '[.models[] | select(.type == "model")] | (map(.id) | index("sonnet")) and (map(.id) | index("gemini-2.5-flash"))' <<<"$output"
+	openai=$(body_of "$(http -H "Authorization: Bearer $HUB_TEST_KEY" "$HUB_URL/v1/models")")
+	jq -e '.object == "list" and .has_more == false and .first_id == .data[0].id and
+		(.data[0] | .object == "model" and (.created | type) == "number" and (.owned_by | length) > 0)' <<<"$openai"
 }

@@ -5,7 +5,7 @@
 //
 // MODE: create (messages.create), stream (messages.stream, text events
 // counted), tools (a Calculator run by this client through one full
-// round), count (messages.countTokens). The client key goes as x-api-key
+// round), count (messages.countTokens), models (models.list). The client key goes as x-api-key
 // (HUB_TEST_KEY), as Anthropic's clients send it.
 // Prints one JSON line; exits 1 with the error on stderr.
 import Anthropic from '@anthropic-ai/sdk';
@@ -53,6 +53,10 @@ try {
     if (!text(second)) throw new Error(`no text in the answer: ${JSON.stringify(second)}`);
     console.log(JSON.stringify({ calls: uses.map((u) => ({ id: u.id, name: u.name, input: u.input })), text: text(second),
       stop_reasons: [first.stop_reason, second.stop_reason] }));
+  } else if (mode === 'models') {
+    const ids = [];
+    for await (const m of client.models.list()) ids.push({ id: m.id, type: m.type, display_name: m.display_name });
+    console.log(JSON.stringify({ models: ids }));
   } else if (mode === 'count') {
     const r = await client.messages.countTokens({ model, messages: [{ role: 'user', content: prompt }] });
     console.log(JSON.stringify(r));
