@@ -139,6 +139,16 @@ events() { grep '^data: ' | sed 's/^data: //'; }
 	[ "$(body_of "$(http -H "Authorization: Bearer $HUB_TEST_KEY" "$HUB_URL/v1/sessions/$sid")" | jq '.messages | length')" -eq 4 ]
 }
 
+@test "images reach the provider through both surfaces (Responses input_image, Messages base64 image)" {
+	png=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==
+	r=$(body_of "$(post /v1/responses "$(jq -cn --arg u "data:image/png;base64,$png" \
+		'{model:"sonnet",input:[{role:"user",content:[{type:"input_text",text:"what is it [[fake:echo]]"},{type:"input_image",image_url:$u}]}]}')")")
+	[[ "$(jq -r '.output[0].content[0].text' <<<"$r")" == *"[image image/png, ${#png} base64 chars]"* ]]
+	m=$(body_of "$(post /v1/messages "$(jq -cn --arg d "$png" \
+		'{model:"sonnet",max_tokens:50,messages:[{role:"user",content:[{type:"image",source:{type:"base64",media_type:"image/png",data:$d}},{type:"text",text:"what is it [[fake:echo]]"}]}]}')")")
+	[[ "$(jq -r '.content[0].text' <<<"$m")" == *"[image image/png, ${#png} base64 chars]"* ]]
+}
+
 @test "messages: streaming sends message_start, ping, content blocks, message_delta with stop_reason and usage, message_stop" {
 	out=$(post /v1/messages '{"model":"sonnet","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi [[fake:chunks=3]]"}]}' -N)
 	json=$(body_of "$out" | events)
@@ -233,7 +243,7 @@ events() { grep '^data: ' | sed 's/^data: //'; }
 		(.id | startswith("resp_")) and (.session | length) == 22' <<<"$output"
 	run node "$HUB_SRCDIR/tests/node/openai-responses.mjs" "$HUB_URL/v1" gemini-2.5-flash 'hello [[fake:chunks=3]]' stream
 	[ "$status" -eq 0 ]
-	jq -e '.ordered and (.text | length) > 0 and .text == .final_text and .deltas >= 2 and
+	jq -e '.ordered and (.text | length) > 0 and .text == .final_text and .text == .helper_text and .deltas >= 2 and
 		(.types | index("response.completed")) and .usage.total_tokens > 0' <<<"$output"
 	for mode in tools tools-stream; do
 		run node "$HUB_SRCDIR/tests/node/openai-responses.mjs" "$HUB_URL/v1" sonnet 'What is 17 times 23?' $mode

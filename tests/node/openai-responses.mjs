@@ -4,7 +4,7 @@
 //   node openai-responses.mjs BASE_URL MODEL PROMPT MODE
 //
 // MODE: text (client.responses.create), stream (the same with stream:
-// true, events collected), tools (a Calculator run by this client through
+// true, events collected; and client.responses.stream's final response), tools (a Calculator run by this client through
 // one full round, the history sent again whole), tools-stream (the same,
 // streamed, continued with previous_response_id).
 // Prints one JSON line; exits 1 with the error on stderr when the library
@@ -50,7 +50,10 @@ try {
   } else if (mode === 'stream') {
     const s = await streamed({ model, input: prompt });
     const ordered = s.seq.every((n, i) => n === i);
+    // the library's own stream helper, which rebuilds the response from the events
+    const helper = await client.responses.stream({ model, input: prompt }).finalResponse();
     console.log(JSON.stringify({ types: [...new Set(s.types)], ordered, text: s.deltas.join(''), deltas: s.deltas.length,
+      helper_text: helper.output_text,
       final_text: s.response.output_text ?? s.response.output.filter((o) => o.type === 'message')
         .flatMap((o) => o.content).map((c) => c.text).join(''),
       usage: s.response.usage, id: s.response.id }));
