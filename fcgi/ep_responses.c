@@ -329,16 +329,17 @@ ep_responses_text_part(const char *text, size_t len)
 static void
 ep_responses_close(struct ep_responses *r, const struct provider_reply *reply)
 {
-	struct ep_responses_item *it = &r->items[r->n_items - 1];
-	const char *text = ep_responses_text_at(r, it->start);
+	struct ep_responses_item *it;
 	const struct provider_tool_call *tc;
 	struct json_object *o;
 	char id[EP_RESPONSES_ID_LEN];
-	const char *args;
+	const char *text, *args;
 
-	if (!r->open)
+	if (!r->open || r->n_items == 0)
 		return;
 	r->open = 0;
+	it = &r->items[r->n_items - 1];
+	text = ep_responses_text_at(r, it->start);
 	ep_responses_item_id(r, it->is_call, it->index, id, sizeof(id));
 	if (!it->is_call) {
 		it->end = r->text.len;
