@@ -236,6 +236,7 @@ ep_messages_finish_stream(struct ep_messages *m)
 	if (m->t.gone)
 		return;
 	if (res->err != HUB_OK) {
+		turn_http_surface_error(&m->t);
 		turn_http_send_event(&m->t, "error", http_anthropic_error_object(res->err, res->message));
 		return;
 	}
@@ -314,6 +315,8 @@ ep_messages_create(struct http_request *req)
 	memset(&m, 0, sizeof(m));
 	turn_http_init(&m.t);
 	m.t.req = req;
+	m.t.call_what = "a tool_result's tool_use_id";
+	m.t.call_param = "";
 	if (ep_messages_read_or_reply(req, 0, &m.p, &body, &sid) != 0 ||
 	    turn_http_prepare_or_reply(&m.t, req, &m.p.chat, sid, 1) != 0)
 		goto out;

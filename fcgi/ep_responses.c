@@ -456,7 +456,7 @@ ep_responses_send_response(struct ep_responses *r, const char *type, struct json
 static void
 ep_responses_finish_stream(struct ep_responses *r)
 {
-	const struct chat_result *res = &r->t.res;
+	struct chat_result *res = &r->t.res;
 	const struct provider_tool_call *tc;
 	struct json_object *o, *e;
 	size_t i;
@@ -464,6 +464,7 @@ ep_responses_finish_stream(struct ep_responses *r)
 	if (r->t.gone)
 		return;
 	if (res->err != HUB_OK) {
+		turn_http_surface_error(&r->t);
 		o = json_object_new_object();
 		json_object_object_add(o, "code", json_object_new_string(hub_error_code(res->err)));
 		json_object_object_add(o, "message", json_object_new_string(res->message));
@@ -625,6 +626,8 @@ ep_responses_create(struct http_request *req)
 	}
 	turn_http_init(&r->t);
 	r->t.req = req;
+	r->t.call_what = "a function_call_output's call_id";
+	r->t.call_param = "input";
 	hub_buf_init(&r->text, 0);
 	hub_buf_init(&r->args, 0);
 	if (turn_http_read_or_reply(req, &body, &len, &sid) != 0)

@@ -164,10 +164,31 @@ turn_http_on_idle(void *arg)
 }
 
 void
+turn_http_surface_error(struct turn_http *t)
+{
+	struct chat_result *res = &t->res;
+	const char *id;
+	size_t k;
+	char tail[16];
+
+	if (t->call_what == NULL || res->err != HUB_ERR_INVALID ||
+	    sscanf(res->param, "messages[%zu%15s", &k, tail) != 2 || strcmp(tail, "].tool_call_id") != 0 ||
+	    k >= t->creq.n_messages)
+		return;
+	id = t->creq.messages[k].tool_call_id;
+	snprintf(res->message, sizeof(res->message), "%s (\"%.64s\") answers no tool call of an earlier "
+	    "assistant turn (in this request or in the conversation it continues)", t->call_what,
+	    id != NULL ? id : "");
+	snprintf(res->param, sizeof(res->param), "%s", t->call_param != NULL ? t->call_param : "");
+}
+
+void
 turn_http_send_result_error(struct turn_http *t)
 {
 	const struct chat_result *res = &t->res;
 	char extra[64];
+
+	turn_http_surface_error(t);
 
 	extra[0] = '\0';
 	if (res->err == HUB_ERR_RATE_LIMIT || res->err == HUB_ERR_CONFLICT)

@@ -29,6 +29,11 @@ struct turn_http {
 	int slot_fd;
 	char session_id[40];   /* a fresh id for a stream without one */
 	int gone;              /* the client went away during a stream */
+	/* the surface's words for a tool result that answers no call (set
+	 * before turn_http_prepare_or_reply(); NULL: chat completions' own,
+	 * "messages[i].tool_call_id"): what names the field in the message,
+	 * call_param is the error's param ("" for none) */
+	const char *call_what, *call_param;
 };
 
 /* Zero t for a request (no slot held yet). */
@@ -71,8 +76,12 @@ int turn_http_send_event(struct turn_http *t, const char *event, struct json_obj
  * struct turn_http. */
 int turn_http_on_idle(void *arg);
 
+/* Put t->res's error in the surface's words (t->call_what): a tool result
+ * that answers no call is named as the surface names it. Idempotent. */
+void turn_http_surface_error(struct turn_http *t);
+
 /* Answer t->res's error (before any byte went out), with Retry-After for
- * rate limits and busy sessions, in req's surface's envelope. */
+ * rate limits and busy sessions, in req's surface's envelope and words. */
 void turn_http_send_result_error(struct turn_http *t);
 
 /* The session id of the turn, for the X-Session-ID header line into out. */

@@ -200,9 +200,13 @@ events() { grep '^data: ' | sed 's/^data: //'; }
 	out=$(post /v1/responses '{"model":"sonnet","tools":[{"type":"web_search_preview"}],"input":"x"}')
 	[ "$(status_of "$out")" = 400 ]
 	[ "$(body_of "$out" | jq -r .error.param)" = "tools[0]" ]
+	# a result that answers no call, named in each surface's words
 	out=$(post /v1/responses '{"model":"sonnet","input":[{"role":"user","content":"a"},{"type":"function_call_output","call_id":"nope","output":"1"}]}')
 	[ "$(status_of "$out")" = 400 ]
-	[ "$(body_of "$out" | jq -r .error.param)" != null ]
+	jq -e '.error.param == "input" and (.error.message | contains("call_id (\"nope\")"))' <<<"$(body_of "$out")"
+	out=$(post /v1/messages '{"model":"sonnet","max_tokens":9,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_nope","content":"1"}]}]}')
+	[ "$(status_of "$out")" = 400 ]
+	jq -e '.type == "error" and (.error.message | contains("tool_use_id (\"toolu_nope\")"))' <<<"$(body_of "$out")"
 }
 
 @test "auth: the client key as Bearer or x-api-key; without it a 401 in each surface's envelope" {
