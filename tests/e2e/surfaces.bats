@@ -10,22 +10,16 @@
 load helpers
 
 setup_file() {
-	ensure_node_clients
-	[ -d "$HUB_SRCDIR/tests/node/node_modules/@anthropic-ai/sdk" ] &&
-		[ -d "$HUB_SRCDIR/tests/node/node_modules/@openai/agents" ] ||
-		(cd "$HUB_SRCDIR/tests/node" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
+	ensure_sdk_clients
 	use_fake_clis
 	export HUB_TEST_KEY="hubkey-$(head -c 18 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
 	export HUB_API_KEYS="tester:$HUB_TEST_KEY"
 	export HUB_KEEPALIVE_SECONDS=1
-	start_redis
-	start_hub
-	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
+	start_redis_and_hub
 }
 
 teardown_file() {
-	stop_hub
-	stop_redis
+	stop_hub_and_redis
 }
 
 teardown() {
