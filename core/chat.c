@@ -864,7 +864,10 @@ chat_turn_store(const struct chat_request *req, struct chat_result *res, struct 
 	rc = session_append_exchange(res->session_id, req->owner, t->locked ? t->lock_token : NULL,
 	    res->provider->name, res->model, t->store, t->n_store);
 	/* the reply exists but could not be kept: say so, lose nothing silently */
-	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
+	if (rc != HUB_OK)
+		return chat_store_fail(res, rc);
+	res->message_count = (t->history ? t->history->n_messages : 0) + t->n_store;
+	return HUB_OK;
 }
 
 int
