@@ -47,6 +47,7 @@ static const char *config_check_date(const char *v);
 static const char *config_check_auth_health(const char *v);
 static const char *config_check_jail(const char *v);
 static const char *config_check_list(const char *v);
+static const char *config_check_overage(const char *v);
 
 static const struct config_entry config_table[] = {
 	{ "CLAUDE_CODE_OAUTH_TOKEN", CONFIG_STRING, CFG_OFF(claude_oauth_token), NULL, 0, 0, config_check_token, 1 },
@@ -81,6 +82,8 @@ static const struct config_entry config_table[] = {
 	{ "HUB_PORT", CONFIG_LONG, CFG_OFF(port), "8080", 1, 65535, NULL, 0 },
 	{ "HUB_BIND", CONFIG_STRING, CFG_OFF(bind), "127.0.0.1", 0, 0, NULL, 0 },
 	{ "HUB_MAX_BODY_BYTES", CONFIG_LONG, CFG_OFF(max_body_bytes), "8388608", 1024, 268435456, NULL, 0 },
+	{ "HUB_MAX_IMAGE_BYTES", CONFIG_LONG, CFG_OFF(max_image_bytes), HUB_DEFAULT_MAX_IMAGE_BYTES_STR, 1024, 268435456, NULL, 0 },
+	{ "HUB_MAX_REQUEST_IMAGE_BYTES", CONFIG_LONG, CFG_OFF(max_request_image_bytes), HUB_DEFAULT_MAX_REQUEST_IMAGE_BYTES_STR, 1024, 1073741824, NULL, 0 },
 	{ "HUB_KEEPALIVE_SECONDS", CONFIG_LONG, CFG_OFF(keepalive_s), "5", 1, 300, NULL, 0 },
 	{ "HUB_DEFAULT_PROVIDER", CONFIG_STRING, CFG_OFF(default_provider), "claude", 0, 0, NULL, 0 },
 	{ "HUB_MCP_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(mcp_allowed_origins), NULL, 0, 0, config_check_list, 0 },
@@ -109,6 +112,8 @@ static const struct config_entry config_table[] = {
 	{ "HUB_ALERT_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(alert_timeout_ms), "3000", 100, 60000, NULL, 0 },
 	{ "HUB_TOKEN_WARN_DAYS", CONFIG_LONG, CFG_OFF(token_warn_days), "3", 0, 365, NULL, 0 },
 	{ "HUB_CLAUDE_TOKEN_EXPIRES", CONFIG_STRING, CFG_OFF(claude_token_expires), NULL, 0, 0, config_check_date, 0 },
+	{ "HUB_PLAN_OVERAGE", CONFIG_STRING, CFG_OFF(plan_overage), "deny", 0, 0, config_check_overage, 0 },
+	{ "HUB_PLAN_WARN_PERCENT", CONFIG_LONG, CFG_OFF(plan_warn_percent), "90", 0, 100, NULL, 0 },
 };
 
 #define CONFIG_TABLE_LEN (sizeof(config_table) / sizeof(config_table[0]))
@@ -118,6 +123,14 @@ config_check_log_level(const char *v)
 {
 	if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
 		return "expected debug, info, warn or error";
+	return NULL;
+}
+
+static const char *
+config_check_overage(const char *v)
+{
+	if (strcmp(v, "deny") != 0 && strcmp(v, "allow") != 0)
+		return "expected deny or allow";
 	return NULL;
 }
 

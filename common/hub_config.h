@@ -53,6 +53,8 @@ struct hub_config {
 	long port;                     /* HUB_PORT (run command) */
 	char *bind;                    /* HUB_BIND (run command) */
 	long max_body_bytes;           /* HUB_MAX_BODY_BYTES */
+	long max_image_bytes;          /* HUB_MAX_IMAGE_BYTES: one image, decoded */
+	long max_request_image_bytes;  /* HUB_MAX_REQUEST_IMAGE_BYTES: a request's images */
 	long keepalive_s;              /* HUB_KEEPALIVE_SECONDS */
 	char *default_provider;        /* HUB_DEFAULT_PROVIDER */
 	char *mcp_allowed_origins;     /* HUB_MCP_ALLOWED_ORIGINS: deprecated alias, may be NULL */
@@ -85,6 +87,10 @@ struct hub_config {
 	long alert_timeout_ms;         /* HUB_ALERT_TIMEOUT_MS */
 	long token_warn_days;          /* HUB_TOKEN_WARN_DAYS */
 	char *claude_token_expires;    /* HUB_CLAUDE_TOKEN_EXPIRES: ISO 8601 date, may be NULL */
+	/* plan limits (core/chat.c, session/plan_state.c) */
+	char *plan_overage;            /* HUB_PLAN_OVERAGE: "deny" or "allow", for providers
+	                                * whose section has no overage key */
+	long plan_warn_percent;        /* HUB_PLAN_WARN_PERCENT: utilization that warns; 0: off */
 	/* where the file came from, for messages (may be NULL) */
 	char *config_file;             /* HUB_CONFIG */
 };

@@ -36,7 +36,9 @@ typedef enum hub_err {
 	HUB_ERR_STORE_FULL = -22,    /* storage full: a byte quota or Redis maxmemory */
 	HUB_ERR_FORBIDDEN = -23,     /* Host or Origin not allowed (fcgi/guard.c) */
 	HUB_ERR_MEDIA_TYPE = -24,    /* the body is not application/json */
-	HUB_ERR_LAST = -25
+	HUB_ERR_PLAN_LIMIT = -25,    /* the subscription's usage window is used up
+	                              * (or only extra usage, forbidden, is left) */
+	HUB_ERR_LAST = -26
 } hub_err;
 
 /* A short English message for code; never NULL. */
@@ -47,6 +49,18 @@ int hub_error_http_status(int code);
 
 /* OpenAI-style error "type" for code, e.g. "invalid_request_error". */
 const char *hub_error_type(int code);
+
+/* The API surface an error envelope is written for. */
+enum hub_error_surface {
+	HUB_SURFACE_OPENAI,     /* Chat Completions, Responses, the hub's own API */
+	HUB_SURFACE_ANTHROPIC   /* Anthropic Messages (/v1/messages...) */
+};
+
+/* The error "type" for code in surface's envelope: OpenAI's as
+ * hub_error_type(), or Anthropic's ("invalid_request_error",
+ * "authentication_error", "not_found_error", "rate_limit_error",
+ * "overloaded_error", "api_error", ...). */
+const char *hub_error_type_for(int code, enum hub_error_surface surface);
 
 /* Machine-readable error "code" for code, e.g. "session_not_found"-style. */
 const char *hub_error_code(int code);

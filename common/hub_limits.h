@@ -26,6 +26,8 @@
 #define HUB_DEFAULT_MAX_OUTPUT_BYTES   (16u * 1024u * 1024u)
 /* One line of a CLI's JSON-lines output. */
 #define HUB_MAX_CLI_LINE_BYTES         (8u * 1024u * 1024u)
+/* Tool calls a CLI's reply may propose; later ones are dropped. */
+#define HUB_MAX_REPLY_TOOL_CALLS       64u
 /* What is kept of a CLI's stderr for error messages. */
 #define HUB_MAX_STDERR_BYTES           (64u * 1024u)
 /* One line of the HUB_CONFIG file (newline included). */
@@ -44,6 +46,22 @@
 #define HUB_MAX_CHILD_ENV              32
 /* Arguments built for a child. */
 #define HUB_MAX_CHILD_ARGV             48
+/* Client tools (OpenAI tool calling) of one chat request: how many, and
+ * their names, descriptions and parameter schemas together (compact JSON). */
+#define HUB_MAX_TOOLS                  128
+#define HUB_MAX_TOOLS_BYTES            (512u * 1024u)
+/* Tool calls in one assistant message, and the length of a call's id. */
+#define HUB_MAX_TOOL_CALLS             128
+#define HUB_MAX_TOOL_CALL_ID_LEN       128
+/* Images (data: URLs) in one chat request. */
+#define HUB_MAX_IMAGES                 32
+/* One image, decoded; HUB_MAX_IMAGE_BYTES overrides. */
+#define HUB_DEFAULT_MAX_IMAGE_BYTES        5242880L
+#define HUB_DEFAULT_MAX_IMAGE_BYTES_STR    "5242880"
+/* All images of one request, decoded; HUB_MAX_REQUEST_IMAGE_BYTES overrides
+ * (the body cap, HUB_MAX_BODY_BYTES, bounds them too). */
+#define HUB_DEFAULT_MAX_REQUEST_IMAGE_BYTES     20971520L
+#define HUB_DEFAULT_MAX_REQUEST_IMAGE_BYTES_STR "20971520"
 /* A provider error message kept for clients and status. */
 #define HUB_MAX_ERROR_MESSAGE          512
 
@@ -59,9 +77,15 @@
 #define HUB_MAX_PROVIDERS              16
 /* Entries in one list value of a [provider NAME] section (models, args...). */
 #define HUB_MAX_PROVIDER_LIST          64
+/* Targets of one [route NAME] section. */
+#define HUB_MAX_ROUTE_TARGETS          8
 
 /* A Gemini prompt: the CLI silently sends nothing above about 3.5 MiB. */
 #define GEMINI_MAX_PROMPT_BYTES        (3u * 1024u * 1024u)
+/* A Gemini session file (tool turns, images) and the tool stub copied into
+ * a run. */
+#define GEMINI_MAX_HISTORY_BYTES       (64u * 1024u * 1024u)
+#define GEMINI_MAX_TOOL_STUB_BYTES     (16u * 1024u * 1024u)
 /* The Gemini credentials file read for /health/tokens (a real one is < 2 KB). */
 #define GEMINI_TOKEN_MAX_FILE_BYTES    (64 * 1024)
 

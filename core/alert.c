@@ -52,6 +52,14 @@ alert_event_name(enum alert_event event)
 		return "token_failing";
 	case ALERT_TOKEN_RECOVERED:
 		return "token_recovered";
+	case ALERT_PLAN_WARNING:
+		return "plan_warning";
+	case ALERT_PLAN_LIMIT_REACHED:
+		return "plan_limit_reached";
+	case ALERT_PLAN_OVERAGE_STARTED:
+		return "plan_overage_started";
+	case ALERT_PLAN_WINDOW_RESET:
+		return "plan_window_reset";
 	default:
 		return "token_expiring";
 	}
@@ -98,12 +106,24 @@ alert_payload(enum alert_event event, const char *provider, const char *message,
 	case ALERT_TOKEN_RECOVERED:
 		head = "credentials work again";
 		break;
+	case ALERT_PLAN_WARNING:
+		head = "plan usage is close to its limit";
+		break;
+	case ALERT_PLAN_LIMIT_REACHED:
+		head = "plan limit reached; refused until the reset";
+		break;
+	case ALERT_PLAN_OVERAGE_STARTED:
+		head = "plan limit reached; extra usage (billed) is in use";
+		break;
+	case ALERT_PLAN_WINDOW_RESET:
+		head = "plan usage window reset; requests are served again";
+		break;
 	default:
 		head = expires_at_ms > now_ms ? "credentials expire soon" : "credentials have expired";
 		break;
 	}
 	snprintf(text, sizeof(text), "LLM MCP Hub on %s: %s %s%s%s%s", host, provider, head,
-	    expires_at_ms > 0 ? " (expiry " : "", expires_at_ms > 0 ? exp_iso : "",
+	    expires_at_ms > 0 ? (event >= ALERT_PLAN_WARNING ? " (reset " : " (expiry ") : "", expires_at_ms > 0 ? exp_iso : "",
 	    expires_at_ms > 0 ? ")" : "");
 	if (msg[0]) {
 		size_t n = strlen(text);

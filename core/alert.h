@@ -2,7 +2,8 @@
  * alert.h - token alerts to an operator's webhook (HUB_ALERT_WEBHOOK).
  *
  * A JSON POST
- *   {"event":"token_failing"|"token_recovered"|"token_expiring",
+ *   {"event":"token_failing"|"token_recovered"|"token_expiring"|
+ *    "plan_warning"|"plan_limit_reached"|"plan_overage_started"|"plan_window_reset",
  *    "provider":..., "message":..., "expires_at":ISO or null,
  *    "hub":hostname, "time":ISO, "text":..., "content":...}
  * ("text" and "content" carry one human sentence, for Slack- and
@@ -26,7 +27,13 @@
 enum alert_event {
 	ALERT_TOKEN_FAILING,
 	ALERT_TOKEN_RECOVERED,
-	ALERT_TOKEN_EXPIRING
+	ALERT_TOKEN_EXPIRING,
+	/* the subscription's usage window (session/plan_state.h); expires_at
+	 * is then the window's reset */
+	ALERT_PLAN_WARNING,
+	ALERT_PLAN_LIMIT_REACHED,
+	ALERT_PLAN_OVERAGE_STARTED,
+	ALERT_PLAN_WINDOW_RESET
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "common/hub_time.h"
 #include "providers/registry.h"
 #include "common/slots.h"
+#include "session/plan_state.h"
 #include "session/provider_stats.h"
 #include "session/redis.h"
 #include "session/session.h"
@@ -39,12 +40,31 @@ chat_fail(struct chat_result *res, int err, const char *param, const char *fmt, 
 	return err;
 }
 
+/* Name target i of res->route as "provider:model" in res. */
+static void
+chat_route_target(struct chat_result *res, size_t i)
+{
+	const struct registry_route_target *t = &res->route->targets[i];
+
+	res->route_target = i;
+	res->provider = t->provider;
+	snprintf(res->route_target_name, sizeof(res->route_target_name), "%s%s%s", t->provider->name,
+	    t->model[0] ? ":" : "", t->model);
+}
+
 /* Pick the provider; fills res->provider or the error. */
 static int
 chat_route(const struct chat_request *req, struct chat_result *res)
 {
-	int rc = registry_route(req->model, req->provider, &res->provider);
+	int rc;
 	char known[256];
+
+	if ((req->provider == NULL || *req->provider == '\0') &&
+	    (res->route = registry_find_route(req->model)) != NULL) {
+		chat_route_target(res, 0);
+		return HUB_OK;
+	}
+	rc = registry_route(req->model, req->provider, &res->provider);
 
 	switch (rc) {
 	case HUB_OK:
@@ -71,7 +91,90 @@ chat_route(const struct chat_request *req, struct chat_result *res)
 	}
 }
 
-/* Route and check the id, without asking Redis. */
+/* Refuse what res->provider cannot do: tools, tool turns, images. */
+static int
+chat_check_capabilities(const struct chat_request *req, struct chat_result *res)
+{
+	const struct provider *p = res->provider;
+	const struct provider_msg *m;
+	char param[48];
+	size_t i;
+
+	if (!p->ops->has_tools && req->n_tools > 0 && req->tool_choice != PROVIDER_TOOL_CHOICE_NONE)
+		return chat_fail(res, HUB_ERR_INVALID, "tools",
+		    "provider %s does not support tool calling; send the request without 'tools' or to a "
+		    "provider that has them (docs/API.md, Tool calling)", p->name);
+	for (i = 0; i < req->n_messages; i++) {
+		m = &req->messages[i];
+		if (!p->ops->has_tools && (m->n_tool_calls > 0 || strcmp(m->role, "tool") == 0)) {
+			snprintf(param, sizeof(param), "messages[%zu].%s", i,
+			    m->n_tool_calls > 0 ? "tool_calls" : "tool_call_id");
+			return chat_fail(res, HUB_ERR_INVALID, param,
+			    "provider %s does not support tool calling, so it cannot take tool turns", p->name);
+		}
+		if (!p->ops->has_images && m->n_images > 0) {
+			snprintf(param, sizeof(param), "messages[%zu].content", i);
+			return chat_fail(res, HUB_ERR_INVALID, param,
+			    "provider %s does not take images; send text only", p->name);
+		}
+	}
+	return HUB_OK;
+}
+
+/* The function name of the latest call id among the assistant messages
+ * of m[0..n), or NULL. */
+static const char *
+chat_msgs_call_name(const struct provider_msg *m, size_t n, const char *id)
+{
+	size_t j;
+
+	while (n-- > 0)
+		for (j = 0; j < m[n].n_tool_calls; j++)
+			if (strcmp(m[n].tool_calls[j].id, id) == 0)
+				return m[n].tool_calls[j].name;
+	return NULL;
+}
+
+/* The same among the stored messages of h (may be NULL). */
+static const char *
+chat_history_call_name(const struct session *h, const char *id)
+{
+	size_t n = h != NULL ? h->n_messages : 0, j;
+
+	while (n-- > 0)
+		for (j = 0; j < h->messages[n].n_tool_calls; j++)
+			if (strcmp(h->messages[n].tool_calls[j].id, id) == 0)
+				return h->messages[n].tool_calls[j].name;
+	return NULL;
+}
+
+/* The error for request message k, a tool result of no known call. */
+static int
+chat_fail_unknown_call(struct chat_result *res, size_t k, const char *id)
+{
+	char param[48];
+
+	snprintf(param, sizeof(param), "messages[%zu].tool_call_id", k);
+	return chat_fail(res, HUB_ERR_INVALID, param,
+	    "'%s' (\"%.64s\") answers no tool call of an earlier assistant message "
+	    "(in this request or, with X-Session-ID, the session)", param, id);
+}
+
+/* Index of the first tool message of req that answers no call of an
+ * earlier message of req, or n_messages when there is none. */
+static size_t
+chat_first_unanswered(const struct chat_request *req)
+{
+	size_t k;
+
+	for (k = 0; k < req->n_messages; k++)
+		if (strcmp(req->messages[k].role, "tool") == 0 && (req->messages[k].tool_call_id == NULL ||
+		    chat_msgs_call_name(req->messages, k, req->messages[k].tool_call_id) == NULL))
+			return k;
+	return req->n_messages;
+}
+
+/* Route and check the id and capabilities, without asking Redis. */
 static int
 chat_check_request(const struct chat_request *req, struct chat_result *res)
 {
@@ -83,47 +186,226 @@ chat_check_request(const struct chat_request *req, struct chat_result *res)
 	if (req->session_id != NULL && !session_id_valid(req->session_id))
 		return chat_fail(res, HUB_ERR_INVALID, "X-Session-ID",
 		    "invalid session id: expected 1 to 128 characters of A-Z a-z 0-9 _ -");
+	return chat_check_capabilities(req, res);
+}
+
+/* Pools for the session form of messages (chat_store_fill()). */
+struct chat_store_pool {
+	struct session_tool_call *calls;
+	struct session_image *images;
+};
+
+static void
+chat_store_pool_free(struct chat_store_pool *pool)
+{
+	free(pool->calls);
+	free(pool->images);
+	pool->calls = NULL;
+	pool->images = NULL;
+}
+
+/*
+ * The session form of m[0..n) into out (strings borrowed from m, timestamp
+ * ts), with their calls and images in pool (free with
+ * chat_store_pool_free()). 0 or HUB_ERR_NOMEM.
+ */
+static int
+chat_store_fill(const struct provider_msg *m, size_t n, const char *ts,
+    struct session_new_message *out, struct chat_store_pool *pool)
+{
+	size_t i, j, nc = 0, ni = 0, kc = 0, ki = 0;
+
+	for (i = 0; i < n; i++) {
+		nc += m[i].n_tool_calls;
+		ni += m[i].n_images;
+	}
+	if ((nc > 0 && (pool->calls = calloc(nc, sizeof(*pool->calls))) == NULL) ||
+	    (ni > 0 && (pool->images = calloc(ni, sizeof(*pool->images))) == NULL))
+		return HUB_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].role = m[i].role;
+		out[i].content = m[i].content != NULL ? m[i].content : "";
+		out[i].timestamp = ts;
+		out[i].tool_call_id = m[i].tool_call_id;
+		out[i].tool_name = m[i].tool_name;
+		out[i].tool_calls = m[i].n_tool_calls > 0 ? pool->calls + kc : NULL;
+		out[i].n_tool_calls = m[i].n_tool_calls;
+		for (j = 0; j < m[i].n_tool_calls; j++, kc++) {
+			pool->calls[kc].id = m[i].tool_calls[j].id;
+			pool->calls[kc].name = m[i].tool_calls[j].name;
+			pool->calls[kc].arguments = m[i].tool_calls[j].arguments;
+		}
+		out[i].images = m[i].n_images > 0 ? pool->images + ki : NULL;
+		out[i].n_images = m[i].n_images;
+		for (j = 0; j < m[i].n_images; j++, ki++) {
+			/* borrowed: session_new_message never frees */
+			pool->images[ki].media_type = (char *)m[i].images[j].media_type;
+			pool->images[ki].base64 = (char *)m[i].images[j].base64;
+			pool->images[ki].size = m[i].images[j].size;
+		}
+	}
 	return HUB_OK;
 }
 
 static int chat_store_fail(struct chat_result *res, int rc);
 
+/* How long a provider is refused after a limit whose reset is unknown. */
+#define CHAT_PLAN_FALLBACK_MS   60000LL
+/* The probe after a cool-down may take this long past the provider's timeout. */
+#define CHAT_PLAN_PROBE_MARGIN_MS 30000L
+
+/* Ask the plan gate for p; 1 when p may run (res->plan_probe and
+ * res->plan_sig set), 0 when it cools down (*until_ms its end). Redis
+ * not answering opens the gate: plan state never fails a request. */
+static int
+chat_plan_open(const struct provider *p, struct chat_result *res, long long *until_ms)
+{
+	int g = plan_state_gate(p->name, hub_time_wall_ms(),
+	    p->timeout_s * 1000L + CHAT_PLAN_PROBE_MARGIN_MS, until_ms, res->plan_sig,
+	    sizeof(res->plan_sig));
+
+	res->plan_probe = g == PLAN_GATE_PROBE;
+	if (g == PLAN_GATE_PROBE)
+		hub_log(HUB_LOG_INFO, "chat", "provider %s: its cool-down is over; this request probes it",
+		    p->name);
+	return g != PLAN_GATE_CLOSED;
+}
+
+/* The next target of res->route from index from on that is not cooling
+ * down: 1 with res->provider set, else 0 with *until_ms the soonest end. */
+static int
+chat_route_next_open(struct chat_result *res, size_t from, long long *until_ms)
+{
+	long long until, soonest = 0;
+	size_t i;
+
+	for (i = from; res->route != NULL && i < res->route->n_targets; i++) {
+		if (!res->route->targets[i].provider->enabled)
+			continue;
+		if (chat_plan_open(res->route->targets[i].provider, res, &until)) {
+			chat_route_target(res, i);
+			return 1;
+		}
+		(void)plan_state_count_refused(res->route->targets[i].provider->name);
+		if (soonest == 0 || until < soonest)
+			soonest = until;
+	}
+	*until_ms = soonest;
+	return 0;
+}
+
+/*
+ * The plan gate, before any slot or child: a provider (or every target
+ * of a route) cooling down after its plan's limit is refused at once with
+ * 429 plan_limit_reached and Retry-After up to the cool-down's end. Costs
+ * one HMGET per provider asked (see docs/PROVIDERS.md, "Plan limits").
+ */
+static int
+chat_plan_gate(struct chat_result *res)
+{
+	const struct provider *p = res->provider;
+	long long until = 0, now;
+	char iso[32];
+
+	if (res->route != NULL) {
+		if (chat_route_next_open(res, 0, &until))
+			return HUB_OK;
+	} else if (chat_plan_open(p, res, &until)) {
+		return HUB_OK;
+	} else {
+		(void)plan_state_count_refused(p->name);
+	}
+	now = hub_time_wall_ms();
+	res->reply.retry_after_s = until > now ? (long)((until - now + 999) / 1000) : 1;
+	hub_time_iso8601(until, iso, sizeof(iso));
+	if (res->route != NULL)
+		return chat_fail(res, HUB_ERR_PLAN_LIMIT, "model",
+		    "every target of route %s has reached its plan's usage limit; the first reopens at %s",
+		    res->route->name, iso);
+	return chat_fail(res, HUB_ERR_PLAN_LIMIT, NULL,
+	    "provider %s has reached its plan's usage limit (or only extra usage, which overage = deny "
+	    "forbids, is left); it is refused until %s and nothing was started", p->name, iso);
+}
+
 /* Refuse, before anything runs, a turn the storage caps would refuse. */
 static int
 chat_check_caps(const struct chat_request *req, struct chat_result *res)
 {
+	struct chat_store_pool pool = { NULL, NULL };
 	struct session_new_message *msgs;
-	size_t i;
 	int rc;
 
 	if (!req->store || req->n_messages == 0 || req->n_messages > HUB_MAX_MESSAGES)
 		return HUB_OK;
-	if ((msgs = calloc(req->n_messages, sizeof(*msgs))) == NULL)
+	if ((msgs = calloc(req->n_messages, sizeof(*msgs))) == NULL ||
+	    chat_store_fill(req->messages, req->n_messages, NULL, msgs, &pool) != HUB_OK) {
+		free(msgs);
+		chat_store_pool_free(&pool);
 		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
-	for (i = 0; i < req->n_messages; i++) {
-		msgs[i].role = req->messages[i].role;
-		msgs[i].content = req->messages[i].content;
 	}
 	rc = session_check_exchange(req->session_id, req->owner, msgs, req->n_messages, 0);
 	free(msgs);
+	chat_store_pool_free(&pool);
 	if (rc == HUB_ERR_STORE)
 		return chat_fail(res, HUB_ERR_STORE, NULL,
 		    "the session store (Redis) is unavailable; try again shortly");
 	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
 }
 
+/*
+ * Refuse a tool result of the request that answers no call: not one of
+ * the request's own, nor, from message first on, one of the session's
+ * history (loaded for this, in one round trip, only when a result answers
+ * a call the request does not hold).
+ */
+static int
+chat_check_history_calls(const struct chat_request *req, struct chat_result *res, size_t first)
+{
+	struct session *s = NULL;
+	const char *id;
+	size_t k;
+	int rc;
+
+	if (req->session_id == NULL)
+		rc = HUB_ERR_NOT_FOUND;
+	else
+		rc = session_load(req->session_id, req->owner, 1, &s);
+	if (rc == HUB_ERR_STORE)
+		return chat_fail(res, HUB_ERR_STORE, NULL,
+		    "the session store (Redis) is unavailable; try again shortly");
+	if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND)
+		return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
+	for (k = first; k < req->n_messages; k++) {
+		id = req->messages[k].tool_call_id;
+		if (strcmp(req->messages[k].role, "tool") == 0 && (id == NULL ||
+		    (chat_msgs_call_name(req->messages, k, id) == NULL &&
+		    chat_history_call_name(s, id) == NULL))) {
+			session_free(s);
+			return chat_fail_unknown_call(res, k, id != NULL ? id : "");
+		}
+	}
+	session_free(s);
+	return HUB_OK;
+}
+
 int
 chat_prepare(const struct chat_request *req, struct chat_result *res)
 {
+	size_t first;
 	int rc;
 
-	if ((rc = chat_check_request(req, res)) != HUB_OK)
+	if ((rc = chat_check_request(req, res)) != HUB_OK || (rc = chat_plan_gate(res)) != HUB_OK)
 		return rc;
-	/* One look at Redis before a stream begins, and no load: ids are
-	 * scoped per owner (a new session and an existing one of this owner
-	 * are both fine; another owner's is a different session), so what
-	 * must be known is only that the store answers and that the caps take
-	 * the turn. The history is loaded once, under the lock, by the run. */
+	first = chat_first_unanswered(req);
+	if (first < req->n_messages && (rc = chat_check_history_calls(req, res, first)) != HUB_OK)
+		return rc;
+	/* One look at Redis before a stream begins, and no load (but for the
+	 * case above): ids are scoped per owner (a new session and an
+	 * existing one of this owner are both fine; another owner's is a
+	 * different session), so what must be known is only that the store
+	 * answers and that the caps take the turn. The history is loaded
+	 * once, under the lock, by the run. */
 	if (req->session_id != NULL && req->store && req->n_messages > 0)
 		return chat_check_caps(req, res);
 	if (req->session_id == NULL && !req->store)  /* no Redis needed */
@@ -262,13 +544,81 @@ chat_record_token(const struct provider *p, const struct provider_reply *reply)
 		chat_claim_alert(p, reply->error_message);
 }
 
+/* Queue the alert for a plan level change from level from to level to. */
+static void
+chat_plan_alert(const struct provider *p, int from, int to, const struct plan_window *w)
+{
+	enum alert_event ev;
+	char msg[200];
+
+	if (to == PLAN_LEVEL_LIMIT)
+		ev = ALERT_PLAN_LIMIT_REACHED;
+	else if (to == PLAN_LEVEL_OVERAGE)
+		ev = ALERT_PLAN_OVERAGE_STARTED;
+	else if (to == PLAN_LEVEL_WARNING && from < PLAN_LEVEL_OVERAGE)
+		ev = ALERT_PLAN_WARNING;
+	else if (to < from)
+		ev = ALERT_PLAN_WINDOW_RESET;
+	else
+		return;
+	snprintf(msg, sizeof(msg), "%s window %s%s%s", w->type[0] ? w->type : "usage",
+	    plan_status_name(w->status), w->using_overage ? ", extra usage in use" : "",
+	    ev == ALERT_PLAN_LIMIT_REACHED && !p->overage_allow && w->using_overage ?
+	    " (overage = deny: stopped)" : "");
+	(void)alert_send(ev, p->name, msg, w->resets_at > 0 ? w->resets_at * 1000 : 0);
+}
+
+/*
+ * Keep what the run said of p's plan (session/plan_state.h), end this
+ * turn's probe, and alert a change. Writes Redis only when the report
+ * differs from the one the gate read (or the turn was the probe).
+ */
+static void
+chat_plan_record(const struct provider *p, struct chat_result *res)
+{
+	const struct provider_reply *reply = &res->reply;
+	struct plan_window w = reply->plan;
+	long long now = hub_time_wall_ms(), until;
+	int level, from, to, claim = hub_cfg->alert_webhook != NULL && hub_cfg->alert_webhook[0] != '\0';
+	char sig[160];
+
+	if (!w.seen && !res->plan_probe)
+		return;
+	if (!w.seen && reply->err != HUB_OK) {
+		/* the probe told nothing: the next request probes again */
+		(void)plan_state_release_probe(p->name);
+		res->plan_probe = 0;
+		return;
+	}
+	if (!w.seen)
+		plan_window_init(&w);  /* a probe that succeeded without a report */
+	level = plan_window_level(&w, p->overage_allow, (double)hub_cfg->plan_warn_percent / 100.0);
+	until = plan_window_cooldown_until_ms(&w, (enum plan_level)level, now, CHAT_PLAN_FALLBACK_MS);
+	plan_state_signature(&w, level, sig, sizeof(sig));
+	if (!res->plan_probe && strcmp(sig, res->plan_sig) == 0)
+		return;  /* nothing new */
+	if (plan_state_report(p->name, &w, level, until, res->plan_probe, claim, now, &from, &to) != HUB_OK)
+		return;
+	res->plan_probe = 0;
+	snprintf(res->plan_sig, sizeof(res->plan_sig), "%s", sig);
+	if (level != PLAN_LEVEL_OK)
+		hub_log(HUB_LOG_WARN, "chat", "provider %s: plan %s (%s window %s%s)", p->name,
+		    plan_level_name((enum plan_level)level), w.type[0] ? w.type : "usage",
+		    plan_status_name(w.status), w.using_overage ? ", extra usage in use" : "");
+	if (to >= 0)
+		chat_plan_alert(p, from, to, &w);
+}
+
 /* What one turn holds while it runs; released by chat_turn_free(). */
 struct chat_turn {
 	struct session *history;
 	struct provider_msg *conv;             /* history + the request's messages */
 	size_t n_conv;
+	struct provider_tool_call *history_calls;  /* the history's calls and images */
+	struct provider_image *history_images;
 	struct session_new_message *store;     /* the request's messages + the reply */
 	size_t n_store;
+	struct chat_store_pool store_pool, reply_pool;
 	char lock_token[40];
 	struct chat_lock lock;
 	int locked;
@@ -306,11 +656,80 @@ chat_turn_lock(const struct chat_request *req, struct chat_result *res, struct c
 	return HUB_OK;
 }
 
+/* The history as provider messages into t->conv; its calls and images in
+ * t's pools. Refuses a history res->provider cannot take. */
+static int
+chat_turn_history(struct chat_turn *t, struct chat_result *res)
+{
+	const struct provider_ops *ops = res->provider->ops;
+	const struct session *h = t->history;
+	const struct session_message *sm;
+	struct provider_msg *pm;
+	size_t i, j, nc = 0, ni = 0, kc = 0, ki = 0;
+
+	for (i = 0; h != NULL && i < h->n_messages; i++) {
+		nc += h->messages[i].n_tool_calls;
+		ni += h->messages[i].n_images;
+		if (!ops->has_tools && (h->messages[i].n_tool_calls > 0 || strcmp(h->messages[i].role, "tool") == 0))
+			return chat_fail(res, HUB_ERR_INVALID, "X-Session-ID",
+			    "the session holds tool calls, which provider %s does not support; continue it "
+			    "with a provider that does", res->provider->name);
+		if (!ops->has_images && h->messages[i].n_images > 0)
+			return chat_fail(res, HUB_ERR_INVALID, "X-Session-ID",
+			    "the session holds images, which provider %s does not take", res->provider->name);
+	}
+	if ((nc > 0 && (t->history_calls = calloc(nc, sizeof(*t->history_calls))) == NULL) ||
+	    (ni > 0 && (t->history_images = calloc(ni, sizeof(*t->history_images))) == NULL))
+		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+	for (i = 0; h != NULL && i < h->n_messages; i++) {
+		sm = &h->messages[i];
+		pm = &t->conv[t->n_conv++];
+		pm->role = sm->role;
+		pm->content = sm->content;
+		pm->tool_call_id = sm->tool_call_id;
+		pm->tool_name = sm->tool_name;
+		pm->tool_calls = sm->n_tool_calls > 0 ? t->history_calls + kc : NULL;
+		pm->n_tool_calls = sm->n_tool_calls;
+		for (j = 0; j < sm->n_tool_calls; j++, kc++)
+			t->history_calls[kc] = (struct provider_tool_call){ sm->tool_calls[j].id,
+			    sm->tool_calls[j].name, sm->tool_calls[j].arguments };
+		pm->images = sm->n_images > 0 ? t->history_images + ki : NULL;
+		pm->n_images = sm->n_images;
+		for (j = 0; j < sm->n_images; j++, ki++)
+			t->history_images[ki] = (struct provider_image){ sm->images[j].media_type,
+			    sm->images[j].base64, sm->images[j].size };
+	}
+	return HUB_OK;
+}
+
+/* Give each tool message of t->conv the function name of the call it
+ * answers; one of the request's (from index first on) that answers no
+ * earlier call is refused. */
+static int
+chat_turn_resolve_tools(struct chat_turn *t, size_t first, struct chat_result *res)
+{
+	const char *name;
+	size_t k;
+
+	for (k = 0; k < t->n_conv; k++) {
+		if (strcmp(t->conv[k].role, "tool") != 0)
+			continue;
+		name = t->conv[k].tool_call_id != NULL ?
+		    chat_msgs_call_name(t->conv, k, t->conv[k].tool_call_id) : NULL;
+		if (name != NULL)
+			t->conv[k].tool_name = name;
+		else if (k >= first)
+			return chat_fail_unknown_call(res, k - first,
+			    t->conv[k].tool_call_id ? t->conv[k].tool_call_id : "");
+	}
+	return HUB_OK;
+}
+
 /* The conversation (history + the request) and the messages to store. */
 static int
 chat_turn_build(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
 {
-	size_t i, n = (t->history ? t->history->n_messages : 0) + req->n_messages;
+	size_t i, first, n = (t->history ? t->history->n_messages : 0) + req->n_messages;
 
 	if (n > HUB_MAX_MESSAGES)
 		return chat_fail(res, HUB_ERR_TOO_LARGE, "messages",
@@ -318,24 +737,69 @@ chat_turn_build(const struct chat_request *req, struct chat_result *res, struct 
 	if ((t->conv = calloc(n, sizeof(*t->conv))) == NULL ||
 	    (t->store = calloc(req->n_messages + 1, sizeof(*t->store))) == NULL)
 		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
-	for (i = 0; t->history != NULL && i < t->history->n_messages; i++) {
-		t->conv[t->n_conv].role = t->history->messages[i].role;
-		t->conv[t->n_conv].content = t->history->messages[i].content;
-		t->n_conv++;
-	}
-	for (i = 0; i < req->n_messages; i++) {
+	if (chat_turn_history(t, res) != HUB_OK)
+		return res->err;
+	first = t->n_conv;
+	for (i = 0; i < req->n_messages; i++)
 		t->conv[t->n_conv++] = req->messages[i];
-		t->store[t->n_store].role = req->messages[i].role;
-		t->store[t->n_store].content = req->messages[i].content;
-		t->store[t->n_store].timestamp = t->asked_at;
-		t->n_store++;
-	}
+	if (chat_turn_resolve_tools(t, first, res) != HUB_OK)
+		return res->err;
+	if (chat_store_fill(t->conv + first, req->n_messages, t->asked_at, t->store, &t->store_pool) != HUB_OK)
+		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+	t->n_store = req->n_messages;
 	return HUB_OK;
 }
 
-/* Run the provider once, with metrics, the slot and the token health. */
+/* 1 when a route's target failed in a way its next target may mend
+ * (cooling down, its login failing, overloaded) before any text went out. */
+static int
+chat_route_may_fall_over(const struct chat_result *res)
+{
+	int err = res->reply.err;
+
+	return res->route != NULL && res->route_target + 1 < res->route->n_targets &&
+	    res->reply.first_token_ms < 0 && res->reply.n_tool_calls == 0 &&
+	    (err == HUB_ERR_PLAN_LIMIT || err == HUB_ERR_PROVIDER_AUTH || err == HUB_ERR_OVERLOADED ||
+	    err == HUB_ERR_RATE_LIMIT || err == HUB_ERR_SPAWN);
+}
+
+static int chat_turn_call_once(const struct chat_request *req, struct chat_result *res,
+    struct chat_turn *t, int *slot_fd);
+
+/*
+ * Run the provider; for a route, each next target that is not cooling
+ * down while the one before failed in a way it may mend. The caller's
+ * slot (req->slot_fd) is the first target's; later targets take their own.
+ */
 static int
 chat_turn_call(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+{
+	long long until;
+	int rc, fallback_slot = -1;
+
+	rc = chat_turn_call_once(req, res, t, req->slot_fd);
+	while (rc != HUB_OK && !t->lock.lost && chat_route_may_fall_over(res)) {
+		hub_log(HUB_LOG_WARN, "chat", "route %s: target %s failed (%s); trying the next one",
+		    res->route->name, res->route_target_name, hub_error_code(res->reply.err));
+		if (!chat_route_next_open(res, res->route_target + 1, &until))
+			break;
+		provider_reply_free(&res->reply);
+		res->err = HUB_OK;
+		res->message[0] = '\0';
+		chat_release_slot(&fallback_slot);
+		if (chat_take_slot(res, &fallback_slot) != HUB_OK)
+			break;
+		rc = chat_turn_call_once(req, res, t, &fallback_slot);
+	}
+	chat_release_slot(&fallback_slot);
+	return rc;
+}
+
+/* Run res->provider once, with metrics, the slot (slot_fd NULL: its own)
+ * and the token and plan health. */
+static int
+chat_turn_call_once(const struct chat_request *req, struct chat_result *res, struct chat_turn *t,
+    int *slot_fd)
 {
 	const struct provider *p = res->provider;
 	struct provider_stats_run stats;
@@ -344,14 +808,24 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 
 	memset(&call, 0, sizeof(call));
 	call.model = req->model != NULL && *req->model != '\0' ? req->model : NULL;
+	if (res->route != NULL)
+		call.model = res->route->targets[res->route_target].model[0] ?
+		    res->route->targets[res->route_target].model : NULL;
 	call.messages = t->conv;
 	call.n_messages = t->n_conv;
 	call.stream = req->stream;
+	if (p->ops->has_tools) {
+		call.tools = req->tools;
+		call.n_tools = req->n_tools;
+	}
+	call.tool_choice = req->tool_choice;
+	call.tool_choice_name = req->tool_choice_name;
+	call.parallel_tool_calls = req->parallel_tool_calls;
 	call.io = req->io;
 	call.io.on_tick = t->locked ? chat_on_tick : NULL;
 	call.io.tick_ms = t->locked ? CHAT_LOCK_RENEW_MS : 0;
 	call.io.tick_arg = t->locked ? &t->lock : NULL;
-	if (req->slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
+	if (slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
 		return res->err;
 	provider_stats_begin(p->name, provider_model_label(p, call.model), p->timeout_s, &stats);
 	p->ops->chat(p, &call, &res->reply);
@@ -359,6 +833,7 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 	hub_time_iso8601(hub_time_wall_ms(), t->answered_at, sizeof(t->answered_at));
 	chat_release_slot(&own_slot);
 	chat_record_token(p, &res->reply);
+	chat_plan_record(p, res);
 	snprintf(res->model, sizeof(res->model), "%s", res->reply.model ? res->reply.model :
 	    call.model ? call.model : p->default_model ? p->default_model : p->name);
 	if (t->lock.lost)
@@ -373,18 +848,26 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 static int
 chat_turn_store(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
 {
+	struct provider_msg reply;
 	int rc;
 
-	t->store[t->n_store].role = "assistant";
-	t->store[t->n_store].content = res->reply.text ? res->reply.text : "";
-	t->store[t->n_store].timestamp = t->answered_at;
+	memset(&reply, 0, sizeof(reply));
+	reply.role = "assistant";
+	reply.content = res->reply.text ? res->reply.text : "";
+	reply.tool_calls = res->reply.tool_calls;
+	reply.n_tool_calls = res->reply.n_tool_calls;
+	if (chat_store_fill(&reply, 1, t->answered_at, &t->store[t->n_store], &t->reply_pool) != HUB_OK)
+		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
 	t->n_store++;
 	/* durable before answered: the caller sends the 200 (or the stream's
 	 * final chunk) only after this returned 0 */
 	rc = session_append_exchange(res->session_id, req->owner, t->locked ? t->lock_token : NULL,
 	    res->provider->name, res->model, t->store, t->n_store);
 	/* the reply exists but could not be kept: say so, lose nothing silently */
-	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
+	if (rc != HUB_OK)
+		return chat_store_fail(res, rc);
+	res->message_count = (t->history ? t->history->n_messages : 0) + t->n_store;
+	return HUB_OK;
 }
 
 int
@@ -423,7 +906,11 @@ out:
 		session_unlock(res->session_id, req->owner, t.lock_token);
 	session_free(t.history);
 	free(t.conv);
+	free(t.history_calls);
+	free(t.history_images);
 	free(t.store);
+	chat_store_pool_free(&t.store_pool);
+	chat_store_pool_free(&t.reply_pool);
 	return res->err;
 }
 
@@ -432,7 +919,7 @@ chat_run(const struct chat_request *req, struct chat_result *res)
 {
 	int rc;
 
-	if ((rc = chat_check_request(req, res)) != HUB_OK)
+	if ((rc = chat_check_request(req, res)) != HUB_OK || (rc = chat_plan_gate(res)) != HUB_OK)
 		return rc;
 	return chat_run_prepared(req, res);
 }

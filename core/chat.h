@@ -13,6 +13,11 @@
  * is acknowledged: callers answer after it, so what was answered is
  * stored. A failed or abandoned call appends nothing. Provider token health
  * (authentication failures and successes) is recorded for /health/tokens.
+ *
+ * Tool turns: a tool message must answer a call of an earlier assistant
+ * message (of the history or the request), else HUB_ERR_INVALID with
+ * param messages[i].tool_call_id. The reply's tool calls are stored with
+ * it, as are the tool calls, tool results and images of the request.
  */
 #ifndef CHAT_H
 #define CHAT_H
@@ -22,13 +27,24 @@
 #include "common/hub_limits.h"
 #include "providers/provider.h"
 
+struct registry_route;
+
 struct chat_request {
 	const char *session_id;        /* NULL: a fresh id is generated */
 	const char *owner;             /* client key id, "" when auth is off */
 	const char *model;             /* NULL or "": the provider's default */
 	const char *provider;          /* NULL: chosen by model */
-	const struct provider_msg *messages;  /* this request's messages */
+	const struct provider_msg *messages;  /* this request's messages; the
+	                                      * last one "user" or "tool" */
 	size_t n_messages;
+	/* the client's tools (provider.h), refused with a 400 for a provider
+	 * whose ops->has_tools is 0 (as are tool turns and, with has_images
+	 * 0, images); tool messages' tool_name is found by chat_run() */
+	const struct provider_tool *tools;
+	size_t n_tools;
+	enum provider_tool_choice tool_choice;
+	const char *tool_choice_name;
+	int parallel_tool_calls;
 	int store;                     /* 0: do not store the exchange (summaries) */
 	int stream;                    /* deltas wanted token by token */
 	struct provider_stream io;     /* handed to the provider whole; its
@@ -45,9 +61,19 @@ struct chat_result {
 	const struct provider *provider;      /* NULL when routing failed */
 	char model[HUB_MAX_MODEL_LEN + 1];    /* the model reported or asked for */
 	struct provider_reply reply;          /* text, usage, err, error_message */
+	/* a [route NAME] the request named as its model (NULL: none), and
+	 * the target that serves it: its index and "provider:model" */
+	const struct registry_route *route;
+	size_t route_target;
+	char route_target_name[32 + HUB_MAX_MODEL_LEN + 2];
+	/* the plan gate (session/plan_state.h) for res->provider */
+	int plan_probe;                       /* this turn runs the one probe */
+	char plan_sig[160];                   /* the latest report's signature */
 	int err;                              /* 0 or a hub_err code */
 	char message[HUB_MAX_ERROR_MESSAGE];  /* for the client when err != 0 */
-	char param[32];                       /* offending request field, or "" */
+	char param[48];                       /* offending request field, or "" */
+	size_t message_count;                 /* the session's messages after the
+	                                       * stored exchange; 0 when none was */
 };
 
 /*

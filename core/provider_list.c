@@ -13,6 +13,7 @@
 #include "provider_list.h"
 #include "providers/cli_info.h"
 #include "providers/registry.h"
+#include "session/plan_state.h"
 #include "session/provider_stats.h"
 
 /* Whether the provider's credentials are configured (never their value). */
@@ -135,6 +136,53 @@ out:
 	return o;
 }
 
+/* An epoch (ms) as ISO 8601, or null when 0. */
+static struct json_object *
+provider_list_iso(long long ms)
+{
+	char iso[40];
+
+	return ms > 0 ? json_object_new_string(hub_time_iso8601(ms, iso, sizeof(iso))) : NULL;
+}
+
+struct json_object *
+provider_list_plan(const struct provider *p)
+{
+	struct json_object *o = json_object_new_object();
+	struct plan_state st;
+	const struct plan_window *w = &st.w;
+	long long now = hub_time_wall_ms();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "overage", json_object_new_string(p->overage_allow ? "allow" : "deny"));
+	if (plan_state_get(p->name, &st) != HUB_OK) {
+		json_object_object_add(o, "level", json_object_new_string("unknown"));
+		json_object_object_add(o, "error", json_object_new_string("the store (Redis) did not answer"));
+		return o;
+	}
+	if (!st.known) {
+		json_object_object_add(o, "level", json_object_new_string("unknown"));
+		return o;
+	}
+	json_object_object_add(o, "level", json_object_new_string(plan_level_name((enum plan_level)st.level)));
+	json_object_object_add(o, "status", w->seen ? json_object_new_string(plan_status_name(w->status)) : NULL);
+	json_object_object_add(o, "window", w->type[0] ? json_object_new_string(w->type) : NULL);
+	json_object_object_add(o, "utilization", w->utilization >= 0 ? json_object_new_double(w->utilization) : NULL);
+	json_object_object_add(o, "resets_at", provider_list_iso(w->resets_at * 1000));
+	json_object_object_add(o, "overage_in_use", json_object_new_boolean(w->using_overage));
+	json_object_object_add(o, "overage_status", w->overage_status != PLAN_STATUS_UNKNOWN ?
+	    json_object_new_string(plan_status_name(w->overage_status)) : NULL);
+	json_object_object_add(o, "overage_resets_at", provider_list_iso(w->overage_resets_at * 1000));
+	json_object_object_add(o, "overage_disabled_reason", w->overage_disabled_reason[0] ?
+	    json_object_new_string(w->overage_disabled_reason) : NULL);
+	json_object_object_add(o, "updated_at", provider_list_iso(st.updated_ms));
+	json_object_object_add(o, "cooling_down", json_object_new_boolean(st.cooldown_until_ms > now));
+	json_object_object_add(o, "cooldown_until", provider_list_iso(st.cooldown_until_ms));
+	json_object_object_add(o, "refused", json_object_new_int64(st.refused));
+	return o;
+}
+
 struct json_object *
 provider_list_one(const struct provider *p, int with_version)
 {
@@ -165,6 +213,7 @@ provider_list_one(const struct provider *p, int with_version)
 	json_object_object_add(po, "credentials_present", json_object_new_boolean(creds));
 	json_object_object_add(po, "timeout_s", json_object_new_int64(p->timeout_s));
 	json_object_object_add(po, "stats", provider_list_stats(p));
+	json_object_object_add(po, "plan", provider_list_plan(p));
 	return po;
 }
 

@@ -6,6 +6,8 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "common/hub_buf.h"
+#include "common/hub_error.h"
 #include "common/hub_json.h"
 #include "session/session.h"
 #include "session_json.h"
@@ -27,7 +29,68 @@ session_json_meta(const struct session_meta *m)
 	return o;
 }
 
-/* One message: role and content always strings, the rest string or null. */
+/* The content of msg in OpenAI's shape: a string; null for an assistant
+ * message that only calls tools; with images, an array of a text part
+ * and image_url parts (data: URLs a client can send again). */
+static struct json_object *
+session_json_content(const struct session_message *msg)
+{
+	const char *text = msg->content != NULL ? msg->content : "";
+	struct json_object *a, *part, *iu;
+	struct hub_buf url;
+	size_t i;
+
+	if (msg->n_images == 0)
+		return msg->n_tool_calls > 0 && *text == '\0' ? NULL : json_object_new_string(text);
+	if ((a = json_object_new_array()) == NULL)
+		return NULL;
+	if (*text != '\0') {
+		part = json_object_new_object();
+		json_object_object_add(part, "type", json_object_new_string("text"));
+		json_object_object_add(part, "text", json_object_new_string(text));
+		json_object_array_add(a, part);
+	}
+	for (i = 0; i < msg->n_images; i++) {
+		hub_buf_init(&url, 0);
+		if (hub_buf_printf(&url, "data:%s;base64,", msg->images[i].media_type) != HUB_OK ||
+		    hub_buf_puts(&url, msg->images[i].base64) != HUB_OK) {
+			hub_buf_free(&url);
+			continue;
+		}
+		part = json_object_new_object();
+		iu = json_object_new_object();
+		json_object_object_add(iu, "url", json_object_new_string_len(url.data, (int)url.len));
+		json_object_object_add(part, "type", json_object_new_string("image_url"));
+		json_object_object_add(part, "image_url", iu);
+		json_object_array_add(a, part);
+		hub_buf_free(&url);
+	}
+	return a;
+}
+
+/* The tool calls of msg as OpenAI's message.tool_calls. */
+static struct json_object *
+session_json_tool_calls(const struct session_message *msg)
+{
+	struct json_object *a = json_object_new_array(), *e, *fn;
+	size_t i;
+
+	for (i = 0; a != NULL && i < msg->n_tool_calls; i++) {
+		e = json_object_new_object();
+		fn = json_object_new_object();
+		json_object_object_add(fn, "name", json_object_new_string(msg->tool_calls[i].name));
+		json_object_object_add(fn, "arguments", json_object_new_string(msg->tool_calls[i].arguments));
+		json_object_object_add(e, "id", json_object_new_string(msg->tool_calls[i].id));
+		json_object_object_add(e, "type", json_object_new_string("function"));
+		json_object_object_add(e, "function", fn);
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+/* One message: role always a string, content as session_json_content(),
+ * the rest string or null; tool_calls, tool_call_id and name only on the
+ * messages that have them. */
 static struct json_object *
 session_json_message(const struct session_message *msg)
 {
@@ -36,7 +99,13 @@ session_json_message(const struct session_message *msg)
 	if (m == NULL)
 		return NULL;
 	json_object_object_add(m, "role", json_object_new_string(msg->role != NULL ? msg->role : ""));
-	json_object_object_add(m, "content", json_object_new_string(msg->content != NULL ? msg->content : ""));
+	json_object_object_add(m, "content", session_json_content(msg));
+	if (msg->n_tool_calls > 0)
+		json_object_object_add(m, "tool_calls", session_json_tool_calls(msg));
+	if (msg->tool_call_id != NULL)
+		json_object_object_add(m, "tool_call_id", json_object_new_string(msg->tool_call_id));
+	if (msg->tool_call_id != NULL && msg->tool_name != NULL)
+		json_object_object_add(m, "name", json_object_new_string(msg->tool_name));
 	json_object_object_add(m, "timestamp", hub_json_string_or_null(msg->timestamp));
 	json_object_object_add(m, "provider", hub_json_string_or_null(msg->provider));
 	json_object_object_add(m, "model", hub_json_string_or_null(msg->model));

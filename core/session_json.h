@@ -5,8 +5,13 @@
  *
  * A session: {"id", "object":"session", "created_at", "updated_at",
  * "provider", "model", "message_count"} and, with messages, "messages":
- * [{"role", "content", "timestamp", "provider", "model"}]. Optional
- * strings that are NULL or empty are JSON null (hub_json_string_or_null()).
+ * [{"role", "content", "timestamp", "provider", "model"}] in OpenAI's
+ * message shape: an assistant message that called tools has
+ * "tool_calls" [{"id", "type":"function", "function":{"name",
+ * "arguments"}}] (and content null when it said nothing), a tool message
+ * "tool_call_id" and "name", a user message with images an array content
+ * of text and image_url parts (data: URLs). Optional strings that are NULL
+ * or empty are JSON null (hub_json_string_or_null()).
  * Every function returns a new object the caller owns (json_object_put()),
  * or NULL when out of memory.
  */

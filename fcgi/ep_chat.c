@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct ep_chat_stream {
 	const char *model;
 	long long created;
 	int gone;
+	size_t tool_calls_sent;   /* calls whose first delta went out */
 };
 
 /* A chunk object with one choice; delta is taken. */
@@ -88,6 +90,41 @@ ep_chat_on_delta(void *arg, const char *text, size_t len)
 	return ep_chat_send_event(s, ep_chat_chunk(s, delta, NULL)) == HUB_OK ? 0 : -1;
 }
 
+/* One delta.tool_calls chunk: the call's first (index, id, type, name,
+ * arguments "") when id is set, else a fragment of its arguments. */
+static int
+ep_chat_send_tool_delta(struct ep_chat_stream *s, size_t index, const char *id, const char *name,
+    const char *args, size_t len)
+{
+	struct json_object *delta = json_object_new_object(), *calls = json_object_new_array(),
+	    *call = json_object_new_object(), *fn = json_object_new_object();
+
+	json_object_object_add(call, "index", json_object_new_int64((int64_t)index));
+	if (id != NULL) {
+		json_object_object_add(call, "id", json_object_new_string(id));
+		json_object_object_add(call, "type", json_object_new_string("function"));
+		json_object_object_add(fn, "name", json_object_new_string(name != NULL ? name : ""));
+	}
+	json_object_object_add(fn, "arguments", json_object_new_string_len(args != NULL ? args : "", (int)len));
+	json_object_object_add(call, "function", fn);
+	json_object_array_add(calls, call);
+	json_object_object_add(delta, "tool_calls", calls);
+	return ep_chat_send_event(s, ep_chat_chunk(s, delta, NULL));
+}
+
+static int
+ep_chat_on_tool_delta(void *arg, size_t index, const char *id, const char *name, const char *args,
+    size_t len)
+{
+	struct ep_chat_stream *s = arg;
+
+	if (id == NULL && len == 0)
+		return 0;  /* never an empty frame */
+	if (id != NULL && index + 1 > s->tool_calls_sent)
+		s->tool_calls_sent = index + 1;
+	return ep_chat_send_tool_delta(s, index, id, name, args, len) == HUB_OK ? 0 : -1;
+}
+
 static int
 ep_chat_on_idle(void *arg)
 {
@@ -116,9 +153,39 @@ static void
 ep_chat_error_headers(const struct chat_result *res, char *out, size_t len)
 {
 	out[0] = '\0';
-	if (res->err == HUB_ERR_RATE_LIMIT || res->err == HUB_ERR_CONFLICT)
+	if (res->err == HUB_ERR_RATE_LIMIT || res->err == HUB_ERR_CONFLICT || res->err == HUB_ERR_PLAN_LIMIT)
 		snprintf(out, len, "Retry-After: %ld\r\n",
 		    res->reply.retry_after_s > 0 ? res->reply.retry_after_s : 1);
+}
+
+/* The reply's finish_reason: "tool_calls" whenever it has calls. */
+static const char *
+ep_chat_finish_reason(const struct provider_reply *r)
+{
+	if (r->n_tool_calls > 0)
+		return "tool_calls";
+	return r->finish_reason != NULL ? r->finish_reason : "stop";
+}
+
+/* The reply's calls as OpenAI's message.tool_calls. */
+static struct json_object *
+ep_chat_tool_calls(const struct provider_reply *r)
+{
+	struct json_object *a = json_object_new_array(), *e, *fn;
+	size_t i;
+
+	for (i = 0; i < r->n_tool_calls; i++) {
+		e = json_object_new_object();
+		fn = json_object_new_object();
+		json_object_object_add(fn, "name", json_object_new_string(r->tool_calls[i].name));
+		json_object_object_add(fn, "arguments", json_object_new_string(
+		    r->tool_calls[i].arguments ? r->tool_calls[i].arguments : "{}"));
+		json_object_object_add(e, "id", json_object_new_string(r->tool_calls[i].id));
+		json_object_object_add(e, "type", json_object_new_string("function"));
+		json_object_object_add(e, "function", fn);
+		json_object_array_add(a, e);
+	}
+	return a;
 }
 
 /* The whole reply as one chat.completion object. */
@@ -134,14 +201,19 @@ ep_chat_send_completion(struct http_request *req, const struct ep_chat_stream *s
 	json_object_object_add(o, "created", json_object_new_int64(s->created));
 	json_object_object_add(o, "model", json_object_new_string(res->model));
 	json_object_object_add(o, "system_fingerprint", NULL);
+	const char *text = res->reply.text ? res->reply.text : "";
+
 	json_object_object_add(msg, "role", json_object_new_string("assistant"));
-	json_object_object_add(msg, "content", json_object_new_string(res->reply.text ? res->reply.text : ""));
+	/* as OpenAI: content null when the reply only calls tools */
+	json_object_object_add(msg, "content", res->reply.n_tool_calls > 0 && *text == '\0' ? NULL :
+	    json_object_new_string(text));
 	json_object_object_add(msg, "refusal", NULL);
+	if (res->reply.n_tool_calls > 0)
+		json_object_object_add(msg, "tool_calls", ep_chat_tool_calls(&res->reply));
 	json_object_object_add(choice, "index", json_object_new_int(0));
 	json_object_object_add(choice, "message", msg);
 	json_object_object_add(choice, "logprobs", NULL);
-	json_object_object_add(choice, "finish_reason", json_object_new_string(
-	    res->reply.finish_reason ? res->reply.finish_reason : "stop"));
+	json_object_object_add(choice, "finish_reason", json_object_new_string(ep_chat_finish_reason(&res->reply)));
 	json_object_array_add(choices, choice);
 	json_object_object_add(o, "choices", choices);
 	json_object_object_add(o, "usage", ep_chat_usage(&res->reply.usage));
@@ -153,7 +225,9 @@ ep_chat_send_completion(struct http_request *req, const struct ep_chat_stream *s
 static void
 ep_chat_finish_stream(struct ep_chat_stream *s, const struct chat_result *res, int include_usage)
 {
+	const struct provider_tool_call *tc;
 	struct json_object *o;
+	size_t i;
 
 	if (s->gone)
 		return;
@@ -161,8 +235,15 @@ ep_chat_finish_stream(struct ep_chat_stream *s, const struct chat_result *res, i
 		ep_chat_send_event(s, http_error_object(res->err, res->message,
 		    res->param[0] ? res->param : NULL));
 	} else {
-		ep_chat_send_event(s, ep_chat_chunk(s, json_object_new_object(),
-		    res->reply.finish_reason ? res->reply.finish_reason : "stop"));
+		/* calls the provider did not stream go out whole, in order */
+		for (i = s->tool_calls_sent; i < res->reply.n_tool_calls && !s->gone; i++) {
+			tc = &res->reply.tool_calls[i];
+			if (ep_chat_send_tool_delta(s, i, tc->id, tc->name, "", 0) == HUB_OK && tc->arguments)
+				ep_chat_send_tool_delta(s, i, NULL, NULL, tc->arguments, strlen(tc->arguments));
+		}
+		if (!s->gone)
+			ep_chat_send_event(s, ep_chat_chunk(s, json_object_new_object(),
+			    ep_chat_finish_reason(&res->reply)));
 		if (include_usage && !s->gone) {
 			o = json_object_new_object();
 			json_object_object_add(o, "id", json_object_new_string(s->id));
@@ -237,7 +318,7 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
     int include_usage, int *slot_fd)
 {
 	struct http_request *req = s->req;
-	char newid[32], headers[300];
+	char newid[32], headers[512];
 	struct json_object *delta;
 
 	if (chat_take_slot(res, slot_fd) != HUB_OK) {
@@ -253,8 +334,9 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
 		}
 		creq->session_id = newid;
 	}
-	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n",
-	    creq->session_id);
+	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n%s%s%s",
+	    creq->session_id, res->route ? "X-Hub-Route-Target: " : "",
+	    res->route ? res->route_target_name : "", res->route ? "\r\n" : "");
 	http_send_headers(req, 200, "text/event-stream; charset=utf-8", headers);
 	req->streaming = 1;
 	delta = json_object_new_object();
@@ -262,6 +344,7 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
 	json_object_object_add(delta, "content", json_object_new_string(""));
 	ep_chat_send_event(s, ep_chat_chunk(s, delta, NULL));
 	creq->io.on_delta = ep_chat_on_delta;
+	creq->io.on_tool_delta = ep_chat_on_tool_delta;
 	creq->io.on_idle = ep_chat_on_idle;
 	creq->io.idle_tick_ms = hub_cfg->keepalive_s * 1000;
 	creq->io.arg = s;
@@ -279,7 +362,7 @@ ep_chat_completions(struct http_request *req)
 	struct chat_request creq;
 	struct chat_result res;
 	struct ep_chat_stream s;
-	char *body = NULL, idbuf[32], chatid[48], headers[300];
+	char *body = NULL, idbuf[32], chatid[48], headers[512];
 	const char *sid = NULL;
 	int slot_fd = -1;
 	struct client_watch *watch = NULL;
@@ -295,6 +378,11 @@ ep_chat_completions(struct http_request *req)
 	creq.provider = params.provider;
 	creq.messages = params.messages;
 	creq.n_messages = params.n_messages;
+	creq.tools = params.tools;
+	creq.n_tools = params.n_tools;
+	creq.tool_choice = params.tool_choice;
+	creq.tool_choice_name = params.tool_choice_name;
+	creq.parallel_tool_calls = params.parallel_tool_calls;
 	creq.store = 1;
 	creq.stream = params.stream;
 	creq.received_wall_ms = hub_time_wall_ms() - (hub_time_mono_ms() - req->start_ms);
@@ -315,7 +403,8 @@ ep_chat_completions(struct http_request *req)
 	memset(&s, 0, sizeof(s));
 	s.req = req;
 	s.id = chatid;
-	s.model = req->log_model[0] ? req->log_model : res.provider->name;
+	s.model = res.route != NULL ? res.route_target_name :
+	    req->log_model[0] ? req->log_model : res.provider->name;
 	s.created = (long long)time(NULL);
 	if (params.stream) {
 		ep_chat_stream_turn(&s, &creq, &res, params.include_usage, &slot_fd);
@@ -325,7 +414,9 @@ ep_chat_completions(struct http_request *req)
 		ep_chat_send_result_error(req, &res);
 		goto out;
 	}
-	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n", res.session_id);
+	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n%s%s%s", res.session_id,
+	    res.route ? "X-Hub-Route-Target: " : "", res.route ? res.route_target_name : "",
+	    res.route ? "\r\n" : "");
 	ep_chat_send_completion(req, &s, &res, headers);
 out:
 	client_watch_stop(watch);

@@ -55,6 +55,8 @@ struct ep_mcp_out {
 	char session[HUB_MAX_SESSION_ID_LEN + 1];   /* "" for stateless requests */
 	const char *owner;                           /* the client key id, "" without auth */
 	struct hub_buf json;                         /* EP_MCP_JSON: the answer */
+	struct mcp_server *server;                   /* for its status hint */
+	int sse_started;                             /* EP_MCP_SSE: headers sent */
 	int client_gone;
 	long long last_write_ms;
 };
@@ -76,13 +78,28 @@ ep_mcp_accepts(struct http_request *req, const char *type)
 	return accept != NULL && (strstr(accept, type) != NULL || strstr(accept, "*/*") != NULL);
 }
 
+/* Start the SSE answer of a POST (its headers); 0 or HUB_ERR_CLIENT_GONE. */
+static int
+ep_mcp_sse_start(struct ep_mcp_out *o)
+{
+	if (o->sse_started)
+		return o->client_gone ? HUB_ERR_CLIENT_GONE : HUB_OK;
+	o->sse_started = 1;
+	http_send_headers(o->req, 200, "text/event-stream", "X-Accel-Buffering: no\r\n");
+	o->req->streaming = 1;
+	o->last_write_ms = hub_time_mono_ms();
+	if (http_flush(o->req) != HUB_OK)
+		o->client_gone = 1;
+	return o->client_gone ? HUB_ERR_CLIENT_GONE : HUB_OK;
+}
+
 /* Write one SSE event; 0 or HUB_ERR_CLIENT_GONE. */
 static int
 ep_mcp_sse_event(struct ep_mcp_out *o, const char *event, const char *data, size_t len)
 {
 	struct http_request *req = o->req;
 
-	if (o->client_gone)
+	if (o->client_gone || ep_mcp_sse_start(o) != HUB_OK)
 		return HUB_ERR_CLIENT_GONE;
 	if (http_write(req, "event: ", 7) != HUB_OK || http_write(req, event, strlen(event)) != HUB_OK ||
 	    http_write(req, "\ndata: ", 7) != HUB_OK || http_write(req, data, len) != HUB_OK ||
@@ -100,7 +117,7 @@ ep_mcp_keepalive(struct ep_mcp_out *o)
 {
 	long long now = hub_time_mono_ms();
 
-	if (o->client_gone)
+	if (o->client_gone || ep_mcp_sse_start(o) != HUB_OK)
 		return HUB_ERR_CLIENT_GONE;
 	if (now - o->last_write_ms < hub_cfg->keepalive_s * 1000)
 		return HUB_OK;
@@ -120,6 +137,15 @@ ep_mcp_send(void *arg, const char *json, size_t len)
 
 	switch (o->mode) {
 	case EP_MCP_SSE:
+		if (!o->sse_started && o->server != NULL && mcp_server_http_status(o->server) != 0 &&
+		    strncmp(json, "{\"jsonrpc\":\"2.0\",\"method\"", 25) != 0) {
+			/* an error that calls for an HTTP status, before any event:
+			 * answered as JSON with that status */
+			o->mode = EP_MCP_JSON;
+			hub_buf_reset(&o->json);
+			(void)hub_buf_append(&o->json, json, len);
+			break;
+		}
 		(void)ep_mcp_sse_event(o, "message", json, len);
 		break;
 	case EP_MCP_QUEUE:
@@ -151,6 +177,46 @@ ep_mcp_idle(void *arg, const char *request_id)
 	return 0;
 }
 
+/* The state hooks: a handshake-era session's log level in its record. */
+static int
+ep_mcp_set_log_level(void *arg, const char *level)
+{
+	struct ep_mcp_out *o = arg;
+
+	if (o->session[0] == '\0')
+		return 0;
+	return mcp_store_set_field(o->session, o->owner, "log_level", level) == HUB_OK ? 0 : -1;
+}
+
+/* ...and its resource subscriptions ("sub:" + uri). */
+static int
+ep_mcp_subscription(void *arg, const char *uri, int on)
+{
+	struct ep_mcp_out *o = arg;
+	char field[600], value[8];
+	int rc;
+
+	if (o->session[0] == '\0' || strlen(uri) > sizeof(field) - 5)
+		return on < 0 ? 0 : -1;
+	snprintf(field, sizeof(field), "sub:%s", uri);
+	if (on < 0)
+		return mcp_store_get_field(o->session, o->owner, field, value, sizeof(value)) == 1;
+	rc = mcp_store_set_field(o->session, o->owner, field, on ? "1" : NULL);
+	return rc == HUB_OK ? 0 : -1;
+}
+
+/* Restore what a handshake-era session keeps beside its version. */
+static void
+ep_mcp_resume(struct ep_mcp_out *o, struct mcp_server *s, const char *version)
+{
+	char level[16];
+
+	if (version[0] != '\0')
+		(void)mcp_server_resume(s, version);
+	if (mcp_store_get_field(o->session, o->owner, "log_level", level, sizeof(level)) == 1)
+		(void)mcp_server_set_log_level(s, level);
+}
+
 /* notifications/cancelled for a call running in another responder. */
 static void
 ep_mcp_cancel_elsewhere(void *arg, const char *request_id)
@@ -175,7 +241,11 @@ ep_mcp_server(struct ep_mcp_out *o)
 	hooks.idle_tick_ms = EP_MCP_IDLE_TICK_MS;
 	hooks.cancel_elsewhere = ep_mcp_cancel_elsewhere;
 	hooks.cancel_arg = o;
-	return mcp_server_new(o->req->key_id ? o->req->key_id : "", &hooks);
+	hooks.set_log_level = ep_mcp_set_log_level;
+	hooks.subscription = ep_mcp_subscription;
+	hooks.state_arg = o;
+	o->server = mcp_server_new(o->req->key_id ? o->req->key_id : "", &hooks);
+	return o->server;
 }
 
 /* Read the POST body; answers and returns HUB_ERR_* on failure. */
@@ -249,15 +319,18 @@ ep_mcp_session_or_reply(struct http_request *req, const char *id, char *version,
 	return 1;
 }
 
-/* Send what the dispatcher answered in JSON mode (202 when nothing). */
+/* Send what the dispatcher answered in JSON mode (202 when nothing; an
+ * error's status hint, else 200). */
 static void
 ep_mcp_send_json(struct ep_mcp_out *o, const char *extra_headers)
 {
+	int status = o->server != NULL ? mcp_server_http_status(o->server) : 0;
+
 	if (o->json.len == 0) {
 		http_send_headers(o->req, 202, NULL, extra_headers);
 		return;
 	}
-	http_send_headers(o->req, 200, "application/json", extra_headers);
+	http_send_headers(o->req, status != 0 ? status : 200, "application/json", extra_headers);
 	(void)http_write(o->req, o->json.data, o->json.len);
 	(void)http_write(o->req, "\n", 1);
 }
@@ -338,18 +411,22 @@ ep_mcp_post(struct http_request *req)
 		ep_mcp_send_refusal(&o);
 		goto out;
 	}
-	if (p.has_initialize) {
+	if (p.has_initialize && !p.has_meta_version) {
 		if (p.is_batch)
 			ep_mcp_fail(req, 400, MCP_INVALID_REQUEST, "Invalid Request: initialize must not be batched", NULL);
 		else
 			ep_mcp_initialize(&o, s, body, len);
 		goto out;
 	}
+	sid = http_param(req, "HTTP_MCP_SESSION_ID");
 	if (p.has_meta_version) {
 		if (p.n_requests > 0 && !ep_mcp_modern_headers_or_reply(req, &p))
 			goto out;
+	} else if (sid == NULL && p.n_requests > 0) {
+		/* no session, no handshake: a 2026-07-28 request without its
+		 * _meta, answered -32602 (400) with its id */
+		mcp_server_expect_modern(s);
 	} else {
-		sid = http_param(req, "HTTP_MCP_SESSION_ID");
 		if (!ep_mcp_session_or_reply(req, sid, version, sizeof(version)))
 			goto out;
 		snprintf(o.session, sizeof(o.session), "%s", sid);
@@ -358,8 +435,7 @@ ep_mcp_post(struct http_request *req)
 			ep_mcp_fail(req, 400, -32000, "Bad Request: unsupported MCP-Protocol-Version", NULL);
 			goto out;
 		}
-		if (version[0] != '\0')
-			(void)mcp_server_resume(s, version);
+		ep_mcp_resume(&o, s, version);
 	}
 	if (p.n_requests == 0) {
 		/* notifications and responses: 202, unless one was invalid */
@@ -368,13 +444,15 @@ ep_mcp_post(struct http_request *req)
 		goto out;
 	}
 	if (!p.is_batch && strcmp(p.method, "tools/call") == 0) {
+		/* an SSE answer, its headers sent with the first event (or the
+		 * first keep-alive), so that an early error keeps its status */
 		o.mode = EP_MCP_SSE;
-		http_send_headers(req, 200, "text/event-stream", "X-Accel-Buffering: no\r\n");
-		req->streaming = 1;
 		o.last_write_ms = hub_time_mono_ms();
-		if (http_flush(req) != HUB_OK)
-			o.client_gone = 1;
 		mcp_handle(s, body, len);
+		if (o.mode == EP_MCP_JSON)
+			ep_mcp_send_json(&o, NULL);
+		else if (!o.sse_started)
+			(void)ep_mcp_sse_start(&o);   /* cancelled before any event */
 		goto out;
 	}
 	mcp_handle(s, body, len);
@@ -511,8 +589,7 @@ ep_mcp_messages(struct http_request *req)
 		ep_mcp_fail(req, 500, MCP_INTERNAL_ERROR, "out of memory", NULL);
 		goto out;
 	}
-	if (version[0] != '\0')
-		(void)mcp_server_resume(s, version);
+	ep_mcp_resume(&o, s, version);
 	/* accept at once: the answer goes out on the SSE stream */
 	http_send_headers(req, 202, "text/plain", "Content-Length: 8\r\n");
 	(void)http_write(req, "Accepted", 8);

@@ -16,6 +16,8 @@
 #include "common/hub_error.h"
 #include "endpoints.h"
 #include "http.h"
+#include "providers/registry.h"
+#include "session/plan_state.h"
 #include "session/provider_stats.h"
 
 /* A generous cap on the page: labels are bounded, so this is never hit. */
@@ -93,6 +95,76 @@ ep_metrics_histogram(struct hub_buf *b, const char *name, const char *help,
 	}
 }
 
+/* The providers' plan state (session/plan_state.h): labels are the
+ * configured providers and the four levels, so the set stays bounded. */
+static void
+ep_metrics_plan(struct hub_buf *b)
+{
+	struct plan_state st[HUB_MAX_PROVIDERS];
+	const char *name[HUB_MAX_PROVIDERS];
+	size_t i, n = 0;
+	int l;
+
+	for (i = 0; i < registry_count() && n < HUB_MAX_PROVIDERS; i++) {
+		name[n] = registry_get(i)->name;
+		if (plan_state_get(name[n], &st[n]) == HUB_OK && st[n].known)
+			n++;
+	}
+	ep_metrics_header(b, "hub_plan_level", "gauge",
+	    "The plan's usage level: 0 ok, 1 warning, 2 extra usage in use (allowed), 3 limit (refused).");
+	for (i = 0; i < n; i++) {
+		(void)hub_buf_puts(b, "hub_plan_level{provider=\"");
+		ep_metrics_label(b, name[i]);
+		(void)hub_buf_printf(b, "\"} %d\n", st[i].level);
+	}
+	ep_metrics_header(b, "hub_plan_utilization_ratio", "gauge",
+	    "The limiting window's utilization as the provider last reported it (0-1).");
+	for (i = 0; i < n; i++) {
+		if (st[i].w.utilization < 0)
+			continue;
+		(void)hub_buf_puts(b, "hub_plan_utilization_ratio{provider=\"");
+		ep_metrics_label(b, name[i]);
+		(void)hub_buf_printf(b, "\"} %.4f\n", st[i].w.utilization);
+	}
+	ep_metrics_header(b, "hub_plan_overage_in_use", "gauge",
+	    "1 when the last run drew on extra usage (billed), else 0.");
+	for (i = 0; i < n; i++) {
+		(void)hub_buf_puts(b, "hub_plan_overage_in_use{provider=\"");
+		ep_metrics_label(b, name[i]);
+		(void)hub_buf_printf(b, "\"} %d\n", st[i].w.using_overage);
+	}
+	ep_metrics_header(b, "hub_plan_resets_at_timestamp_seconds", "gauge",
+	    "When the limiting window resets (Unix time); 0 unknown.");
+	for (i = 0; i < n; i++) {
+		(void)hub_buf_puts(b, "hub_plan_resets_at_timestamp_seconds{provider=\"");
+		ep_metrics_label(b, name[i]);
+		(void)hub_buf_printf(b, "\"} %lld\n", st[i].w.resets_at);
+	}
+	ep_metrics_header(b, "hub_plan_cooldown_until_timestamp_seconds", "gauge",
+	    "Until when every host refuses the provider (Unix time); 0 none.");
+	for (i = 0; i < n; i++) {
+		(void)hub_buf_puts(b, "hub_plan_cooldown_until_timestamp_seconds{provider=\"");
+		ep_metrics_label(b, name[i]);
+		(void)hub_buf_printf(b, "\"} %.3f\n", (double)st[i].cooldown_until_ms / 1000.0);
+	}
+	ep_metrics_header(b, "hub_plan_level_changes_total", "counter",
+	    "Times the plan's usage level was entered, by level.");
+	for (i = 0; i < n; i++)
+		for (l = 0; l <= PLAN_LEVEL_LIMIT; l++) {
+			(void)hub_buf_puts(b, "hub_plan_level_changes_total{provider=\"");
+			ep_metrics_label(b, name[i]);
+			(void)hub_buf_printf(b, "\",level=\"%s\"} %lld\n", plan_level_name((enum plan_level)l),
+			    st[i].entered[l]);
+		}
+	ep_metrics_header(b, "hub_plan_refused_total", "counter",
+	    "Requests refused at once (no CLI started) while the provider cooled down.");
+	for (i = 0; i < n; i++) {
+		(void)hub_buf_puts(b, "hub_plan_refused_total{provider=\"");
+		ep_metrics_label(b, name[i]);
+		(void)hub_buf_printf(b, "\"} %lld\n", st[i].refused);
+	}
+}
+
 void
 ep_metrics(struct http_request *req)
 {
@@ -144,6 +216,7 @@ ep_metrics(struct http_request *req)
 	    "From starting the provider CLI to its first reply text.", e, n, 1);
 	ep_metrics_histogram(&b, "hub_provider_duration_seconds",
 	    "Whole provider calls, from start to end.", e, n, 0);
+	ep_metrics_plan(&b);
 
 	http_send_headers(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL);
 	(void)http_write(req, b.data != NULL ? b.data : "", b.len);

@@ -22,6 +22,7 @@
 #include "endpoints.h"
 #include "http.h"
 #include "providers/registry.h"
+#include "core/provider_list.h"
 #include "session/token_status.h"
 
 static struct json_object *
@@ -87,8 +88,10 @@ ep_health_tokens(struct http_request *req)
 	alert_check_expiry();  /* cheap: once a minute per process */
 	for (i = 0; i < registry_count(); i++) {
 		p = registry_get(i);
-		if ((entry = ep_tokens_provider(p)) != NULL)
+		if ((entry = ep_tokens_provider(p)) != NULL) {
+			json_object_object_add(entry, "plan", provider_list_plan(p));
 			json_object_object_add(providers, p->name, entry);
+		}
 	}
 	json_object_object_add(o, "providers", providers);
 	http_send_json(req, 200, o, NULL);

@@ -24,6 +24,10 @@
 #include "mcp.h"
 #include "mcp_tools.h"
 
+#define MCP_META_LOG_LEVEL "io.modelcontextprotocol/logLevel"
+#define MCP_META_SERVER_INFO "io.modelcontextprotocol/serverInfo"
+#define MCP_MAX_SUBSCRIPTIONS 64
+
 /* Items per page of the list methods. Not const: the unit test lowers it. */
 static size_t mcp_page_size = 50;
 /* How long list results may be cached by a modern client. */
@@ -49,6 +53,8 @@ struct mcp_call {
 	struct json_object *progress_token; /* borrowed from params, or NULL */
 	char version[16];
 	int modern;
+	char log_level[16];              /* modern: from _meta, "" for none */
+	struct json_object *client_caps; /* owned reference, or NULL */
 	struct hub_os_wake cancel;       /* signalled on cancel */
 	int cancelled;
 	int spawned;
@@ -64,6 +70,10 @@ struct mcp_server {
 	char version[16];
 	int initialized;
 	char log_level[16];
+	int expect_modern;               /* HTTP without Mcp-Session-Id */
+	int http_status;                 /* a status hint for the last error, or 0 */
+	struct json_object *client_caps; /* from initialize, or NULL */
+	char *subs[MCP_MAX_SUBSCRIPTIONS]; /* subscribed uris (no hooks.subscriptions) */
 	struct mcp_call *calls;
 	int n_spawned;
 };
@@ -76,6 +86,7 @@ struct mcp_req {
 	struct json_object *params;      /* borrowed; may be NULL */
 	int modern;
 	char version[16];
+	struct json_object *meta;        /* params._meta, borrowed; may be NULL */
 	struct json_object *batch_out;   /* responses of a batch, or NULL */
 };
 
@@ -123,10 +134,43 @@ mcp_server_resume(struct mcp_server *s, const char *version)
 }
 
 void
+mcp_server_expect_modern(struct mcp_server *s)
+{
+	s->expect_modern = 1;
+}
+
+int
+mcp_server_http_status(struct mcp_server *s)
+{
+	return s->http_status;
+}
+
+int
+mcp_server_set_log_level(struct mcp_server *s, const char *level)
+{
+	size_t i;
+
+	for (i = 0; level != NULL && mcp_log_levels[i] != NULL; i++) {
+		if (strcmp(level, mcp_log_levels[i]) == 0) {
+			pthread_mutex_lock(&s->lock);
+			snprintf(s->log_level, sizeof(s->log_level), "%s", level);
+			pthread_mutex_unlock(&s->lock);
+			return HUB_OK;
+		}
+	}
+	return HUB_ERR_INVALID;
+}
+
+void
 mcp_server_free(struct mcp_server *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < MCP_MAX_SUBSCRIPTIONS; i++)
+		free(s->subs[i]);
+	json_object_put(s->client_caps);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->idle_cond);
 	free(s->owner);
@@ -192,6 +236,9 @@ mcp_error(struct mcp_req *r, int code, const char *message, struct json_object *
 {
 	struct json_object *m = mcp_envelope(r->id), *e = json_object_new_object();
 
+	if (r->modern && code == MCP_METHOD_NOT_FOUND)
+		r->s->http_status = 404;
+
 	if (m == NULL || e == NULL) {
 		json_object_put(m);
 		json_object_put(e);
@@ -216,7 +263,7 @@ mcp_result(struct mcp_req *r, struct json_object *result)
 		mcp_error(r, MCP_INTERNAL_ERROR, "out of memory", NULL);
 		return;
 	}
-	if (r->modern)
+	if (r->modern && !json_object_object_get_ex(result, "resultType", NULL))
 		json_object_object_add(result, "resultType", json_object_new_string("complete"));
 	if ((m = mcp_envelope(r->id)) == NULL) {
 		json_object_put(result);
@@ -294,7 +341,8 @@ mcp_capabilities(int with_logging, const char *version)
 	json_object_object_add(o, "listChanged", json_object_new_boolean(0));
 	json_object_object_add(c, "prompts", o);
 	o = json_object_new_object();
-	json_object_object_add(o, "subscribe", json_object_new_boolean(0));
+	/* resources/subscribe is a handshake-era method (gone in 2026-07-28) */
+	json_object_object_add(o, "subscribe", json_object_new_boolean(with_logging));
 	json_object_object_add(o, "listChanged", json_object_new_boolean(0));
 	json_object_object_add(c, "resources", o);
 	o = json_object_new_object();
@@ -333,6 +381,7 @@ mcp_initialize(struct mcp_req *r)
 	r->s->era = MCP_ERA_HANDSHAKE;
 	snprintf(r->s->version, sizeof(r->s->version), "%s", version);
 	r->s->initialized = 1;
+	r->s->client_caps = json_object_get(mcp_member(r->params, "capabilities"));
 	pthread_mutex_unlock(&r->s->lock);
 
 	res = json_object_new_object();
@@ -356,6 +405,9 @@ mcp_discover(struct mcp_req *r)
 	json_object_object_add(res, "capabilities", mcp_capabilities(0, NULL));
 	json_object_object_add(res, "serverInfo", mcp_server_info());
 	json_object_object_add(res, "instructions", json_object_new_string(mcp_instructions));
+	v = json_object_new_object();
+	json_object_object_add(v, MCP_META_SERVER_INFO, mcp_server_info());
+	json_object_object_add(res, "_meta", v);
 	mcp_result(r, res);
 }
 
@@ -375,9 +427,12 @@ mcp_set_level(struct mcp_req *r)
 	level = mcp_string_param(r->params, "level", &bad);
 	for (i = 0; level != NULL && mcp_log_levels[i] != NULL; i++) {
 		if (strcmp(level, mcp_log_levels[i]) == 0) {
-			pthread_mutex_lock(&r->s->lock);
-			snprintf(r->s->log_level, sizeof(r->s->log_level), "%s", level);
-			pthread_mutex_unlock(&r->s->lock);
+			(void)mcp_server_set_log_level(r->s, level);
+			if (r->s->hooks.set_log_level != NULL &&
+			    r->s->hooks.set_log_level(r->s->hooks.state_arg, level) != HUB_OK) {
+				mcp_error(r, MCP_INTERNAL_ERROR, "cannot store the log level", NULL);
+				return;
+			}
 			mcp_result(r, json_object_new_object());
 			return;
 		}
@@ -385,6 +440,98 @@ mcp_set_level(struct mcp_req *r)
 	mcp_error(r, MCP_INVALID_PARAMS,
 	    "logging/setLevel: level must be one of debug, info, notice, warning, error, "
 	    "critical, alert, emergency", NULL);
+}
+
+/* The index of level in mcp_log_levels, or -1. */
+static int
+mcp_level_rank(const char *level)
+{
+	int i;
+
+	for (i = 0; level != NULL && mcp_log_levels[i] != NULL; i++)
+		if (strcmp(level, mcp_log_levels[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* 1 when this connection subscribed to uri. */
+static int
+mcp_subscribed(struct mcp_server *s, const char *uri)
+{
+	size_t i;
+	int yes = 0;
+
+	if (s->hooks.subscription != NULL)
+		return s->hooks.subscription(s->hooks.state_arg, uri, -1) == 1;
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < MCP_MAX_SUBSCRIPTIONS && !yes; i++)
+		yes = s->subs[i] != NULL && strcmp(s->subs[i], uri) == 0;
+	pthread_mutex_unlock(&s->lock);
+	return yes;
+}
+
+/* Record (on = 1) or drop (0) a subscription; 0 or HUB_ERR_*. */
+static int
+mcp_subscribe_set(struct mcp_server *s, const char *uri, int on)
+{
+	size_t i, free_slot = MCP_MAX_SUBSCRIPTIONS;
+	int rc = HUB_OK, found = 0;
+
+	if (s->hooks.subscription != NULL)
+		return s->hooks.subscription(s->hooks.state_arg, uri, on) < 0 ? HUB_ERR_STORE : HUB_OK;
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < MCP_MAX_SUBSCRIPTIONS; i++) {
+		if (s->subs[i] != NULL && strcmp(s->subs[i], uri) == 0) {
+			found = 1;
+			if (!on) {
+				free(s->subs[i]);
+				s->subs[i] = NULL;
+			}
+		} else if (s->subs[i] == NULL && free_slot == MCP_MAX_SUBSCRIPTIONS) {
+			free_slot = i;
+		}
+	}
+	if (on && !found) {
+		if (free_slot == MCP_MAX_SUBSCRIPTIONS)
+			rc = HUB_ERR_TOO_LARGE;
+		else if ((s->subs[free_slot] = strdup(uri)) == NULL)
+			rc = HUB_ERR_NOMEM;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* resources/subscribe and resources/unsubscribe (handshake era). */
+static void
+mcp_subscribe_common(struct mcp_req *r, int on)
+{
+	const char *uri;
+	int bad = 0, rc;
+
+	uri = mcp_string_param(r->params, "uri", &bad);
+	if (uri == NULL || *uri == '\0' || strlen(uri) > 512) {
+		mcp_error(r, MCP_INVALID_PARAMS, "params.uri (a string of 1 to 512 bytes) is required", NULL);
+		return;
+	}
+	rc = mcp_subscribe_set(r->s, uri, on);
+	if (rc == HUB_ERR_TOO_LARGE)
+		mcp_error(r, MCP_INVALID_PARAMS, "too many subscriptions", NULL);
+	else if (rc != HUB_OK)
+		mcp_error(r, MCP_INTERNAL_ERROR, "cannot store the subscription", NULL);
+	else
+		mcp_result(r, json_object_new_object());
+}
+
+static void
+mcp_subscribe(struct mcp_req *r)
+{
+	mcp_subscribe_common(r, 1);
+}
+
+static void
+mcp_unsubscribe(struct mcp_req *r)
+{
+	mcp_subscribe_common(r, 0);
 }
 
 /* Parse a cursor this server gave out ("o<offset>"); -1 when invalid. */
@@ -547,7 +694,7 @@ mcp_prompts_get_method(struct mcp_req *r)
 		mcp_error(r, MCP_INVALID_PARAMS, "prompts/get: params.arguments must be an object", NULL);
 		return;
 	}
-	rc = mcp_prompts_get(name, args, r->s->owner, &res, msg, sizeof(msg));
+	rc = mcp_prompts_get(name, args, r->params, r->s->owner, &res, msg, sizeof(msg));
 	if (rc == HUB_ERR_NOT_FOUND) {
 		snprintf(msg, sizeof(msg), "Unknown prompt: %.200s", name);
 		mcp_error(r, MCP_INVALID_PARAMS, msg, NULL);
@@ -637,6 +784,45 @@ mcp_call_progress(void *arg, const char *text, size_t len)
 	return 0;
 }
 
+/* The tool's notify hook: notifications/message by log level,
+ * notifications/resources/updated to subscribers only; params taken. */
+static void
+mcp_call_notify(void *arg, const char *method, struct json_object *params)
+{
+	struct mcp_call *c = arg;
+	struct json_object *m;
+	char level[16];
+	int cancelled;
+
+	pthread_mutex_lock(&c->s->lock);
+	cancelled = c->cancelled;
+	snprintf(level, sizeof(level), "%s", c->modern ? c->log_level : c->s->log_level);
+	pthread_mutex_unlock(&c->s->lock);
+	if (cancelled || params == NULL) {
+		json_object_put(params);
+		return;
+	}
+	if (strcmp(method, "notifications/message") == 0 &&
+	    (level[0] == '\0' || mcp_level_rank(hub_json_get_string(params, "level")) < mcp_level_rank(level))) {
+		json_object_put(params);
+		return;
+	}
+	if (strcmp(method, "notifications/resources/updated") == 0 &&
+	    (c->modern || !mcp_subscribed(c->s, hub_json_get_string(params, "uri")))) {
+		json_object_put(params);
+		return;
+	}
+	if ((m = json_object_new_object()) == NULL) {
+		json_object_put(params);
+		return;
+	}
+	json_object_object_add(m, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(m, "method", json_object_new_string(method));
+	json_object_object_add(m, "params", params);
+	mcp_emit(c->s, m);
+	json_object_put(m);
+}
+
 static int
 mcp_call_idle(void *arg)
 {
@@ -659,6 +845,7 @@ mcp_call_free(struct mcp_call *c)
 	hub_os_wake_close(&c->cancel);
 	json_object_put(c->id);
 	json_object_put(c->params);
+	json_object_put(c->client_caps);
 	free(c);
 }
 
@@ -668,12 +855,20 @@ mcp_call_run(struct mcp_call *c, struct json_object *batch_out)
 {
 	struct mcp_server *s = c->s;
 	struct mcp_tool_ctx ctx;
+	struct mcp_tool_error err;
 	struct json_object *result = NULL, *args = mcp_member(c->params, "arguments");
 	struct mcp_call **pp;
 	struct mcp_req r;
 	int rc, cancelled;
 
 	memset(&ctx, 0, sizeof(ctx));
+	memset(&err, 0, sizeof(err));
+	ctx.notify = mcp_call_notify;
+	ctx.progress_token = c->progress_token;
+	ctx.params = c->params;
+	ctx.client_caps = c->client_caps;
+	ctx.modern = c->modern;
+	ctx.error = &err;
 	ctx.owner = s->owner;
 	ctx.cancel_fd = c->cancel.read_fd;
 	ctx.progress = c->progress_token != NULL ? mcp_call_progress : NULL;
@@ -699,7 +894,12 @@ mcp_call_run(struct mcp_call *c, struct json_object *batch_out)
 		r.modern = c->modern;
 		snprintf(r.version, sizeof(r.version), "%s", c->version);
 		r.batch_out = batch_out;
-		if (rc != HUB_OK) {
+		if (err.code != 0) {
+			if (r.modern && err.code == MCP_MISSING_CLIENT_CAPABILITY)
+				s->http_status = 400;
+			mcp_error(&r, err.code, err.message, err.data);
+			err.data = NULL;   /* taken */
+		} else if (rc != HUB_OK) {
 			mcp_error(&r, MCP_INTERNAL_ERROR, hub_strerror(rc), NULL);
 		} else {
 			if (mcp_older(c->version, "2025-06-18"))
@@ -709,6 +909,7 @@ mcp_call_run(struct mcp_call *c, struct json_object *batch_out)
 		}
 	}
 	json_object_put(result);
+	json_object_put(err.data);
 }
 
 /* The body of a spawned call. */
@@ -777,6 +978,16 @@ mcp_tools_call_method(struct mcp_req *r)
 	c->params = json_object_get(r->params);
 	c->progress_token = token;
 	c->modern = r->modern;
+	if (r->modern) {
+		c->client_caps = json_object_get(mcp_member(r->meta, MCP_META_CAPABILITIES));
+		if (mcp_level_rank(hub_json_get_string(r->meta, MCP_META_LOG_LEVEL)) >= 0)
+			snprintf(c->log_level, sizeof(c->log_level), "%s",
+			    hub_json_get_string(r->meta, MCP_META_LOG_LEVEL));
+	} else {
+		pthread_mutex_lock(&r->s->lock);
+		c->client_caps = json_object_get(r->s->client_caps);
+		pthread_mutex_unlock(&r->s->lock);
+	}
 	snprintf(c->version, sizeof(c->version), "%s", r->version);
 	idj = json_object_to_json_string_ext(r->id, JSON_C_TO_STRING_PLAIN);
 	snprintf(c->id_json, sizeof(c->id_json), "%s", idj != NULL ? idj : "");
@@ -896,6 +1107,8 @@ static const struct mcp_method mcp_methods[] = {
 	{ "prompts/list", mcp_prompts_list_method, MCP_BOTH },
 	{ "prompts/get", mcp_prompts_get_method, MCP_BOTH },
 	{ "completion/complete", mcp_complete_method, MCP_BOTH },
+	{ "resources/subscribe", mcp_subscribe, MCP_HANDSHAKE_ONLY },
+	{ "resources/unsubscribe", mcp_unsubscribe, MCP_HANDSHAKE_ONLY },
 };
 
 static const struct mcp_method *
@@ -926,10 +1139,12 @@ mcp_modern_meta_ok(struct mcp_req *r, struct json_object *meta)
 			json_object_array_add(sup, json_object_new_string(mcp_handshake_versions[i]));
 		json_object_object_add(data, "supported", sup);
 		json_object_object_add(data, "requested", json_object_get(v));
+		r->s->http_status = 400;
 		mcp_error(r, MCP_INVALID_PARAMS, "Unsupported protocol version", data);
 		return 0;
 	}
 	if (caps == NULL || !json_object_is_type(caps, json_type_object)) {
+		r->s->http_status = 400;
 		mcp_error(r, MCP_INVALID_PARAMS,
 		    "params._meta[\"" MCP_META_CAPABILITIES "\"] (an object) is required", NULL);
 		return 0;
@@ -945,7 +1160,17 @@ mcp_request(struct mcp_req *r)
 	char msg[200];
 	int initialized;
 
-	if (strcmp(r->method, "initialize") == 0) {
+	r->meta = meta;
+	if (mcp_member(meta, MCP_META_VERSION) == NULL && r->s->expect_modern &&
+	    strcmp(r->method, "initialize") != 0) {
+		/* no session and no handshake: only a 2026-07-28 request fits */
+		r->modern = 1;
+		r->s->http_status = 400;
+		mcp_error(r, MCP_INVALID_PARAMS, "Invalid params: a request without initialize needs params._meta "
+		    "with \"" MCP_META_VERSION "\" and \"" MCP_META_CAPABILITIES "\"", NULL);
+		return;
+	}
+	if (strcmp(r->method, "initialize") == 0 && mcp_member(meta, MCP_META_VERSION) == NULL) {
 		mcp_initialize(r);
 		return;
 	}

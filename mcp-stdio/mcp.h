@@ -42,6 +42,7 @@
 #define MCP_INTERNAL_ERROR      (-32603)
 #define MCP_RESOURCE_NOT_FOUND  (-32002)   /* handshake era; -32602 when modern */
 #define MCP_HEADER_MISMATCH     (-32020)   /* modern HTTP headers differ from the body */
+#define MCP_MISSING_CLIENT_CAPABILITY (-32021) /* modern: a capability the client did not declare */
 
 enum mcp_era { MCP_ERA_NONE, MCP_ERA_HANDSHAKE, MCP_ERA_MODERN };
 
@@ -65,6 +66,13 @@ struct mcp_hooks {
 	 * (HTTP: it runs in another responder); may be NULL */
 	void (*cancel_elsewhere)(void *arg, const char *request_id);
 	void *cancel_arg;
+	/* Where a handshake-era connection keeps its state between requests
+	 * (HTTP: the MCP session in Redis); NULL: in this struct mcp_server.
+	 * set_log_level: 0 or < 0. subscription: on = 1 subscribe, 0
+	 * unsubscribe (0 or < 0), -1 ask (1 subscribed, 0 not). */
+	int (*set_log_level)(void *arg, const char *level);
+	int (*subscription)(void *arg, const char *uri, int on);
+	void *state_arg;
 };
 
 struct mcp_server;
@@ -82,6 +90,19 @@ struct mcp_server *mcp_server_new(const char *owner, const struct mcp_hooks *hoo
  * a version this server does not speak.
  */
 int mcp_server_resume(struct mcp_server *s, const char *version);
+
+/* HTTP without Mcp-Session-Id: a request that is not initialize must be a
+ * 2026-07-28 one; without its _meta it is answered -32602. */
+void mcp_server_expect_modern(struct mcp_server *s);
+
+/* The HTTP status the last answered error calls for (400 for a bad
+ * 2026-07-28 _meta or a missing client capability, 404 for an unknown
+ * method of a 2026-07-28 request), or 0 for the transport's default. */
+int mcp_server_http_status(struct mcp_server *s);
+
+/* The minimum level of notifications/message (HTTP: restored from the MCP
+ * session). 0, or HUB_ERR_INVALID for an unknown level. */
+int mcp_server_set_log_level(struct mcp_server *s, const char *level);
 
 /*
  * Handle one JSON text of len bytes. Everything it answers goes out through

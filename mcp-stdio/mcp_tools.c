@@ -22,6 +22,9 @@
 #include "core/provider_list.h"
 #include "core/session_json.h"
 #include "mcp_tools.h"
+#ifdef HUB_MCP_FIXTURES
+#include "mcp_fixtures.h"   /* test binaries only (configure --enable-mcp-fixtures) */
+#endif
 #include "providers/registry.h"
 #include "session/session.h"
 #include "session/session_id.h"
@@ -69,7 +72,8 @@ static const char mcp_tools_json[] =
 "  \"provider\":{\"type\":[\"string\",\"null\"]},\"model\":{\"type\":[\"string\",\"null\"]},"
 "  \"message_count\":{\"type\":\"integer\"},"
 "  \"messages\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-"   \"role\":{\"type\":\"string\"},\"content\":{\"type\":\"string\"},\"timestamp\":{\"type\":\"string\"}},"
+"   \"role\":{\"type\":\"string\"},\"content\":{\"type\":[\"string\",\"array\",\"null\"]},\"timestamp\":{\"type\":\"string\"},"
+"   \"tool_calls\":{\"type\":\"array\"},\"tool_call_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},"
 "   \"required\":[\"role\",\"content\"]}}},"
 "  \"required\":[\"id\",\"message_count\",\"messages\"]},"
 " \"annotations\":{\"title\":\"Get a session\",\"readOnlyHint\":true,\"destructiveHint\":false,"
@@ -118,22 +122,65 @@ mcp_tools_static(const char *text)
 	return json_tokener_parse(text);
 }
 
+/* Append every item of extra (taken; may be NULL) to list. */
+static struct json_object *
+mcp_tools_append(struct json_object *list, struct json_object *extra)
+{
+	size_t i, n = extra != NULL ? json_object_array_length(extra) : 0;
+
+	for (i = 0; list != NULL && i < n; i++)
+		json_object_array_add(list, json_object_get(json_object_array_get_idx(extra, i)));
+	json_object_put(extra);
+	return list;
+}
+
+#ifdef HUB_MCP_FIXTURES
+#define MCP_TOOLS_FIXTURES(call) (call)
+#else
+#define MCP_TOOLS_FIXTURES(call) NULL
+#endif
+
 struct json_object *
 mcp_tools_list(void)
 {
-	return mcp_tools_static(mcp_tools_json);
+	return mcp_tools_append(mcp_tools_static(mcp_tools_json), MCP_TOOLS_FIXTURES(mcp_fixtures_tools()));
 }
 
 struct json_object *
 mcp_prompts_list(void)
 {
-	return mcp_tools_static(mcp_prompts_json);
+	return mcp_tools_append(mcp_tools_static(mcp_prompts_json), MCP_TOOLS_FIXTURES(mcp_fixtures_prompts()));
 }
 
 struct json_object *
 mcp_resource_templates_list(void)
 {
-	return mcp_tools_static(mcp_templates_json);
+	return mcp_tools_append(mcp_tools_static(mcp_templates_json),
+	    MCP_TOOLS_FIXTURES(mcp_fixtures_templates()));
+}
+
+void
+mcp_tools_log(const struct mcp_tool_ctx *ctx, const char *level, const char *text)
+{
+	struct json_object *p;
+
+	if (ctx->notify == NULL || (p = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(p, "level", json_object_new_string(level));
+	json_object_object_add(p, "logger", json_object_new_string("llm-mcp-hub"));
+	json_object_object_add(p, "data", json_object_new_string(text));
+	ctx->notify(ctx->arg, "notifications/message", p);
+}
+
+void
+mcp_tools_resource_updated(const struct mcp_tool_ctx *ctx, const char *uri)
+{
+	struct json_object *p;
+
+	if (ctx->notify == NULL || (p = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(p, "uri", json_object_new_string(uri));
+	ctx->notify(ctx->arg, "notifications/resources/updated", p);
 }
 
 /* ------------------------------------------------------------ results */
@@ -315,13 +362,25 @@ mcp_tools_chat(struct json_object *args, const struct mcp_tool_ctx *ctx)
 	req.io.idle_tick_ms = ctx->idle != NULL ? ctx->idle_tick_ms : 0;
 	req.io.arg = (void *)ctx;
 	req.io.watch_fd = ctx->cancel_fd;
+	snprintf(note, sizeof(note), "chat: asking %s%s%s", req.provider ? req.provider : "the default provider",
+	    req.model ? ", model " : "", req.model ? req.model : "");
+	mcp_tools_log(ctx, "info", note);
 	chat_run(&req, &res);
+	if (res.err == HUB_OK && res.session_id[0] != '\0') {
+		snprintf(note, sizeof(note), "session://%s", res.session_id);
+		mcp_tools_resource_updated(ctx, note);
+	}
 	if (res.err != HUB_OK) {
+		snprintf(note, sizeof(note), "chat failed: %s", hub_error_code(res.err));
+		mcp_tools_log(ctx, "error", note);
 		out = mcp_tools_fail("chat failed (%s%s%s): %s", hub_error_code(res.err),
 		    res.provider ? ", provider " : "", res.provider ? res.provider->name : "", res.message);
 		chat_result_free(&res);
 		return out;
 	}
+	snprintf(note, sizeof(note), "chat: %s answered (%zu bytes)", res.provider->name,
+	    res.reply.text ? strlen(res.reply.text) : (size_t)0);
+	mcp_tools_log(ctx, "info", note);
 	sc = json_object_new_object();
 	json_object_object_add(sc, "session_id", json_object_new_string(res.session_id));
 	json_object_object_add(sc, "provider", json_object_new_string(res.provider->name));
@@ -416,6 +475,7 @@ mcp_tools_call(const char *name, struct json_object *arguments,
 {
 	struct json_object *tool, *schema = NULL;
 	char msg[300];
+	int rc = HUB_OK;
 
 	*result = NULL;
 	if (name == NULL || (tool = mcp_tools_find(name)) == NULL)
@@ -423,6 +483,10 @@ mcp_tools_call(const char *name, struct json_object *arguments,
 	json_object_object_get_ex(tool, "inputSchema", &schema);
 	if (mcp_tools_check_args(schema, arguments, msg, sizeof(msg)) != HUB_OK)
 		*result = mcp_tools_fail("invalid arguments for %s: %s", name, msg);
+#ifdef HUB_MCP_FIXTURES
+	else if (strncmp(name, "test_", 5) == 0)
+		rc = mcp_fixtures_call(name, arguments, ctx, result);
+#endif
 	else if (strcmp(name, "chat") == 0)
 		*result = mcp_tools_chat(arguments, ctx);
 	else if (strcmp(name, "list_providers") == 0)
@@ -431,8 +495,10 @@ mcp_tools_call(const char *name, struct json_object *arguments,
 		*result = mcp_tools_get_session(arguments, ctx);
 	else
 		*result = mcp_tools_export(arguments, ctx);
+	if (rc == HUB_OK && *result == NULL)
+		rc = HUB_ERR_NOMEM;
 	json_object_put(tool);
-	return *result != NULL ? HUB_OK : HUB_ERR_NOMEM;
+	return rc;
 }
 
 /* ------------------------------------------------------------ resources */
@@ -468,7 +534,7 @@ mcp_resources_list(void)
 		json_object_array_add(a, mcp_tools_resource(uri, p->name, title,
 		    "One provider: status, CLI, default model and models."));
 	}
-	return a;
+	return mcp_tools_append(a, MCP_TOOLS_FIXTURES(mcp_fixtures_resources()));
 }
 
 /* A ReadResourceResult with one JSON text. */
@@ -503,6 +569,10 @@ mcp_resources_read(const char *uri, const char *owner, struct json_object **resu
 		if ((p = registry_find(uri + 11)) == NULL)
 			return HUB_ERR_NOT_FOUND;
 		doc = provider_list_one(p, 0);
+#ifdef HUB_MCP_FIXTURES
+	} else if (strncmp(uri, "test://", 7) == 0) {
+		return mcp_fixtures_read(uri, result);
+#endif
 	} else if (strncmp(uri, "session://", 10) == 0) {
 		if (!session_id_valid(uri + 10))
 			return HUB_ERR_NOT_FOUND;
@@ -541,8 +611,8 @@ mcp_tools_prompt(const char *description, const char *text)
 }
 
 int
-mcp_prompts_get(const char *name, struct json_object *arguments, const char *owner,
-    struct json_object **result, char *msg, size_t msglen)
+mcp_prompts_get(const char *name, struct json_object *arguments, struct json_object *params,
+    const char *owner, struct json_object **result, char *msg, size_t msglen)
 {
 	struct memory_options opt;
 	struct memory_export exp;
@@ -551,6 +621,12 @@ mcp_prompts_get(const char *name, struct json_object *arguments, const char *own
 	int rc;
 
 	*result = NULL;
+#ifdef HUB_MCP_FIXTURES
+	if (strncmp(name, "test_", 5) == 0)
+		return mcp_fixtures_prompt_get(name, arguments, params, result, msg, msglen);
+#else
+	(void)params;
+#endif
 	if (strcmp(name, "summarize_session") != 0 && strcmp(name, "continue_session") != 0)
 		return HUB_ERR_NOT_FOUND;
 	id = hub_json_get_string(arguments, "session_id");
@@ -615,6 +691,10 @@ mcp_complete(const char *ref_type, const char *ref_name, const char *arg_name,
 
 	*values = NULL;
 	*total = 0;
+#ifdef HUB_MCP_FIXTURES
+	if (strncmp(ref_name, "test_", 5) == 0 || strncmp(ref_name, "test://", 7) == 0)
+		return mcp_fixtures_complete(ref_type, ref_name, arg_name, value, values, total);
+#endif
 	if (strcmp(ref_type, "ref/prompt") == 0) {
 		if (strcmp(ref_name, "summarize_session") != 0 && strcmp(ref_name, "continue_session") != 0)
 			return HUB_ERR_NOT_FOUND;

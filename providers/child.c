@@ -390,28 +390,59 @@ child_drain_now(struct child_run_state *st, char *buf)
 		child_deliver_stderr(st, buf, n);
 }
 
-/* Write as much pending stdin as the pipe takes; close it when done. */
-static void
-child_feed_stdin(struct child_run_state *st)
+/* One write of data to stdin. Returns the bytes taken (0 when the pipe is
+ * full); on an error other than EAGAIN closes stdin and returns 0. */
+static size_t
+child_write_stdin(struct child_run_state *st, const char *data, size_t len)
 {
 	ssize_t n;
 
-	while (st->in_left > 0) {
-		n = write(st->in_fd, st->in_data, st->in_left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0) {
-			if (errno == EPIPE)
-				st->got_epipe = 1;
-			st->in_left = 0; /* the child closed its stdin */
-			break;
-		}
-		st->in_data += n;
-		st->in_left -= (size_t)n;
+	do {
+		n = write(st->in_fd, data, len);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return (size_t)n;
+	if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		if (errno == EPIPE)
+			st->got_epipe = 1;
+		child_close(&st->in_fd);   /* the child closed its stdin */
+		st->in_left = 0;
+		if (st->spec->stdin_more != NULL)
+			hub_buf_reset(st->spec->stdin_more);
 	}
-	child_close(&st->in_fd);
+	return 0;
+}
+
+/* Whether stdin has bytes waiting to be written. */
+static int
+child_stdin_pending(const struct child_run_state *st)
+{
+	return st->in_fd >= 0 && (st->in_left > 0 ||
+	    (st->spec->stdin_more != NULL && st->spec->stdin_more->len > 0));
+}
+
+/* Write as much pending stdin as the pipe takes (stdin_data, then what is
+ * queued in stdin_more); close it when stdin_data is done and nothing more
+ * can come. */
+static void
+child_feed_stdin(struct child_run_state *st)
+{
+	struct hub_buf *more = st->spec->stdin_more;
+	size_t n;
+
+	while (st->in_fd >= 0 && st->in_left > 0) {
+		if ((n = child_write_stdin(st, st->in_data, st->in_left)) == 0)
+			return;
+		st->in_data += n;
+		st->in_left -= n;
+	}
+	while (st->in_fd >= 0 && more != NULL && more->len > 0) {
+		if ((n = child_write_stdin(st, more->data, more->len)) == 0)
+			return;
+		hub_buf_consume(more, n);
+	}
+	if (more == NULL)
+		child_close(&st->in_fd);
 }
 
 /* Has the leader exited? Leaves it unreaped (WNOWAIT). */
@@ -637,7 +668,7 @@ child_loop(struct child_run_state *st, char *buf)
 
 		nfds = 0;
 		i_in = i_out = i_err = i_watch = -1;
-		if (st->in_fd >= 0) {
+		if (child_stdin_pending(st)) {
 			i_in = nfds;
 			pfd[nfds++] = (struct pollfd){ .fd = st->in_fd, .events = POLLOUT };
 		}
@@ -957,7 +988,7 @@ child_run(const struct child_spec *spec, struct child_result *res)
 	st.deadline_ms = spec->timeout_ms > 0 ? st.start_ms + spec->timeout_ms : 0;
 	st.last_output_ms = st.start_ms;
 	st.next_tick_ms = st.start_ms + spec->tick_ms;
-	if (st.in_left == 0)
+	if (st.in_left == 0 && spec->stdin_more == NULL)
 		child_close(&st.in_fd);
 
 	rc = child_loop(&st, buf);

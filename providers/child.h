@@ -4,7 +4,8 @@
  * child_run() starts spec->path with exactly spec->argv and spec->envp (no
  * shell, no inherited environment) in its own process group and session,
  * in spec->cwd, with signals reset and every descriptor above 2 closed.
- * stdin is a pipe that receives spec->stdin_data and is then closed; stdout
+ * stdin is a pipe that receives spec->stdin_data and is then closed (or,
+ * with spec->stdin_more, stays open for what the callbacks queue); stdout
  * is a pipe, or with use_pty the slave side of a fresh pseudo-terminal set
  * raw before exec; stderr is always a pipe of its own. Output is handed to
  * on_stdout as it arrives. The run ends, and the child's whole process group
@@ -28,6 +29,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct hub_buf;
+
 struct child_spec {
 	const char *path;            /* absolute path of the executable */
 	char *const *argv;           /* NULL-terminated; argv[0] is the name */
@@ -41,6 +44,12 @@ struct child_spec {
 	int use_pty;                 /* stdout on a raw PTY instead of a pipe */
 	const void *stdin_data;      /* written to stdin, then stdin is closed */
 	size_t stdin_len;
+	/* NULL: as above. Else stdin stays open after stdin_data, and what the
+	 * callbacks append to *stdin_more (the caller's buffer, capped by its
+	 * max_len) is written after it, in order, as the pipe takes it, and
+	 * consumed from the buffer; stdin is closed when the run stops, or
+	 * when the child closed it (what is queued then is dropped). */
+	struct hub_buf *stdin_more;
 	long timeout_ms;             /* wall-clock deadline from the spawn */
 	long kill_grace_ms;          /* between SIGTERM and SIGKILL */
 	size_t max_stdout_bytes;     /* output cap; 0 = HUB_DEFAULT_MAX_OUTPUT_BYTES */

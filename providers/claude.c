@@ -4,8 +4,16 @@
  * The CLI is driven the way the Claude Agent SDK drives it: JSON lines on
  * stdin (an initialize control request carrying the system prompt, then the
  * last user message), stream-json on stdout parsed by claude_stream.c. It
- * never gets tools (--tools= with --permission-mode=dontAsk and
- * --setting-sources=). Each run has a private work directory below the
+ * never gets a built-in tool (--tools= with --permission-mode=dontAsk and
+ * --setting-sources=). A call with client tools offers them to the model
+ * through an in-process "sdk" MCP server named "client": --mcp-config
+ * names it, the initialize request lists it in sdkMcpServers, stdin stays
+ * open, and the adapter answers the CLI's mcp_message control requests
+ * (initialize, notifications, tools/list with the client's schemas) but
+ * never a tools/call: once the model's message with tool_use blocks is
+ * complete it sends an interrupt, and the calls go up in the reply, named
+ * without the mcp__client__ prefix. docs/PROVIDERS.md, "Client tools".
+ * Each run has a private work directory below the
  * state directory, removed afterwards, holding:
  *   home/  HOME: the CLI's config, and the transcript of the earlier turns
  *          (home/.claude/projects/<cwd>/<uuid>.jsonl) that --resume=<uuid>
@@ -52,6 +60,13 @@
 #define CLAUDE_DEADLINE_MARGIN_MS 3000L
 /* Longest project directory name the CLI uses as is (longer ones get hashed). */
 #define CLAUDE_MAX_PROJECT_NAME  200
+/* The sdk MCP server that carries the client's tools, and its tool prefix. */
+#define CLAUDE_TOOL_SERVER       "client"
+#define CLAUDE_TOOL_PREFIX       "mcp__client__"
+/* The stdin user message of a request that ends with tool results. */
+#define CLAUDE_TOOL_CONTINUE     "Continue with the tool results above."
+/* What the adapter may queue on the CLI's stdin during a run. */
+#define CLAUDE_MAX_STDIN_MORE    (16u * 1024u * 1024u)
 /* Environment variables passed through from the hub's own environment. */
 static const char *const claude_passthrough_env[] = {
 	"ANTHROPIC_BASE_URL", "HTTPS_PROXY", "NO_PROXY", "NODE_EXTRA_CA_CERTS", NULL
@@ -64,6 +79,8 @@ enum claude_stop {
 	CLAUDE_STOP_CLIENT,      /* on_delta or the engine's on_idle said stop */
 	CLAUDE_STOP_RATE_LIMIT,  /* the CLI started retrying a 429 */
 	CLAUDE_STOP_AUTH,        /* the CLI started retrying a 401/403 */
+	CLAUDE_STOP_PLAN,        /* the plan's window is used up, or extra usage
+	                          * is in use and the provider's overage is deny */
 	CLAUDE_STOP_NOMEM
 };
 
@@ -75,15 +92,23 @@ struct claude_run {
 	long long start_ms;
 	long first_token_ms;
 	long timeout_s;
+	int overage_allow;       /* the provider's overage = allow */
 	/* what the run is started with (claude_prepare) */
-	struct child_env env;
-	char *input;
-	size_t input_len;
 	char *argv[HUB_MAX_CHILD_ARGV];
 	char session_id[37];
 	char model_arg[HUB_MAX_MODEL_LEN + 16];
 	char resume_arg[64];
+	/* client tools (claude_tools_on()) */
+	int tools_on;
+	struct hub_buf stdin_more;     /* control responses, the interrupt */
+	char *allowed_arg;             /* --allowedTools=mcp__client__A,... */
+	int interrupted;               /* the interrupt was queued */
+	/* the client's index of each stream tool_use; -1: not a client tool */
+	long call_index[HUB_MAX_REPLY_TOOL_CALLS];
+	size_t n_client_calls;
 };
+
+static int claude_interrupt(struct claude_run *run);
 
 /* --- child callbacks ---------------------------------------------------- */
 
@@ -120,6 +145,20 @@ claude_on_retry(void *arg, int attempt, int error_status, long retry_delay_ms)
 	return 0;
 }
 
+/* The CLI reports the usage window: a rejected window, or extra usage in
+ * use while the provider's overage is deny, stops the run (the whole
+ * child group) at once. */
+static int
+claude_on_rate_limit(void *arg, const struct plan_window *w)
+{
+	struct claude_run *run = arg;
+
+	if (plan_window_level(w, run->overage_allow, 0) != PLAN_LEVEL_LIMIT)
+		return 0;
+	run->stop = CLAUDE_STOP_PLAN;
+	return -1;
+}
+
 static int
 claude_on_stdout(void *arg, const char *data, size_t len)
 {
@@ -138,7 +177,276 @@ claude_on_stdout(void *arg, const char *data, size_t len)
 		run->stop = CLAUDE_STOP_DONE;
 		return -1;
 	}
+	if (run->tools_on && run->stream.tool_turn_done && !run->interrupted &&
+	    claude_interrupt(run) < 0) {
+		run->stop = CLAUDE_STOP_NOMEM;
+		return -1;
+	}
 	return 0;
+}
+
+/* --- client tools -------------------------------------------------------- */
+
+/* Whether the call offers the client's tools to the model. */
+static int
+claude_tools_on(const struct provider_call *call)
+{
+	return call->n_tools > 0 && call->tool_choice != PROVIDER_TOOL_CHOICE_NONE;
+}
+
+/* Whether tool t is offered: all of them, or the named one. */
+static int
+claude_tool_offered(const struct provider_call *call, const struct provider_tool *t)
+{
+	return call->tool_choice != PROVIDER_TOOL_CHOICE_NAMED ||
+	    (call->tool_choice_name != NULL && strcmp(call->tool_choice_name, t->name) == 0);
+}
+
+/* The client's name of a CLI tool name, or NULL when it is not a client tool. */
+static const char *
+claude_client_name(const char *cli_name)
+{
+	size_t n = sizeof(CLAUDE_TOOL_PREFIX) - 1;
+
+	return strncmp(cli_name, CLAUDE_TOOL_PREFIX, n) == 0 && cli_name[n] != '\0' ? cli_name + n : NULL;
+}
+
+/* Queue obj (taken) as one line on the CLI's stdin. */
+static int
+claude_send(struct claude_run *run, struct json_object *obj)
+{
+	int rc;
+
+	if (obj == NULL)
+		return HUB_ERR_NOMEM;
+	if ((rc = hub_buf_puts(&run->stdin_more, hub_json_compact(obj))) == 0)
+		rc = hub_buf_puts(&run->stdin_more, "\n");
+	json_object_put(obj);
+	return rc;
+}
+
+/* {"type":"control_response","response":{"subtype":...,"request_id":id,...}}
+ * with body (taken) as "response" (success) or an "error" text. */
+static int
+claude_control_reply(struct claude_run *run, const char *request_id, struct json_object *body,
+    const char *error)
+{
+	struct json_object *line = json_object_new_object(), *resp = json_object_new_object();
+
+	if (line == NULL || resp == NULL) {
+		json_object_put(line);
+		json_object_put(resp);
+		json_object_put(body);
+		return HUB_ERR_NOMEM;
+	}
+	json_object_object_add(resp, "subtype", json_object_new_string(error ? "error" : "success"));
+	json_object_object_add(resp, "request_id", json_object_new_string(request_id));
+	if (error != NULL) {
+		json_object_object_add(resp, "error", json_object_new_string(error));
+		json_object_put(body);
+	} else {
+		json_object_object_add(resp, "response", body != NULL ? body : json_object_new_object());
+	}
+	json_object_object_add(line, "type", json_object_new_string("control_response"));
+	json_object_object_add(line, "response", resp);
+	return claude_send(run, line);
+}
+
+/* The tools/list result: the offered tools with the client's name,
+ * description and schema. */
+static struct json_object *
+claude_tools_list(const struct provider_call *call)
+{
+	struct json_object *res = json_object_new_object(), *tools = json_object_new_array(), *t, *schema;
+	char err[64];
+	size_t i;
+
+	if (res == NULL || tools == NULL) {
+		json_object_put(res);
+		json_object_put(tools);
+		return NULL;
+	}
+	for (i = 0; i < call->n_tools; i++) {
+		if (!claude_tool_offered(call, &call->tools[i]))
+			continue;
+		schema = NULL;
+		if (call->tools[i].parameters == NULL ||
+		    hub_json_parse(call->tools[i].parameters, strlen(call->tools[i].parameters), &schema,
+		    err, sizeof(err)) < 0 || !json_object_is_type(schema, json_type_object)) {
+			json_object_put(schema);
+			schema = json_tokener_parse("{\"type\":\"object\",\"properties\":{}}");
+		}
+		t = json_object_new_object();
+		json_object_object_add(t, "name", json_object_new_string(call->tools[i].name));
+		if (call->tools[i].description != NULL)
+			json_object_object_add(t, "description", json_object_new_string(call->tools[i].description));
+		json_object_object_add(t, "inputSchema", schema);
+		json_object_array_add(tools, t);
+	}
+	json_object_object_add(res, "tools", tools);
+	return res;
+}
+
+/*
+ * Answer one mcp_message for the client server: initialize, tools/list and
+ * notifications; any other method with an id gets "method not found".
+ * tools/call is never answered: nothing is executed, the run ends with the
+ * interrupt once the model's message is complete.
+ */
+static int
+claude_mcp_message(struct claude_run *run, const char *request_id, struct json_object *msg)
+{
+	const char *method = hub_json_get_string(msg, "method");
+	struct json_object *id = NULL, *mcp, *result = NULL, *err, *body;
+	const char *pv;
+
+	if (method != NULL && strcmp(method, "tools/call") == 0)
+		return HUB_OK;
+	json_object_object_get_ex(msg, "id", &id);
+	if ((mcp = json_object_new_object()) == NULL)
+		return HUB_ERR_NOMEM;
+	json_object_object_add(mcp, "jsonrpc", json_object_new_string("2.0"));
+	if (id != NULL)
+		json_object_object_add(mcp, "id", json_object_get(id));
+	if (method != NULL && strcmp(method, "initialize") == 0) {
+		pv = hub_json_get_string(json_object_object_get(msg, "params"), "protocolVersion");
+		result = json_object_new_object();
+		json_object_object_add(result, "protocolVersion", json_object_new_string(pv ? pv : "2025-06-18"));
+		json_object_object_add(result, "capabilities", json_tokener_parse("{\"tools\":{}}"));
+		json_object_object_add(result, "serverInfo",
+		    json_tokener_parse("{\"name\":\"llm-mcp-hub-client-tools\",\"version\":\"1\"}"));
+	} else if (method != NULL && strcmp(method, "tools/list") == 0) {
+		result = claude_tools_list(run->call);
+	} else if (id == NULL) {
+		result = json_object_new_object();   /* a notification: answered all the same */
+	}
+	if (result != NULL) {
+		json_object_object_add(mcp, "result", result);
+	} else {
+		err = json_object_new_object();
+		json_object_object_add(err, "code", json_object_new_int(-32601));
+		json_object_object_add(err, "message", json_object_new_string("Method not found"));
+		json_object_object_add(mcp, "error", err);
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "mcp_response", mcp);
+	return claude_control_reply(run, request_id, body, NULL);
+}
+
+/* A control request of the CLI: the client server's mcp_message; a
+ * permission question is denied (with interrupt); anything else refused. */
+static int
+claude_on_control(void *arg, const char *request_id, struct json_object *request)
+{
+	struct claude_run *run = arg;
+	const char *subtype = hub_json_get_string(request, "subtype");
+	const char *server = hub_json_get_string(request, "server_name");
+	struct json_object *msg, *body;
+	int rc;
+
+	if (!run->tools_on)
+		return HUB_OK;   /* stdin is closed: nothing can be answered */
+	if (subtype != NULL && strcmp(subtype, "mcp_message") == 0 && server != NULL &&
+	    strcmp(server, CLAUDE_TOOL_SERVER) == 0 &&
+	    (msg = json_object_object_get(request, "message")) != NULL &&
+	    json_object_is_type(msg, json_type_object))
+		rc = claude_mcp_message(run, request_id, msg);
+	else if (subtype != NULL && strcmp(subtype, "can_use_tool") == 0) {
+		body = json_object_new_object();
+		json_object_object_add(body, "behavior", json_object_new_string("deny"));
+		json_object_object_add(body, "message", json_object_new_string("the client runs its tools itself"));
+		json_object_object_add(body, "interrupt", json_object_new_boolean(1));
+		rc = claude_control_reply(run, request_id, body, NULL);
+	} else {
+		rc = claude_control_reply(run, request_id, NULL, "not supported by this host");
+	}
+	if (rc < 0)
+		run->stop = CLAUDE_STOP_NOMEM;
+	return rc;
+}
+
+/* A tool_use block begins: hand a client call up (index, id, name). */
+static int
+claude_on_tool_start(void *arg, size_t index, const char *id, const char *name)
+{
+	struct claude_run *run = arg;
+	const char *client = claude_client_name(name);
+
+	if (index >= HUB_MAX_REPLY_TOOL_CALLS)
+		return 0;
+	run->call_index[index] = -1;
+	if (client == NULL || (!run->call->parallel_tool_calls && run->n_client_calls > 0))
+		return 0;   /* not the client's, or past the one call allowed */
+	run->call_index[index] = (long)run->n_client_calls++;
+	if (provider_stream_tool_delta(&run->call->io, (size_t)run->call_index[index], id, client, "", 0) == 0)
+		return 0;
+	run->stop = CLAUDE_STOP_CLIENT;
+	return -1;
+}
+
+/* A fragment of a call's arguments. */
+static int
+claude_on_tool_args(void *arg, size_t index, const char *json, size_t len)
+{
+	struct claude_run *run = arg;
+
+	if (index >= HUB_MAX_REPLY_TOOL_CALLS || run->call_index[index] < 0)
+		return 0;
+	if (provider_stream_tool_delta(&run->call->io, (size_t)run->call_index[index], NULL, NULL,
+	    json, len) == 0)
+		return 0;
+	run->stop = CLAUDE_STOP_CLIENT;
+	return -1;
+}
+
+/* The model's message with tool_use blocks is complete: end the turn
+ * before anything runs (the CLI answers with a result line). */
+static int
+claude_interrupt(struct claude_run *run)
+{
+	struct json_object *line = json_object_new_object(), *req = json_object_new_object();
+
+	if (line == NULL || req == NULL) {
+		json_object_put(line);
+		json_object_put(req);
+		return HUB_ERR_NOMEM;
+	}
+	json_object_object_add(req, "subtype", json_object_new_string("interrupt"));
+	json_object_object_add(line, "type", json_object_new_string("control_request"));
+	json_object_object_add(line, "request_id", json_object_new_string("hub_interrupt_1"));
+	json_object_object_add(line, "request", req);
+	run->interrupted = 1;
+	return claude_send(run, line);
+}
+
+/* The calls handed up: the client's, in order, at most one without
+ * parallel_tool_calls. Returns 0 or HUB_ERR_NOMEM. */
+static int
+claude_reply_calls(struct claude_run *run, struct provider_reply *reply)
+{
+	const struct claude_stream *s = &run->stream;
+	struct provider_tool_call *calls;
+	size_t i, n = 0;
+
+	if (run->n_client_calls == 0)
+		return HUB_OK;
+	if ((calls = calloc(run->n_client_calls, sizeof(*calls))) == NULL)
+		return HUB_ERR_NOMEM;
+	for (i = 0; i < s->n_tool_uses && n < run->n_client_calls; i++) {
+		if (run->call_index[i] < 0)
+			continue;
+		calls[n].id = strdup(s->tool_uses[i].id);
+		calls[n].name = strdup(claude_client_name(s->tool_uses[i].name));
+		calls[n].arguments = strdup(s->tool_uses[i].input != NULL ? s->tool_uses[i].input : "{}");
+		n++;
+		if (calls[n - 1].id == NULL || calls[n - 1].name == NULL || calls[n - 1].arguments == NULL) {
+			provider_tool_calls_free(calls, n);
+			return HUB_ERR_NOMEM;
+		}
+	}
+	reply->tool_calls = calls;
+	reply->n_tool_calls = n;
+	return HUB_OK;
 }
 
 /* --- request preparation ------------------------------------------------ */
@@ -173,45 +481,179 @@ claude_put_line(struct hub_buf *b, struct json_object *obj)
 	return rc;
 }
 
-/* {"role":role,"content":...}: a string for user turns, text blocks for
- * assistant turns (as the CLI writes them). */
+/* A {"type":"text","text":text} block. */
 static struct json_object *
-claude_message_json(const char *role, const char *content)
+claude_text_block(const char *text)
 {
-	struct json_object *m = json_object_new_object(), *blocks, *block;
+	struct json_object *block = json_object_new_object();
 
-	if (m == NULL)
+	if (block == NULL)
 		return NULL;
-	json_object_object_add(m, "role", json_object_new_string(role));
-	if (strcmp(role, "assistant") != 0) {
-		json_object_object_add(m, "content", json_object_new_string(content));
-		return m;
+	json_object_object_add(block, "type", json_object_new_string("text"));
+	json_object_object_add(block, "text", json_object_new_string(text));
+	return block;
+}
+
+/* An image block with a base64 source, as the Messages API takes it. */
+static struct json_object *
+claude_image_block(const struct provider_image *img)
+{
+	struct json_object *block = json_object_new_object(), *src = json_object_new_object();
+
+	if (block == NULL || src == NULL) {
+		json_object_put(block);
+		json_object_put(src);
+		return NULL;
+	}
+	json_object_object_add(src, "type", json_object_new_string("base64"));
+	json_object_object_add(src, "media_type", json_object_new_string(img->media_type));
+	json_object_object_add(src, "data", json_object_new_string(img->base64));
+	json_object_object_add(block, "type", json_object_new_string("image"));
+	json_object_object_add(block, "source", src);
+	return block;
+}
+
+/* A tool_use block for a call of the history, named as the CLI records
+ * it (with the client server's prefix); unparsable arguments become {}. */
+static struct json_object *
+claude_tool_use_block(const struct provider_tool_call *tc)
+{
+	struct json_object *block = json_object_new_object(), *input = NULL;
+	char name[128], err[64];
+
+	if (block == NULL)
+		return NULL;
+	if (tc->arguments == NULL ||
+	    hub_json_parse(tc->arguments, strlen(tc->arguments), &input, err, sizeof(err)) < 0 ||
+	    !json_object_is_type(input, json_type_object)) {
+		json_object_put(input);
+		input = json_object_new_object();
+	}
+	snprintf(name, sizeof(name), "%s%s", CLAUDE_TOOL_PREFIX, tc->name != NULL ? tc->name : "");
+	json_object_object_add(block, "type", json_object_new_string("tool_use"));
+	json_object_object_add(block, "id", json_object_new_string(tc->id != NULL ? tc->id : ""));
+	json_object_object_add(block, "name", json_object_new_string(name));
+	json_object_object_add(block, "input", input);
+	return block;
+}
+
+/* A tool_result block answering a "tool" message's call. */
+static struct json_object *
+claude_tool_result_block(const struct provider_msg *m)
+{
+	struct json_object *block = json_object_new_object(), *content = json_object_new_array();
+
+	if (block == NULL || content == NULL) {
+		json_object_put(block);
+		json_object_put(content);
+		return NULL;
+	}
+	json_object_array_add(content, claude_text_block(m->content[0] ? m->content : "(empty)"));
+	json_object_object_add(block, "type", json_object_new_string("tool_result"));
+	json_object_object_add(block, "tool_use_id",
+	    json_object_new_string(m->tool_call_id != NULL ? m->tool_call_id : ""));
+	json_object_object_add(block, "content", content);
+	return block;
+}
+
+/*
+ * {"role":...,"content":...} of messages[first..last] as one turn: a user
+ * message as a string, or as text and image blocks when it has images;
+ * an assistant message as text blocks and tool_use blocks; a run of
+ * "tool" messages as one user turn of tool_result blocks. text (may be
+ * NULL) replaces a user message's text (the '/' rule).
+ */
+static struct json_object *
+claude_message_json(const struct provider_msg *msgs, size_t first, size_t last, const char *text)
+{
+	const struct provider_msg *m = &msgs[first];
+	struct json_object *obj = json_object_new_object(), *blocks;
+	size_t i;
+
+	if (obj == NULL)
+		return NULL;
+	if (text == NULL)
+		text = m->content;
+	if (strcmp(m->role, "user") == 0 && m->n_images == 0) {
+		json_object_object_add(obj, "role", json_object_new_string("user"));
+		json_object_object_add(obj, "content", json_object_new_string(text));
+		return obj;
 	}
 	blocks = json_object_new_array();
-	block = json_object_new_object();
-	json_object_object_add(block, "type", json_object_new_string("text"));
-	json_object_object_add(block, "text", json_object_new_string(content));
-	json_object_array_add(blocks, block);
-	json_object_object_add(m, "content", blocks);
-	return m;
+	json_object_object_add(obj, "role",
+	    json_object_new_string(strcmp(m->role, "assistant") == 0 ? "assistant" : "user"));
+	if (strcmp(m->role, "tool") == 0) {
+		for (i = first; i <= last; i++)
+			json_object_array_add(blocks, claude_tool_result_block(&msgs[i]));
+	} else {
+		/* an empty text block is refused by the API */
+		if (text[0] != '\0' || (m->n_tool_calls == 0 && m->n_images == 0))
+			json_object_array_add(blocks, claude_text_block(text));
+		for (i = 0; i < m->n_images; i++)
+			json_object_array_add(blocks, claude_image_block(&m->images[i]));
+		for (i = 0; i < m->n_tool_calls; i++)
+			json_object_array_add(blocks, claude_tool_use_block(&m->tool_calls[i]));
+	}
+	json_object_object_add(obj, "content", blocks);
+	return obj;
+}
+
+/* The end of the run of messages that make one turn from first: the last
+ * of consecutive "tool" messages, else first. */
+static size_t
+claude_turn_end(const struct provider_call *call, size_t first)
+{
+	size_t i = first;
+
+	if (strcmp(call->messages[first].role, "tool") != 0)
+		return first;
+	while (i + 1 < call->n_messages && strcmp(call->messages[i + 1].role, "tool") == 0)
+		i++;
+	return i;
+}
+
+/* Whether the conversation ends with tool results (then all of it is
+ * history and the stdin message only asks the model to go on). */
+static int
+claude_ends_with_tools(const struct provider_call *call)
+{
+	return strcmp(call->messages[call->n_messages - 1].role, "tool") == 0;
+}
+
+/* What the system prompt adds for the call's tool settings; "" when none. */
+static const char *
+claude_tool_instructions(const struct provider_call *call, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!claude_tools_on(call))
+		return buf;
+	if (call->tool_choice == PROVIDER_TOOL_CHOICE_NAMED && call->tool_choice_name != NULL)
+		snprintf(buf, len, "You must call the tool %s%s before you answer.", CLAUDE_TOOL_PREFIX,
+		    call->tool_choice_name);
+	else if (call->tool_choice == PROVIDER_TOOL_CHOICE_REQUIRED)
+		snprintf(buf, len, "You must call at least one of your tools before you answer.");
+	if (!call->parallel_tool_calls)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sCall at most one tool per reply.",
+		    buf[0] ? " " : "");
+	return buf;
 }
 
 /*
  * stdin for the CLI: the initialize control request carrying the system
  * prompt (the conversation's system messages, joined), then the last user
- * message. Returns 0 or a hub_err; *out is malloc'd, the caller frees it.
+ * message, appended to b. Returns 0 or a hub_err.
  */
 static int
-claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len)
+claude_build_stdin(const struct provider_call *call, struct hub_buf *b)
 {
-	struct hub_buf b, sys, user;
-	struct json_object *line, *req, *prompts;
+	struct hub_buf sys, user;
+	struct json_object *line, *req, *prompts, *servers;
 	const struct provider_msg *last = &call->messages[call->n_messages - 1];
+	static const struct provider_msg go_on = { .role = "user", .content = CLAUDE_TOOL_CONTINUE };
+	char extra[256];
 	size_t i;
 	int rc;
 
-	*out = NULL;
-	hub_buf_init(&b, 0);
 	hub_buf_init(&sys, 0);
 	hub_buf_init(&user, 0);
 	for (i = 0; i < call->n_messages; i++) {
@@ -221,6 +663,9 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 		    (rc = hub_buf_puts(&sys, call->messages[i].content)) < 0)
 			goto out;
 	}
+	if (claude_tool_instructions(call, extra, sizeof(extra))[0] != '\0' &&
+	    ((sys.len > 0 && (rc = hub_buf_puts(&sys, "\n\n")) < 0) || (rc = hub_buf_puts(&sys, extra)) < 0))
+		goto out;
 	line = json_object_new_object();
 	req = json_object_new_object();
 	prompts = json_object_new_array();
@@ -235,12 +680,20 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 		json_object_array_add(prompts, json_object_new_string_len(sys.data, (int)sys.len));
 	json_object_object_add(req, "subtype", json_object_new_string("initialize"));
 	json_object_object_add(req, "systemPrompt", prompts);
+	if (claude_tools_on(call) && (servers = json_object_new_array()) != NULL) {
+		json_object_array_add(servers, json_object_new_string(CLAUDE_TOOL_SERVER));
+		json_object_object_add(req, "sdkMcpServers", servers);
+	}
 	json_object_object_add(line, "type", json_object_new_string("control_request"));
 	json_object_object_add(line, "request_id", json_object_new_string("hub_init_1"));
 	json_object_object_add(line, "request", req);
-	if ((rc = claude_put_line(&b, line)) < 0)
+	if ((rc = claude_put_line(b, line)) < 0)
 		goto out;
 
+	/* after tool results the whole conversation is history: the model is
+	 * asked to go on (docs/API.md, "Tool calling", Claude) */
+	if (claude_ends_with_tools(call))
+		last = &go_on;
 	/* a leading '/' would make the CLI run a built-in command; one space
 	 * in front makes it plain text (docs/SECURITY.md, "Prompts are data") */
 	if (last->content[0] == '/' &&
@@ -250,15 +703,11 @@ claude_build_stdin(const struct provider_call *call, char **out, size_t *out_len
 	if (line != NULL) {
 		json_object_object_add(line, "type", json_object_new_string("user"));
 		json_object_object_add(line, "message",
-		    claude_message_json("user", user.len > 0 ? user.data : last->content));
+		    claude_message_json(last, 0, 0, user.len > 0 ? user.data : last->content));
 	}
-	if ((rc = claude_put_line(&b, line)) < 0)
+	if ((rc = claude_put_line(b, line)) < 0)
 		goto out;
-	*out_len = b.len;
-	if ((*out = hub_buf_steal(&b)) == NULL)
-		rc = HUB_ERR_NOMEM;
 out:
-	hub_buf_free(&b);
 	hub_buf_free(&sys);
 	hub_buf_free(&user);
 	return rc;
@@ -303,7 +752,7 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 	struct json_object *line;
 	struct hub_buf b;
 	const char *role;
-	size_t i, n;
+	size_t i, n, end, n_hist;
 	int rc = HUB_OK;
 
 	*have_history = 0;
@@ -314,12 +763,18 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 		return HUB_ERR_TOO_LARGE;
 	for (i = 0; i <= n; i++) {
 		char c = cwd[i];
+
 		project[i] = c == '\0' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') ? c : '-';
 	}
-	for (i = 0; i + 1 < call->n_messages; i++) {
+	/* every turn but the last user message; all of them after tool results */
+	n_hist = claude_ends_with_tools(call) ? call->n_messages : call->n_messages - 1;
+	for (i = 0; i < n_hist; i = end + 1) {
+		end = claude_turn_end(call, i);
 		role = call->messages[i].role;
-		if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)
+		if (strcmp(role, "tool") == 0)
+			role = "user";   /* tool results are a user turn */
+		else if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)
 			continue;
 		if ((rc = claude_uuid(uuid)) < 0)
 			goto out;
@@ -336,7 +791,7 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 		json_object_object_add(line, "cwd", json_object_new_string(cwd));
 		json_object_object_add(line, "isSidechain", json_object_new_boolean(0));
 		json_object_object_add(line, "userType", json_object_new_string("external"));
-		json_object_object_add(line, "message", claude_message_json(role, call->messages[i].content));
+		json_object_object_add(line, "message", claude_message_json(call->messages, i, end, NULL));
 		if ((rc = claude_put_line(&b, line)) < 0)
 			goto out;
 		memcpy(parent, uuid, sizeof(parent));
@@ -488,6 +943,24 @@ claude_retry_after(const struct claude_stream *s)
 	return 0;
 }
 
+/* The plan's window stopped the run: 429 plan_limit_reached, Retry-After
+ * up to the window's reset. */
+static void
+claude_plan_fail(const struct claude_run *run, struct provider_reply *reply)
+{
+	const struct plan_window *w = &run->stream.rate_limit;
+
+	if (w->using_overage)
+		provider_reply_error(reply, HUB_ERR_PLAN_LIMIT,
+		    "the Claude plan's %s window is used up and this run drew on extra usage, which "
+		    "overage = deny forbids; the run was stopped",
+		    w->type[0] ? w->type : "usage");
+	else
+		provider_reply_error(reply, HUB_ERR_PLAN_LIMIT, "the Claude plan's %s window is used up",
+		    w->type[0] ? w->type : "usage");
+	reply->retry_after_s = claude_retry_after(&run->stream);
+}
+
 /* Turn how the run ended into the reply. Returns reply->err. */
 static int
 claude_outcome(struct claude_run *run, const struct child_result *res,
@@ -504,10 +977,15 @@ claude_outcome(struct claude_run *run, const struct child_result *res,
 	} else if (run->stop == CLAUDE_STOP_RATE_LIMIT) {
 		claude_fail(reply, call, HUB_ERR_RATE_LIMIT, "Claude API rate limit (HTTP 429)", NULL);
 		reply->retry_after_s = claude_retry_after(s);
+	} else if (run->stop == CLAUDE_STOP_PLAN || (s->rate_limit_rejected && s->rate_limit.type[0] != '\0' &&
+	    !(s->seen_result && !s->result_is_error))) {
+		claude_plan_fail(run, reply);
 	} else if (run->stop == CLAUDE_STOP_AUTH) {
 		provider_reply_error(reply, HUB_ERR_PROVIDER_AUTH,
 		    "Claude rejected the OAuth token (HTTP %d)", s->retry_status);
-	} else if (s->seen_result && !s->result_is_error) {
+	} else if (s->seen_result && (!s->result_is_error || (run->interrupted && run->n_client_calls > 0))) {
+		/* after the adapter's interrupt the CLI reports the turn as
+		 * aborted (is_error, "aborted_tools"): the calls are the reply */
 		if (s->text_truncated)
 			provider_reply_error(reply, HUB_ERR_OUTPUT_CAP, "the reply exceeded the output cap");
 	} else if (res->memory_exceeded) {
@@ -575,7 +1053,37 @@ claude_build_argv(struct claude_run *run, const char *model, int have_history)
 		snprintf(run->model_arg, sizeof(run->model_arg), "--model=%s", model);
 		run->argv[argc++] = run->model_arg;
 	}
+	if (run->tools_on) {
+		/* names only (checked [A-Za-z0-9_-]); schemas go on stdin */
+		run->argv[argc++] = "--mcp-config={\"mcpServers\":{\"" CLAUDE_TOOL_SERVER "\":"
+		    "{\"type\":\"sdk\",\"name\":\"" CLAUDE_TOOL_SERVER "\"}}}";
+		run->argv[argc++] = "--strict-mcp-config";
+		run->argv[argc++] = run->allowed_arg;
+	}
 	run->argv[argc] = NULL;
+}
+
+/* --allowedTools=mcp__client__A,mcp__client__B for the offered tools.
+ * 0 or HUB_ERR_NOMEM. */
+static int
+claude_build_allowed(struct claude_run *run)
+{
+	const struct provider_call *call = run->call;
+	struct hub_buf b;
+	size_t i, n = 0;
+	int rc = HUB_OK;
+
+	hub_buf_init(&b, 0);
+	rc = hub_buf_puts(&b, "--allowedTools=");
+	for (i = 0; rc == HUB_OK && i < call->n_tools; i++) {
+		if (!claude_tool_offered(call, &call->tools[i]))
+			continue;
+		rc = hub_buf_printf(&b, "%s%s%s", n++ > 0 ? "," : "", CLAUDE_TOOL_PREFIX, call->tools[i].name);
+	}
+	if (rc == HUB_OK && (run->allowed_arg = hub_buf_steal(&b)) == NULL)
+		rc = HUB_ERR_NOMEM;
+	hub_buf_free(&b);
+	return rc;
 }
 
 static int
@@ -588,16 +1096,13 @@ claude_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	if ((rc = claude_uuid(run->session_id)) < 0 ||
 	    (rc = claude_write_transcript(run->call, dirs->home, dirs->cwd, run->session_id,
 	    &have_history)) < 0 ||
-	    (rc = claude_build_stdin(run->call, &run->input, &run->input_len)) < 0 ||
-	    (rc = claude_build_env(&run->env, dirs->home, dirs->tmp, run->timeout_s * 1000L)) < 0) {
-		provider_reply_error(reply, rc, "cannot prepare the claude run: %s", hub_strerror(rc));
-		return reply->err;
-	}
+	    (rc = claude_build_stdin(run->call, &in->stdin_data)) < 0 ||
+	    (rc = claude_build_env(&in->env, dirs->home, dirs->tmp, run->timeout_s * 1000L)) < 0 ||
+	    (run->tools_on && (rc = claude_build_allowed(run)) < 0))
+		return rc;
 	claude_build_argv(run, model, have_history);
 	in->argv = run->argv;
-	in->envp = run->env.vars;
-	in->stdin_data = run->input;
-	in->stdin_len = run->input_len;
+	in->stdin_more = run->tools_on ? &run->stdin_more : NULL;
 	return HUB_OK;
 }
 
@@ -613,7 +1118,7 @@ claude_finish(void *arg, const struct child_result *res, int client_gone, const 
 		run->stop = CLAUDE_STOP_NOMEM;
 	if (claude_outcome(run, res, run->call, reply) == 0) {
 		reply->text = hub_buf_steal(&run->stream.text);
-		if (reply->text == NULL)
+		if (reply->text == NULL || claude_reply_calls(run, reply) < 0)
 			provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
 	}
 	reply->usage.prompt_tokens = run->stream.input_tokens;
@@ -621,7 +1126,10 @@ claude_finish(void *arg, const struct child_result *res, int client_gone, const 
 	reply->usage.cost_usd = run->stream.cost_usd;
 	reply->finish_reason = run->stream.stop_reason != NULL &&
 	    strcmp(run->stream.stop_reason, "max_tokens") == 0 ? "length" : "stop";
+	if (reply->n_tool_calls > 0)
+		reply->finish_reason = "tool_calls";
 	reply->first_token_ms = run->first_token_ms;
+	reply->plan = run->stream.rate_limit;
 	if (run->stream.model != NULL)
 		reply->model = strdup(run->stream.model);
 	else if (model != NULL)
@@ -647,19 +1155,27 @@ claude_chat(const struct provider *p, const struct provider_call *call,
 	struct claude_run run;
 
 	memset(&run, 0, sizeof(run));
-	child_env_init(&run.env);
 	run.call = call;
 	run.first_token_ms = -1;
 	run.start_ms = hub_time_mono_ms();
 	run.timeout_s = p->timeout_s;
+	run.overage_allow = p->overage_allow;
 	claude_stream_init(&run.stream, hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : 0);
 	run.stream.on_text = claude_on_text;
 	run.stream.on_retry = claude_on_retry;
+	run.stream.on_rate_limit = claude_on_rate_limit;
 	run.stream.arg = &run;
+	run.tools_on = claude_tools_on(call);
+	hub_buf_init(&run.stdin_more, CLAUDE_MAX_STDIN_MORE);
+	if (run.tools_on) {
+		run.stream.on_control = claude_on_control;
+		run.stream.on_tool_start = claude_on_tool_start;
+		run.stream.on_tool_args = claude_on_tool_args;
+	}
 	cli_run(&claude_adapter, &run, p, call, reply);
-	child_env_free(&run.env);
 	claude_stream_free(&run.stream);
-	free(run.input);
+	hub_buf_free(&run.stdin_more);
+	free(run.allowed_arg);
 	return reply->err;
 }
 
@@ -744,4 +1260,6 @@ const struct provider_ops claude_provider_ops = {
 	.credential_configured = claude_has_credentials,
 	.credential_expiry_ms = claude_credential_expiry_ms,
 	.credential_describe = claude_credential_describe,
+	.has_tools = 1,
+	.has_images = 1,
 };

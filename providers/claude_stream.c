@@ -22,6 +22,7 @@ claude_stream_init(struct claude_stream *s, size_t max_text_bytes)
 {
 	memset(s, 0, sizeof(*s));
 	hub_buf_init(&s->text, max_text_bytes ? max_text_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES);
+	plan_window_init(&s->rate_limit);
 	hub_lines_init(&s->splitter, HUB_MAX_CLI_LINE_BYTES, claude_stream_on_line,
 	    claude_stream_on_overlong, s);
 }
@@ -29,6 +30,8 @@ claude_stream_init(struct claude_stream *s, size_t max_text_bytes)
 void
 claude_stream_free(struct claude_stream *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
 	hub_buf_free(&s->text);
@@ -40,6 +43,12 @@ claude_stream_free(struct claude_stream *s)
 	free(s->api_error_text);
 	free(s->delta_message_id);
 	free(s->current_message_id);
+	free(s->tool_message_id);
+	for (i = 0; i < s->n_tool_uses; i++) {
+		free(s->tool_uses[i].id);
+		free(s->tool_uses[i].name);
+		free(s->tool_uses[i].input);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
@@ -109,6 +118,89 @@ emit_text(struct claude_stream *s, const char *text, size_t len)
 	return HUB_OK;
 }
 
+/* Whether calls of message id (may be NULL) belong to the recorded tool
+ * message: the first message that proposes any. */
+static int
+tool_message_is(struct claude_stream *s, const char *id)
+{
+	return s->tool_message_id == NULL || id == NULL || strcmp(s->tool_message_id, id) == 0;
+}
+
+/* Record a new tool_use of message msg_id and announce it. 0, a callback's
+ * value, or HUB_ERR_NOMEM. *out is the new entry (NULL when dropped). */
+static int
+tool_use_add(struct claude_stream *s, const char *msg_id, const char *id, const char *name,
+    long block_index, struct claude_tool_use **out)
+{
+	struct claude_tool_use *t;
+
+	*out = NULL;
+	if (!tool_message_is(s, msg_id))
+		return HUB_OK;   /* a later message's calls: the run ends at the first */
+	if (s->n_tool_uses >= HUB_MAX_REPLY_TOOL_CALLS) {
+		s->tool_uses_dropped++;
+		return HUB_OK;
+	}
+	if (s->tool_message_id == NULL && msg_id != NULL && set_string(&s->tool_message_id, msg_id) < 0)
+		return HUB_ERR_NOMEM;
+	t = &s->tool_uses[s->n_tool_uses];
+	memset(t, 0, sizeof(*t));
+	t->block_index = block_index;
+	if ((t->id = strdup(id)) == NULL || (t->name = strdup(name)) == NULL) {
+		free(t->id);
+		t->id = NULL;
+		return HUB_ERR_NOMEM;
+	}
+	s->n_tool_uses++;
+	*out = t;
+	if (s->on_tool_start != NULL)
+		return s->on_tool_start(s->arg, s->n_tool_uses - 1, t->id, t->name);
+	return HUB_OK;
+}
+
+/* The recorded call with that id, or NULL. */
+static struct claude_tool_use *
+tool_use_by_id(struct claude_stream *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_tool_uses; i++)
+		if (strcmp(s->tool_uses[i].id, id) == 0)
+			return &s->tool_uses[i];
+	return NULL;
+}
+
+/* content_block_start of a tool_use block. */
+static int
+handle_tool_start(struct claude_stream *s, struct json_object *ev)
+{
+	struct json_object *block = get_typed(ev, "content_block", json_type_object);
+	const char *type = hub_json_get_string(block, "type");
+	const char *id = hub_json_get_string(block, "id"), *name = hub_json_get_string(block, "name");
+	struct claude_tool_use *t;
+
+	if (type == NULL || strcmp(type, "tool_use") != 0 || id == NULL || name == NULL ||
+	    tool_use_by_id(s, id) != NULL)
+		return HUB_OK;
+	return tool_use_add(s, s->current_message_id, id, name, (long)get_number(ev, "index", -1), &t);
+}
+
+/* content_block_delta/input_json_delta: a fragment of a call's input. */
+static int
+handle_tool_args(struct claude_stream *s, struct json_object *ev, struct json_object *delta)
+{
+	const char *json = hub_json_get_string(delta, "partial_json");
+	long index = (long)get_number(ev, "index", -1);
+	size_t i;
+
+	if (json == NULL || json[0] == '\0' || !tool_message_is(s, s->current_message_id))
+		return HUB_OK;
+	for (i = 0; i < s->n_tool_uses; i++)
+		if (s->tool_uses[i].block_index == index && s->tool_uses[i].input == NULL)
+			return s->on_tool_args != NULL ? s->on_tool_args(s->arg, i, json, strlen(json)) : HUB_OK;
+	return HUB_OK;
+}
+
 static int
 handle_stream_event(struct claude_stream *s, struct json_object *line)
 {
@@ -130,9 +222,22 @@ handle_stream_event(struct claude_stream *s, struct json_object *line)
 			return HUB_ERR_NOMEM;
 		return HUB_OK;
 	}
+	if (strcmp(ev_type, "content_block_start") == 0)
+		return handle_tool_start(s, ev);
+	if (strcmp(ev_type, "message_stop") == 0 ||
+	    (strcmp(ev_type, "message_delta") == 0 &&
+	     (text = hub_json_get_string(get_typed(ev, "delta", json_type_object), "stop_reason")) != NULL &&
+	     strcmp(text, "tool_use") == 0)) {
+		if (s->n_tool_uses > 0 && tool_message_is(s, s->current_message_id))
+			s->tool_turn_done = 1;
+		return HUB_OK;
+	}
 	if (strcmp(ev_type, "content_block_delta") != 0)
 		return HUB_OK;
 	delta = get_typed(ev, "delta", json_type_object);
+	if (hub_json_get_string(delta, "type") != NULL &&
+	    strcmp(hub_json_get_string(delta, "type"), "input_json_delta") == 0)
+		return handle_tool_args(s, ev, delta);
 	if (hub_json_get_string(delta, "type") == NULL ||
 	    strcmp(hub_json_get_string(delta, "type"), "text_delta") != 0 ||
 	    (text = hub_json_get_string(delta, "text")) == NULL)
@@ -185,6 +290,43 @@ message_text(struct json_object *msg)
 	return hub_buf_steal(&b);
 }
 
+/* The tool_use blocks of an assistant message: their whole input. */
+static int
+assistant_tool_uses(struct claude_stream *s, struct json_object *msg)
+{
+	struct json_object *content = get_typed(msg, "content", json_type_array), *block, *input;
+	const char *type, *id, *name, *json;
+	struct claude_tool_use *t;
+	size_t i, n = content != NULL ? json_object_array_length(content) : 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		block = json_object_array_get_idx(content, i);
+		type = hub_json_get_string(block, "type");
+		id = hub_json_get_string(block, "id");
+		name = hub_json_get_string(block, "name");
+		if (type == NULL || strcmp(type, "tool_use") != 0 || id == NULL || name == NULL ||
+		    !tool_message_is(s, hub_json_get_string(msg, "id")))
+			continue;
+		input = get_typed(block, "input", json_type_object);
+		json = input != NULL ? hub_json_compact(input) : "{}";
+		if ((t = tool_use_by_id(s, id)) == NULL) {
+			/* no content_block_start (no partial messages): announce it,
+			 * and its input as one fragment */
+			if ((rc = tool_use_add(s, hub_json_get_string(msg, "id"), id, name, -1, &t)) < 0)
+				return rc;
+			if (t == NULL)
+				continue;
+			if (s->on_tool_args != NULL &&
+			    (rc = s->on_tool_args(s->arg, (size_t)(t - s->tool_uses), json, strlen(json))) < 0)
+				return rc;
+		}
+		if (t->input == NULL && (t->input = strdup(json)) == NULL)
+			return HUB_ERR_NOMEM;
+	}
+	return HUB_OK;
+}
+
 static int
 handle_assistant(struct claude_stream *s, struct json_object *line)
 {
@@ -211,6 +353,8 @@ handle_assistant(struct claude_stream *s, struct json_object *line)
 		goto out;
 	if (!already_streamed(s, hub_json_get_string(msg, "id")))
 		rc = emit_text(s, text, strlen(text));
+	if (rc == HUB_OK)
+		rc = assistant_tool_uses(s, msg);
 out:
 	free(text);
 	return rc;
@@ -240,16 +384,85 @@ handle_system(struct claude_stream *s, struct json_object *line)
 	return HUB_OK;
 }
 
+/* Boolean member key of obj; 0 when absent or not a boolean. */
+static int
+get_bool(struct json_object *obj, const char *key)
+{
+	struct json_object *v = get_typed(obj, key, json_type_boolean);
+
+	return v != NULL && json_object_get_boolean(v);
+}
+
+/* A fraction member key of obj (int or double), or -1. */
+static double
+get_fraction(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	double d;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+	    (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)))
+		return -1;
+	d = json_object_get_double(v);
+	return d >= 0 && d < 1e6 ? d : -1;
+}
+
+/* A word member key of obj into dst (dst_len bytes): [a-z0-9_] only, else "". */
 static void
+get_word(struct json_object *obj, const char *key, char *dst, size_t dst_len)
+{
+	const char *v = hub_json_get_string(obj, key);
+	size_t i;
+
+	dst[0] = '\0';
+	if (v == NULL || strlen(v) >= dst_len)
+		return;
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_'))
+			return;
+	memcpy(dst, v, i + 1);
+}
+
+/*
+ * rate_limit_event: the CLI's reading of the API's
+ * anthropic-ratelimit-unified-* headers (2.1.330: status is the limiting
+ * window's; allowed_warning once a window passed a warning threshold;
+ * isUsingOverage when the window is rejected but overageStatus allows,
+ * i.e. extra usage pays for the request).
+ */
+static int
 handle_rate_limit(struct claude_stream *s, struct json_object *line)
 {
 	struct json_object *info = get_typed(line, "rate_limit_info", json_type_object);
-	const char *status = hub_json_get_string(info, "status");
+	struct plan_window *w = &s->rate_limit;
+	char word[32];
 
-	if (status != NULL && strcmp(status, "rejected") == 0) {
+	if (info == NULL)
+		return HUB_OK;
+	plan_window_init(w);
+	w->seen = 1;
+	get_word(info, "status", word, sizeof(word));
+	w->status = plan_status_parse(word);
+	get_word(info, "rateLimitType", w->type, sizeof(w->type));
+	w->utilization = get_fraction(info, "utilization");
+	if (w->utilization < 0 && w->type[0] != '\0')
+		/* allowed: only the window itself says how much is used */
+		w->utilization = get_fraction(get_typed(get_typed(info, "unifiedWindows",
+		    json_type_object), w->type, json_type_object), "utilization");
+	w->resets_at = get_number(info, "resetsAt", 0);
+	w->using_overage = get_bool(info, "isUsingOverage") || get_bool(info, "overageInUse");
+	get_word(info, "overageStatus", word, sizeof(word));
+	w->overage_status = plan_status_parse(word);
+	w->overage_resets_at = get_number(info, "overageResetsAt", 0);
+	get_word(info, "overageDisabledReason", w->overage_disabled_reason,
+	    sizeof(w->overage_disabled_reason));
+	if (w->status == PLAN_STATUS_REJECTED) {
 		s->rate_limit_rejected = 1;
-		s->rate_limit_resets_at = get_number(info, "resetsAt", 0);
+		s->rate_limit_resets_at = w->resets_at;
 	}
+	if (s->on_rate_limit != NULL)
+		return s->on_rate_limit(s->arg, w);
+	return HUB_OK;
 }
 
 static int
@@ -317,9 +530,16 @@ claude_stream_on_line(void *arg, const char *data, size_t len)
 	else if (strcmp(type, "system") == 0)
 		rc = handle_system(s, line);
 	else if (strcmp(type, "rate_limit_event") == 0)
-		handle_rate_limit(s, line);
+		rc = handle_rate_limit(s, line);
 	else if (strcmp(type, "result") == 0)
 		rc = handle_result(s, line);
+	else if (strcmp(type, "control_request") == 0) {
+		s->control_requests++;
+		if (s->on_control != NULL && hub_json_get_string(line, "request_id") != NULL &&
+		    get_typed(line, "request", json_type_object) != NULL)
+			rc = s->on_control(s->arg, hub_json_get_string(line, "request_id"),
+			    get_typed(line, "request", json_type_object));
+	}
 out:
 	json_object_put(line);
 	return rc;

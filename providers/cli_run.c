@@ -114,12 +114,13 @@ cli_run_spec(const struct cli_run_adapter *a, struct cli_run_ctx *ctx, const str
 	memset(spec, 0, sizeof(*spec));
 	spec->path = exe;
 	spec->argv = in->argv;
-	spec->envp = in->envp;
+	spec->envp = in->env.vars;
 	spec->cwd = d->cwd;
 	spec->jail_dir = d->root;
 	spec->use_pty = a->use_pty;
-	spec->stdin_data = in->stdin_data != NULL ? in->stdin_data : "";
-	spec->stdin_len = in->stdin_len;
+	spec->stdin_data = in->stdin_data.data != NULL ? in->stdin_data.data : "";
+	spec->stdin_len = in->stdin_data.len;
+	spec->stdin_more = in->stdin_more;
 	spec->timeout_ms = p->timeout_s * 1000L;
 	spec->kill_grace_ms = hub_cfg != NULL ? hub_cfg->kill_grace_ms : 2000;
 	spec->max_stdout_bytes = hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
@@ -154,11 +155,15 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 	memset(reply, 0, sizeof(*reply));
 	memset(&dirs, 0, sizeof(dirs));
 	memset(&in, 0, sizeof(in));
+	child_env_init(&in.env);
+	hub_buf_init(&in.stdin_data, a->stdin_max);
 	memset(&res, 0, sizeof(res));
 	reply->first_token_ms = -1;
 	if (call->n_messages == 0 || call->messages == NULL ||
-	    strcmp(call->messages[call->n_messages - 1].role, "user") != 0) {
-		provider_reply_error(reply, HUB_ERR_INVALID, "the last message must come from the user");
+	    (strcmp(call->messages[call->n_messages - 1].role, "user") != 0 &&
+	    strcmp(call->messages[call->n_messages - 1].role, "tool") != 0)) {
+		provider_reply_error(reply, HUB_ERR_INVALID,
+		    "the last message must come from the user or be a tool result");
 		goto out;
 	}
 	if (cli_run_model(a, p, call, &model, reply) != HUB_OK ||
@@ -168,8 +173,14 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 		provider_reply_error(reply, HUB_ERR_SPAWN, "the %s CLI was not found", a->cli_name);
 		goto out;
 	}
-	if (cli_run_dirs_create(a, &dirs, reply) != HUB_OK || a->prepare(run, &dirs, model, &in, reply) != HUB_OK)
+	if (cli_run_dirs_create(a, &dirs, reply) != HUB_OK)
 		goto out;
+	if ((rc = a->prepare(run, &dirs, model, &in, reply)) != HUB_OK) {
+		if (reply->err == 0)
+			provider_reply_error(reply, rc, "cannot prepare the %s run: %s", a->cli_name,
+			    hub_strerror(rc));
+		goto out;
+	}
 	cli_run_spec(a, &ctx, p, call, exe, &dirs, &in, &spec);
 	rc = child_run(&spec, &res);
 	if (rc < 0 || res.spawn_errno != 0) {
@@ -185,6 +196,8 @@ out:
 	if (dirs.root[0] != '\0' && workdir_remove(dirs.root) < 0)
 		hub_log(HUB_LOG_WARN, a->log_tag, "cannot remove a work directory: %s", strerror(errno));
 	child_result_free(&res);
+	child_env_free(&in.env);
+	hub_buf_free(&in.stdin_data);
 	free(exe);
 	return reply->err;
 }

@@ -3,7 +3,7 @@
  * gemini.c, generic.c), as lighttpd's gw_backend.c is under mod_scgi.c.
  *
  * cli_run() does, once for every adapter, the steps of one chat turn:
- * check that the last message is the user's, pick and check the model,
+ * check that the last message is the user's (or a tool result), pick and check the model,
  * find the executable, create the private work directory (home/, tmp/,
  * cwd/ under HUB_STATE_DIR, resolved with realpath(): it is also the
  * jail), fill the child_spec (deadline, output cap, kill grace, the
@@ -19,7 +19,9 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "common/hub_buf.h"
 #include "providers/child.h"
+#include "providers/child_env.h"
 #include "providers/provider.h"
 
 /* The run's private directories; root is the jail. */
@@ -30,13 +32,17 @@ struct cli_run_dirs {
 	char cwd[PATH_MAX];
 };
 
-/* What the adapter's prepare hook hands the engine; the adapter owns it
- * (and frees it after cli_run() returns). */
+/* What the adapter's prepare hook fills in. The engine owns env and
+ * stdin_data (empty before prepare, freed after the run); the adapter owns
+ * the argv strings and the stdin_more queue. */
 struct cli_run_input {
 	char *const *argv;           /* NULL-terminated; argv[0] the CLI's name */
-	char *const *envp;           /* the child's whole environment */
-	const void *stdin_data;      /* may be NULL: nothing */
-	size_t stdin_len;
+	struct child_env env;        /* the child's whole environment */
+	struct hub_buf stdin_data;   /* written to stdin first; may stay empty */
+	/* NULL: stdin is closed after stdin_data. Else the adapter's queue
+	 * (child_spec.stdin_more): stdin stays open while the child runs and
+	 * what the adapter's hooks append to it is written to the child */
+	struct hub_buf *stdin_more;
 };
 
 /*
@@ -51,11 +57,14 @@ struct cli_run_adapter {
 	const char *workdir_sub;     /* NULL: HUB_STATE_DIR; else a folder in it */
 	const char *workdir_prefix;  /* "claude-" (workdir_create()) */
 	int use_pty;                 /* stdout on a PTY */
+	size_t stdin_max;            /* cap of stdin_data (HUB_ERR_TOO_LARGE); 0: none */
 	int model_err;               /* the code for a malformed model name */
 	long idle_check_ms;          /* on_idle at least this often; 0: the caller's */
 	/* before anything is created, with the model chosen (may be NULL) */
 	int (*check)(void *run, const char *model, struct provider_reply *reply);
-	/* once the directories exist: argv, env, stdin into *in */
+	/* once the directories exist: argv, env, stdin into *in; a failure
+	 * without a message of its own becomes "cannot prepare the <cli_name>
+	 * run: <error>" */
 	int (*prepare)(void *run, const struct cli_run_dirs *dirs, const char *model,
 	    struct cli_run_input *in, struct provider_reply *reply);
 	/* the child's output as it arrives; < 0 stops */

@@ -10,7 +10,12 @@
  *   cwd/                           the CLI's empty working directory
  *   tmp/                           TMPDIR (the CLI's error reports land here)
  *   system.md                      GEMINI_SYSTEM_MD, when there are system
- *                                  messages
+ *                                  messages (or a tool_choice to state)
+ *   hub-tool-stub, tools.json      with client tools: the MCP server the
+ *                                  settings name and what it lists
+ *   history.jsonl                  with tool turns or images: the session
+ *                                  file given to --session-file
+ * (tools, tool turns and images: gemini_tools.h).
  * The settings and the policy are the adapter's fixed template (compiled
  * in, written anew into each run's home, so no run can change another's).
  * The whole directory, transcripts (.gemini/tmp/<project>/chats) and
@@ -60,6 +65,7 @@
 #include "cli_run.h"
 #include "gemini_stream.h"
 #include "gemini_token.h"
+#include "gemini_tools.h"
 #include "provider.h"
 #include "pty_clean.h"
 #include "workdir.h"
@@ -109,6 +115,9 @@ struct gemini_paths {
 	char tmp[PATH_MAX];
 	char creds[PATH_MAX];
 	char system_md[PATH_MAX];
+	char stub[PATH_MAX];
+	char tools_json[PATH_MAX];
+	char history[PATH_MAX];
 };
 
 /* State shared with the child callbacks during one run. */
@@ -138,12 +147,16 @@ struct gemini_run {
 	char backoff_line[HUB_MAX_ERROR_MESSAGE];  /* last backoff announcement */
 	/* what the run is started with (gemini_prepare) */
 	struct gemini_paths paths;
-	struct hub_buf prompt, system, tail;
+	struct hub_buf system, tail;
 	struct hub_buf orig_creds;      /* secret: the credentials as copied in */
 	const char *auth_path;          /* set once the credentials were copied in */
-	struct child_env env;
 	char *argv[8];
 	char model_arg[HUB_MAX_MODEL_LEN + 16];
+	char history_arg[PATH_MAX + 32];
+	/* client tools (gemini_tools.h) */
+	struct gemini_tools tools;
+	struct hub_buf history;         /* the session file, when one is needed */
+	int tools_done;                 /* the model's turn of calls is over */
 };
 
 /* ------------------------------------------------------------ files */
@@ -383,11 +396,55 @@ out:
 
 /* ------------------------------------------------------------ run directory */
 
+/* hub-tool-stub: HUB_TOOL_STUB, else installed, else in the build; NULL. */
+static const char *
+gemini_find_stub(void)
+{
+	const char *env = getenv("HUB_TOOL_STUB");
+	static const char *const candidates[] = {
+		HUB_BINDIR "/hub-tool-stub", HUB_BUILDDIR "/hub-tool-stub", NULL
+	};
+	size_t i;
+
+	if (env != NULL && env[0] != '\0')
+		return env[0] == '/' && access(env, X_OK) == 0 ? env : NULL;
+	for (i = 0; candidates[i] != NULL; i++)
+		if (candidates[i][0] == '/' && access(candidates[i], X_OK) == 0)
+			return candidates[i];
+	return NULL;
+}
+
+/* Copy hub-tool-stub into the run (the jail shows the run's directory,
+ * not the hub's binaries) and write what it lists. */
+static int
+gemini_tools_files(struct gemini_run *run)
+{
+	struct hub_buf bin, list;
+	const char *stub = gemini_find_stub();
+	int rc;
+
+	if (stub == NULL) {
+		hub_log(HUB_LOG_ERROR, "gemini", "hub-tool-stub not found (set HUB_TOOL_STUB)");
+		return HUB_ERR_SPAWN;
+	}
+	hub_buf_init(&bin, 0);
+	hub_buf_init(&list, 0);
+	if ((rc = gemini_read_small_file(stub, GEMINI_MAX_TOOL_STUB_BYTES, &bin)) == 0 &&
+	    (rc = gemini_write_new_file(run->paths.stub, bin.data, bin.len, 0700)) == 0 &&
+	    (rc = gemini_tools_list_json(&run->tools, &list)) == 0)
+		rc = gemini_write_new_file(run->paths.tools_json, list.data, list.len, 0600);
+	hub_buf_free(&bin);
+	hub_buf_free(&list);
+	return rc;
+}
+
 /* Below the engine's home/: .gemini/ with its settings and policy, and
  * the names of the run's files. */
 static int
-gemini_run_dir_prepare(const struct cli_run_dirs *d, struct gemini_paths *pp)
+gemini_run_dir_prepare(const struct cli_run_dirs *d, struct gemini_run *run)
 {
+	struct gemini_paths *pp = &run->paths;
+	struct hub_buf settings, policy;
 	char policies[PATH_MAX], path[PATH_MAX];
 	int rc;
 
@@ -399,17 +456,35 @@ gemini_run_dir_prepare(const struct cli_run_dirs *d, struct gemini_paths *pp)
 	if (snprintf(pp->gemini_dir, sizeof(pp->gemini_dir), "%s/.gemini", pp->home) >= (int)sizeof(pp->gemini_dir) ||
 	    snprintf(pp->creds, sizeof(pp->creds), "%s/oauth_creds.json", pp->gemini_dir) >= (int)sizeof(pp->creds) ||
 	    snprintf(pp->system_md, sizeof(pp->system_md), "%s/system.md", pp->root) >= (int)sizeof(pp->system_md) ||
+	    snprintf(pp->stub, sizeof(pp->stub), "%s/hub-tool-stub", pp->root) >= (int)sizeof(pp->stub) ||
+	    snprintf(pp->tools_json, sizeof(pp->tools_json), "%s/tools.json", pp->root) >= (int)sizeof(pp->tools_json) ||
+	    snprintf(pp->history, sizeof(pp->history), "%s/history.jsonl", pp->root) >= (int)sizeof(pp->history) ||
 	    snprintf(policies, sizeof(policies), "%s/policies", pp->gemini_dir) >= (int)sizeof(policies))
 		return HUB_ERR_TOO_LARGE;
 	if (mkdir(pp->gemini_dir, 0700) != 0 || mkdir(policies, 0700) != 0)
 		return HUB_ERR_SYSTEM;
-	if (snprintf(path, sizeof(path), "%s/settings.json", pp->gemini_dir) >= (int)sizeof(path))
-		return HUB_ERR_TOO_LARGE;
-	if ((rc = gemini_write_new_file(path, gemini_settings_json, sizeof(gemini_settings_json) - 1, 0600)) != 0)
+	if (run->tools.n_offered > 0 && (rc = gemini_tools_files(run)) != 0)
 		return rc;
-	if (snprintf(path, sizeof(path), "%s/deny-all.toml", policies) >= (int)sizeof(path))
-		return HUB_ERR_TOO_LARGE;
-	return gemini_write_new_file(path, gemini_policy_toml, sizeof(gemini_policy_toml) - 1, 0600);
+	hub_buf_init(&settings, 0);
+	hub_buf_init(&policy, 0);
+	if (run->tools.n_offered == 0) {
+		rc = hub_buf_puts(&settings, gemini_settings_json);
+		if (rc == 0)
+			rc = hub_buf_puts(&policy, gemini_policy_toml);
+	} else if ((rc = gemini_tools_settings(&run->tools, gemini_settings_json, pp->stub,
+	    pp->tools_json, &settings)) == 0)
+		rc = gemini_tools_policy(&run->tools, &policy);
+	if (rc == 0 && snprintf(path, sizeof(path), "%s/settings.json", pp->gemini_dir) >= (int)sizeof(path))
+		rc = HUB_ERR_TOO_LARGE;
+	if (rc == 0)
+		rc = gemini_write_new_file(path, settings.data, settings.len, 0600);
+	if (rc == 0 && snprintf(path, sizeof(path), "%s/deny-all.toml", policies) >= (int)sizeof(path))
+		rc = HUB_ERR_TOO_LARGE;
+	if (rc == 0)
+		rc = gemini_write_new_file(path, policy.data, policy.len, 0600);
+	hub_buf_free(&settings);
+	hub_buf_free(&policy);
+	return rc;
 }
 
 /* ------------------------------------------------------------ prompt */
@@ -561,9 +636,12 @@ gemini_render_prompt(const struct provider_call *call, struct hub_buf *out)
 	return rc;
 }
 
-/* Join the system messages into out; empty when there are none. */
+/* Join the system messages into out, and a sentence for tool_choice
+ * required or named (the CLI cannot set Gemini's function calling mode);
+ * empty when there is neither. */
 static int
-gemini_render_system(const struct provider_call *call, struct hub_buf *out)
+gemini_render_system(const struct provider_call *call, const struct gemini_tools *tools,
+    struct hub_buf *out)
 {
 	size_t i;
 	int rc = 0;
@@ -577,7 +655,31 @@ gemini_render_system(const struct provider_call *call, struct hub_buf *out)
 		if (rc == 0)
 			rc = gemini_put_inert_system(out, m->content);
 	}
+	if (rc != 0 || tools->n_offered == 0 || (call->tool_choice != PROVIDER_TOOL_CHOICE_REQUIRED &&
+	    call->tool_choice != PROVIDER_TOOL_CHOICE_NAMED))
+		return rc;
+	if (out->len > 0)
+		rc = hub_buf_puts(out, "\n\n");
+	if (rc == 0 && call->tool_choice == PROVIDER_TOOL_CHOICE_NAMED)
+		rc = hub_buf_printf(out, "Answer by calling the function %s.", tools->up_names[0]);
+	else if (rc == 0)
+		rc = hub_buf_puts(out, "Answer by calling one or more of your functions.");
 	return rc;
+}
+
+/* The stdin text into prompt and, with tool turns or images, the session
+ * file. */
+static int
+gemini_render_input(struct gemini_run *run, struct hub_buf *prompt)
+{
+	const char *live = NULL;
+	int rc;
+
+	if (!gemini_tools_needs_history(run->call))
+		return gemini_render_prompt(run->call, prompt);
+	if ((rc = gemini_tools_history(&run->tools, &run->history, &live)) != 0)
+		return rc;
+	return live != NULL ? gemini_put_inert(prompt, live) : hub_buf_puts(prompt, GEMINI_TOOLS_CONTINUE);
 }
 
 /* ------------------------------------------------------------ argv / env */
@@ -664,6 +766,36 @@ gemini_on_model_text(void *arg, const char *text, size_t len)
 	return gemini_deliver_text(r, r->text_scratch.data, r->text_scratch.len);
 }
 
+/* gemini_stream callback: a call the model proposed. Recorded and, when
+ * streaming, handed on at once; with parallel_tool_calls 0 only the first. */
+static int
+gemini_on_tool_use(void *arg, const char *name, const char *id, const char *params_json)
+{
+	struct gemini_run *r = arg;
+	const struct provider_call *call = r->call;
+	const struct provider_tool_call *c;
+	size_t index;
+	int rc;
+
+	(void)id;  /* the CLI's own; the client gets a call_ id */
+	if (r->tools_done || r->tools.n_offered == 0)
+		return 0;
+	if ((rc = gemini_tools_add_call(&r->tools, name, params_json, &index)) != 0) {
+		r->stop_err = rc;
+		return -1;
+	}
+	if (!call->parallel_tool_calls)
+		r->tools_done = 1;
+	c = &r->tools.calls[index];
+	if (call->stream && (provider_stream_tool_delta(&call->io, index, c->id, c->name, "", 0) < 0 ||
+	    provider_stream_tool_delta(&call->io, index, NULL, NULL, c->arguments,
+	    strlen(c->arguments)) < 0)) {
+		r->client_gone = 1;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 gemini_on_child_stdout(void *arg, const char *data, size_t len)
 {
@@ -677,7 +809,16 @@ gemini_on_child_stdout(void *arg, const char *data, size_t len)
 	}
 	if (r->raw_scratch.len == 0)
 		return 0;
-	return gemini_stream_feed(&r->stream, r->raw_scratch.data, r->raw_scratch.len) < 0 ? -1 : 0;
+	if (gemini_stream_feed(&r->stream, r->raw_scratch.data, r->raw_scratch.len) < 0)
+		return -1;
+	/* every tool_use comes before the first tool_result: the turn is over.
+	 * A result the hook stopped (stop_execution) is followed by the result
+	 * line with the usage, at once; any other means something ran (it
+	 * cannot: the stub refuses) and the CLI would ask the model again */
+	if (r->tools.n_calls > 0 && (r->stream.got_result ||
+	    r->stream.tool_results > r->stream.tool_results_stopped))
+		r->tools_done = 1;
+	return r->tools_done ? -1 : 0;  /* stop the CLI: nothing is to run */
 }
 
 /* Parse "13h21m5s" / "1m" / "30s" / "500ms" at s; seconds rounded up, -1 if none. */
@@ -866,6 +1007,20 @@ generic:
 	snprintf(msg, msglen, "the Gemini CLI failed (exit %d); its message was withheld", exit_code);
 }
 
+/* A quota 429 (RESOURCE_EXHAUSTED) with a retry delay: the plan's window
+ * for the chat layer's cool-down, rejected until the delay has passed. */
+static void
+gemini_plan_quota(struct provider_reply *reply, long retry_after_s)
+{
+	if (retry_after_s <= 0)
+		return;
+	plan_window_init(&reply->plan);
+	reply->plan.seen = 1;
+	reply->plan.status = PLAN_STATUS_REJECTED;
+	snprintf(reply->plan.type, sizeof(reply->plan.type), "quota");
+	reply->plan.resets_at = hub_time_wall_ms() / 1000 + retry_after_s;
+}
+
 /* Turn how the child ended into reply->err and a message. */
 static void
 gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct provider_reply *reply)
@@ -891,6 +1046,9 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 		provider_reply_error(reply, HUB_ERR_CLIENT_GONE, "the client went away");
 		return;
 	}
+	if (r->tools.n_calls > 0 && r->stop_err == 0 && !r->output_capped &&
+	    (r->tools_done || code == 0))
+		return;  /* the model proposed calls: success, whatever ended the CLI */
 	if (r->stop_err == HUB_ERR_RATE_LIMIT || r->stop_err == HUB_ERR_OVERLOADED) {
 		gemini_sanitise_message(r->backoff_line, sizeof(r->backoff_line), r->call, code);
 		provider_reply_error(reply, r->stop_err,
@@ -900,6 +1058,8 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 		    r->retry_after_s > 0 ? r->retry_after_s : (hub_cfg ? hub_cfg->gemini_max_retry_wait_s : 0),
 		    r->backoff_line);
 		reply->retry_after_s = r->retry_after_s;
+		if (r->stop_err == HUB_ERR_RATE_LIMIT)
+			gemini_plan_quota(reply, r->retry_after_s);
 		return;
 	}
 	if (r->output_capped || res->output_capped) {
@@ -935,8 +1095,10 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 		err = HUB_ERR_PROVIDER_AUTH;
 	else
 		err = HUB_ERR_UPSTREAM;
-	if (err == HUB_ERR_RATE_LIMIT && r->retry_after_s > 0)
+	if (err == HUB_ERR_RATE_LIMIT && r->retry_after_s > 0) {
 		reply->retry_after_s = r->retry_after_s;
+		gemini_plan_quota(reply, r->retry_after_s);
+	}
 
 	if (code == 0 && r->text.len == 0 && msg[0] == '\0')
 		provider_reply_error(reply, err, "the Gemini CLI gave an empty reply");
@@ -978,6 +1140,12 @@ gemini_build_argv(struct gemini_run *run, const char *model)
 	run->argv[2] = "--output-format=stream-json";
 	run->argv[3] = "--prompt=";    /* empty: the CLI then uses stdin alone */
 	run->argv[4] = NULL;
+	if (run->history.len > 0) {
+		snprintf(run->history_arg, sizeof(run->history_arg), "--session-file=%s",
+		    run->paths.history);
+		run->argv[4] = run->history_arg;
+		run->argv[5] = NULL;
+	}
 }
 
 /* Copy the credentials at auth_path (NULL or "": none) into the run; they
@@ -1001,20 +1169,28 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	struct gemini_run *run = arg;
 	const char *auth_path = hub_cfg != NULL ? hub_cfg->gemini_auth_path : NULL;
 	const char *why = NULL;
+	char tools_why[HUB_MAX_ERROR_MESSAGE] = "";
 	int rc;
 
-	if ((rc = gemini_render_prompt(run->call, &run->prompt)) != 0 || (rc = gemini_render_system(run->call, &run->system)) != 0)
+	if ((rc = gemini_tools_init(&run->tools, run->call, tools_why, sizeof(tools_why))) != 0)
+		why = rc == HUB_ERR_INVALID ? tools_why : "could not prepare the tools";
+	else if ((rc = gemini_render_input(run, &in->stdin_data)) != 0 ||
+	    (rc = gemini_render_system(run->call, &run->tools, &run->system)) != 0)
 		why = rc == HUB_ERR_TOO_LARGE ? "the conversation is too large for the Gemini CLI" :
 		    rc == HUB_ERR_INVALID ? "the conversation must end with a user message" :
 		    "could not prepare the prompt";
-	else if ((rc = gemini_run_dir_prepare(dirs, &run->paths)) != 0)
-		why = "could not prepare the Gemini CLI's private directory";
+	else if ((rc = gemini_run_dir_prepare(dirs, run)) != 0)
+		why = rc == HUB_ERR_SPAWN ? "hub-tool-stub, which declares client tools to the Gemini CLI, "
+		    "is not installed" : "could not prepare the Gemini CLI's private directory";
+	else if (run->history.len > 0 &&
+	    (rc = gemini_write_new_file(run->paths.history, run->history.data, run->history.len, 0600)) != 0)
+		why = "could not write the conversation's session file";
 	else if (run->system.len > 0 &&
 	    (rc = gemini_write_new_file(run->paths.system_md, run->system.data, run->system.len, 0600)) != 0)
 		why = "could not write the system prompt file";
 	else if ((rc = gemini_creds_in(run, auth_path)) != 0)
 		why = "could not copy the Gemini credentials";
-	else if ((rc = gemini_build_env(&run->paths, run->system.len > 0, &run->env)) != 0)
+	else if ((rc = gemini_build_env(&run->paths, run->system.len > 0, &in->env)) != 0)
 		why = "could not build the Gemini CLI's environment";
 	if (why != NULL) {
 		provider_reply_error(reply, rc, "%s", why);
@@ -1022,9 +1198,6 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	}
 	gemini_build_argv(run, model);
 	in->argv = run->argv;
-	in->envp = run->env.vars;
-	in->stdin_data = run->prompt.data;
-	in->stdin_len = run->prompt.len;
 	run->start_ms = hub_time_mono_ms();
 	run->last_idle_ms = run->start_ms;
 	return HUB_OK;
@@ -1072,6 +1245,10 @@ gemini_finish(void *arg, const struct child_result *res, int client_gone, const 
 		if (reply->text == NULL)
 			provider_reply_error(reply, HUB_ERR_NOMEM, "out of memory");
 	}
+	if (reply->err == 0 && run->tools.n_calls > 0) {
+		reply->tool_calls = gemini_tools_take_calls(&run->tools, &reply->n_tool_calls);
+		reply->finish_reason = "tool_calls";
+	}
 }
 
 /* The credentials go back (refreshed by the CLI) before the directory goes. */
@@ -1096,6 +1273,7 @@ static const struct cli_run_adapter gemini_adapter = {
 	.workdir_sub = "gemini",
 	.workdir_prefix = "run-",
 	.use_pty = 1,
+	.stdin_max = GEMINI_MAX_PROMPT_BYTES,
 	.model_err = HUB_ERR_MODEL_NOT_FOUND,
 	.idle_check_ms = GEMINI_IDLE_CHECK_MS,
 	.prepare = gemini_prepare,
@@ -1110,9 +1288,7 @@ static const struct cli_run_adapter gemini_adapter = {
 static void
 gemini_run_free(struct gemini_run *run)
 {
-	child_env_free(&run->env);
 	gemini_secret_buf_free(&run->orig_creds);
-	hub_buf_free(&run->prompt);
 	hub_buf_free(&run->system);
 	hub_buf_free(&run->tail);
 	hub_buf_free(&run->raw_scratch);
@@ -1120,6 +1296,8 @@ gemini_run_free(struct gemini_run *run)
 	hub_buf_free(&run->text);
 	hub_lines_free(&run->err_lines);
 	gemini_stream_free(&run->stream);
+	gemini_tools_free(&run->tools);
+	hub_buf_free(&run->history);
 }
 
 static int
@@ -1132,14 +1310,14 @@ gemini_chat(const struct provider *p, const struct provider_call *call,
 	run.call = call;
 	run.first_token_ms = -1;
 	run.timeout_s = p->timeout_s;
-	child_env_init(&run.env);
-	hub_buf_init(&run.prompt, GEMINI_MAX_PROMPT_BYTES);
 	hub_buf_init(&run.system, GEMINI_MAX_PROMPT_BYTES);
 	hub_buf_init(&run.orig_creds, 0);
 	hub_buf_init(&run.tail, 0);
 	pty_clean_init(&run.raw_clean);
 	pty_clean_init(&run.text_clean);
 	gemini_stream_init(&run.stream, gemini_on_model_text, &run);
+	gemini_stream_set_tool_use(&run.stream, gemini_on_tool_use);
+	hub_buf_init(&run.history, GEMINI_MAX_HISTORY_BYTES);
 	hub_buf_init(&run.raw_scratch, 0);
 	hub_buf_init(&run.text_scratch, 0);
 	hub_buf_init(&run.text, hub_cfg != NULL && hub_cfg->max_output_bytes > 0 ?
@@ -1254,6 +1432,8 @@ const struct provider_ops gemini_provider_ops = {
 	.builtin_name = "gemini",
 	.vendor = "google",
 	.max_concurrent_setting = "HUB_MAX_CONCURRENT_GEMINI",
+	.has_tools = 1,
+	.has_images = 1,
 	.defaults = gemini_defaults,
 	.chat = gemini_chat,
 	.max_concurrent = gemini_max_concurrent,

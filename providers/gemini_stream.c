@@ -41,6 +41,12 @@ gemini_stream_free(struct gemini_stream *gs)
 	gs->model = gs->error_type = gs->error_message = NULL;
 }
 
+void
+gemini_stream_set_tool_use(struct gemini_stream *gs, gemini_stream_tool_fn fn)
+{
+	gs->on_tool_use = fn;
+}
+
 /* Replace *slot with a copy of s (NULL leaves it). 0 or HUB_ERR_NOMEM. */
 static int
 set_string(char **slot, const char *s)
@@ -109,6 +115,39 @@ on_message(struct gemini_stream *gs, struct json_object *obj)
 	return 0;
 }
 
+/* {"type":"tool_use","tool_name":...,"tool_id":...,"parameters":{...}} */
+static int
+on_tool_use(struct gemini_stream *gs, struct json_object *obj)
+{
+	struct json_object *params = NULL;
+	const char *name = hub_json_get_string(obj, "tool_name");
+	const char *id = hub_json_get_string(obj, "tool_id");
+	const char *json = "{}";
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	gs->tool_uses++;
+	if (json_object_object_get_ex(obj, "parameters", &params) &&
+	    json_object_is_type(params, json_type_object))
+		json = hub_json_compact(params);
+	if (gs->on_tool_use == NULL)
+		return 0;
+	return gs->on_tool_use(gs->arg, name, id != NULL ? id : "", json);
+}
+
+/* {"type":"tool_result",...,"error":{"type":"stop_execution",...}} */
+static void
+on_tool_result(struct gemini_stream *gs, struct json_object *obj)
+{
+	struct json_object *err;
+	const char *etype;
+
+	gs->tool_results++;
+	if (json_object_object_get_ex(obj, "error", &err) && json_object_is_type(err, json_type_object) &&
+	    (etype = hub_json_get_string(err, "type")) != NULL && strcmp(etype, "stop_execution") == 0)
+		gs->tool_results_stopped++;
+}
+
 /* {"type":"result","status":...,"error":{...},"stats":{...}} */
 static int
 on_result(struct gemini_stream *gs, struct json_object *obj)
@@ -163,12 +202,16 @@ gemini_stream_parse_line(struct gemini_stream *gs, const char *line, size_t len)
 		rc = on_message(gs, obj);
 	else if (strcmp(type, "result") == 0)
 		rc = on_result(gs, obj);
+	else if (strcmp(type, "tool_use") == 0)
+		rc = on_tool_use(gs, obj);
+	else if (strcmp(type, "tool_result") == 0)
+		on_tool_result(gs, obj);
 	else if (strcmp(type, "error") == 0) {
 		severity = hub_json_get_string(obj, "severity");
 		if (severity == NULL || strcmp(severity, "warning") != 0)
 			rc = set_string(&gs->error_message, hub_json_get_string(obj, "message"));
 	}
-	/* tool_use, tool_result and unknown types are ignored */
+	/* unknown types are ignored */
 out:
 	json_object_put(obj);
 	return rc;

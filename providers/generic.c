@@ -64,9 +64,6 @@ struct generic_run {
 	long long start_ms;
 	long first_token_ms;
 	/* what the run is started with (generic_prepare) */
-	struct child_env env;
-	char *input;
-	size_t input_len;
 	char *argv[HUB_MAX_CHILD_ARGV];
 };
 
@@ -165,26 +162,21 @@ generic_render(const struct provider_call *call, struct hub_buf *b)
 	return rc;
 }
 
-/* stdin for the child: the rendered text, or one claude user line. */
+/* stdin for the child, appended to b: the rendered text, or one claude
+ * user line. */
 static int
 generic_build_stdin(const struct provider_call *call, const struct provider_conf *c,
-    char **out, size_t *out_len)
+    struct hub_buf *b)
 {
 	struct json_object *line, *msg;
-	struct hub_buf text, b;
+	struct hub_buf text;
 	int rc;
 
-	*out = NULL;
+	if (c->stdin_format != PROVIDER_CONF_CLAUDE_JSON)
+		return generic_render(call, b);
 	hub_buf_init(&text, 0);
-	hub_buf_init(&b, 0);
 	if ((rc = generic_render(call, &text)) != HUB_OK)
 		goto out;
-	if (c->stdin_format != PROVIDER_CONF_CLAUDE_JSON) {
-		*out_len = text.len;
-		if ((*out = hub_buf_steal(&text)) == NULL)
-			rc = HUB_ERR_NOMEM;
-		goto out;
-	}
 	line = json_object_new_object();
 	msg = json_object_new_object();
 	if (line == NULL || msg == NULL) {
@@ -198,17 +190,11 @@ generic_build_stdin(const struct provider_call *call, const struct provider_conf
 	    (int)text.len));
 	json_object_object_add(line, "type", json_object_new_string("user"));
 	json_object_object_add(line, "message", msg);
-	if ((rc = hub_buf_puts(&b, hub_json_compact(line))) == HUB_OK)
-		rc = hub_buf_puts(&b, "\n");
+	if ((rc = hub_buf_puts(b, hub_json_compact(line))) == HUB_OK)
+		rc = hub_buf_puts(b, "\n");
 	json_object_put(line);
-	if (rc != HUB_OK)
-		goto out;
-	*out_len = b.len;
-	if ((*out = hub_buf_steal(&b)) == NULL)
-		rc = HUB_ERR_NOMEM;
 out:
 	hub_buf_free(&text);
-	hub_buf_free(&b);
 	return rc;
 }
 
@@ -464,16 +450,12 @@ generic_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	const struct provider_conf *c = run->conf;
 	int rc;
 
-	if ((rc = generic_build_stdin(run->call, c, &run->input, &run->input_len)) < 0 ||
-	    (rc = generic_build_env(&run->env, c, dirs->home, dirs->tmp)) < 0 ||
-	    (rc = generic_build_argv(run->argv, c, model)) < 0) {
-		provider_reply_error(reply, rc, "cannot prepare the %s run: %s", run->p->name, hub_strerror(rc));
-		return reply->err;
-	}
+	(void)reply;
+	if ((rc = generic_build_stdin(run->call, c, &in->stdin_data)) < 0 ||
+	    (rc = generic_build_env(&in->env, c, dirs->home, dirs->tmp)) < 0 ||
+	    (rc = generic_build_argv(run->argv, c, model)) < 0)
+		return rc;
 	in->argv = run->argv;
-	in->envp = run->env.vars;
-	in->stdin_data = run->input;
-	in->stdin_len = run->input_len;
 	return HUB_OK;
 }
 
@@ -528,7 +510,6 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	struct generic_run run;
 
 	memset(&run, 0, sizeof(run));
-	child_env_init(&run.env);
 	run.p = p;
 	run.call = call;
 	run.conf = p->data;
@@ -543,13 +524,11 @@ generic_chat(const struct provider *p, const struct provider_call *call,
 	run.cs.arg = &run;
 	gemini_stream_init(&run.gs, generic_on_gemini_text, &run);
 	cli_run(&a, &run, p, call, reply);
-	child_env_free(&run.env);
 	generic_list_free(run.argv);
 	claude_stream_free(&run.cs);
 	gemini_stream_free(&run.gs);
 	hub_buf_free(&run.text);
 	hub_buf_free(&run.piece);
-	free(run.input);
 	return reply->err;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "common/hub_limits.h"
+#include "common/plan_window.h"
 
 /*
  * Client tools (OpenAI tool calling). The client declares functions; the
@@ -148,6 +149,9 @@ struct provider_reply {
 	long retry_after_s;                   /* with HUB_ERR_RATE_LIMIT; 0 unknown */
 	long first_token_ms;                  /* -1 when no text came */
 	long duration_ms;
+	/* the subscription's usage window as the run reported it (seen 0:
+	 * no report); the chat layer keeps it (session/plan_state.h) */
+	struct plan_window plan;
 };
 
 struct provider;
@@ -241,6 +245,7 @@ struct provider {
 	const char *const *models;            /* ids listed by /v1/models, NULL-terminated */
 	long timeout_s;
 	int enabled;
+	int overage_allow;                    /* overage = allow: extra usage may be drawn */
 	void *data;                           /* provider-private */
 };
 

@@ -171,6 +171,9 @@ static const struct provider_conf_choice provider_conf_bools[] = {
 	{ "true", 1 }, { "yes", 1 }, { "1", 1 }, { "false", 0 }, { "no", 0 }, { "0", 0 },
 	{ NULL, 0 }
 };
+static const struct provider_conf_choice provider_conf_overages[] = {
+	{ "deny", 0 }, { "allow", 1 }, { NULL, 0 }
+};
 static const struct provider_conf_choice provider_conf_inputs[] = {
 	{ "stdin", PROVIDER_CONF_INPUT_STDIN }, { "pty", PROVIDER_CONF_INPUT_PTY }, { NULL, 0 }
 };
@@ -209,6 +212,8 @@ static const struct provider_conf_key provider_conf_keys[] = {
 	  NULL },
 	{ "env", PROVIDER_CONF_KEY_LIST, PROVIDER_CONF_OFF(env), NULL, NULL, ", \t", 128,
 	  PROVIDER_CONF_ENV_CHARS },
+	{ "overage", PROVIDER_CONF_KEY_CHOICE, PROVIDER_CONF_OFF(overage_allow),
+	  provider_conf_overages, "expected deny or allow", NULL, 0, NULL },
 };
 
 #define PROVIDER_CONF_N_KEYS (sizeof(provider_conf_keys) / sizeof(provider_conf_keys[0]))
@@ -326,6 +331,53 @@ provider_conf_finish(const struct provider_conf *c, const struct provider_conf_w
 	return HUB_OK;
 }
 
+/* Start a [route NAME] section (name trimmed). */
+static int
+provider_conf_begin_route(struct provider_conf_set *set, const char *name,
+    struct provider_conf_where *w, char *err, size_t errlen)
+{
+	struct provider_route_conf *r;
+
+	if (!provider_conf_word(name, sizeof(r->name) - 1, "-_."))
+		return provider_conf_fail(err, errlen, w,
+		    "the route name must be 1 to 31 letters, digits, - _ or .");
+	if (provider_conf_find_route(set, name) != NULL || provider_conf_find(set, name) != NULL)
+		return provider_conf_fail(err, errlen, w, "[route %s] names a route or provider twice", name);
+	if (set->n_routes >= HUB_MAX_PROVIDERS)
+		return provider_conf_fail(err, errlen, w, "more than %d routes", HUB_MAX_PROVIDERS);
+	r = &set->routes[set->n_routes++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->line = w->line;
+	return HUB_OK;
+}
+
+/* A key of a [route NAME] section: only targets. */
+static int
+provider_conf_set_route_key(struct provider_route_conf *r, const char *key, const char *value,
+    const struct provider_conf_where *w, char *err, size_t errlen)
+{
+	const char *bad = NULL;
+	char **list = NULL;
+	int rc;
+
+	if (strcmp(key, "targets") != 0)
+		return provider_conf_fail(err, errlen, w, "unknown key (known: targets)");
+	rc = provider_conf_split(value, ", \t", 32 + HUB_MAX_MODEL_LEN, PROVIDER_CONF_MODEL_CHARS,
+	    &list, &bad);
+	if (rc == HUB_ERR_CONFIG)
+		return provider_conf_fail(err, errlen, w, "%s", bad);
+	if (rc != HUB_OK)
+		return rc;
+	if (list[0] == NULL) {
+		provider_conf_list_free(list);
+		return provider_conf_fail(err, errlen, w, "expected PROVIDER[:MODEL], ...");
+	}
+	provider_conf_list_free(r->targets);
+	r->targets = list;
+	return HUB_OK;
+}
+
 /* Start a section from its header text (without the brackets). */
 static int
 provider_conf_begin(struct provider_conf_set *set, char *header,
@@ -335,13 +387,16 @@ provider_conf_begin(struct provider_conf_set *set, char *header,
 	char *name;
 
 	header = hub_config_trim(header);
+	if (strncmp(header, "route", 5) == 0 && isspace((unsigned char)header[5]))
+		return provider_conf_begin_route(set, hub_config_trim(header + 5), w, err, errlen);
 	if (strncmp(header, "provider", 8) != 0 || !isspace((unsigned char)header[8]))
-		return provider_conf_fail(err, errlen, w, "expected a section header [provider NAME]");
+		return provider_conf_fail(err, errlen, w,
+		    "expected a section header [provider NAME] or [route NAME]");
 	name = hub_config_trim(header + 8);
 	if (!provider_conf_word(name, sizeof(c->name) - 1, "-_"))
 		return provider_conf_fail(err, errlen, w,
 		    "the provider name must be 1 to 31 letters, digits, - or _");
-	if (provider_conf_find(set, name) != NULL)
+	if (provider_conf_find(set, name) != NULL || provider_conf_find_route(set, name) != NULL)
 		return provider_conf_fail(err, errlen, w, "[provider %s] appears twice", name);
 	if (set->n >= HUB_MAX_PROVIDERS)
 		return provider_conf_fail(err, errlen, w, "more than %d providers", HUB_MAX_PROVIDERS);
@@ -350,6 +405,7 @@ provider_conf_begin(struct provider_conf_set *set, char *header,
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->ops = registry_kind_of_section(name);
 	c->enabled = 1;
+	c->overage_allow = -1;
 	c->line = w->line;
 	return HUB_OK;
 }
@@ -361,6 +417,8 @@ provider_conf_load(const char *path, struct provider_conf_set *out, char *err, s
 	struct hub_config_file cf;
 	struct hub_config_line l;
 	struct provider_conf *cur = NULL;
+	struct provider_route_conf *route = NULL;
+	size_t n_before;
 	char *close;
 	int rc = HUB_OK;
 
@@ -369,7 +427,10 @@ provider_conf_load(const char *path, struct provider_conf_set *out, char *err, s
 		err[0] = '\0';
 	if ((rc = hub_config_file_open(&cf, path, err, errlen)) != HUB_OK)
 		return rc;
-	if ((out->items = calloc(HUB_MAX_PROVIDERS, sizeof(*out->items))) == NULL) {
+	if ((out->items = calloc(HUB_MAX_PROVIDERS, sizeof(*out->items))) == NULL ||
+	    (out->routes = calloc(HUB_MAX_PROVIDERS, sizeof(*out->routes))) == NULL) {
+		free(out->items);
+		out->items = NULL;
 		hub_config_file_close(&cf);
 		return HUB_ERR_NOMEM;
 	}
@@ -384,16 +445,31 @@ provider_conf_load(const char *path, struct provider_conf_set *out, char *err, s
 		} else if (l.kind == HUB_CONFIG_LINE_SECTION) {
 			if (cur != NULL && (rc = provider_conf_finish(cur, &w, err, errlen)) != HUB_OK)
 				break;
+			if (route != NULL && route->targets == NULL) {
+				w.line = route->line;
+				rc = provider_conf_fail(err, errlen, &w, "[route %s] needs targets = PROVIDER[:MODEL], ...",
+				    route->name);
+				break;
+			}
 			w.section = NULL;
 			if ((close = strchr(l.text, ']')) == NULL || *hub_config_trim(close + 1) != '\0') {
-				rc = provider_conf_fail(err, errlen, &w, "expected a section header [provider NAME]");
+				rc = provider_conf_fail(err, errlen, &w,
+				    "expected a section header [provider NAME] or [route NAME]");
 				break;
 			}
 			*close = '\0';
+			n_before = out->n;
 			if ((rc = provider_conf_begin(out, l.text + 1, &w, err, errlen)) != HUB_OK)
 				break;
-			cur = &out->items[out->n - 1];
-			w.section = cur->name;
+			cur = out->n > n_before ? &out->items[out->n - 1] : NULL;
+			route = cur == NULL ? &out->routes[out->n_routes - 1] : NULL;
+			w.section = cur != NULL ? cur->name : NULL;
+		} else if (route != NULL) {
+			if (l.kind == HUB_CONFIG_LINE_NO_EQUALS)
+				rc = provider_conf_fail(err, errlen, &w, "expected key = value");
+			else if ((rc = provider_conf_set_route_key(route, l.key, l.value, &w, err, errlen)) ==
+			    HUB_ERR_NOMEM)
+				snprintf(err, errlen, "HUB_CONFIG: out of memory");
 		} else if (cur == NULL) {
 			/* a global setting: common/hub_config.c reads those */
 		} else if (l.kind == HUB_CONFIG_LINE_NO_EQUALS) {
@@ -406,6 +482,11 @@ provider_conf_load(const char *path, struct provider_conf_set *out, char *err, s
 	}
 	if (rc == HUB_OK && cur != NULL)
 		rc = provider_conf_finish(cur, &w, err, errlen);
+	if (rc == HUB_OK && route != NULL && route->targets == NULL) {
+		w.line = route->line;
+		rc = provider_conf_fail(err, errlen, &w, "[route %s] needs targets = PROVIDER[:MODEL], ...",
+		    route->name);
+	}
 	hub_config_file_close(&cf);
 	if (rc != HUB_OK)
 		provider_conf_free(out);
@@ -429,9 +510,25 @@ provider_conf_free(struct provider_conf_set *set)
 		provider_conf_list_free(c->model_prefixes);
 		provider_conf_list_free(c->env);
 	}
+	for (i = 0; i < set->n_routes; i++)
+		provider_conf_list_free(set->routes[i].targets);
 	free(set->items);
+	free(set->routes);
 	set->items = NULL;
+	set->routes = NULL;
 	set->n = 0;
+	set->n_routes = 0;
+}
+
+const struct provider_route_conf *
+provider_conf_find_route(const struct provider_conf_set *set, const char *name)
+{
+	size_t i;
+
+	for (i = 0; set != NULL && name != NULL && i < set->n_routes; i++)
+		if (strcmp(set->routes[i].name, name) == 0)
+			return &set->routes[i];
+	return NULL;
 }
 
 const struct provider_conf *

@@ -21,6 +21,14 @@
  *   timeout = 300              seconds
  *   env = NAME,NAME            cli: variables passed through from the hub's
  *                              environment (by name)
+ *   overage = deny             deny | allow: may a run draw on the plan's
+ *                              extra usage (default: HUB_PLAN_OVERAGE)
+ *
+ * and fallback routes, a name clients use as a model:
+ *
+ *   [route best]
+ *   targets = claude:sonnet, gemini:gemini-2.5-pro
+ *                              PROVIDER[:MODEL], tried in order
  *
  * This module only parses and validates: it is pure apart from reading the
  * file, and it never logs. The registry (registry.c) builds providers from
@@ -56,12 +64,22 @@ struct provider_conf {
 	char *default_model;                /* NULL: unset */
 	long timeout_s;                     /* 0: unset */
 	char **env;                         /* variable names */
+	int overage_allow;                  /* 1 allow, 0 deny, -1 unset */
 	int line;                           /* line of the section header */
+};
+
+/* One [route NAME] section. */
+struct provider_route_conf {
+	char name[32];
+	char **targets;                     /* "provider" or "provider:model" */
+	int line;
 };
 
 struct provider_conf_set {
 	struct provider_conf *items;        /* n entries, in file order */
 	size_t n;
+	struct provider_route_conf *routes; /* n_routes entries, in file order */
+	size_t n_routes;
 };
 
 /*
@@ -82,6 +100,10 @@ int provider_conf_check_file(const char *path, char *err, size_t errlen);
 
 /* Free everything set holds and empty it. Accepts NULL. */
 void provider_conf_free(struct provider_conf_set *set);
+
+/* The route called name in set, or NULL. */
+const struct provider_route_conf *provider_conf_find_route(const struct provider_conf_set *set,
+    const char *name);
 
 /* The section called name in set, or NULL. */
 const struct provider_conf *provider_conf_find(const struct provider_conf_set *set,

@@ -110,6 +110,8 @@ registry_kind_defaults(const struct provider_ops *ops, struct provider_defaults 
 struct registry_snap {
 	struct provider table[HUB_MAX_PROVIDERS];
 	size_t len;
+	struct registry_route routes[HUB_MAX_PROVIDERS];
+	size_t n_routes;
 	struct provider_conf_set conf;     /* the sections; referenced by table */
 	int refs;                          /* under registry_lock */
 };
@@ -170,6 +172,7 @@ registry_add(struct registry_snap *s, const char *name,
 		return HUB_ERR_NOMEM;
 	}
 	p->timeout_s = timeout_s;
+	p->overage_allow = hub_cfg->plan_overage != NULL && strcmp(hub_cfg->plan_overage, "allow") == 0;
 	p->model_prefixes = prefixes;
 	p->aliases = aliases;
 	p->models = models;
@@ -204,6 +207,8 @@ registry_add_builtin(struct registry_snap *s, const struct provider_ops *ops,
 		return rc;
 	if (c != NULL)
 		s->table[s->len - 1].enabled = c->enabled;
+	if (c != NULL && c->overage_allow >= 0)
+		s->table[s->len - 1].overage_allow = c->overage_allow;
 	return HUB_OK;
 }
 
@@ -225,7 +230,69 @@ registry_add_section(struct registry_snap *s, const struct provider_conf *c)
 	    (const char *const *)c->models)) != HUB_OK)
 		return rc;
 	s->table[s->len - 1].enabled = c->enabled;
+	if (c->overage_allow >= 0)
+		s->table[s->len - 1].overage_allow = c->overage_allow;
 	s->table[s->len - 1].data = (void *)c;
+	return HUB_OK;
+}
+
+/* The provider called name in s, or NULL. */
+static struct provider *
+registry_snap_find(struct registry_snap *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->len; i++)
+		if (strcmp(s->table[i].name, name) == 0)
+			return &s->table[i];
+	return NULL;
+}
+
+static int registry_serves_model(const struct provider *p, const char *model);
+
+/* Add the routes of the file's [route NAME] sections: each target names a
+ * provider of s and, after ':', a model it serves. HUB_ERR_CONFIG with the
+ * reason in err. */
+static int
+registry_add_routes(struct registry_snap *s, char *err, size_t errlen)
+{
+	const struct provider_route_conf *rc;
+	struct registry_route *r;
+	struct registry_route_target *t;
+	char pname[32];
+	const char *colon;
+	size_t i, j, n;
+
+	for (i = 0; i < s->conf.n_routes; i++) {
+		rc = &s->conf.routes[i];
+		r = &s->routes[s->n_routes++];
+		snprintf(r->name, sizeof(r->name), "%s", rc->name);
+		if (registry_snap_find(s, rc->name) != NULL) {
+			snprintf(err, errlen, "HUB_CONFIG: %s:%d: [route %s] has a provider's name",
+			    hub_cfg->config_file, rc->line, rc->name);
+			return HUB_ERR_CONFIG;
+		}
+		for (j = 0; rc->targets[j] != NULL; j++) {
+			if (j >= HUB_MAX_ROUTE_TARGETS) {
+				snprintf(err, errlen, "HUB_CONFIG: %s:%d: [route %s] has more than %d targets",
+				    hub_cfg->config_file, rc->line, rc->name, HUB_MAX_ROUTE_TARGETS);
+				return HUB_ERR_CONFIG;
+			}
+			t = &r->targets[r->n_targets++];
+			colon = strchr(rc->targets[j], ':');
+			n = colon != NULL ? (size_t)(colon - rc->targets[j]) : strlen(rc->targets[j]);
+			snprintf(pname, sizeof(pname), "%.*s", (int)(n < sizeof(pname) ? n : sizeof(pname) - 1),
+			    rc->targets[j]);
+			snprintf(t->model, sizeof(t->model), "%s", colon != NULL ? colon + 1 : "");
+			if ((t->provider = registry_snap_find(s, pname)) == NULL ||
+			    (t->model[0] != '\0' && !registry_serves_model(t->provider, t->model))) {
+				snprintf(err, errlen, "HUB_CONFIG: %s:%d: [route %s] targets: \"%.64s\" is not "
+				    "PROVIDER[:MODEL] of a provider of this hub that serves that model",
+				    hub_cfg->config_file, rc->line, rc->name, rc->targets[j]);
+				return HUB_ERR_CONFIG;
+			}
+		}
+	}
 	return HUB_OK;
 }
 
@@ -274,6 +341,8 @@ registry_build(struct registry_snap **out, char *err, size_t errlen)
 		if ((rc = registry_add_section(s, c)) != HUB_OK)
 			goto fail;
 	}
+	if ((rc = registry_add_routes(s, err, errlen)) != HUB_OK)
+		goto fail;
 	*out = s;
 	return HUB_OK;
 fail:
@@ -523,6 +592,13 @@ registry_in_list(const char *const *list, const char *s)
 int
 registry_serves(const struct provider *p, const char *model)
 {
+	return registry_serves_model(p, model);
+}
+
+/* registry_serves(), for the table being built as well. */
+static int
+registry_serves_model(const struct provider *p, const char *model)
+{
 	const char *const *pre;
 
 	if (model == NULL)
@@ -568,6 +644,32 @@ registry_route(const char *model, const char *provider_name, const struct provid
 		return HUB_ERR_DISABLED;
 	*out = p;
 	return HUB_OK;
+}
+
+const struct registry_route *
+registry_find_route(const char *name)
+{
+	const struct registry_snap *s = registry_snap();
+	size_t i;
+
+	for (i = 0; name != NULL && i < s->n_routes; i++)
+		if (strcmp(s->routes[i].name, name) == 0)
+			return &s->routes[i];
+	return NULL;
+}
+
+size_t
+registry_route_count(void)
+{
+	return registry_snap()->n_routes;
+}
+
+const struct registry_route *
+registry_route_get(size_t i)
+{
+	const struct registry_snap *s = registry_snap();
+
+	return i < s->n_routes ? &s->routes[i] : NULL;
 }
 
 /* "expected claude or gemini": the built-in providers' names, once. */

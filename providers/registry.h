@@ -58,6 +58,26 @@ const struct provider *registry_find(const char *name);
  */
 int registry_route(const char *model, const char *provider_name, const struct provider **out);
 
+/* A [route NAME] (provider_conf.h): targets tried in order. */
+struct registry_route_target {
+	const struct provider *provider;
+	char model[HUB_MAX_MODEL_LEN + 1];     /* "": the provider's default */
+};
+
+struct registry_route {
+	char name[32];
+	size_t n_targets;
+	struct registry_route_target targets[HUB_MAX_ROUTE_TARGETS];
+};
+
+/* The route called name (a model or provider name a client sent), or NULL.
+ * Valid as long as the thread's table (see registry_refresh()). */
+const struct registry_route *registry_find_route(const char *name);
+
+/* Number of routes, and the i-th one (0 <= i < registry_route_count()). */
+size_t registry_route_count(void);
+const struct registry_route *registry_route_get(size_t i);
+
 /* 1 when p serves model (by prefix, alias or listed id). */
 int registry_serves(const struct provider *p, const char *model);
 

@@ -2,7 +2,8 @@
  * mcp_store.c - MCP HTTP sessions, SSE queues and cancel flags in Redis.
  *
  * Keys (scope: the owner's key id, or "~"; see session_key.h):
- *       {prefix}mcp:s:{scope}:{id}   hash {version, owner, created_at}, HUB_MCP_SESSION_TTL
+ *       {prefix}mcp:s:{scope}:{id}   hash {version, owner, created_at, [log_level],
+ *                                    [sub:{uri}]...}, HUB_MCP_SESSION_TTL
  *                                    refreshed on every use and by an open /sse stream
  *       {prefix}mcp:q:{scope}:{id}   list of JSON texts for the /sse stream
  *       {prefix}mcp:c:{scope}:{id}:{request id}   "1" for a minute
@@ -129,6 +130,55 @@ mcp_store_set_version(const char *id, const char *owner, const char *version)
 		return rc;
 	if ((rc = redis_command(&r, 4, hset, NULL)) == HUB_OK && r->type == REDIS_T_ERROR)
 		rc = HUB_ERR_STORE;
+	redis_reply_free(r);
+	return rc;
+}
+
+#define MCP_STORE_MAX_FIELD 600
+
+int
+mcp_store_set_field(const char *id, const char *owner, const char *field, const char *value)
+{
+	struct redis_reply *r = NULL;
+	char key[MCP_STORE_KEY_MAX];
+	const char *hset[] = { "HSET", key, field, value };
+	const char *hdel[] = { "HDEL", key, field };
+	int rc;
+
+	if (!session_id_valid(id))
+		return HUB_ERR_NOT_FOUND;
+	if (strlen(field) > MCP_STORE_MAX_FIELD)
+		return HUB_ERR_TOO_LARGE;
+	mcp_store_key(key, sizeof(key), "s", owner, id, NULL);
+	if (value != NULL)
+		rc = redis_command(&r, 4, hset, NULL);
+	else
+		rc = redis_command(&r, 3, hdel, NULL);
+	if (rc == HUB_OK && r->type == REDIS_T_ERROR)
+		rc = HUB_ERR_STORE;
+	redis_reply_free(r);
+	return rc;
+}
+
+int
+mcp_store_get_field(const char *id, const char *owner, const char *field, char *out, size_t outlen)
+{
+	struct redis_reply *r = NULL;
+	char key[MCP_STORE_KEY_MAX];
+	const char *hget[] = { "HGET", key, field };
+	int rc;
+
+	if (!session_id_valid(id) || strlen(field) > MCP_STORE_MAX_FIELD)
+		return 0;
+	mcp_store_key(key, sizeof(key), "s", owner, id, NULL);
+	if ((rc = redis_command(&r, 3, hget, NULL)) != HUB_OK)
+		return rc;
+	if (r->type == REDIS_T_STRING) {
+		snprintf(out, outlen, "%s", r->str);
+		rc = 1;
+	} else {
+		rc = r->type == REDIS_T_NIL ? 0 : HUB_ERR_STORE;
+	}
 	redis_reply_free(r);
 	return rc;
 }

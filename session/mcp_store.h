@@ -34,6 +34,18 @@ int mcp_store_get(const char *id, const char *owner, char *version, size_t versi
  * sessions are created before it). 0, HUB_ERR_NOT_FOUND, HUB_ERR_STORE. */
 int mcp_store_set_version(const char *id, const char *owner, const char *version);
 
+/*
+ * A field of session id's record: set (value not NULL) or delete (NULL).
+ * Used for the log level and resource subscriptions ("sub:" + uri) of a
+ * handshake-era session. 0, HUB_ERR_NOT_FOUND (malformed id),
+ * HUB_ERR_TOO_LARGE (field over 600 bytes), HUB_ERR_STORE.
+ */
+int mcp_store_set_field(const char *id, const char *owner, const char *field, const char *value);
+
+/* Read that field into out (outlen bytes): 1 when present, 0 when not,
+ * < 0 (HUB_ERR_STORE) when the store failed. */
+int mcp_store_get_field(const char *id, const char *owner, const char *field, char *out, size_t outlen);
+
 /* End session id (and drop its queue). 0, HUB_ERR_NOT_FOUND, HUB_ERR_STORE. */
 int mcp_store_delete(const char *id, const char *owner);
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,91 @@ session_meta_from_reply(const struct redis_reply *r, struct session_meta *m)
 	return HUB_OK;
 }
 
-/* Decode one stored message. */
+/* Free what a message holds and reset it. */
+static void
+session_message_clear(struct session_message *m)
+{
+	size_t i;
+
+	free(m->role);
+	free(m->content);
+	free(m->timestamp);
+	free(m->provider);
+	free(m->model);
+	for (i = 0; i < m->n_tool_calls; i++) {
+		free(m->tool_calls[i].id);
+		free(m->tool_calls[i].name);
+		free(m->tool_calls[i].arguments);
+	}
+	free(m->tool_calls);
+	free(m->tool_call_id);
+	free(m->tool_name);
+	for (i = 0; i < m->n_images; i++) {
+		free(m->images[i].media_type);
+		free(m->images[i].base64);
+	}
+	free(m->images);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The stored "tool_calls" of o into m; entries without id or name are
+ * skipped. 0 or HUB_ERR_NOMEM. */
+static int
+session_message_calls_from_json(struct json_object *o, struct session_message *m)
+{
+	struct json_object *a, *e;
+	struct session_tool_call *tc;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(o, "tool_calls", &a) || !json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) == 0)
+		return HUB_OK;
+	if ((m->tool_calls = calloc(n, sizeof(*m->tool_calls))) == NULL)
+		return HUB_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		if (hub_json_get_string(e, "id") == NULL || hub_json_get_string(e, "name") == NULL)
+			continue;
+		tc = &m->tool_calls[m->n_tool_calls++];
+		tc->id = strdup(hub_json_get_string(e, "id"));
+		tc->name = strdup(hub_json_get_string(e, "name"));
+		tc->arguments = strdup(hub_json_get_string(e, "arguments") ? hub_json_get_string(e, "arguments") : "{}");
+		if (tc->id == NULL || tc->name == NULL || tc->arguments == NULL)
+			return HUB_ERR_NOMEM;
+	}
+	return HUB_OK;
+}
+
+/* The stored "images" of o into m; malformed entries are skipped. */
+static int
+session_message_images_from_json(struct json_object *o, struct session_message *m)
+{
+	struct json_object *a, *e, *size;
+	struct session_image *img;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(o, "images", &a) || !json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) == 0)
+		return HUB_OK;
+	if ((m->images = calloc(n, sizeof(*m->images))) == NULL)
+		return HUB_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		if (hub_json_get_string(e, "media_type") == NULL || hub_json_get_string(e, "data") == NULL)
+			continue;
+		img = &m->images[m->n_images++];
+		img->media_type = strdup(hub_json_get_string(e, "media_type"));
+		img->base64 = strdup(hub_json_get_string(e, "data"));
+		if (json_object_object_get_ex(e, "size", &size) && json_object_is_type(size, json_type_int) &&
+		    json_object_get_int64(size) > 0)
+			img->size = (size_t)json_object_get_int64(size);
+		if (img->media_type == NULL || img->base64 == NULL)
+			return HUB_ERR_NOMEM;
+	}
+	return HUB_OK;
+}
+
+/* Decode one stored message (any version of the stored form). */
 static int
 session_message_from_json(const char *s, size_t len, struct session_message *m)
 {
@@ -156,15 +241,15 @@ session_message_from_json(const char *s, size_t len, struct session_message *m)
 	m->timestamp = session_strdup_or_null(hub_json_get_string(o, "timestamp"));
 	m->provider = session_strdup_or_null(hub_json_get_string(o, "provider"));
 	m->model = session_strdup_or_null(hub_json_get_string(o, "model"));
+	m->tool_call_id = session_strdup_or_null(hub_json_get_string(o, "tool_call_id"));
+	m->tool_name = session_strdup_or_null(hub_json_get_string(o, "name"));
+	rc = session_message_calls_from_json(o, m);
+	if (rc == HUB_OK)
+		rc = session_message_images_from_json(o, m);
 	json_object_put(o);
-	if (m->role == NULL || m->content == NULL) {
-		free(m->role);
-		free(m->content);
-		free(m->timestamp);
-		free(m->provider);
-		free(m->model);
-		memset(m, 0, sizeof(*m));
-		return HUB_ERR_STORE;
+	if (rc != HUB_OK || m->role == NULL || m->content == NULL) {
+		session_message_clear(m);
+		return rc != HUB_OK ? rc : HUB_ERR_STORE;
 	}
 	return HUB_OK;
 }
@@ -235,6 +320,40 @@ out:
 	return rc;
 }
 
+/* The tool calls and images of m, added to its stored form o. */
+static void
+session_message_extras_to_json(const struct session_new_message *m, struct json_object *o)
+{
+	struct json_object *a, *e;
+	size_t i;
+
+	if (m->n_tool_calls > 0 && (a = json_object_new_array()) != NULL) {
+		for (i = 0; i < m->n_tool_calls; i++) {
+			e = json_object_new_object();
+			json_object_object_add(e, "id", json_object_new_string(m->tool_calls[i].id));
+			json_object_object_add(e, "name", json_object_new_string(m->tool_calls[i].name));
+			json_object_object_add(e, "arguments", json_object_new_string(
+			    m->tool_calls[i].arguments ? m->tool_calls[i].arguments : "{}"));
+			json_object_array_add(a, e);
+		}
+		json_object_object_add(o, "tool_calls", a);
+	}
+	if (m->tool_call_id != NULL)
+		json_object_object_add(o, "tool_call_id", json_object_new_string(m->tool_call_id));
+	if (m->tool_name != NULL)
+		json_object_object_add(o, "name", json_object_new_string(m->tool_name));
+	if (m->n_images > 0 && (a = json_object_new_array()) != NULL) {
+		for (i = 0; i < m->n_images; i++) {
+			e = json_object_new_object();
+			json_object_object_add(e, "media_type", json_object_new_string(m->images[i].media_type));
+			json_object_object_add(e, "size", json_object_new_int64((int64_t)m->images[i].size));
+			json_object_object_add(e, "data", json_object_new_string(m->images[i].base64));
+			json_object_array_add(a, e);
+		}
+		json_object_object_add(o, "images", a);
+	}
+}
+
 /* Encode one message for the list. The caller frees the returned string. */
 static char *
 session_message_to_json(const struct session_new_message *m, const char *now,
@@ -252,6 +371,7 @@ session_message_to_json(const struct session_new_message *m, const char *now,
 		json_object_object_add(o, "provider", json_object_new_string(provider));
 	if (model != NULL)
 		json_object_object_add(o, "model", json_object_new_string(model));
+	session_message_extras_to_json(m, o);
 	s = strdup(hub_json_compact(o));
 	json_object_put(o);
 	return s;
@@ -685,13 +805,8 @@ session_free(struct session *s)
 	if (s == NULL)
 		return;
 	session_meta_clear(&s->meta);
-	for (i = 0; i < s->n_messages; i++) {
-		free(s->messages[i].role);
-		free(s->messages[i].content);
-		free(s->messages[i].timestamp);
-		free(s->messages[i].provider);
-		free(s->messages[i].model);
-	}
+	for (i = 0; i < s->n_messages; i++)
+		session_message_clear(&s->messages[i]);
 	free(s->messages);
 	free(s);
 }

@@ -23,12 +23,37 @@
 
 #include <stddef.h>
 
+/* A tool call an assistant message proposed (OpenAI tool calling). */
+struct session_tool_call {
+	char *id;
+	char *name;
+	char *arguments;   /* a JSON object, as compact JSON text */
+};
+
+/* An image of a user message, kept so that later turns can send it again. */
+struct session_image {
+	char *media_type;  /* image/png, image/jpeg, image/gif or image/webp */
+	char *base64;      /* the image, base64 */
+	size_t size;       /* decoded bytes */
+};
+
+/*
+ * A stored message. Sessions written before tool calling and images have
+ * none of their fields: they load with n_tool_calls and n_images 0 and
+ * tool_call_id NULL.
+ */
 struct session_message {
-	char *role;        /* "system", "user", "assistant" */
-	char *content;
+	char *role;        /* "system", "user", "assistant", "tool" */
+	char *content;     /* "" for an assistant message that only calls tools */
 	char *timestamp;   /* ISO 8601 UTC */
 	char *provider;    /* may be NULL */
 	char *model;       /* may be NULL */
+	struct session_tool_call *tool_calls;  /* role assistant; may be NULL */
+	size_t n_tool_calls;
+	char *tool_call_id;                    /* role tool; else NULL */
+	char *tool_name;                       /* role tool: the call's function; may be NULL */
+	struct session_image *images;          /* role user; may be NULL */
+	size_t n_images;
 };
 
 struct session_meta {
@@ -47,11 +72,18 @@ struct session {
 	size_t n_messages;
 };
 
-/* A message to append: borrowed strings, timestamp filled in by the store when NULL. */
+/* A message to append: borrowed strings and arrays (never freed through
+ * it), timestamp filled in by the store when NULL. */
 struct session_new_message {
 	const char *role;
 	const char *content;
 	const char *timestamp;
+	const struct session_tool_call *tool_calls;
+	size_t n_tool_calls;
+	const char *tool_call_id;
+	const char *tool_name;
+	const struct session_image *images;
+	size_t n_images;
 };
 
 /*

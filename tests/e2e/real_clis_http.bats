@@ -7,47 +7,16 @@
 load helpers
 
 setup_file() {
-	local dir=$BATS_FILE_TMPDIR
-	REAL_CLAUDE=$("$HUB_SRCDIR/providers/install-clis.sh" claude 2>"$dir/install.log") || REAL_CLAUDE=
-	REAL_GEMINI=$("$HUB_SRCDIR/providers/install-clis.sh" gemini 2>>"$dir/install.log") || REAL_GEMINI=
-	node "$HUB_SRCDIR/tests/upstream/fake-anthropic.mjs" 0 >"$dir/anthropic.port" 2>"$dir/anthropic.log" 3>&- &
-	echo $! >"$dir/anthropic.pid"
-	node "$HUB_SRCDIR/tests/upstream/fake-codeassist.mjs" >"$dir/codeassist.port" 2>"$dir/codeassist.log" 3>&- &
-	echo $! >"$dir/codeassist.pid"
-	wait_for 50 test -s "$dir/anthropic.port"
-	wait_for 50 test -s "$dir/codeassist.port"
-	export ANTHROPIC_UP="http://127.0.0.1:$(head -n 1 "$dir/anthropic.port")"
-	export CODEASSIST_UP="http://127.0.0.1:$(head -n 1 "$dir/codeassist.port")"
-
-	export HUB_CLAUDE_CLI=$REAL_CLAUDE HUB_GEMINI_CLI=$REAL_GEMINI
-	export CLAUDE_CODE_OAUTH_TOKEN="sk-ant-oat01-http-test-$RANDOM$RANDOM"
-	export ANTHROPIC_BASE_URL=$ANTHROPIC_UP
-	# Gemini's test route (providers/gemini.c): the fake Code Assist server
-	# and a fake access token, so that no Google server is needed.
-	export CODE_ASSIST_ENDPOINT=$CODEASSIST_UP GOOGLE_GENAI_USE_GCA=true
-	export GOOGLE_CLOUD_ACCESS_TOKEN="fake-access-token-$RANDOM"
-	export HUB_CLAUDE_TIMEOUT=60 HUB_GEMINI_TIMEOUT=60
-	unset GEMINI_AUTH_PATH HUB_CONFIG
-	export REAL_CLAUDE REAL_GEMINI
-	start_redis
-	start_hub
-	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
+	use_real_clis_on_fake_upstreams
+	start_redis_and_hub
 }
 
 teardown_file() {
-	stop_hub
-	stop_redis
-	kill "$(cat "$BATS_FILE_TMPDIR/anthropic.pid")" "$(cat "$BATS_FILE_TMPDIR/codeassist.pid")" 2>/dev/null || true
+	stop_hub_and_redis
+	stop_fake_upstreams
 }
 
-setup() {
-	[ -n "$REAL_CLAUDE" ] && [ -n "$REAL_GEMINI" ] ||
-		fail_setup "the pinned CLIs could not be installed: $(tail -n 5 "$BATS_FILE_TMPDIR/install.log")"
-	curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
-	curl -s -X POST "$CODEASSIST_UP/_reset" >/dev/null
-}
-
-fail_setup() { echo "$*" >&2; return 1; }
+setup() { reset_fake_upstreams; }
 
 # The content deltas of an SSE stream, one per line.
 deltas() { grep '^data: {' | sed 's/^data: //' | jq -r '.choices[0].delta.content // empty | select(length > 0)'; }

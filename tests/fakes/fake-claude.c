@@ -42,6 +42,24 @@
  * itself ("/x isn't available in this environment.", no model), and unless
  * CLAUDE_CODE_DISABLE_FILE_MENTIONS=1 every "@/path" token in it is read
  * and its content added to the prompt (so [[fake:echo]] shows it).
+ * Client tools (measured on the real 2.1.330, see tests/fakes/README.md):
+ * with --mcp-config naming an "sdk" server and an initialize control
+ * request listing it in sdkMcpServers, stdin stays open and is read line
+ * by line; the fake sends mcp_message control requests (initialize,
+ * notifications/initialized, tools/list) and waits for each answer, as
+ * the real CLI does (it hangs without one). Offered tools are the listed
+ * ones, as mcp__<server>__<name>. [[fake:tool=NAME {json}]] (repeatable)
+ * proposes calls of them; without it, a listed *Calculator tool gets one
+ * call {"input":"17*23"} (two, "17*23" and "2+2", with [[fake:parallel]]).
+ * A proposal streams content_block_start/input_json_delta, prints one
+ * assistant line per tool_use block, then a tools/call control request per
+ * allowed call (--allowedTools), and waits: an interrupt control request
+ * ends the turn like the real CLI (rejected tool_results, a result with
+ * is_error and terminal_reason "aborted_tools"); a tools/call answer is
+ * EXECUTION, and the fake then answers "The result is <answer text>.".
+ * A conversation holding a tool_result (stdin or transcript) is answered
+ * "The result is <last result's text>.". A transcript ending with a user
+ * line gets the CLI's "No response requested." assistant turn after it.
  * Default reply: "Hello from fake claude." in three deltas.
  * Without CLAUDE_CODE_OAUTH_TOKEN it fails like the real CLI: "Not logged in".
  * --resume=UUID reads $HOME/.claude/projects/<cwd, non-alphanumerics as '->/UUID.jsonl.
@@ -70,7 +88,16 @@ struct conv {
 	char *turns;           /* "role: text\n" lines of the history */
 	size_t turns_len;
 	char *prompt;          /* text of the last user message */
+	char *last_result;     /* text of the last tool_result seen; may be NULL */
+	int transcript_ends_user; /* the --resume transcript's last turn is a user's */
 };
+
+/* Tool mode: the sdk MCP server named in --mcp-config and what it listed. */
+static const char *sdk_server;       /* NULL: no tool mode */
+static char *allowed_tools;          /* --allowedTools, as given */
+static struct json_object *mcp_tools; /* the tools/list answer's "tools" */
+static char *pending_user;           /* a user line read while waiting */
+static int mcp_seq;
 
 static int partial, no_persist;
 static const char *model = "claude-sonnet-5-5";
@@ -168,6 +195,19 @@ expand_mentions(char **prompt)
 	}
 }
 
+static char *block_describe(struct json_object *b);
+static int tool_allowed(const char *name);
+
+/* Whether b is a content block of type type. */
+static int
+block_is(struct json_object *b, const char *type)
+{
+	struct json_object *t;
+
+	return json_object_is_type(b, json_type_object) && json_object_object_get_ex(b, "type", &t) &&
+	    strcmp(json_object_get_string(t), type) == 0;
+}
+
 /* Text of a message content (string or array of text blocks), malloc'd. */
 static char *
 content_text(struct json_object *content)
@@ -185,10 +225,94 @@ content_text(struct json_object *content)
 		b = json_object_array_get_idx(content, i);
 		if (json_object_is_type(b, json_type_string))  /* systemPrompt: ["..."] */
 			append(&out, &len, json_object_get_string(b), strlen(json_object_get_string(b)));
-		else if (json_object_object_get_ex(b, "text", &t))
+		else if (block_is(b, "tool_use") || block_is(b, "tool_result") || block_is(b, "image")) {
+			char *d = block_describe(b);
+
+			append(&out, &len, d, strlen(d));
+			free(d);
+		} else if (json_object_object_get_ex(b, "text", &t))
 			append(&out, &len, json_object_get_string(t), strlen(json_object_get_string(t)));
 	}
 	return out;
+}
+
+/* The text of a tool_result's content (a string or text blocks), malloc'd. */
+static char *
+result_text(struct json_object *block)
+{
+	struct json_object *c, *x, *t;
+	char *out = NULL;
+	size_t len = 0, i;
+
+	append(&out, &len, "", 0);
+	if (!json_object_object_get_ex(block, "content", &c))
+		return out;
+	if (json_object_is_type(c, json_type_string)) {
+		append(&out, &len, json_object_get_string(c), strlen(json_object_get_string(c)));
+		return out;
+	}
+	for (i = 0; json_object_is_type(c, json_type_array) && i < json_object_array_length(c); i++) {
+		x = json_object_array_get_idx(c, i);
+		if (json_object_object_get_ex(x, "text", &t))
+			append(&out, &len, json_object_get_string(t), strlen(json_object_get_string(t)));
+	}
+	return out;
+}
+
+/* "[tool_use ID NAME INPUT]", "[tool_result ID: TEXT]", "[image TYPE, N base64 chars]". */
+static char *
+block_describe(struct json_object *b)
+{
+	struct json_object *v, *src;
+	char *out = NULL, *t;
+	size_t len = 0;
+	const char *s;
+
+	if (block_is(b, "tool_use")) {
+		append(&out, &len, "[tool_use ", 10);
+		s = json_object_object_get_ex(b, "id", &v) ? json_object_get_string(v) : "?";
+		append(&out, &len, s, strlen(s));
+		append(&out, &len, " ", 1);
+		s = json_object_object_get_ex(b, "name", &v) ? json_object_get_string(v) : "?";
+		append(&out, &len, s, strlen(s));
+		append(&out, &len, " ", 1);
+		s = json_object_object_get_ex(b, "input", &v) ?
+		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "?";
+		append(&out, &len, s, strlen(s));
+	} else if (block_is(b, "tool_result")) {
+		append(&out, &len, "[tool_result ", 13);
+		s = json_object_object_get_ex(b, "tool_use_id", &v) ? json_object_get_string(v) : "?";
+		append(&out, &len, s, strlen(s));
+		append(&out, &len, ": ", 2);
+		t = result_text(b);
+		append(&out, &len, t, strlen(t));
+		free(t);
+	} else {
+		char n[64];
+
+		append(&out, &len, "[image ", 7);
+		json_object_object_get_ex(b, "source", &src);
+		s = json_object_object_get_ex(src, "media_type", &v) ? json_object_get_string(v) : "?";
+		append(&out, &len, s, strlen(s));
+		snprintf(n, sizeof(n), ", %zu base64 chars",
+		    json_object_object_get_ex(src, "data", &v) ? strlen(json_object_get_string(v)) : (size_t)0);
+		append(&out, &len, n, strlen(n));
+	}
+	append(&out, &len, "]", 1);
+	return out;
+}
+
+/* Remember the text of the last tool_result block of a message content. */
+static void
+note_results(struct conv *c, struct json_object *content)
+{
+	size_t i;
+
+	for (i = 0; json_object_is_type(content, json_type_array) && i < json_object_array_length(content); i++)
+		if (block_is(json_object_array_get_idx(content, i), "tool_result")) {
+			free(c->last_result);
+			c->last_result = result_text(json_object_array_get_idx(content, i));
+		}
 }
 
 static void
@@ -243,71 +367,197 @@ load_transcript(struct conv *c)
 			text = content_text(content);
 			add_turn(c, json_object_get_string(t), text);
 			free(text);
+			note_results(c, content);
+			c->transcript_ends_user = strcmp(json_object_get_string(t), "user") == 0;
 		}
 		json_object_put(o);
 	}
 	fclose(f);
+	/* like the CLI's resume: a transcript that ends with the user's turn
+	 * gets a synthetic assistant turn before the new prompt */
+	if (c->transcript_ends_user)
+		add_turn(c, "assistant", "No response requested.");
 }
 
-/* Read the stdin lines the SDK protocol allows; exit 1 on a bad one. */
+/* One line of stdin without its newline (malloc'd), or NULL at EOF. */
+static char *
+read_line(void)
+{
+	static char *buf;
+	static size_t len, total;
+	char chunk[65536], *nl, *line;
+	ssize_t n;
+
+	for (;;) {
+		if (buf != NULL && (nl = memchr(buf, '\n', len)) != NULL) {
+			line = strndup(buf, (size_t)(nl - buf));
+			len -= (size_t)(nl - buf) + 1;
+			memmove(buf, nl + 1, len);
+			buf[len] = '\0';
+			return line;
+		}
+		do {
+			n = read(0, chunk, sizeof(chunk));
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			if (len == 0)
+				return NULL;
+			line = strndup(buf, len);  /* an unterminated last line */
+			len = 0;
+			return line;
+		}
+		total += (size_t)n;
+		if (total > MAX_INPUT)
+			usage_error("Error: input too large");
+		append(&buf, &len, chunk, (size_t)n);
+	}
+}
+
+/* Parse a stdin line that must be a JSON object with a "type"; exit 1 otherwise. */
+static struct json_object *
+parse_line(const char *line, const char **type)
+{
+	struct json_object *o = json_tokener_parse(line), *t;
+
+	if (o == NULL || !json_object_object_get_ex(o, "type", &t)) {
+		fprintf(stderr, "Error parsing streaming input line (type=unknown, %zu chars): SyntaxError\n",
+		    strlen(line));
+		exit(1);
+	}
+	*type = json_object_get_string(t);
+	return o;
+}
+
+/* Take the text (and tool results) of a user line as the new prompt. */
+static void
+take_user(struct conv *c, struct json_object *o)
+{
+	struct json_object *m, *content;
+
+	if (!json_object_object_get_ex(o, "message", &m) ||
+	    !json_object_object_get_ex(m, "content", &content))
+		return;
+	if (c->prompt != NULL)
+		add_turn(c, "user", c->prompt);
+	free(c->prompt);
+	c->prompt = content_text(content);
+	note_results(c, content);
+}
+
+/*
+ * Send an mcp_message control request to the sdk server and read stdin
+ * until its control_response; user lines read meanwhile are kept in
+ * pending_user. Returns the mcp_response (caller puts it) or NULL at EOF.
+ */
+static struct json_object *
+mcp_request(const char *message_json)
+{
+	char rid[64], *line;
+	struct json_object *o, *r, *v, *mr;
+	const char *type;
+
+	snprintf(rid, sizeof(rid), "%08x-mcp-4000-8000-%012x", (unsigned)getpid(), ++mcp_seq);
+	emit("{\"type\":\"control_request\",\"request_id\":\"%s\",\"request\":{\"subtype\":\"mcp_message\","
+	    "\"server_name\":\"%s\",\"message\":%s}}", rid, sdk_server, message_json);
+	while ((line = read_line()) != NULL) {
+		if (*line == '\0') {
+			free(line);
+			continue;
+		}
+		o = parse_line(line, &type);
+		if (strcmp(type, "user") == 0 && pending_user == NULL) {
+			pending_user = line;
+			json_object_put(o);
+			continue;
+		}
+		free(line);
+		if (strcmp(type, "control_response") == 0 && json_object_object_get_ex(o, "response", &r) &&
+		    json_object_object_get_ex(r, "request_id", &v) && strcmp(json_object_get_string(v), rid) == 0) {
+			mr = NULL;
+			if (json_object_object_get_ex(r, "response", &v) &&
+			    json_object_object_get_ex(v, "mcp_response", &mr))
+				json_object_get(mr);
+			json_object_put(o);
+			return mr != NULL ? mr : json_object_new_object();
+		}
+		json_object_put(o);
+	}
+	return NULL;
+}
+
+/* The CLI's start-up of an sdk MCP server: initialize, initialized, tools/list. */
+static void
+mcp_connect(void)
+{
+	struct json_object *r, *res, *tools;
+
+	if ((r = mcp_request("{\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
+	    "\"capabilities\":{},\"clientInfo\":{\"name\":\"claude-code\",\"version\":\"2.1.330\"}},"
+	    "\"jsonrpc\":\"2.0\",\"id\":0}")) == NULL)
+		exit(1);
+	json_object_put(r);
+	if ((r = mcp_request("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")) == NULL)
+		exit(1);
+	json_object_put(r);
+	if ((r = mcp_request("{\"method\":\"tools/list\",\"jsonrpc\":\"2.0\",\"id\":1}")) == NULL)
+		exit(1);
+	if (json_object_object_get_ex(r, "result", &res) && json_object_object_get_ex(res, "tools", &tools) &&
+	    json_object_is_type(tools, json_type_array))
+		mcp_tools = json_object_get(tools);
+	json_object_put(r);
+}
+
+/* Read the stdin lines the SDK protocol allows; exit 1 on a bad one. Tool
+ * mode stops at the first user line (stdin stays open); else at EOF. */
 static void
 read_input(struct conv *c)
 {
-	char *buf = NULL, *line, *nl;
-	size_t len = 0;
-	char chunk[65536];
-	ssize_t n;
-	struct json_object *o, *t, *req, *sp, *m, *content;
+	struct json_object *o, *req, *sp, *v;
+	const char *type;
+	char *line;
+	int got_any = 0;
 
-	while ((n = read(0, chunk, sizeof(chunk))) > 0) {
-		append(&buf, &len, chunk, (size_t)n);
-		if (len > MAX_INPUT)
-			usage_error("Error: input too large");
-	}
-	if (buf == NULL)
-		usage_error("Error: Input must be provided either through stdin or as a prompt argument when using --print");
-	for (line = buf; *line; line = nl + 1) {
-		if ((nl = strchr(line, '\n')) == NULL)
-			nl = line + strlen(line);
-		*nl = '\0';
-		if (*line != '\0') {
-			o = json_tokener_parse(line);
-			if (o == NULL || !json_object_object_get_ex(o, "type", &t)) {
-				fprintf(stderr, "Error parsing streaming input line (type=unknown, %zu chars): SyntaxError\n",
-				    strlen(line));
-				exit(1);
-			}
-			if (strcmp(json_object_get_string(t), "control_request") == 0 &&
-			    json_object_object_get_ex(o, "request", &req)) {
-				if (json_object_object_get_ex(req, "systemPrompt", &sp)) {
-					free(c->system);
-					c->system = content_text(sp);
-					if (c->system[0] == '\0') {  /* [] keeps no system prompt */
-						free(c->system);
-						c->system = NULL;
-					}
-				}
-				emit("{\"type\":\"control_response\",\"response\":{\"subtype\":\"success\","
-				    "\"request_id\":\"req_1\",\"response\":{\"commands\":[],\"models\":[]}}}");
-			} else if (strcmp(json_object_get_string(t), "user") == 0 &&
-			    json_object_object_get_ex(o, "message", &m) &&
-			    json_object_object_get_ex(m, "content", &content)) {
-				if (c->prompt != NULL)
-					add_turn(c, "user", c->prompt);
-				free(c->prompt);
-				c->prompt = content_text(content);
-			} else {
-				fprintf(stderr, "Error parsing streaming input line (type=%s)\n",
-				    json_object_get_string(t));
-				exit(1);
-			}
-			json_object_put(o);
+	for (;;) {
+		if (pending_user != NULL) {
+			line = pending_user;
+			pending_user = NULL;
+		} else if ((line = read_line()) == NULL) {
+			break;
 		}
-		if (nl == line + len || nl[1] == '\0')
+		got_any = 1;
+		if (*line == '\0') {
+			free(line);
+			continue;
+		}
+		o = parse_line(line, &type);
+		free(line);
+		if (strcmp(type, "control_request") == 0 && json_object_object_get_ex(o, "request", &req)) {
+			if (json_object_object_get_ex(req, "systemPrompt", &sp)) {
+				free(c->system);
+				c->system = content_text(sp);
+				if (c->system[0] == '\0') {  /* [] keeps no system prompt */
+					free(c->system);
+					c->system = NULL;
+				}
+			}
+			if (sdk_server != NULL && json_object_object_get_ex(req, "sdkMcpServers", &v) &&
+			    strstr(json_object_to_json_string(v), sdk_server) != NULL)
+				mcp_connect();
+			emit("{\"type\":\"control_response\",\"response\":{\"subtype\":\"success\","
+			    "\"request_id\":\"req_1\",\"response\":{\"commands\":[],\"models\":[]}}}");
+		} else if (strcmp(type, "user") == 0) {
+			take_user(c, o);
+		} else if (strcmp(type, "control_response") == 0 && sdk_server != NULL) {
+			;  /* a late answer: ignored */
+		} else {
+			fprintf(stderr, "Error parsing streaming input line (type=%s)\n", type);
+			exit(1);
+		}
+		json_object_put(o);
+		if (sdk_server != NULL && c->prompt != NULL)
 			break;
 	}
-	free(buf);
-	if (c->prompt == NULL)
+	if (!got_any || c->prompt == NULL)
 		usage_error("Error: Input must be provided either through stdin or as a prompt argument when using --print");
 }
 
@@ -335,12 +585,26 @@ print_init(void)
 		strcpy(cwd, "/");
 	jcwd = jstr(cwd);
 	uuid(u);
-	emit("{\"type\":\"system\",\"subtype\":\"init\",\"cwd\":%s,\"session_id\":\"%s\",\"tools\":[],"
-	    "\"mcp_servers\":[],\"model\":\"%s\",\"permissionMode\":\"dontAsk\",\"slash_commands\":[],"
+	char tools[4096] = "", servers[256] = "";
+	size_t k;
+
+	for (k = 0; mcp_tools != NULL && k < json_object_array_length(mcp_tools); k++) {
+		struct json_object *nm;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(mcp_tools, k), "name", &nm) &&
+		    tool_allowed(json_object_get_string(nm)))
+			snprintf(tools + strlen(tools), sizeof(tools) - strlen(tools), "%s\"mcp__%s__%s\"",
+			    tools[0] ? "," : "", sdk_server, json_object_get_string(nm));
+	}
+	if (sdk_server != NULL)
+		snprintf(servers, sizeof(servers), "{\"name\":\"%s\",\"status\":\"connected\",\"source\":\"sdk\"}",
+		    sdk_server);
+	emit("{\"type\":\"system\",\"subtype\":\"init\",\"cwd\":%s,\"session_id\":\"%s\",\"tools\":[%s],"
+	    "\"mcp_servers\":[%s],\"model\":\"%s\",\"permissionMode\":\"dontAsk\",\"slash_commands\":[],"
 	    "\"apiKeySource\":\"none\",\"claude_code_version\":\"2.1.330\",\"output_style\":\"default\","
 	    "\"agents\":[],\"skills\":[],\"plugins\":[],\"analytics_disabled\":true,"
 	    "\"uuid\":\"%s\",\"original_cwd\":%s,\"fast_mode_state\":\"off\"}",
-	    jcwd, SESSION_ID, model, u, jcwd);
+	    jcwd, SESSION_ID, tools, servers, model, u, jcwd);
 	uuid(u);
 	emit("{\"type\":\"system\",\"subtype\":\"status\",\"status\":\"requesting\",\"session_id\":\"%s\",\"uuid\":\"%s\"}",
 	    SESSION_ID, u);
@@ -490,6 +754,265 @@ reply(const char *text, const char *prompt)
 	free(jt);
 	free(all);
 	(void)all_len;
+}
+
+/* --- client tools (tool mode) ------------------------------------------- */
+
+#define MAX_CALLS 8
+
+struct call {
+	char name[128];              /* the client's name, without the prefix */
+	char *input;                 /* compact JSON object */
+	char id[64];
+	int allowed;                 /* in --allowedTools as mcp__<server>__<name> */
+};
+
+/* Whether the sdk server listed a tool of that name. */
+static int
+tool_listed(const char *name)
+{
+	struct json_object *t, *n;
+	size_t i;
+
+	for (i = 0; mcp_tools != NULL && i < json_object_array_length(mcp_tools); i++) {
+		t = json_object_array_get_idx(mcp_tools, i);
+		if (json_object_object_get_ex(t, "name", &n) && strcmp(json_object_get_string(n), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether --allowedTools (comma or space separated) holds mcp__<server>__name. */
+static int
+tool_allowed(const char *name)
+{
+	char want[256];
+	const char *p;
+	size_t n;
+
+	snprintf(want, sizeof(want), "mcp__%s__%s", sdk_server, name);
+	n = strlen(want);
+	for (p = allowed_tools; p != NULL && (p = strstr(p, want)) != NULL; p += n)
+		if ((p == allowed_tools || p[-1] == ',' || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+/* The calls the prompt asks for: [[fake:tool=NAME {json}]] directives, else
+ * a listed *Calculator tool. Returns how many. */
+static size_t
+wanted_calls(const char *prompt, struct call *calls)
+{
+	const char *p = prompt, *q;
+	struct json_tokener *tok;
+	struct json_object *in;
+	size_t n = 0, i, len;
+
+	while (n < MAX_CALLS && (p = strstr(p, "[[fake:tool=")) != NULL) {
+		p += strlen("[[fake:tool=");
+		len = strcspn(p, " ]");
+		snprintf(calls[n].name, sizeof(calls[n].name), "%.*s", (int)len, p);
+		q = p + len;
+		while (*q == ' ')
+			q++;
+		tok = json_tokener_new();
+		in = json_tokener_parse_ex(tok, q, (int)strlen(q));
+		calls[n].input = strdup(in != NULL && json_object_is_type(in, json_type_object) ?
+		    json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "{}");
+		if (in != NULL)
+			q += json_tokener_get_parse_end(tok);
+		json_object_put(in);
+		json_tokener_free(tok);
+		n++;
+		p = q;
+	}
+	for (i = 0; n == 0 && mcp_tools != NULL && i < json_object_array_length(mcp_tools); i++) {
+		struct json_object *t = json_object_array_get_idx(mcp_tools, i), *nm;
+		const char *name;
+
+		if (!json_object_object_get_ex(t, "name", &nm))
+			continue;
+		name = json_object_get_string(nm);
+		len = strlen(name);
+		if (len < 10 || (strcmp(name + len - 10, "Calculator") != 0 && strcmp(name + len - 10, "calculator") != 0))
+			continue;
+		snprintf(calls[n].name, sizeof(calls[n].name), "%s", name);
+		calls[n++].input = strdup("{\"input\":\"17*23\"}");
+		if (strstr(prompt, "[[fake:parallel]]") != NULL) {
+			snprintf(calls[n].name, sizeof(calls[n].name), "%s", name);
+			calls[n++].input = strdup("{\"input\":\"2+2\"}");
+		}
+	}
+	return n;
+}
+
+/* The result line of a turn the client interrupted while tools were pending. */
+static void
+print_aborted(size_t ncalls, const struct call *calls, long in_tok)
+{
+	char usage[256], u[37];
+	size_t i;
+
+	for (i = 0; i < ncalls; i++) {
+		uuid(u);
+		emit("{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+		    "\"content\":\"The user doesn't want to proceed with this tool use. The tool use was rejected "
+		    "(eg. if it was a file edit, the new_string was NOT written to the file). STOP what you are doing "
+		    "and wait for the user to tell you how to proceed.\",\"is_error\":true,\"tool_use_id\":\"%s\"}]},"
+		    "\"parent_tool_use_id\":null,\"session_id\":\"%s\",\"uuid\":\"%s\"}", calls[i].id, SESSION_ID, u);
+	}
+	uuid(u);
+	emit("{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+	    "\"text\":\"[Request interrupted by user for tool use]\"}]},\"parent_tool_use_id\":null,"
+	    "\"session_id\":\"%s\",\"uuid\":\"%s\"}", SESSION_ID, u);
+	print_usage_json(usage, sizeof(usage), in_tok, 20 * (long)ncalls);
+	uuid(u);
+	emit("{\"duration_api_ms\":45,\"stop_reason\":\"tool_use\",\"session_id\":\"%s\",\"total_cost_usd\":0.000964,"
+	    "\"usage\":%s,\"modelUsage\":{\"%s\":{\"inputTokens\":%ld,\"outputTokens\":%ld,\"costUSD\":0.000964}},"
+	    "\"permission_denials\":[],\"terminal_reason\":\"aborted_tools\",\"is_error\":true,\"num_turns\":%zu,"
+	    "\"subtype\":\"error_during_execution\",\"errors\":[\"[ede_diagnostic] result_type=user "
+	    "last_content_type=n/a stop_reason=tool_use\"],\"type\":\"result\",\"duration_ms\":142,\"uuid\":\"%s\"}",
+	    SESSION_ID, usage, model, in_tok, 20 * (long)ncalls, ncalls + 2, u);
+}
+
+/*
+ * Propose the calls as the real CLI streams them, send a tools/call for
+ * each allowed one, then wait for stdin: an interrupt ends the turn, an
+ * answer to a tools/call is the tool being executed (the real CLI would
+ * then show the result to the model; this fake answers with it).
+ * Returns 1 when the turn ended, 0 when it continues with *executed set
+ * (malloc'd text of the answered result).
+ */
+static int
+propose_calls(const char *prompt, struct call *calls, size_t n, char **executed)
+{
+	long in_tok = (long)strlen(prompt) / 4 + 3;
+	char ev[2048], usage[256], u[37], rid[MAX_CALLS][64], *jp, *line, *evd;
+	size_t i, k, len, cut[3], answered = 0, asked = 0;
+	struct json_object *o, *r, *v, *mr, *res;
+	const char *type;
+
+	print_usage_json(usage, sizeof(usage), in_tok, 1);
+	if (partial) {
+		snprintf(ev, sizeof(ev), "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake_1\","
+		    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"%s\",\"content\":[],"
+		    "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":%s}}", model, usage);
+		stream_event(ev);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(calls[i].id, sizeof(calls[i].id), "toolu_fake_%u_%zu", (unsigned)getpid(), i);
+		calls[i].allowed = tool_listed(calls[i].name) && tool_allowed(calls[i].name);
+		if (partial) {
+			snprintf(ev, sizeof(ev), "{\"type\":\"content_block_start\",\"index\":%zu,\"content_block\":"
+			    "{\"type\":\"tool_use\",\"id\":\"%s\",\"name\":\"mcp__%s__%s\",\"input\":{}}}",
+			    i, calls[i].id, sdk_server, calls[i].name);
+			stream_event(ev);
+			/* the API's fragments: "" first, then cuts anywhere */
+			len = strlen(calls[i].input);
+			cut[0] = 0;
+			cut[1] = len < 3 ? len : 3;
+			cut[2] = len / 2 > cut[1] ? len / 2 : cut[1];
+			for (k = 0; k < 4; k++) {
+				size_t from = k == 0 ? 0 : cut[k - 1], to = k == 3 ? len : cut[k];
+				char *frag = strndup(calls[i].input + from, to - from);
+
+				jp = jstr(frag);
+				evd = malloc(strlen(jp) + 160);
+				sprintf(evd, "{\"type\":\"content_block_delta\",\"index\":%zu,\"delta\":"
+				    "{\"type\":\"input_json_delta\",\"partial_json\":%s}}", i, jp);
+				stream_event(evd);
+				free(evd);
+				free(jp);
+				free(frag);
+			}
+		}
+		uuid(u);
+		emit("{\"type\":\"assistant\",\"message\":{\"id\":\"msg_fake_1\",\"type\":\"message\","
+		    "\"role\":\"assistant\",\"model\":\"%s\",\"content\":[{\"type\":\"tool_use\",\"id\":\"%s\","
+		    "\"name\":\"mcp__%s__%s\",\"input\":%s}],\"stop_reason\":null,\"stop_sequence\":null,"
+		    "\"usage\":%s,\"context_management\":null},\"parent_tool_use_id\":null,\"session_id\":\"%s\","
+		    "\"uuid\":\"%s\",\"timestamp\":\"2026-11-23T21:51:52.812Z\",\"request_id\":\"req_fake_1\"}",
+		    model, calls[i].id, sdk_server, calls[i].name, calls[i].input, usage, SESSION_ID, u);
+		if (partial) {
+			snprintf(ev, sizeof(ev), "{\"type\":\"content_block_stop\",\"index\":%zu}", i);
+			stream_event(ev);
+		}
+		if (calls[i].allowed) {
+			/* the real CLI starts the call while later blocks still stream */
+			snprintf(rid[i], sizeof(rid[i]), "%08x-call-4000-8000-%012zx", (unsigned)getpid(), i);
+			jp = jstr(calls[i].name);
+			emit("{\"type\":\"control_request\",\"request_id\":\"%s\",\"request\":{\"subtype\":\"mcp_message\","
+			    "\"server_name\":\"%s\",\"message\":{\"method\":\"tools/call\",\"params\":{\"name\":%s,"
+			    "\"arguments\":%s,\"_meta\":{\"claudecode/toolUseId\":\"%s\",\"progressToken\":%zu}},"
+			    "\"jsonrpc\":\"2.0\",\"id\":%zu}}}", rid[i], sdk_server, jp, calls[i].input, calls[i].id,
+			    i + 2, i + 2);
+			free(jp);
+			asked++;
+		} else {
+			rid[i][0] = '\0';
+		}
+	}
+	if (partial) {
+		snprintf(ev, sizeof(ev), "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\","
+		    "\"stop_sequence\":null},\"usage\":{\"output_tokens\":%ld}}", 20 * (long)n);
+		stream_event(ev);
+		stream_event("{\"type\":\"message_stop\"}");
+	}
+	uuid(u);
+	emit("{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed\",\"isUsingOverage\":false},"
+	    "\"uuid\":\"%s\",\"session_id\":\"%s\"}", u, SESSION_ID);
+	if (asked == 0) {
+		/* dontAsk refuses a call it may not make and asks the model again */
+		*executed = strdup("<tool_use_error>Error: No such tool available</tool_use_error>");
+		return 0;
+	}
+	while ((line = read_line()) != NULL) {
+		if (*line == '\0') {
+			free(line);
+			continue;
+		}
+		o = parse_line(line, &type);
+		free(line);
+		if (strcmp(type, "control_request") == 0 && json_object_object_get_ex(o, "request", &r) &&
+		    json_object_object_get_ex(r, "subtype", &v) && strcmp(json_object_get_string(v), "interrupt") == 0) {
+			json_object_object_get_ex(o, "request_id", &v);
+			emit("{\"type\":\"control_response\",\"response\":{\"subtype\":\"success\",\"request_id\":\"%s\","
+			    "\"response\":{\"still_queued\":[]}}}", json_object_get_string(v));
+			json_object_put(o);
+			for (i = 0; i < n; i++)
+				if (rid[i][0] != '\0') {
+					snprintf(ev, sizeof(ev), "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+					    "\"params\":{\"requestId\":%zu,\"reason\":\"AbortError: remote-cancel\"}}", i + 2);
+					if ((r = mcp_request(ev)) != NULL)
+						json_object_put(r);
+				}
+			print_aborted(n, calls, in_tok);
+			return 1;
+		}
+		if (strcmp(type, "control_response") == 0 && json_object_object_get_ex(o, "response", &r) &&
+		    json_object_object_get_ex(r, "request_id", &v)) {
+			for (i = 0; i < n; i++) {
+				if (rid[i][0] == '\0' || strcmp(rid[i], json_object_get_string(v)) != 0)
+					continue;
+				/* the hub answered a tools/call: the tool counts as executed */
+				mr = res = NULL;
+				if (json_object_object_get_ex(r, "response", &mr) &&
+				    json_object_object_get_ex(mr, "mcp_response", &mr) &&
+				    json_object_object_get_ex(mr, "result", &res)) {
+					free(*executed);
+					*executed = result_text(res);
+				} else if (*executed == NULL) {
+					*executed = strdup("<tool_use_error>the call failed</tool_use_error>");
+				}
+				answered++;
+			}
+		}
+		json_object_put(o);
+		if (answered > 0 && answered == asked)
+			return 0;
+	}
+	exit(0);  /* stdin closed with the calls pending */
 }
 
 /* An API failure the way the CLI reports it; exits 1. */
@@ -657,8 +1180,23 @@ main(int argc, char **argv)
 			resume_id = a + 9;
 		else if (strncmp(a, "--system-prompt=", 16) == 0)
 			c.system = strdup(a + 16);
-		else if (strcmp(a, "--disable-slash-commands") == 0)
+		else if (strcmp(a, "--disable-slash-commands") == 0 || strcmp(a, "--strict-mcp-config") == 0)
 			;
+		else if (strncmp(a, "--mcp-config=", 13) == 0) {
+			struct json_object *cfg = json_tokener_parse(a + 13), *servers;
+
+			if (cfg == NULL || !json_object_object_get_ex(cfg, "mcpServers", &servers))
+				usage_error("Error: Invalid MCP configuration");
+			json_object_object_foreach(servers, name, val) {
+				struct json_object *t;
+
+				if (json_object_object_get_ex(val, "type", &t) &&
+				    strcmp(json_object_get_string(t), "sdk") == 0)
+					sdk_server = strdup(name);
+			}
+			json_object_put(cfg);
+		} else if (strncmp(a, "--allowedTools=", 15) == 0)
+			allowed_tools = strdup(a + 15);
 		else if (strncmp(a, "--tools=", 8) == 0 || strncmp(a, "--setting-sources=", 18) == 0 ||
 		    strncmp(a, "--permission-mode=", 18) == 0 || strncmp(a, "--system-prompt-file=", 21) == 0)
 			;
@@ -708,10 +1246,42 @@ main(int argc, char **argv)
 		stream_event("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hel\"}}");
 		abort();
 	}
-	if (directive(c.prompt, "echo", 0)) {
+	if (sdk_server != NULL && c.last_result == NULL && !directive(c.prompt, "echo", 0)) {
+		struct call calls[MAX_CALLS];
+		size_t ncalls = wanted_calls(c.prompt, calls);
+		char *executed = NULL;
+
+		if (ncalls > 0) {
+			if (propose_calls(c.prompt, calls, ncalls, &executed))
+				return 0;
+			c.last_result = executed;   /* the tool ran: the model answers */
+		}
+	}
+	if (c.last_result != NULL && !directive(c.prompt, "echo", 0)) {
+		size_t n = strlen(c.last_result) + 32;
+
+		text = malloc(n);
+		snprintf(text, n, "The result is %s.", c.last_result);
+	} else if (directive(c.prompt, "echo", 0)) {
 		if (c.system != NULL) {
 			append(&text, &tlen, "system: ", 8);
 			append(&text, &tlen, c.system, strlen(c.system));
+			append(&text, &tlen, "\n", 1);
+		}
+		if (mcp_tools != NULL) {
+			size_t k;
+
+			append(&text, &tlen, "tools:", 6);
+			for (k = 0; k < json_object_array_length(mcp_tools); k++) {
+				struct json_object *nm;
+				char full[256];
+
+				if (!json_object_object_get_ex(json_object_array_get_idx(mcp_tools, k), "name", &nm))
+					continue;
+				snprintf(full, sizeof(full), " mcp__%s__%s%s", sdk_server, json_object_get_string(nm),
+				    tool_allowed(json_object_get_string(nm)) ? "" : "(not allowed)");
+				append(&text, &tlen, full, strlen(full));
+			}
 			append(&text, &tlen, "\n", 1);
 		}
 		if (c.turns != NULL)

@@ -9,7 +9,14 @@
  * one JSON line {"delta":"..."} per text delta as it arrives, then a final
  * line {"done":true,"text":...,"model":...,"usage":{...},"finish_reason":...,
  * "err":N,"err_code":"...","error_message":...,"retry_after_s":N,
- * "first_token_ms":N,"duration_ms":N}. --cancel-after-ms makes the watch fd
+ * "first_token_ms":N,"duration_ms":N,"tool_calls":[...]}. Tools (see
+ * provider_run_tools()): "tools":[{"name","description","parameters"}] (or
+ * OpenAI's {"type":"function","function":{...}}), "tool_choice" ("auto",
+ * "none", "required" or {"name":...}), "parallel_tool_calls"; assistant
+ * messages may carry "tool_calls":[{"id","name","arguments"}], "tool"
+ * messages "tool_call_id" (and "tool_name"), user messages
+ * "images":[{"media_type","base64"}]. Each streamed tool call fragment is
+ * a line {"tool_delta":{"index","id","name","args"}}. --cancel-after-ms makes the watch fd
  * readable after N ms (the HTTP client going away); --stop-after-deltas makes
  * on_delta return -1 after N deltas. Exit status 0 when the run succeeded,
  * 1 when the provider returned an error, 2 on usage or configuration errors.
@@ -56,6 +63,25 @@ print_delta(void *arg, const char *text, size_t len)
 	return 0;
 }
 
+/* One {"tool_delta":{"index":..,"id":..,"name":..,"args":".."}} line. */
+static int
+print_tool_delta(void *arg, size_t index, const char *id, const char *name, const char *args,
+    size_t len)
+{
+	struct json_object *line = json_object_new_object(), *d = json_object_new_object();
+
+	(void)arg;
+	json_object_object_add(d, "index", json_object_new_int64((int64_t)index));
+	json_object_object_add(d, "id", id != NULL ? json_object_new_string(id) : NULL);
+	json_object_object_add(d, "name", name != NULL ? json_object_new_string(name) : NULL);
+	json_object_object_add(d, "args", json_object_new_string_len(args, (int)len));
+	json_object_object_add(line, "tool_delta", d);
+	printf("%s\n", hub_json_compact(line));
+	fflush(stdout);
+	json_object_put(line);
+	return 0;
+}
+
 static void *
 cancel_later(void *arg)
 {
@@ -66,6 +92,99 @@ cancel_later(void *arg)
 	if (write(o->cancel_fd, "x", 1) < 0)
 		perror("provider-run: write");
 	return NULL;
+}
+
+/* A JSON value as compact text owned by v (a string stays itself). */
+static const char *
+json_text(struct json_object *v)
+{
+	if (v == NULL)
+		return NULL;
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : hub_json_compact(v);
+}
+
+/* The tools, tool_choice and parallel_tool_calls of conv into call;
+ * arrays are malloc'd and never freed (the process ends). */
+static void
+provider_run_tools(struct json_object *conv, struct provider_call *call)
+{
+	struct json_object *arr, *t, *f, *v;
+	struct provider_tool *tools;
+	size_t i, n;
+
+	call->parallel_tool_calls = 1;
+	if (json_object_object_get_ex(conv, "parallel_tool_calls", &v))
+		call->parallel_tool_calls = json_object_get_boolean(v);
+	if (json_object_object_get_ex(conv, "tool_choice", &v)) {
+		if (json_object_is_type(v, json_type_string)) {
+			const char *c = json_object_get_string(v);
+			/* "auto", "none", "required", or a tool's name */
+			call->tool_choice = strcmp(c, "none") == 0 ? PROVIDER_TOOL_CHOICE_NONE :
+			    strcmp(c, "required") == 0 ? PROVIDER_TOOL_CHOICE_REQUIRED :
+			    strcmp(c, "auto") == 0 ? PROVIDER_TOOL_CHOICE_AUTO : PROVIDER_TOOL_CHOICE_NAMED;
+			if (call->tool_choice == PROVIDER_TOOL_CHOICE_NAMED)
+				call->tool_choice_name = c;
+		} else {
+			if (json_object_object_get_ex(v, "function", &f))
+				v = f;
+			call->tool_choice = PROVIDER_TOOL_CHOICE_NAMED;
+			call->tool_choice_name = hub_json_get_string(v, "name");
+		}
+	}
+	if (!json_object_object_get_ex(conv, "tools", &arr) || !json_object_is_type(arr, json_type_array))
+		return;
+	n = json_object_array_length(arr);
+	tools = calloc(n ? n : 1, sizeof(*tools));
+	for (i = 0; i < n; i++) {
+		t = json_object_array_get_idx(arr, i);
+		if (json_object_object_get_ex(t, "function", &f))
+			t = f;
+		tools[i].name = hub_json_get_string(t, "name");
+		tools[i].description = hub_json_get_string(t, "description");
+		tools[i].parameters = json_object_object_get_ex(t, "parameters", &v) ? json_text(v) : NULL;
+	}
+	call->tools = tools;
+	call->n_tools = n;
+}
+
+/* A message's tool calls, tool_call_id and images into m. */
+static void
+provider_run_msg_extras(struct json_object *jm, struct provider_msg *m)
+{
+	struct json_object *arr, *c, *f, *v;
+	struct provider_tool_call *calls;
+	struct provider_image *images;
+	size_t i, n;
+
+	m->tool_call_id = hub_json_get_string(jm, "tool_call_id");
+	m->tool_name = hub_json_get_string(jm, "tool_name");
+	if (json_object_object_get_ex(jm, "tool_calls", &arr) && json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		calls = calloc(n ? n : 1, sizeof(*calls));
+		for (i = 0; i < n; i++) {
+			c = json_object_array_get_idx(arr, i);
+			calls[i].id = (char *)hub_json_get_string(c, "id");
+			if (json_object_object_get_ex(c, "function", &f))
+				c = f;
+			calls[i].name = (char *)hub_json_get_string(c, "name");
+			calls[i].arguments = (char *)(json_object_object_get_ex(c, "arguments", &v) ?
+			    json_text(v) : "{}");
+		}
+		m->tool_calls = calls;
+		m->n_tool_calls = n;
+	}
+	if (json_object_object_get_ex(jm, "images", &arr) && json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		images = calloc(n ? n : 1, sizeof(*images));
+		for (i = 0; i < n; i++) {
+			c = json_object_array_get_idx(arr, i);
+			images[i].media_type = hub_json_get_string(c, "media_type");
+			images[i].base64 = hub_json_get_string(c, "base64");
+			images[i].size = images[i].base64 ? strlen(images[i].base64) * 3 / 4 : 0;
+		}
+		m->images = images;
+		m->n_images = n;
+	}
 }
 
 /* Fill p for the provider called name from the configuration. 0 or -1. */
@@ -173,6 +292,9 @@ main(int argc, char **argv)
 		m = json_object_array_get_idx(arr, i);
 		msgs[i].role = hub_json_get_string(m, "role");
 		msgs[i].content = hub_json_get_string(m, "content");
+		provider_run_msg_extras(m, &msgs[i]);
+		if (msgs[i].content == NULL && msgs[i].n_tool_calls > 0)
+			msgs[i].content = "";
 		if (msgs[i].role == NULL || msgs[i].content == NULL) {
 			fprintf(stderr, "provider-run: message %zu lacks role or content\n", i);
 			return 2;
@@ -183,7 +305,9 @@ main(int argc, char **argv)
 	call.messages = msgs;
 	call.n_messages = n;
 	call.stream = 1;
+	call.io.on_tool_delta = print_tool_delta;
 	call.io.on_delta = print_delta;
+	provider_run_tools(conv, &call);
 	call.io.arg = &opts;
 	call.io.watch_fd = -1;
 	if (opts.cancel_after_ms > 0) {
@@ -208,12 +332,35 @@ main(int argc, char **argv)
 	json_object_object_add(out, "usage", usage);
 	json_object_object_add(out, "finish_reason",
 	    reply.finish_reason ? json_object_new_string(reply.finish_reason) : NULL);
+	if (reply.n_tool_calls > 0) {
+		struct json_object *calls = json_object_new_array(), *c;
+
+		for (i = 0; i < reply.n_tool_calls; i++) {
+			c = json_object_new_object();
+			json_object_object_add(c, "id", json_object_new_string(reply.tool_calls[i].id));
+			json_object_object_add(c, "name", json_object_new_string(reply.tool_calls[i].name));
+			json_object_object_add(c, "arguments", json_object_new_string(reply.tool_calls[i].arguments));
+			json_object_array_add(calls, c);
+		}
+		json_object_object_add(out, "tool_calls", calls);
+	}
 	json_object_object_add(out, "err", json_object_new_int(reply.err));
 	json_object_object_add(out, "err_code", json_object_new_string(hub_error_code(reply.err)));
 	json_object_object_add(out, "error_message", json_object_new_string(reply.error_message));
 	json_object_object_add(out, "retry_after_s", json_object_new_int64(reply.retry_after_s));
 	json_object_object_add(out, "first_token_ms", json_object_new_int64(reply.first_token_ms));
 	json_object_object_add(out, "duration_ms", json_object_new_int64(reply.duration_ms));
+	if (reply.n_tool_calls > 0) {
+		struct json_object *calls = json_object_new_array(), *c;
+		for (i = 0; i < reply.n_tool_calls; i++) {
+			c = json_object_new_object();
+			json_object_object_add(c, "id", json_object_new_string(reply.tool_calls[i].id));
+			json_object_object_add(c, "name", json_object_new_string(reply.tool_calls[i].name));
+			json_object_object_add(c, "arguments", json_object_new_string(reply.tool_calls[i].arguments));
+			json_object_array_add(calls, c);
+		}
+		json_object_object_add(out, "tool_calls", calls);
+	}
 	printf("%s\n", hub_json_compact(out));
 	fflush(stdout);
 	json_object_put(out);

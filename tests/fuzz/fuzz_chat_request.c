@@ -25,6 +25,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* touch everything the parser handed out */
 		for (i = 0; i < p.n_messages; i++)
 			(void)strlen(p.messages[i].content);
+		for (i = 0; i < p.n_tools; i++)
+			(void)strlen(p.tools[i].parameters);
+		for (i = 0; i < p.n_calls; i++)
+			(void)strlen(p.calls[i].arguments);
+		for (i = 0; i < p.n_images; i++)
+			(void)strlen(p.images[i].base64);
 		if (p.model != NULL)
 			(void)strlen(p.model);
 	} else {

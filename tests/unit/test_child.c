@@ -318,6 +318,88 @@ test_write_before_read(int pty)
 	free(data);
 }
 
+/* A conversation over stdin: each "got X" line the child prints makes the
+ * callback queue the next line; stdin stays open between them. */
+struct talk {
+	struct capture c;
+	struct hub_buf more;
+	int step;
+};
+
+static int
+talk_stdout(void *arg, const char *data, size_t len)
+{
+	struct talk *t = arg;
+	static const char *const next[] = { "two\n", "end\n" };
+
+	if (cap_stdout(&t->c, data, len) < 0)
+		return -1;
+	while (t->step < 2 && strstr(cap_text(&t->c), t->step == 0 ? "got one" : "got two") != NULL)
+		if (hub_buf_puts(&t->more, next[t->step++]) != HUB_OK)
+			return -1;
+	return 0;
+}
+
+static void
+test_stdin_more(int pty)
+{
+	static const char script[] =
+	    "while read l; do echo \"got $l\"; [ \"$l\" = end ] && exit 0; done; echo eof; exit 3";
+	struct talk t;
+	struct child_spec s;
+	struct child_result r;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	cap_init(&t.c);
+	hub_buf_init(&t.more, 4096);
+	spec_init(&s, &t.c, pty);
+	s.on_stdout = talk_stdout;
+	s.arg = &t;
+	s.stdin_data = "one\n";
+	s.stdin_len = 4;
+	s.stdin_more = &t.more;
+	rc = run_sh(&s, script, &r);
+	ok(rc == HUB_OK && r.exited && r.exit_code == 0 && t.step == 2,
+	    "%s: stdin_more: stdin stays open, queued lines reach the child in turn", mode_name(pty));
+	ok(strstr(cap_text(&t.c), "got one") != NULL && strstr(cap_text(&t.c), "got two") != NULL &&
+	    strstr(cap_text(&t.c), "got end") != NULL && strstr(cap_text(&t.c), "eof") == NULL,
+	    "%s: stdin_more: the child saw one, two, end and no EOF", mode_name(pty));
+	child_result_free(&r);
+
+	/* without stdin_more the same child sees EOF after "one" */
+	hub_buf_reset(&t.c.out);
+	t.step = 0;
+	s.stdin_more = NULL;
+	rc = run_sh(&s, script, &r);
+	ok(rc == HUB_OK && r.exited && r.exit_code == 3 && strstr(cap_text(&t.c), "eof") != NULL,
+	    "%s: without stdin_more stdin is closed after stdin_data", mode_name(pty));
+	child_result_free(&r);
+
+	/* stdin kept open: the deadline still ends a child that waits for it */
+	hub_buf_reset(&t.c.out);
+	hub_buf_reset(&t.more);
+	s.stdin_more = &t.more;
+	s.on_stdout = cap_stdout;
+	s.arg = &t.c;
+	s.timeout_ms = 300;
+	rc = run_sh(&s, "cat >/dev/null; echo eof", &r);
+	ok(rc == HUB_OK && r.timed_out && !r.exited && strstr(cap_text(&t.c), "eof") == NULL,
+	    "%s: stdin_more: a child waiting on the open stdin is stopped at the deadline", mode_name(pty));
+	child_result_free(&r);
+
+	/* the child closes stdin while bytes are queued: EPIPE, the queue dropped */
+	hub_buf_reset(&t.c.out);
+	s.timeout_ms = 10000;
+	(void)hub_buf_puts(&t.more, "queued\n");
+	rc = run_sh(&s, "exec 0<&-; sleep 0.2; echo bye", &r);
+	ok(rc == HUB_OK && r.exited && r.exit_code == 0 && strstr(cap_text(&t.c), "bye") != NULL,
+	    "%s: stdin_more: a child that closed its stdin ends normally", mode_name(pty));
+	child_result_free(&r);
+	hub_buf_free(&t.more);
+	cap_free(&t.c);
+}
+
 static void
 test_sigpipe_untouched(void)
 {
@@ -992,6 +1074,7 @@ main(void)
 		test_exit_status(pty);
 		test_stdin_cat(pty);
 		test_write_before_read(pty);
+		test_stdin_more(pty);
 		test_cwd(pty);
 		test_fds_closed(pty);
 		test_signals_reset(pty);

@@ -267,6 +267,197 @@ test_text_cap(void)
 	claude_stream_free(&cs);
 }
 
+/* What the tool callbacks saw. */
+struct tools_seen {
+	char log[4096];
+	int controls;
+};
+
+static int
+tool_start(void *arg, size_t index, const char *id, const char *name)
+{
+	struct tools_seen *t = arg;
+
+	snprintf(t->log + strlen(t->log), sizeof(t->log) - strlen(t->log), "start %zu %s %s;", index, id, name);
+	return 0;
+}
+
+static int
+tool_args(void *arg, size_t index, const char *json, size_t len)
+{
+	struct tools_seen *t = arg;
+
+	snprintf(t->log + strlen(t->log), sizeof(t->log) - strlen(t->log), "args %zu %.*s;", index, (int)len, json);
+	return 0;
+}
+
+static int
+on_control(void *arg, const char *request_id, struct json_object *request)
+{
+	struct tools_seen *t = arg;
+
+	(void)request;
+	t->controls++;
+	snprintf(t->log + strlen(t->log), sizeof(t->log) - strlen(t->log), "control %s;", request_id);
+	return 0;
+}
+
+/* Two tool_use blocks as the real 2.1.330 prints them (assistant line per
+ * block, tools/call control requests between), then the interrupted result. */
+static const char *const tool_run =
+    "{\"type\":\"control_request\",\"request_id\":\"r1\",\"request\":{\"subtype\":\"mcp_message\",\"server_name\":\"client\",\"message\":{\"method\":\"tools/list\",\"jsonrpc\":\"2.0\",\"id\":1}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"message_start\",\"message\":{\"id\":\"msg_t\",\"model\":\"m\"}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Let me.\"}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"mcp__client__Calc\",\"input\":{}}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"a\\\":\"}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"1}\"}}}\n"
+    "{\"type\":\"assistant\",\"message\":{\"id\":\"msg_t\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"mcp__client__Calc\",\"input\":{\"a\": 1}}]}}\n"
+    "{\"type\":\"control_request\",\"request_id\":\"r2\",\"request\":{\"subtype\":\"mcp_message\",\"server_name\":\"client\",\"message\":{\"method\":\"tools/call\",\"id\":2}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"mcp__client__Calc\",\"input\":{}}}}\n"
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}}\n"
+    "{\"type\":\"assistant\",\"message\":{\"id\":\"msg_t\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_2\",\"name\":\"mcp__client__Calc\",\"input\":{}}]}}\n";
+static const char *const tool_run_end =
+    "{\"type\":\"stream_event\",\"event\":{\"type\":\"message_stop\"}}\n"
+    "{\"type\":\"result\",\"subtype\":\"error_during_execution\",\"is_error\":true,\"stop_reason\":\"tool_use\",\"terminal_reason\":\"aborted_tools\",\"usage\":{\"input_tokens\":9,\"output_tokens\":40}}\n";
+
+static void
+test_tool_uses(void)
+{
+	struct claude_stream cs;
+	struct seen seen;
+	struct tools_seen t;
+	size_t chunk;
+	int all_ok = 1;
+
+	for (chunk = 1; chunk <= 4096; chunk *= 8) {
+		setup(&cs, &seen);
+		memset(&t, 0, sizeof(t));
+		cs.on_tool_start = tool_start;
+		cs.on_tool_args = tool_args;
+		cs.on_control = on_control;
+		cs.arg = &t;
+		cs.on_text = NULL;
+		if (feed_chunked(&cs, tool_run, chunk) != 0 || cs.tool_turn_done || cs.n_tool_uses != 2)
+			all_ok = 0;
+		claude_stream_feed(&cs, tool_run_end, strlen(tool_run_end));
+		if (!cs.tool_turn_done || !cs.seen_result || !cs.result_is_error ||
+		    strcmp(t.log, "control r1;start 0 toolu_1 mcp__client__Calc;args 0 {\"a\":;args 0 1};"
+		        "control r2;start 1 toolu_2 mcp__client__Calc;args 1 {};") != 0 ||
+		    strcmp(cs.tool_uses[0].input, "{\"a\":1}") != 0 || strcmp(cs.tool_uses[1].input, "{}") != 0 ||
+		    strcmp(cs.tool_uses[0].id, "toolu_1") != 0 || cs.control_requests != 2 ||
+		    strcmp(cs.text.data, "Let me.") != 0) {
+			all_ok = 0;
+			printf("# chunk %zu: log %s done %d n %zu\n", chunk, t.log, cs.tool_turn_done, cs.n_tool_uses);
+		}
+		claude_stream_free(&cs);
+	}
+	ok(all_ok, "tool_use blocks: start, non-empty fragments, compact input from the assistant line, "
+	    "done only at message_stop, control requests, at any chunking");
+
+	/* without partial messages: the assistant line announces the call and
+	 * its whole input; message_delta stop_reason tool_use ends the turn */
+	setup(&cs, &seen);
+	memset(&t, 0, sizeof(t));
+	cs.on_tool_start = tool_start;
+	cs.on_tool_args = tool_args;
+	cs.arg = &t;
+	feed_chunked(&cs,
+	    "{\"type\":\"assistant\",\"message\":{\"id\":\"m2\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t9\",\"name\":\"mcp__client__X\",\"input\":{\"q\":\"v\"}}]}}\n"
+	    "{\"type\":\"stream_event\",\"event\":{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"}}}\n", 7);
+	ok(strcmp(t.log, "start 0 t9 mcp__client__X;args 0 {\"q\":\"v\"};") == 0 && cs.tool_turn_done,
+	    "a tool_use without stream events is announced whole (%s)", t.log);
+	claude_stream_free(&cs);
+
+	/* malformed tool blocks are skipped; a second message's calls ignored */
+	setup(&cs, &seen);
+	feed_chunked(&cs,
+	    "{\"type\":\"stream_event\",\"event\":{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":7}}}\n"
+	    "{\"type\":\"assistant\",\"message\":{\"id\":\"a\",\"content\":[{\"type\":\"tool_use\",\"name\":\"n\"},{\"type\":\"tool_use\",\"id\":\"i\",\"name\":\"n\",\"input\":[1]}]}}\n"
+	    "{\"type\":\"assistant\",\"message\":{\"id\":\"b\",\"content\":[{\"type\":\"tool_use\",\"id\":\"j\",\"name\":\"n\",\"input\":{}}]}}\n"
+	    "{\"type\":\"control_request\",\"request\":{}}\n", 5);
+	ok(cs.n_tool_uses == 1 && strcmp(cs.tool_uses[0].input, "{}") == 0 && cs.control_requests == 1,
+	    "malformed tool blocks skipped, non-object input is {}, later messages' calls ignored");
+	claude_stream_free(&cs);
+}
+
+/* Stops the stream when extra usage is in use (as claude.c with deny). */
+static int
+on_rate_limit_stop_overage(void *arg, const struct plan_window *w)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	return w->using_overage ? -1 : 0;
+}
+
+/* rate_limit_event lines as Claude Code 2.1.330 prints them (recorded
+ * against tests/upstream/fake-anthropic.mjs's plan phases). */
+static void
+test_rate_limit_events(void)
+{
+	static const char allowed[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed\",\"resetsAt\":1796183277,"
+	    "\"rateLimitType\":\"five_hour\",\"isUsingOverage\":false,\"unifiedWindows\":{\"five_hour\":"
+	    "{\"utilization\":0.2,\"resetsAt\":1796183277,\"status\":\"allowed\"}}},\"uuid\":\"u\",\"session_id\":\"s\"}\n";
+	static const char warning[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed_warning\",\"resetsAt\":1796183277,"
+	    "\"rateLimitType\":\"five_hour\",\"utilization\":0.92,\"isUsingOverage\":false,\"surpassedThreshold\":0.9},"
+	    "\"uuid\":\"u\",\"session_id\":\"s\"}\n";
+	static const char overage[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":1796183280,"
+	    "\"rateLimitType\":\"five_hour\",\"overageStatus\":\"allowed\",\"overageResetsAt\":1798771680,"
+	    "\"isUsingOverage\":true,\"overageInUse\":true},\"uuid\":\"u\",\"session_id\":\"s\"}\n"
+	    "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"result\":\"late\"}\n";
+	static const char rejected[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"rejected\",\"resetsAt\":1796183281,"
+	    "\"rateLimitType\":\"five_hour\",\"overageStatus\":\"rejected\",\"overageDisabledReason\":"
+	    "\"org_level_disabled\",\"isUsingOverage\":false},\"uuid\":\"u\",\"session_id\":\"s\"}\n";
+	static const char hostile[] =
+	    "{\"type\":\"rate_limit_event\",\"rate_limit_info\":{\"status\":\"allowed\",\"rateLimitType\":"
+	    "\"five hour\\n<script>\",\"utilization\":\"lots\",\"resetsAt\":1e300,\"overageDisabledReason\":42}}\n";
+	struct claude_stream cs;
+	int calls = 0;
+
+	claude_stream_init(&cs, 0);
+	ok(claude_stream_feed(&cs, allowed, sizeof(allowed) - 1) == 0, "allowed parsed");
+	ok(cs.rate_limit.seen && cs.rate_limit.status == PLAN_STATUS_ALLOWED, "status allowed");
+	is_str(cs.rate_limit.type, "five_hour", "rateLimitType");
+	ok(cs.rate_limit.utilization > 0.19 && cs.rate_limit.utilization < 0.21,
+	    "utilization from unifiedWindows when the top level has none");
+	ok(cs.rate_limit.resets_at == 1796183277LL && !cs.rate_limit.using_overage, "resetsAt, no overage");
+	ok(!cs.rate_limit_rejected, "not rejected");
+	ok(claude_stream_feed(&cs, warning, sizeof(warning) - 1) == 0, "warning parsed");
+	ok(cs.rate_limit.status == PLAN_STATUS_WARNING && cs.rate_limit.utilization > 0.91, "allowed_warning, 0.92");
+	ok(plan_window_level(&cs.rate_limit, 0, 0) == PLAN_LEVEL_WARNING, "warning level");
+	claude_stream_free(&cs);
+
+	claude_stream_init(&cs, 0);
+	cs.on_rate_limit = on_rate_limit_stop_overage;
+	cs.arg = &calls;
+	ok(claude_stream_feed(&cs, overage, sizeof(overage) - 1) < 0, "the callback stops the stream");
+	ok(calls == 1 && !cs.seen_result, "stopped before the result line");
+	ok(cs.rate_limit.using_overage && cs.rate_limit.status == PLAN_STATUS_REJECTED, "overage in use");
+	ok(cs.rate_limit.overage_status == PLAN_STATUS_ALLOWED && cs.rate_limit.overage_resets_at == 1798771680LL,
+	    "overageStatus, overageResetsAt");
+	ok(plan_window_level(&cs.rate_limit, 0, 0.9) == PLAN_LEVEL_LIMIT, "deny: limit");
+	ok(plan_window_level(&cs.rate_limit, 1, 0.9) == PLAN_LEVEL_OVERAGE, "allow: overage");
+	claude_stream_free(&cs);
+
+	claude_stream_init(&cs, 0);
+	ok(claude_stream_feed(&cs, rejected, sizeof(rejected) - 1) == 0, "rejected parsed");
+	ok(cs.rate_limit_rejected && cs.rate_limit_resets_at == 1796183281LL, "rejected with its reset");
+	is_str(cs.rate_limit.overage_disabled_reason, "org_level_disabled", "overageDisabledReason");
+	ok(cs.rate_limit.overage_status == PLAN_STATUS_REJECTED && !cs.rate_limit.using_overage, "no overage");
+	ok(plan_window_level(&cs.rate_limit, 1, 0) == PLAN_LEVEL_LIMIT, "rejected is a limit even with allow");
+	ok(claude_stream_feed(&cs, hostile, sizeof(hostile) - 1) == 0, "odd values parsed");
+	is_str(cs.rate_limit.type, "", "a type that is not a word is dropped");
+	ok(cs.rate_limit.utilization < 0 && cs.rate_limit.resets_at == 0, "non-numbers and huge numbers are unknown");
+	is_str(cs.rate_limit.overage_disabled_reason, "", "a non-string reason is dropped");
+	claude_stream_free(&cs);
+}
+
 int
 main(void)
 {
@@ -278,5 +469,7 @@ main(void)
 	test_out_of_range_numbers();
 	test_garbage_and_overlong();
 	test_text_cap();
+	test_tool_uses();
+	test_rate_limit_events();
 	return tap_done();
 }

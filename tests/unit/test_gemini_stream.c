@@ -27,6 +27,15 @@ static const char error_out[] =
     "{\"type\":\"error\",\"timestamp\":\"t\",\"severity\":\"warning\",\"message\":\"Loop detected\"}\r\n"
     "{\"type\":\"result\",\"timestamp\":\"t\",\"status\":\"error\",\"error\":{\"type\":\"Error\",\"message\":\"[API Error: quota]\"},\"stats\":{\"total_tokens\":0,\"input_tokens\":0,\"output_tokens\":0,\"cached\":0,\"input\":0,\"duration_ms\":0,\"tool_calls\":0,\"models\":{}}}\r\n";
 
+/* Two parallel calls stopped by the hub's BeforeTool hook, as 0.61.0 writes them. */
+static const char tools_out[] =
+    "{\"type\":\"init\",\"timestamp\":\"t\",\"session_id\":\"s\",\"model\":\"gemini-2.5-pro\"}\n"
+    "{\"type\":\"tool_use\",\"timestamp\":\"t\",\"tool_name\":\"mcp_c_Calculator\",\"tool_id\":\"mcp_c_Calculator__mcp_c_Calculator_1796179016835_0\",\"parameters\":{\"input\":\"17*23\"}}\n"
+    "{\"type\":\"tool_use\",\"timestamp\":\"t\",\"tool_name\":\"mcp_c_Calculator\",\"tool_id\":\"mcp_c_Calculator__mcp_c_Calculator_1796179016931_1\",\"parameters\":{\"input\":\"2+2\",\"wait_for_previous\":false}}\n"
+    "{\"type\":\"tool_use\",\"timestamp\":\"t\",\"tool_id\":\"no name: skipped\"}\n"
+    "{\"type\":\"tool_result\",\"timestamp\":\"t\",\"tool_id\":\"mcp_c_Calculator__mcp_c_Calculator_1796179016835_0\",\"status\":\"error\",\"output\":\"Agent execution stopped by hook: hub\",\"error\":{\"type\":\"stop_execution\",\"message\":\"Agent execution stopped by hook: hub\"}}\n"
+    "{\"type\":\"tool_result\",\"timestamp\":\"t\",\"tool_id\":\"x\",\"status\":\"error\",\"error\":{\"type\":\"mcp_tool_error\",\"message\":\"m\"}}\n";
+
 struct collect {
 	struct hub_buf text;
 	int calls;
@@ -42,6 +51,20 @@ collect_text(void *arg, const char *text, size_t len)
 	if (c->stop_after && c->calls >= c->stop_after)
 		return -99;
 	return hub_buf_append(&c->text, text, len);
+}
+
+struct collect_tools {
+	struct hub_buf seen;
+	int calls;
+};
+
+static int
+collect_tool(void *arg, const char *name, const char *id, const char *params)
+{
+	struct collect_tools *c = arg;
+
+	c->calls++;
+	return hub_buf_printf(&c->seen, "%s|%s|%s\n", name, id, params);
 }
 
 /* Parse out split once at cut; compare with the expected text. */
@@ -176,6 +199,34 @@ main(void)
 	ok(!gs.got_result, "parsing stopped at the callback");
 	gemini_stream_free(&gs);
 	hub_buf_free(&c.text);
+
+	/* tool_use lines: name, id and parameters as compact JSON; results counted. */
+	{
+		struct collect_tools ct;
+		size_t at, good = 1;
+
+		for (at = 0; at < sizeof(tools_out) - 1; at++) {
+			memset(&ct, 0, sizeof(ct));
+			hub_buf_init(&ct.seen, 0);
+			gemini_stream_init(&gs, NULL, &ct);
+			gemini_stream_set_tool_use(&gs, collect_tool);
+			gemini_stream_feed(&gs, tools_out, at);
+			gemini_stream_feed(&gs, tools_out + at, sizeof(tools_out) - 1 - at);
+			gemini_stream_finish(&gs);
+			if (at == 0) {
+				is_str(ct.seen.data, "mcp_c_Calculator|mcp_c_Calculator__mcp_c_Calculator_1796179016835_0|"
+				    "{\"input\":\"17*23\"}\nmcp_c_Calculator|mcp_c_Calculator__mcp_c_Calculator_1796179016931_1|"
+				    "{\"input\":\"2+2\",\"wait_for_previous\":false}\n", "both calls, in order");
+				is_int(gs.tool_uses, 2, "a tool_use without a name is not a call");
+				is_int(gs.tool_results, 2, "tool results counted");
+				is_int(gs.tool_results_stopped, 1, "only the hook's stop_execution counts as stopped");
+			}
+			good &= ct.calls == 2 && gs.tool_results == 2;
+			gemini_stream_free(&gs);
+			hub_buf_free(&ct.seen);
+		}
+		ok(good, "tool lines: same calls at every split point");
+	}
 
 	/* gemini_token_status(): what /health/tokens may say about the file. */
 	{

@@ -259,6 +259,46 @@ test_modern(void)
 	mcp_server_free(s);
 }
 
+/* How the era is chosen, and the HTTP status hints of modern errors. */
+static void
+test_era_choice(void)
+{
+	struct mcp_server *s = new_server();
+
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{" MODERN_META "}}"),
+	    MCP_METHOD_NOT_FOUND, "initialize with the modern _meta: -32601");
+	is_int(mcp_server_http_status(s), 404, "... with HTTP 404");
+	is_int(mcp_server_era(s), MCP_ERA_NONE, "... and no handshake");
+	mcp_server_free(s);
+	s = new_server();
+	mcp_server_expect_modern(s);
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\",\"params\":{}}"),
+	    MCP_INVALID_PARAMS, "no session, no handshake, no _meta: -32602");
+	is_int(mcp_server_http_status(s), 400, "... with HTTP 400");
+	mcp_server_free(s);
+	s = new_server();
+	mcp_server_expect_modern(s);
+	is_int(err_code(s, init_0618), 0, "without a session, a plain initialize still starts the handshake era");
+	mcp_server_free(s);
+	s = new_server();
+	is_int(err_code(s, init_0618), 0, "initialize");
+	is_str(answer_at(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/subscribe\",\"params\":"
+	    "{\"uri\":\"session://abc\"}}", "result"), "{}", "resources/subscribe answers {}");
+	is_str(answer_at(s, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/unsubscribe\",\"params\":"
+	    "{\"uri\":\"session://abc\"}}", "result"), "{}", "resources/unsubscribe answers {}");
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/subscribe\",\"params\":{}}"),
+	    MCP_INVALID_PARAMS, "subscribe without a uri: -32602");
+	is_int(err_code(s, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/subscribe\",\"params\":"
+	    "{\"uri\":\"session://abc\"," MODERN_META "}}"), MCP_METHOD_NOT_FOUND, "subscribe is gone in 2026-07-28");
+	mcp_server_free(s);
+	s = new_server();
+	is_str(answer_at(s, init_0618, "result.capabilities.resources.subscribe"), "true",
+	    "the handshake era offers subscriptions");
+	is_str(answer_at(s, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"server/discover\",\"params\":{" MODERN_META "}}",
+	    "result.capabilities.resources.subscribe"), "false", "the modern era does not");
+	mcp_server_free(s);
+}
+
 static void
 test_batches(void)
 {
@@ -427,6 +467,7 @@ main(void)
 	test_framing();
 	test_negotiation();
 	test_modern();
+	test_era_choice();
 	test_batches();
 	test_peek();
 	test_pagination();

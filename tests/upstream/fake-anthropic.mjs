@@ -17,13 +17,29 @@
 //     [[up:max_tokens]]    stop_reason "max_tokens"
 //     [[up:blocks=N]]      reply in N text blocks
 //     [[up:echo]]          reply text = the roles of the messages received
+//   The tool scenario (every fake upstream has it): when the request offers
+//   a tool whose name ends in "Calculator" or "calculator" (after any prefix
+//   the CLI adds, e.g. mcp__client__) and no message holds a tool_result yet,
+//   the answer is ONE tool_use of it with input {"input":"17*23"} (two, with
+//   inputs "17*23" and "2+2", when the last user text holds
+//   "[[fake:parallel]]"), stop_reason "tool_use"; streamed like the real API:
+//   content_block_start {type:"tool_use",id,name,input:{}}, then
+//   input_json_delta fragments (the first one "") and content_block_stop.
+//   Once a message holds a tool_result, the answer is the text
+//   "The result is <that last result's text>."
 // POST <any prefix>/v1/messages/count_tokens  {"input_tokens": N}
 // POST /_control  {"mode":"ok"|"error"|"hang"|"stall"|"slow", "status":429,
 //                  "retry_after":S, "delay_ms":MS, "text":"..."}  sets the mode
 // GET  /_requests  every request received so far (JSON array); the
 //                  Authorization header is recorded as its scheme and the
 //                  SHA-256 of its credential, never the credential itself
-// POST /_reset     forget the requests and go back to mode "ok"
+// POST /_reset     forget the requests and go back to mode "ok" and plan
+//                  phase "none"
+// POST /_plan  {"phase":"none"|"allowed"|"warning"|"overage"|"rejected"|"reset",
+//               "reset":EPOCH_S, "utilization":0.9}
+//                  the subscription's usage window, sent on every /v1/messages
+//                  answer as the anthropic-ratelimit-unified-* headers the
+//                  Claude CLI reads (see planHeaders); "rejected" answers 429
 // Anything else: 404 at once, recorded with "unknown": true.
 
 import http from 'node:http';
@@ -31,6 +47,7 @@ import crypto from 'node:crypto';
 
 const DEFAULT_TEXT = 'Hello from the fake upstream.';
 let mode = { mode: 'ok' };
+let plan = { phase: 'none' };
 let requests = [];
 let seq = 0;
 const hanging = new Set();
@@ -73,6 +90,27 @@ function lastUserText(body) {
   return '';
 }
 
+// The text of the last tool_result block of the conversation, or null.
+function lastToolResult(body) {
+  let found = null;
+  for (const m of Array.isArray(body?.messages) ? body.messages : []) {
+    if (!Array.isArray(m.content)) continue;
+    for (const b of m.content) {
+      if (b?.type !== 'tool_result') continue;
+      const c = b.content;
+      found = typeof c === 'string' ? c
+        : Array.isArray(c) ? c.filter(x => x.type === 'text').map(x => x.text).join('') : '';
+    }
+  }
+  return found;
+}
+
+// The offered tool whose name ends in Calculator/calculator, or null.
+function calculatorTool(body) {
+  const tools = Array.isArray(body?.tools) ? body.tools : [];
+  return tools.find(t => typeof t?.name === 'string' && /[Cc]alculator$/.test(t.name)) || null;
+}
+
 function behaviour(body) {
   const b = { ...mode };
   const t = lastUserText(body);
@@ -86,6 +124,15 @@ function behaviour(body) {
   if (/\[\[up:echo\]\]/.test(t)) {
     b.text = 'roles:' + (body.messages || []).map(x => x.role).join(',');
   }
+  const result = lastToolResult(body);
+  const calc = calculatorTool(body);
+  if (result !== null) {
+    b.text = `The result is ${result}.`;
+  } else if (calc) {
+    const inputs = /\[\[fake:parallel\]\]/.test(t) ? ['17*23', '2+2'] : ['17*23'];
+    b.toolUses = inputs.map((input, i) => ({
+      type: 'tool_use', id: `toolu_fake_${seq}_${i}`, name: calc.name, input: { input } }));
+  }
   return b;
 }
 
@@ -95,8 +142,66 @@ function chunksOf(text, n) {
   return [text];
 }
 
+// The unified rate-limit headers of the plan phase, as Claude Code 2.1.330
+// reads them: -status is the limiting window's status (allowed, or
+// rejected once the plan's window is used up); -reset its reset (epoch s);
+// -representative-claim its type; a per-window -5h-utilization /
+// -5h-reset / -5h-surpassed-threshold makes it report allowed_warning;
+// with -status rejected, -overage-status allowed means the request was
+// served from extra usage (isUsingOverage); -overage-status rejected with
+// -overage-disabled-reason means it was refused.
+function planHeaders() {
+  const now = Math.floor(Date.now() / 1000);
+  const reset = String(plan.reset ?? now + 3600);
+  const h = {};
+  switch (plan.phase) {
+  case 'allowed':
+  case 'reset':
+    h['anthropic-ratelimit-unified-status'] = 'allowed';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = String(plan.utilization ?? 0.2);
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-status'] = 'allowed';
+    break;
+  case 'warning':
+    h['anthropic-ratelimit-unified-status'] = 'allowed_warning';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = String(plan.utilization ?? 0.92);
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-surpassed-threshold'] = '0.9';
+    h['anthropic-ratelimit-unified-5h-status'] = 'allowed_warning';
+    break;
+  case 'overage':
+    h['anthropic-ratelimit-unified-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = '1';
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-overage-status'] = 'allowed';
+    h['anthropic-ratelimit-unified-overage-reset'] = String(now + 30 * 86400);
+    h['anthropic-ratelimit-unified-overage-in-use'] = 'true';
+    break;
+  case 'rejected':
+    h['anthropic-ratelimit-unified-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-reset'] = reset;
+    h['anthropic-ratelimit-unified-representative-claim'] = 'five_hour';
+    h['anthropic-ratelimit-unified-5h-utilization'] = '1';
+    h['anthropic-ratelimit-unified-5h-reset'] = reset;
+    h['anthropic-ratelimit-unified-5h-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-overage-status'] = 'rejected';
+    h['anthropic-ratelimit-unified-overage-disabled-reason'] = 'org_level_disabled';
+    break;
+  default:
+    break;
+  }
+  return h;
+}
+
 function sendError(res, status, retryAfter) {
-  const headers = { 'content-type': 'application/json', 'request-id': `req_fake_${seq}` };
+  const headers = { 'content-type': 'application/json', 'request-id': `req_fake_${seq}`, ...planHeaders() };
   if (status === 429) headers['retry-after'] = String(retryAfter ?? 7);
   res.writeHead(status, headers);
   res.end(JSON.stringify({
@@ -122,20 +227,24 @@ async function answer(req, res, body) {
   const outTok = words.length * nblocks;
 
   if (b.mode === 'error') return sendError(res, b.status || 500, b.retry_after);
+  if (plan.phase === 'rejected') return sendError(res, 429, 5);
   if (b.mode === 'hang') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
 
   if (!body.stream) {
     const content = [];
-    for (let i = 0; i < nblocks; i++) content.push({ type: 'text', text: nblocks > 1 ? `[${i}]${text}` : text });
-    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${seq}` });
+    if (b.toolUses) content.push(...b.toolUses);
+    else for (let i = 0; i < nblocks; i++) content.push({ type: 'text', text: nblocks > 1 ? `[${i}]${text}` : text });
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${seq}`, ...planHeaders() });
     res.end(JSON.stringify({
-      id, type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null,
+      id, type: 'message', role: 'assistant', model, content, stop_reason: b.toolUses ? 'tool_use' : stop,
+      stop_sequence: null,
       usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outTok },
     }));
     return;
   }
   res.writeHead(200, {
     'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake_${seq}`,
+    ...planHeaders(),
   });
   const delay = b.mode === 'slow' ? (b.delay_ms ?? 200) : 0;
   const send = async (event, data) => {
@@ -147,6 +256,26 @@ async function answer(req, res, body) {
     id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
     usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } });
   if (b.mode === 'stall') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
+  if (b.toolUses) {
+    for (const [i, use] of b.toolUses.entries()) {
+      await send('content_block_start', { type: 'content_block_start', index: i,
+        content_block: { type: 'tool_use', id: use.id, name: use.name, input: {} } });
+      if (i === 0) await send('ping', { type: 'ping' });
+      // the real API's fragments: an empty one first, then cuts anywhere
+      const json = JSON.stringify(use.input);
+      const cut = Math.floor(json.length / 2);
+      for (const frag of ['', json.slice(0, 3), json.slice(3, cut), json.slice(cut)]) {
+        await send('content_block_delta', { type: 'content_block_delta', index: i,
+          delta: { type: 'input_json_delta', partial_json: frag } });
+      }
+      await send('content_block_stop', { type: 'content_block_stop', index: i });
+    }
+    await send('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: 20 * b.toolUses.length } });
+    await send('message_stop', { type: 'message_stop' });
+    res.end();
+    return;
+  }
   for (let i = 0; i < nblocks; i++) {
     await send('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '' } });
     if (i === 0) await send('ping', { type: 'ping' });
@@ -188,8 +317,14 @@ const server = http.createServer(async (req, res) => {
     res.end('{"ok":true}');
     return;
   }
+  if (url.pathname === '/_plan' && req.method === 'POST') {
+    plan = body && typeof body === 'object' ? body : { phase: 'none' };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+    return;
+  }
   if (url.pathname === '/_reset' && req.method === 'POST') {
-    requests = []; mode = { mode: 'ok' };
+    requests = []; mode = { mode: 'ok' }; plan = { phase: 'none' };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"ok":true}');
     return;

@@ -25,6 +25,12 @@
 //   429-backoff    a 429 with no retry information
 //   500            an internal error
 //   hang           accept the request and never answer
+// The tool scenario (any mode but the errors): when the request offers a
+// function whose name ends in "Calculator" or "calculator" and no content
+// holds a functionResponse yet, the reply is one functionCall of it with
+// args {"input":"17*23"} (two calls, "17*23" and "2+2", when the last user
+// text contains [[fake:parallel]]); once a functionResponse is there, the
+// reply is the text "The result is <the last response's text>."
 // Google's OAuth endpoints, for the oauth_creds.json route: the server is
 // also an HTTPS proxy (HTTPS_PROXY=http://127.0.0.1:PORT for the CLI). A
 // CONNECT is answered by TLS with FAKE_TLS_CERT / FAKE_TLS_KEY (a leaf for
@@ -87,6 +93,63 @@ function sendError(res, mode) {
   if (mode === '500')
     return send(res, 500, rpcError(500, 'INTERNAL', 'Internal error encountered.'));
   return false;
+}
+
+// The names of the functions the request offers.
+function offeredFunctions(body) {
+  return (body?.request?.tools ?? []).flatMap((t) => (t.functionDeclarations ?? []).map((f) => f.name));
+}
+
+// The text of a functionResponse's response object, as a client would see it.
+function responseText(r) {
+  if (r == null) return '';
+  if (typeof r === 'string') return r;
+  for (const k of ['output', 'result', 'content', 'error']) {
+    const v = r[k];
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v)) return v.map((b) => (typeof b === 'string' ? b : b?.text ?? '')).join('');
+  }
+  return JSON.stringify(r);
+}
+
+// The last functionResponse of the conversation, or null.
+function lastFunctionResponse(body) {
+  let last = null;
+  for (const c of body?.request?.contents ?? [])
+    for (const p of c.parts ?? [])
+      if (p.functionResponse) last = p.functionResponse;
+  return last;
+}
+
+// The text of the last user content that has text.
+function lastUserText(body) {
+  const users = (body?.request?.contents ?? []).filter((c) => c.role === 'user' && (c.parts ?? []).some((p) => typeof p.text === 'string'));
+  const c = users[users.length - 1];
+  return c ? c.parts.map((p) => p.text ?? '').join('') : '';
+}
+
+// The tool scenario's parts, or null when it does not apply.
+function toolParts(body) {
+  const calc = offeredFunctions(body).find((n) => /[Cc]alculator$/.test(n ?? ''));
+  const fr = lastFunctionResponse(body);
+  if (fr) return [{ text: `The result is ${responseText(fr.response)}.` }];
+  if (!calc) return null;
+  const inputs = lastUserText(body).includes('[[fake:parallel]]') ? ['17*23', '2+2'] : ['17*23'];
+  return inputs.map((input) => ({ functionCall: { name: calc, args: { input } } }));
+}
+
+async function toolReply(res, body, parts) {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  const event = {
+    response: {
+      candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 },
+      modelVersion: body?.model ?? 'gemini-2.5-pro',
+    },
+    traceId: crypto.randomBytes(8).toString('hex'),
+  };
+  res.write(`data: ${JSON.stringify(event)}\n\n`);
+  res.end();
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -208,6 +271,8 @@ const server = http.createServer((req, res) => {
         if (method === 'generateContent') {
           return send(res, 200, { response: { candidates: [{ content: { role: 'model', parts: [{ text: '{}' }] }, finishReason: 'STOP' }] } });
         }
+        const parts = mode === 'ok' ? toolParts(body) : null;
+        if (parts) return toolReply(res, body, parts);
         return streamReply(req, res, body, mode);
       }
       default:
