@@ -33,21 +33,17 @@
  * exec` takes stdin text as it is (no @file, no slash command, no !cmd).
  *
  * Credentials: the CLI reads and, when it refreshes the tokens, rewrites
- * CODEX_HOME/auth.json. As for Gemini, CODEX_AUTH_PATH is copied in under
- * a shared flock on "<CODEX_AUTH_PATH>.lock" and a refreshed copy is
- * written back atomically under the exclusive lock, unless the file got a
- * token meanwhile that expires no earlier.
+ * CODEX_HOME/auth.json. As for Gemini (cred_file.h), CODEX_AUTH_PATH is
+ * copied in under a shared flock on "<CODEX_AUTH_PATH>.lock" and a
+ * refreshed copy is written back atomically under the exclusive lock,
+ * unless the file got a usable token meanwhile that expires no earlier.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,13 +55,15 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
-#include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "child.h"
 #include "child_env.h"
 #include "cli_run.h"
+#include "cli_text.h"
 #include "codex_stream.h"
+#include "cred_file.h"
 #include "provider.h"
+#include "workdir.h"
 
 /* The credentials file is small; anything bigger is not one. */
 #define CODEX_MAX_AUTH_FILE_BYTES  (64u * 1024u)
@@ -192,111 +190,13 @@ struct codex_run {
 	const char *auth_path;          /* set once the credentials were copied in */
 	char creds[PATH_MAX];
 	char *argv[CODEX_MAX_ARGV];
-	char thread_id[37];
+	char thread_id[CLI_TEXT_UUID_SIZE];
 	char model_arg[HUB_MAX_MODEL_LEN + 8];
 	char catalog_arg[PATH_MAX + 32];
 	char instructions_arg[PATH_MAX + 32];
 	char provider_arg[PATH_MAX + 256];
 	char chatgpt_arg[PATH_MAX + 32];
 };
-
-/* ------------------------------------------------------------ files */
-
-/* Write data to a new file path (must not exist), mode 0600. */
-static int
-codex_write_new_file(const char *path, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return HUB_ERR_SYSTEM;
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = HUB_ERR_SYSTEM;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) != 0 && rc == 0)
-		rc = HUB_ERR_SYSTEM;
-	return rc;
-}
-
-/* Read a whole regular file of at most max bytes into b (reset first).
- * 0, HUB_ERR_NOT_FOUND, HUB_ERR_TOO_LARGE, HUB_ERR_SYSTEM, HUB_ERR_NOMEM. */
-static int
-codex_read_small_file(const char *path, size_t max, struct hub_buf *b)
-{
-	char chunk[4096];
-	struct stat st;
-	ssize_t n;
-	int fd, rc = 0;
-
-	hub_buf_reset(b);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? HUB_ERR_NOT_FOUND : HUB_ERR_SYSTEM;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return HUB_ERR_SYSTEM;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = HUB_ERR_SYSTEM;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (b->len + (size_t)n > max) {
-			rc = HUB_ERR_TOO_LARGE;
-			break;
-		}
-		if ((rc = hub_buf_append(b, chunk, (size_t)n)) != 0)
-			break;
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fd);
-	return rc;
-}
-
-/* Wipe and free a buffer that held credentials. */
-static void
-codex_secret_buf_free(struct hub_buf *b)
-{
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->cap);
-	hub_buf_free(b);
-}
-
-/* mkdir -p of the parents of path below root (root exists). */
-static int
-codex_mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	char *p;
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return HUB_ERR_TOO_LARGE;
-	for (p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			return HUB_ERR_SYSTEM;
-		*p = '/';
-	}
-	return 0;
-}
 
 /* ------------------------------------------------------------ credentials */
 
@@ -355,7 +255,7 @@ codex_jwt_claims(const char *jwt)
 		json_object_put(claims);
 		claims = NULL;
 	}
-	codex_secret_buf_free(&b);
+	cred_file_secret_free(&b);
 	return claims;
 }
 
@@ -426,146 +326,41 @@ codex_auth_status(const char *path, struct codex_auth_info *info)
 	if (path == NULL || path[0] == '\0')
 		return HUB_ERR_INVALID;
 	hub_buf_init(&b, 0);
-	if (codex_read_small_file(path, CODEX_MAX_AUTH_FILE_BYTES, &b) == 0) {
+	if (workdir_read_file(path, CODEX_MAX_AUTH_FILE_BYTES, &b) == 0) {
 		info->present = 1;
 		codex_auth_parse(&b, info);
 	}
-	codex_secret_buf_free(&b);
+	cred_file_secret_free(&b);
 	return 0;
 }
 
-/* Open and flock the lock file next to auth_path; -1 when impossible. */
+/* The cred_file.h usable hook: both tokens; the access token's exp. */
 static int
-codex_creds_lock(const char *auth_path, int how)
+codex_creds_usable(const struct hub_buf *b, long long *expiry_ms)
 {
-	char lock_path[PATH_MAX];
-	int fd;
+	struct codex_auth_info info;
 
-	if (snprintf(lock_path, sizeof(lock_path), "%s.lock", auth_path) >= (int)sizeof(lock_path))
-		return -1;
-	fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, how) != 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	memset(&info, 0, sizeof(info));
+	codex_auth_parse(b, &info);
+	*expiry_ms = info.expiry_ms;
+	return info.has_access_token && info.has_refresh_token;
 }
 
-static void
-codex_creds_unlock(int fd)
-{
-	if (fd >= 0) {
-		flock(fd, LOCK_UN);
-		close(fd);
-	}
-}
-
-/* Replace auth_path with data atomically (temp file + fsync + rename). */
-static int
-codex_creds_replace(const char *auth_path, const struct hub_buf *data)
-{
-	char tmp[PATH_MAX];
-	const char *p = data->data;
-	size_t left = data->len;
-	ssize_t n;
-	int fd, rc = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", auth_path) >= (int)sizeof(tmp))
-		return HUB_ERR_TOO_LARGE;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return HUB_ERR_SYSTEM;
-	if (fchmod(fd, 0600) != 0)
-		rc = HUB_ERR_SYSTEM;
-	while (rc == 0 && left > 0) {
-		n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = HUB_ERR_SYSTEM;
-		else {
-			p += n;
-			left -= (size_t)n;
-		}
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = HUB_ERR_SYSTEM;
-	if (close(fd) != 0 && rc == 0)
-		rc = HUB_ERR_SYSTEM;
-	if (rc == 0 && rename(tmp, auth_path) != 0)
-		rc = HUB_ERR_SYSTEM;
-	if (rc != 0)
-		unlink(tmp);
-	return rc;
-}
-
-/* 1 when a and b hold the same bytes. */
-static int
-codex_same_bytes(const struct hub_buf *a, const struct hub_buf *b)
-{
-	return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
-}
-
-/* After the run: bring a refresh the CLI wrote back to CODEX_AUTH_PATH. */
-static void
-codex_creds_write_back(const char *auth_path, const char *run_copy, const struct hub_buf *orig)
-{
-	struct codex_auth_info now_info, cur_info;
-	struct hub_buf now, cur;
-	int lock = -1, rc;
-
-	hub_buf_init(&now, 0);
-	hub_buf_init(&cur, 0);
-	if (codex_read_small_file(run_copy, CODEX_MAX_AUTH_FILE_BYTES, &now) != 0 ||
-	    codex_same_bytes(&now, orig))
-		goto out;  /* gone or unchanged */
-	memset(&now_info, 0, sizeof(now_info));
-	codex_auth_parse(&now, &now_info);
-	if (!now_info.has_access_token || !now_info.has_refresh_token) {
-		hub_log(HUB_LOG_WARN, "codex",
-		    "the CLI rewrote its credentials without both tokens; not written back");
-		goto out;
-	}
-	if ((lock = codex_creds_lock(auth_path, LOCK_EX)) < 0)
-		hub_log(HUB_LOG_WARN, "codex", "no lock beside CODEX_AUTH_PATH; writing back unlocked");
-	rc = codex_read_small_file(auth_path, CODEX_MAX_AUTH_FILE_BYTES, &cur);
-	if (rc == 0 && !codex_same_bytes(&cur, orig)) {
-		memset(&cur_info, 0, sizeof(cur_info));
-		codex_auth_parse(&cur, &cur_info);
-		if (cur_info.has_access_token && cur_info.expiry_ms >= now_info.expiry_ms) {
-			hub_log(HUB_LOG_INFO, "codex",
-			    "CODEX_AUTH_PATH was refreshed by another run meanwhile; kept");
-			goto out;
-		}
-	}
-	if ((rc = codex_creds_replace(auth_path, &now)) != 0)
-		hub_log(HUB_LOG_ERROR, "codex",
-		    "could not write the refreshed credentials back to CODEX_AUTH_PATH: %s",
-		    hub_strerror(rc));
-	else
-		hub_log(HUB_LOG_INFO, "codex", "refreshed credentials written back to CODEX_AUTH_PATH");
-out:
-	codex_creds_unlock(lock);
-	codex_secret_buf_free(&now);
-	codex_secret_buf_free(&cur);
-}
+static const struct cred_file_kind codex_cred_kind = {
+	.log_tag = "codex",
+	.setting = "CODEX_AUTH_PATH",
+	.max_bytes = CODEX_MAX_AUTH_FILE_BYTES,
+	.missing_ok = 0,
+	.usable = codex_creds_usable,
+};
 
 /* Copy CODEX_AUTH_PATH into the run's CODEX_HOME (keeps the bytes in orig). */
 static int
 codex_creds_in(struct codex_run *run, const char *auth_path)
 {
-	int lock, rc;
+	int rc;
 
-	lock = codex_creds_lock(auth_path, LOCK_SH);
-	rc = codex_read_small_file(auth_path, CODEX_MAX_AUTH_FILE_BYTES, &run->orig_creds);
-	codex_creds_unlock(lock);
-	if (rc != 0)
-		return rc;
-	if ((rc = codex_write_new_file(run->creds, run->orig_creds.data ? run->orig_creds.data : "",
-	    run->orig_creds.len)) == 0)
+	if ((rc = cred_file_copy_in(&codex_cred_kind, auth_path, run->creds, &run->orig_creds)) == 0)
 		run->auth_path = auth_path;
 	return rc;
 }
@@ -640,42 +435,12 @@ codex_write_catalog(const char *path)
 		json_object_object_add(m, "base_instructions", json_object_new_string(codex_base_instructions));
 		json_object_array_add(models, m);
 	}
-	rc = codex_write_new_file(path, hub_json_compact(root), strlen(hub_json_compact(root)));
+	rc = workdir_write_file(path, hub_json_compact(root), strlen(hub_json_compact(root)), 0600);
 	json_object_put(root);
 	return rc;
 }
 
 /* ------------------------------------------------------------ prompt and history */
-
-/* A random RFC 4122 version 4 UUID into out (37 bytes). */
-static int
-codex_uuid(char out[37])
-{
-	unsigned char b[16];
-
-	if (hub_os_random(b, sizeof(b)) != 0)
-		return HUB_ERR_SYSTEM;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-	    b[12], b[13], b[14], b[15]);
-	return HUB_OK;
-}
-
-/* Append obj as one compact JSON line to b; takes obj. */
-static int
-codex_put_line(struct hub_buf *b, struct json_object *obj)
-{
-	int rc;
-
-	if (obj == NULL)
-		return HUB_ERR_NOMEM;
-	if ((rc = hub_buf_puts(b, hub_json_compact(obj))) == 0)
-		rc = hub_buf_puts(b, "\n");
-	json_object_put(obj);
-	return rc;
-}
 
 /* {"timestamp":ts,"type":type,"payload":payload}; takes payload. */
 static struct json_object *
@@ -753,13 +518,13 @@ codex_write_rollout(const struct provider_call *call, const struct cli_run_dirs 
 		json_object_object_add(base, "text", json_object_new_string(instructions));
 		json_object_object_add(meta, "base_instructions", base);
 	}
-	if ((rc = codex_put_line(&b, codex_rollout_line(ts, "session_meta", meta))) != 0)
+	if ((rc = cli_text_put_line(&b, codex_rollout_line(ts, "session_meta", meta))) != 0)
 		goto out;
 	for (i = 0; i + 1 < call->n_messages; i++) {
 		role = call->messages[i].role;
 		if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)
 			continue;
-		if ((rc = codex_put_line(&b, codex_rollout_line(ts, "response_item",
+		if ((rc = cli_text_put_line(&b, codex_rollout_line(ts, "response_item",
 		    codex_message_item(role, call->messages[i].content)))) != 0)
 			goto out;
 		turns++;
@@ -771,7 +536,7 @@ codex_write_rollout(const struct provider_call *call, const struct cli_run_dirs 
 		rc = HUB_ERR_TOO_LARGE;
 		goto out;
 	}
-	if ((rc = codex_mkdirs(path)) == 0 && (rc = codex_write_new_file(path, b.data, b.len)) == 0)
+	if ((rc = workdir_mkdir_parents(path)) == 0 && (rc = workdir_write_file(path, b.data, b.len, 0600)) == 0)
 		*have_history = 1;
 out:
 	hub_buf_free(&b);
@@ -796,7 +561,7 @@ codex_write_instructions(const struct provider_call *call, const char *path, str
 		if (rc == 0)
 			rc = hub_buf_puts(sys, call->messages[i].content);
 	}
-	if (rc == 0 && sys->len > 0 && (rc = codex_write_new_file(path, sys->data, sys->len)) == 0)
+	if (rc == 0 && sys->len > 0 && (rc = workdir_write_file(path, sys->data, sys->len, 0600)) == 0)
 		*written = 1;
 	return rc;
 }
@@ -870,60 +635,16 @@ codex_on_stdout(void *arg, const char *data, size_t len)
 
 /* ------------------------------------------------------------ outcome */
 
-/* Replace every occurrence of needle in s by "[redacted]" when it fits,
- * else cut s there. */
-static void
-codex_redact(char *s, size_t size, const char *needle, size_t needle_len)
-{
-	static const char mark[] = "[redacted]";
-	char *p;
-	size_t tail;
+/* Words of a token in a message of the CLI: then it is not shown. */
+static const char *const codex_secret_marks[] = { "eyJ", "Bearer ", "refresh_token", "sk-", NULL };
 
-	if (needle_len == 0)
-		return;
-	while ((p = memmem(s, strlen(s), needle, needle_len)) != NULL) {
-		tail = strlen(p + needle_len);
-		if ((size_t)(p - s) + sizeof(mark) - 1 + tail + 1 > size) {
-			*p = '\0';
-			return;
-		}
-		memmove(p + sizeof(mark) - 1, p + needle_len, tail + 1);
-		memcpy(p, mark, sizeof(mark) - 1);
-	}
-}
-
-/*
- * Set the reply's error with the CLI's message made safe: the first line,
- * control characters dropped, any start of a prompt and anything that
- * looks like a token ("eyJ...", "rt-...", "sk-...") redacted.
- */
+/* Set the reply's error with the CLI's message made safe (cli_text_fail()):
+ * the first line, no control characters, no token, no prompt's start. */
 static void
 codex_fail(struct provider_reply *reply, const struct provider_call *call, int err,
     const char *what, const char *cli_msg)
 {
-	static const char *const secret_marks[] = { "eyJ", "Bearer ", "refresh_token", "sk-", NULL };
-	char msg[HUB_MAX_ERROR_MESSAGE];
-	size_t i, j, n;
-
-	msg[0] = '\0';
-	if (cli_msg != NULL) {
-		for (i = 0, j = 0; cli_msg[i] != '\0' && cli_msg[i] != '\n' && j + 1 < sizeof(msg); i++)
-			if ((unsigned char)cli_msg[i] >= 0x20 && cli_msg[i] != 0x7f)
-				msg[j++] = cli_msg[i];
-		msg[j] = '\0';
-	}
-	for (i = 0; secret_marks[i] != NULL; i++)
-		if (strstr(msg, secret_marks[i]) != NULL)
-			msg[0] = '\0';
-	for (i = 0; i < call->n_messages; i++) {
-		n = strlen(call->messages[i].content);
-		if (n >= 8)
-			codex_redact(msg, sizeof(msg), call->messages[i].content, n < 24 ? n : 24);
-	}
-	if (msg[0] != '\0')
-		provider_reply_error(reply, err, "%s: %s", what, msg);
-	else
-		provider_reply_error(reply, err, "%s", what);
+	cli_text_fail(reply, call, err, what, cli_msg, codex_secret_marks, NULL);
 }
 
 /*
@@ -1163,12 +884,12 @@ codex_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	    (rc = codex_write_catalog(path)) != 0)
 		why = "could not write the Codex model catalog";
 	else if (snprintf(path, sizeof(path), "%s/config.toml", dirs->home) >= (int)sizeof(path) ||
-	    (rc = codex_write_new_file(path, codex_config_toml, sizeof(codex_config_toml) - 1)) != 0)
+	    (rc = workdir_write_file(path, codex_config_toml, sizeof(codex_config_toml) - 1, 0600)) != 0)
 		why = "could not write the Codex CLI's settings";
 	else if (snprintf(path, sizeof(path), "%s/instructions.md", dirs->root) >= (int)sizeof(path) ||
 	    (rc = codex_write_instructions(run->call, path, &run->system, &have_instructions)) != 0)
 		why = "could not write the system prompt file";
-	else if ((rc = codex_uuid(run->thread_id)) != 0 ||
+	else if ((rc = cli_text_uuid(run->thread_id)) != 0 ||
 	    (rc = codex_write_rollout(run->call, dirs, run->thread_id,
 	    have_instructions ? run->system.data : codex_base_instructions, &have_history)) != 0)
 		why = "could not write the conversation for the Codex CLI";
@@ -1224,7 +945,7 @@ codex_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_res
 
 	(void)dirs;
 	if (run->auth_path != NULL)
-		codex_creds_write_back(run->auth_path, run->creds, &run->orig_creds);
+		cred_file_write_back(&codex_cred_kind, run->auth_path, run->creds, &run->orig_creds);
 	if (reply->err != 0)
 		hub_log(HUB_LOG_INFO, "codex", "run failed: %s (exit %d, %ld ms)",
 		    hub_strerror(reply->err), res->exited ? res->exit_code : -1, res->duration_ms);
@@ -1264,7 +985,7 @@ codex_chat(const struct provider *p, const struct provider_call *call,
 	run.stream.arg = &run;
 	cli_run(&codex_adapter, &run, p, call, reply);
 	codex_stream_free(&run.stream);
-	codex_secret_buf_free(&run.orig_creds);
+	cred_file_secret_free(&run.orig_creds);
 	hub_buf_free(&run.system);
 	return reply->err;
 }

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "common/hub_buf.h"
 #include "common/hub_error.h"
 #include "providers/workdir.h"
 
@@ -315,4 +316,87 @@ workdir_sweep(const char *base, int *removed)
 	}
 	closedir(dir);
 	return rc;
+}
+
+int
+workdir_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	const char *p = data;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return HUB_ERR_SYSTEM;
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = HUB_ERR_SYSTEM;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) != 0 && rc == 0)
+		rc = HUB_ERR_SYSTEM;
+	return rc;
+}
+
+int
+workdir_read_file(const char *path, size_t max, struct hub_buf *b)
+{
+	char chunk[4096];
+	struct stat st;
+	ssize_t n;
+	int fd, rc = 0;
+
+	hub_buf_reset(b);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? HUB_ERR_NOT_FOUND : HUB_ERR_SYSTEM;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return HUB_ERR_SYSTEM;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = HUB_ERR_SYSTEM;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (b->len + (size_t)n > max) {
+			rc = HUB_ERR_TOO_LARGE;
+			break;
+		}
+		if ((rc = hub_buf_append(b, chunk, (size_t)n)) != 0)
+			break;
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	return rc;
+}
+
+int
+workdir_mkdir_parents(const char *path)
+{
+	char tmp[PATH_MAX];
+	char *p;
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return HUB_ERR_TOO_LARGE;
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+			return HUB_ERR_SYSTEM;
+		*p = '/';
+	}
+	return 0;
 }

@@ -1,5 +1,6 @@
 /*
- * workdir.h - private per-request directories for provider children.
+ * workdir.h - private per-request directories for provider children, and
+ * the files put into them.
  *
  * workdir_create() makes a fresh mode-0700 directory below base (created
  * if missing, mode 0700); workdir_remove() deletes a directory tree without
@@ -19,6 +20,9 @@
 #define WORKDIR_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
+#include "common/hub_buf.h"
 
 /*
  * Create base/<prefix><owner>-XXXXXX (see above). Writes the path to out (outlen bytes).
@@ -37,5 +41,25 @@ int workdir_remove(const char *path);
  * directory could not be removed.
  */
 int workdir_sweep(const char *base, int *removed);
+
+/*
+ * Write len bytes of data to path as a new file of the given mode: never
+ * an existing file, never through a symlink. 0 or HUB_ERR_SYSTEM (a
+ * partial file may stay; it goes with the run's directory).
+ */
+int workdir_write_file(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
+ * Read the whole regular file at path (not through a symlink) of at most
+ * max bytes into b, reset first. The file may be a secret: the stack
+ * buffer the bytes pass through is wiped (b is the caller's to wipe).
+ * 0, HUB_ERR_NOT_FOUND, HUB_ERR_TOO_LARGE,
+ * HUB_ERR_SYSTEM (also when path is not a regular file), HUB_ERR_NOMEM.
+ */
+int workdir_read_file(const char *path, size_t max, struct hub_buf *b);
+
+/* Create the missing directories above the file path (mode 0700).
+ * 0, HUB_ERR_TOO_LARGE or HUB_ERR_SYSTEM. */
+int workdir_mkdir_parents(const char *path);
 
 #endif
