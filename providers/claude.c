@@ -48,6 +48,7 @@
 #include "providers/child.h"
 #include "providers/child_env.h"
 #include "providers/cli_run.h"
+#include "providers/cli_text.h"
 #include "providers/claude_stream.h"
 #include "providers/provider.h"
 #include "providers/workdir.h"
@@ -455,30 +456,14 @@ claude_reply_calls(struct claude_run *run, struct provider_reply *reply)
 static int
 claude_uuid(char out[37])
 {
-	unsigned char b[16];
-
-	if (hub_os_random(b, sizeof(b)) != 0)
-		return HUB_ERR_SYSTEM;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-	    b[12], b[13], b[14], b[15]);
-	return HUB_OK;
+	return cli_text_uuid(out);
 }
 
 /* Append obj as one compact JSON line to b; takes obj. */
 static int
 claude_put_line(struct hub_buf *b, struct json_object *obj)
 {
-	int rc;
-
-	if (obj == NULL)
-		return HUB_ERR_NOMEM;
-	if ((rc = hub_buf_puts(b, hub_json_compact(obj))) == 0)
-		rc = hub_buf_puts(b, "\n");
-	json_object_put(obj);
-	return rc;
+	return cli_text_put_line(b, obj);
 }
 
 /* A {"type":"text","text":text} block. */
@@ -717,25 +702,7 @@ out:
 static int
 claude_write_file(const char *path, const char *data, size_t len)
 {
-	int fd, rc = HUB_OK;
-	ssize_t n;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return HUB_ERR_SYSTEM;
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = HUB_ERR_SYSTEM;
-			break;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0)
-		rc = HUB_ERR_SYSTEM;
-	return rc;
+	return workdir_write_file(path, data, len, 0600);
 }
 
 /*
@@ -856,28 +823,6 @@ claude_build_env(struct child_env *env, const char *home, const char *tmp, long 
 
 /* --- outcome ------------------------------------------------------------ */
 
-/* Replace every occurrence of needle in s (NUL-terminated, in place) by
- * "[redacted]" when it fits, else cut s there. */
-static void
-claude_redact(char *s, size_t size, const char *needle, size_t needle_len)
-{
-	static const char mark[] = "[redacted]";
-	char *p;
-	size_t tail;
-
-	if (needle_len == 0)
-		return;
-	while ((p = memmem(s, strlen(s), needle, needle_len)) != NULL) {
-		tail = strlen(p + needle_len);
-		if ((size_t)(p - s) + sizeof(mark) - 1 + tail + 1 > size) {
-			*p = '\0';
-			return;
-		}
-		memmove(p + sizeof(mark) - 1, p + needle_len, tail + 1);
-		memcpy(p, mark, sizeof(mark) - 1);
-	}
-}
-
 /*
  * Set the reply's error with the CLI's message made safe: the first line
  * only, control characters dropped, the token and any start of a prompt
@@ -887,29 +832,7 @@ static void
 claude_fail(struct provider_reply *reply, const struct provider_call *call, int err,
     const char *what, const char *cli_msg)
 {
-	char msg[HUB_MAX_ERROR_MESSAGE];
-	const char *tok = hub_cfg->claude_oauth_token;
-	size_t i, j, n;
-
-	msg[0] = '\0';
-	if (cli_msg != NULL) {
-		for (i = 0, j = 0; cli_msg[i] != '\0' && cli_msg[i] != '\n' && j + 1 < sizeof(msg); i++)
-			if ((unsigned char)cli_msg[i] >= 0x20 && cli_msg[i] != 0x7f)
-				msg[j++] = cli_msg[i];
-		msg[j] = '\0';
-	}
-	if (tok != NULL)
-		claude_redact(msg, sizeof(msg), tok, strlen(tok));
-	for (i = 0; i < call->n_messages; i++) {
-		/* a prompt is recognised by its start (at most 24 bytes) */
-		n = strlen(call->messages[i].content);
-		if (n >= 8)
-			claude_redact(msg, sizeof(msg), call->messages[i].content, n < 24 ? n : 24);
-	}
-	if (msg[0] != '\0')
-		provider_reply_error(reply, err, "%s: %s", what, msg);
-	else
-		provider_reply_error(reply, err, "%s", what);
+	cli_text_fail(reply, call, err, what, cli_msg, NULL, hub_cfg->claude_oauth_token);
 }
 
 /* Map an API failure reported by the CLI (status and kind) to a hub error. */

@@ -44,7 +44,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +62,7 @@
 #include "child.h"
 #include "child_env.h"
 #include "cli_run.h"
+#include "cred_file.h"
 #include "gemini_stream.h"
 #include "gemini_token.h"
 #include "gemini_tools.h"
@@ -165,27 +165,7 @@ struct gemini_run {
 static int
 gemini_write_new_file(const char *path, const void *data, size_t len, mode_t mode)
 {
-	const char *p = data;
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return HUB_ERR_SYSTEM;
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = HUB_ERR_SYSTEM;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) != 0 && rc == 0)
-		rc = HUB_ERR_SYSTEM;
-	return rc;
+	return workdir_write_file(path, data, len, mode);
 }
 
 /* Read a whole regular file of at most max bytes into b (reset first).
@@ -193,205 +173,31 @@ gemini_write_new_file(const char *path, const void *data, size_t len, mode_t mod
 static int
 gemini_read_small_file(const char *path, size_t max, struct hub_buf *b)
 {
-	char chunk[4096];
-	struct stat st;
-	ssize_t n;
-	int fd, rc = 0;
-
-	hub_buf_reset(b);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? HUB_ERR_NOT_FOUND : HUB_ERR_SYSTEM;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return HUB_ERR_SYSTEM;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = HUB_ERR_SYSTEM;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (b->len + (size_t)n > max) {
-			rc = HUB_ERR_TOO_LARGE;
-			break;
-		}
-		if ((rc = hub_buf_append(b, chunk, (size_t)n)) != 0)
-			break;
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fd);
-	return rc;
+	return workdir_read_file(path, max, b);
 }
 
 /* Wipe and free a buffer that held credentials. */
 static void
 gemini_secret_buf_free(struct hub_buf *b)
 {
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->cap);
-	hub_buf_free(b);
+	cred_file_secret_free(b);
 }
 
 /* ------------------------------------------------------------ credentials */
-
-/* Open and flock the lock file next to auth_path; -1 when impossible. */
-static int
-gemini_creds_lock(const char *auth_path, int how)
-{
-	char lock_path[PATH_MAX];
-	int fd;
-
-	if (snprintf(lock_path, sizeof(lock_path), "%s.lock", auth_path) >= (int)sizeof(lock_path))
-		return -1;
-	fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (flock(fd, how) != 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
-static void
-gemini_creds_unlock(int fd)
-{
-	if (fd >= 0) {
-		flock(fd, LOCK_UN);
-		close(fd);
-	}
-}
 
 /* Copy GEMINI_AUTH_PATH into the run's home; keeps the bytes in orig.
  * A missing file is not an error here: the CLI then reports exit 41. */
 static int
 gemini_creds_copy_in(const char *auth_path, const char *dst, struct hub_buf *orig)
 {
-	int lock, rc;
-
-	lock = gemini_creds_lock(auth_path, LOCK_SH);
-	rc = gemini_read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, orig);
-	gemini_creds_unlock(lock);
-	if (rc == HUB_ERR_NOT_FOUND) {
-		hub_log(HUB_LOG_WARN, "gemini", "GEMINI_AUTH_PATH does not exist");
-		return 0;
-	}
-	if (rc != 0) {
-		hub_log(HUB_LOG_WARN, "gemini", "GEMINI_AUTH_PATH could not be read: %s",
-		    hub_strerror(rc));
-		return 0;
-	}
-	return gemini_write_new_file(dst, orig->data ? orig->data : "", orig->len, 0600);
-}
-
-/* Parse credentials; 1 when they hold both tokens. *expiry_ms: -1 unknown. */
-static int
-gemini_creds_usable(const struct hub_buf *b, long long *expiry_ms)
-{
-	struct json_object *obj = NULL, *v;
-	const char *at, *rt;
-	char jerr[64];
-	int usable = 0;
-
-	*expiry_ms = -1;
-	if (b->len == 0 || hub_json_parse(b->data, b->len, &obj, jerr, sizeof(jerr)) != 0)
-		return 0;
-	if (json_object_is_type(obj, json_type_object)) {
-		at = hub_json_get_string(obj, "access_token");
-		rt = hub_json_get_string(obj, "refresh_token");
-		usable = at != NULL && at[0] != '\0' && rt != NULL && rt[0] != '\0';
-		if (json_object_object_get_ex(obj, "expiry_date", &v) &&
-		    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-			*expiry_ms = (long long)json_object_get_int64(v);
-	}
-	json_object_put(obj);
-	return usable;
-}
-
-/* Replace auth_path with data atomically (temp file + rename). */
-static int
-gemini_creds_replace(const char *auth_path, const struct hub_buf *data)
-{
-	char tmp[PATH_MAX];
-	const char *p = data->data;
-	size_t left = data->len;
-	ssize_t n;
-	int fd, rc = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", auth_path) >= (int)sizeof(tmp))
-		return HUB_ERR_TOO_LARGE;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return HUB_ERR_SYSTEM;
-	if (fchmod(fd, 0600) != 0)
-		rc = HUB_ERR_SYSTEM;
-	while (rc == 0 && left > 0) {
-		n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = HUB_ERR_SYSTEM;
-		else {
-			p += n;
-			left -= (size_t)n;
-		}
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = HUB_ERR_SYSTEM;
-	if (close(fd) != 0 && rc == 0)
-		rc = HUB_ERR_SYSTEM;
-	if (rc == 0 && rename(tmp, auth_path) != 0)
-		rc = HUB_ERR_SYSTEM;
-	if (rc != 0)
-		unlink(tmp);
-	return rc;
+	return cred_file_copy_in(&gemini_token_file_kind, auth_path, dst, orig);
 }
 
 /* After the run: bring a refresh the CLI wrote back to GEMINI_AUTH_PATH. */
 static void
 gemini_creds_write_back(const char *auth_path, const char *run_copy, const struct hub_buf *orig)
 {
-	struct hub_buf now, cur;
-	long long new_expiry, cur_expiry;
-	int lock = -1, rc;
-
-	hub_buf_init(&now, 0);
-	hub_buf_init(&cur, 0);
-	if (gemini_read_small_file(run_copy, GEMINI_TOKEN_MAX_FILE_BYTES, &now) != 0)
-		goto out;
-	if (now.len == orig->len && (now.len == 0 || memcmp(now.data, orig->data, now.len) == 0))
-		goto out;  /* unchanged */
-	if (!gemini_creds_usable(&now, &new_expiry)) {
-		hub_log(HUB_LOG_WARN, "gemini",
-		    "the CLI rewrote its credentials without both tokens; not written back");
-		goto out;
-	}
-	if ((lock = gemini_creds_lock(auth_path, LOCK_EX)) < 0)
-		hub_log(HUB_LOG_WARN, "gemini", "no lock beside GEMINI_AUTH_PATH; writing back unlocked");
-	rc = gemini_read_small_file(auth_path, GEMINI_TOKEN_MAX_FILE_BYTES, &cur);
-	if (rc == 0 && !(cur.len == orig->len && (cur.len == 0 ||
-	    memcmp(cur.data, orig->data, cur.len) == 0)) &&
-	    gemini_creds_usable(&cur, &cur_expiry) && cur_expiry >= new_expiry) {
-		hub_log(HUB_LOG_INFO, "gemini",
-		    "GEMINI_AUTH_PATH was refreshed by another run meanwhile; kept");
-		goto out;
-	}
-	if ((rc = gemini_creds_replace(auth_path, &now)) != 0)
-		hub_log(HUB_LOG_ERROR, "gemini",
-		    "could not write the refreshed credentials back to GEMINI_AUTH_PATH: %s",
-		    hub_strerror(rc));
-	else
-		hub_log(HUB_LOG_INFO, "gemini", "refreshed credentials written back to GEMINI_AUTH_PATH");
-out:
-	gemini_creds_unlock(lock);
-	gemini_secret_buf_free(&now);
-	gemini_secret_buf_free(&cur);
+	cred_file_write_back(&gemini_token_file_kind, auth_path, run_copy, orig);
 }
 
 /* ------------------------------------------------------------ run directory */

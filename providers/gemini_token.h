@@ -1,11 +1,13 @@
 /*
  * gemini_token.h - what can be said about the Gemini OAuth credentials file
- * (GEMINI_AUTH_PATH) without revealing it: for GET /health/tokens.
+ * (GEMINI_AUTH_PATH) without revealing it: for GET /health/tokens, and
+ * what makes a copy of it worth writing back.
  */
 #ifndef GEMINI_TOKEN_H
 #define GEMINI_TOKEN_H
 
 #include "common/hub_limits.h"
+#include "providers/cred_file.h"
 
 struct gemini_token_info {
 	int present;            /* the file exists and is a readable regular file */
@@ -23,6 +25,11 @@ struct gemini_token_info {
  * (out->present set), HUB_ERR_NOMEM.
  */
 int gemini_token_status(const char *auth_path, struct gemini_token_info *out);
+
+/* The file as the run copies it in and writes it back (cred_file.h):
+ * usable with both tokens, the expiry from "expiry_date"; a missing or
+ * unreadable file is logged and the CLI reports the missing login. */
+extern const struct cred_file_kind gemini_token_file_kind;
 
 
 #endif

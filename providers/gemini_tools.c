@@ -14,6 +14,7 @@
 #include "common/hub_json.h"
 #include "common/hub_os.h"
 #include "common/hub_time.h"
+#include "providers/cli_text.h"
 #include "providers/gemini_tools.h"
 
 /* The hook command: constant, no request data; the CLI stops at once. */
@@ -375,8 +376,7 @@ gemini_tools_history(const struct gemini_tools *t, struct hub_buf *out, const ch
 	const struct provider_call *call = t->call;
 	const struct provider_msg *last;
 	struct json_object *head;
-	unsigned char rnd[16];
-	char stamp[32], uuid[40];
+	char stamp[32], uuid[CLI_TEXT_UUID_SIZE];
 	size_t i, end;
 	int rc = 0;
 
@@ -384,13 +384,8 @@ gemini_tools_history(const struct gemini_tools *t, struct hub_buf *out, const ch
 	hub_buf_reset(out);
 	if (call->n_messages == 0)
 		return HUB_ERR_INVALID;
-	if (hub_os_random(rnd, sizeof(rnd)) != 0)
+	if (cli_text_uuid(uuid) != 0)
 		return HUB_ERR_SYSTEM;
-	rnd[6] = (unsigned char)((rnd[6] & 0x0F) | 0x40);
-	rnd[8] = (unsigned char)((rnd[8] & 0x3F) | 0x80);
-	snprintf(uuid, sizeof(uuid), "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9],
-	    rnd[10], rnd[11], rnd[12], rnd[13], rnd[14], rnd[15]);
 	hub_time_iso8601(hub_time_wall_ms(), stamp, sizeof(stamp));
 
 	last = &call->messages[call->n_messages - 1];

@@ -32,6 +32,7 @@
 #include "child.h"
 #include "child_env.h"
 #include "cli_run.h"
+#include "cli_text.h"
 #include "claude_stream.h"
 #include "gemini_stream.h"
 #include "generic.h"
@@ -299,18 +300,6 @@ generic_build_argv(char **argv, const struct provider_conf *c, const char *model
 
 /* --- outcome ------------------------------------------------------------ */
 
-/* First line of s without control characters into out. */
-static void
-generic_first_line(const char *s, char *out, size_t outlen)
-{
-	size_t i, j = 0;
-
-	for (i = 0; s != NULL && s[i] != '\0' && s[i] != '\n' && j + 1 < outlen; i++)
-		if ((unsigned char)s[i] >= 0x20 && s[i] != 0x7f)
-			out[j++] = s[i];
-	out[j] = '\0';
-}
-
 /* A failure message from the CLI, made safe: one line, no prompt start. */
 static void
 generic_fail(struct provider_reply *reply, const struct provider *p,
@@ -319,7 +308,7 @@ generic_fail(struct provider_reply *reply, const struct provider *p,
 	char msg[HUB_MAX_ERROR_MESSAGE];
 	size_t i, n;
 
-	generic_first_line(cli_msg, msg, sizeof(msg));
+	cli_text_first_line(cli_msg, msg, sizeof(msg));
 	for (i = 0; i < call->n_messages && msg[0] != '\0'; i++) {
 		n = strlen(call->messages[i].content);
 		if (n >= 8 && memmem(msg, strlen(msg), call->messages[i].content, n < 24 ? n : 24) != NULL)
