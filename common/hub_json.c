@@ -96,15 +96,23 @@ hub_json_parse_input(const char *data, size_t len, struct json_object **out,
 	return hub_json_parse(data, len, out, err, errlen);
 }
 
-const char *
-hub_json_get_string(struct json_object *obj, const char *key)
+struct json_object *
+hub_json_get_typed(struct json_object *obj, const char *key, enum json_type t)
 {
 	struct json_object *v;
 
 	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, t))
 		return NULL;
-	return json_object_get_string(v);
+	return v;
+}
+
+const char *
+hub_json_get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v = hub_json_get_typed(obj, key, json_type_string);
+
+	return v != NULL ? json_object_get_string(v) : NULL;
 }
 
 const char *

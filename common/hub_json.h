@@ -26,6 +26,11 @@ int hub_json_parse(const char *data, size_t len, struct json_object **out,
 int hub_json_parse_input(const char *data, size_t len, struct json_object **out,
     char *err, size_t errlen);
 
+/* The member key of obj when obj is an object and the member has type t,
+ * else NULL (obj may be NULL). Belongs to obj. */
+struct json_object *hub_json_get_typed(struct json_object *obj, const char *key,
+    enum json_type t);
+
 /* The string member key of obj, or NULL when absent or not a string. */
 const char *hub_json_get_string(struct json_object *obj, const char *key);
 

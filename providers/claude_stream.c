@@ -52,18 +52,6 @@ claude_stream_free(struct claude_stream *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Member key of obj when it has type t, else NULL. */
-static struct json_object *
-get_typed(struct json_object *obj, const char *key, enum json_type t)
-{
-	struct json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, t))
-		return NULL;
-	return v;
-}
-
 /* Integer member key of obj (ints and doubles accepted), or dflt. */
 static long long
 get_number(struct json_object *obj, const char *key, long long dflt)
@@ -174,7 +162,7 @@ tool_use_by_id(struct claude_stream *s, const char *id)
 static int
 handle_tool_start(struct claude_stream *s, struct json_object *ev)
 {
-	struct json_object *block = get_typed(ev, "content_block", json_type_object);
+	struct json_object *block = hub_json_get_typed(ev, "content_block", json_type_object);
 	const char *type = hub_json_get_string(block, "type");
 	const char *id = hub_json_get_string(block, "id"), *name = hub_json_get_string(block, "name");
 	struct claude_tool_use *t;
@@ -207,13 +195,13 @@ handle_stream_event(struct claude_stream *s, struct json_object *line)
 	struct json_object *ev, *msg, *delta;
 	const char *ev_type, *text;
 
-	if ((ev = get_typed(line, "event", json_type_object)) == NULL)
+	if ((ev = hub_json_get_typed(line, "event", json_type_object)) == NULL)
 		return HUB_OK;
 	ev_type = hub_json_get_string(ev, "type");
 	if (ev_type == NULL)
 		return HUB_OK;
 	if (strcmp(ev_type, "message_start") == 0) {
-		msg = get_typed(ev, "message", json_type_object);
+		msg = hub_json_get_typed(ev, "message", json_type_object);
 		s->delta_seen = 0;
 		if (set_string(&s->current_message_id, hub_json_get_string(msg, "id")) < 0)
 			return HUB_ERR_NOMEM;
@@ -226,7 +214,8 @@ handle_stream_event(struct claude_stream *s, struct json_object *line)
 		return handle_tool_start(s, ev);
 	if (strcmp(ev_type, "message_stop") == 0 ||
 	    (strcmp(ev_type, "message_delta") == 0 &&
-	     (text = hub_json_get_string(get_typed(ev, "delta", json_type_object), "stop_reason")) != NULL &&
+	     (text = hub_json_get_string(hub_json_get_typed(ev, "delta", json_type_object),
+	     "stop_reason")) != NULL &&
 	     strcmp(text, "tool_use") == 0)) {
 		if (s->n_tool_uses > 0 && tool_message_is(s, s->current_message_id))
 			s->tool_turn_done = 1;
@@ -234,7 +223,7 @@ handle_stream_event(struct claude_stream *s, struct json_object *line)
 	}
 	if (strcmp(ev_type, "content_block_delta") != 0)
 		return HUB_OK;
-	delta = get_typed(ev, "delta", json_type_object);
+	delta = hub_json_get_typed(ev, "delta", json_type_object);
 	if (hub_json_get_string(delta, "type") != NULL &&
 	    strcmp(hub_json_get_string(delta, "type"), "input_json_delta") == 0)
 		return handle_tool_args(s, ev, delta);
@@ -273,7 +262,7 @@ message_text(struct json_object *msg)
 		hub_buf_puts(&b, t);
 		return hub_buf_steal(&b);
 	}
-	if ((content = get_typed(msg, "content", json_type_array)) == NULL)
+	if ((content = hub_json_get_typed(msg, "content", json_type_array)) == NULL)
 		return hub_buf_steal(&b);
 	n = json_object_array_length(content);
 	for (i = 0; i < n; i++) {
@@ -294,7 +283,7 @@ message_text(struct json_object *msg)
 static int
 assistant_tool_uses(struct claude_stream *s, struct json_object *msg)
 {
-	struct json_object *content = get_typed(msg, "content", json_type_array), *block, *input;
+	struct json_object *content = hub_json_get_typed(msg, "content", json_type_array), *block, *input;
 	const char *type, *id, *name, *json;
 	struct claude_tool_use *t;
 	size_t i, n = content != NULL ? json_object_array_length(content) : 0;
@@ -308,7 +297,7 @@ assistant_tool_uses(struct claude_stream *s, struct json_object *msg)
 		if (type == NULL || strcmp(type, "tool_use") != 0 || id == NULL || name == NULL ||
 		    !tool_message_is(s, hub_json_get_string(msg, "id")))
 			continue;
-		input = get_typed(block, "input", json_type_object);
+		input = hub_json_get_typed(block, "input", json_type_object);
 		json = input != NULL ? hub_json_compact(input) : "{}";
 		if ((t = tool_use_by_id(s, id)) == NULL) {
 			/* no content_block_start (no partial messages): announce it,
@@ -335,7 +324,7 @@ handle_assistant(struct claude_stream *s, struct json_object *line)
 	char *text = NULL;
 	int rc = HUB_OK;
 
-	msg = get_typed(line, "message", json_type_object);
+	msg = hub_json_get_typed(line, "message", json_type_object);
 	if ((text = message_text(msg)) == NULL)
 		return HUB_ERR_NOMEM;
 	if ((err_kind = hub_json_get_string(line, "error")) != NULL) {
@@ -388,7 +377,7 @@ handle_system(struct claude_stream *s, struct json_object *line)
 static int
 get_bool(struct json_object *obj, const char *key)
 {
-	struct json_object *v = get_typed(obj, key, json_type_boolean);
+	struct json_object *v = hub_json_get_typed(obj, key, json_type_boolean);
 
 	return v != NULL && json_object_get_boolean(v);
 }
@@ -433,7 +422,7 @@ get_word(struct json_object *obj, const char *key, char *dst, size_t dst_len)
 static int
 handle_rate_limit(struct claude_stream *s, struct json_object *line)
 {
-	struct json_object *info = get_typed(line, "rate_limit_info", json_type_object);
+	struct json_object *info = hub_json_get_typed(line, "rate_limit_info", json_type_object);
 	struct plan_window *w = &s->rate_limit;
 	char word[32];
 
@@ -447,7 +436,7 @@ handle_rate_limit(struct claude_stream *s, struct json_object *line)
 	w->utilization = get_fraction(info, "utilization");
 	if (w->utilization < 0 && w->type[0] != '\0')
 		/* allowed: only the window itself says how much is used */
-		w->utilization = get_fraction(get_typed(get_typed(info, "unifiedWindows",
+		w->utilization = get_fraction(hub_json_get_typed(hub_json_get_typed(info, "unifiedWindows",
 		    json_type_object), w->type, json_type_object), "utilization");
 	w->resets_at = get_number(info, "resetsAt", 0);
 	w->using_overage = get_bool(info, "isUsingOverage") || get_bool(info, "overageInUse");
@@ -472,10 +461,10 @@ handle_result(struct claude_stream *s, struct json_object *line)
 	const char *result;
 
 	s->seen_result = 1;
-	v = get_typed(line, "is_error", json_type_boolean);
+	v = hub_json_get_typed(line, "is_error", json_type_boolean);
 	s->result_is_error = v != NULL && json_object_get_boolean(v);
 	result = hub_json_get_string(line, "result");
-	if (result == NULL && (v = get_typed(line, "errors", json_type_array)) != NULL &&
+	if (result == NULL && (v = hub_json_get_typed(line, "errors", json_type_array)) != NULL &&
 	    json_object_array_length(v) > 0)
 		result = json_object_get_string(json_object_array_get_idx(v, 0));
 	if (s->api_error_status == 0)
@@ -484,14 +473,14 @@ handle_result(struct claude_stream *s, struct json_object *line)
 	    set_string(&s->result_subtype, hub_json_get_string(line, "subtype")) < 0 ||
 	    set_string(&s->stop_reason, hub_json_get_string(line, "stop_reason")) < 0)
 		return HUB_ERR_NOMEM;
-	if ((usage = get_typed(line, "usage", json_type_object)) != NULL) {
+	if ((usage = hub_json_get_typed(line, "usage", json_type_object)) != NULL) {
 		s->cache_read_tokens = (long)get_number(usage, "cache_read_input_tokens", 0);
 		s->cache_creation_tokens = (long)get_number(usage, "cache_creation_input_tokens", 0);
 		s->input_tokens = (long)get_number(usage, "input_tokens", 0) +
 		    s->cache_read_tokens + s->cache_creation_tokens;
 		s->output_tokens = (long)get_number(usage, "output_tokens", 0);
 	}
-	if ((v = get_typed(line, "total_cost_usd", json_type_double)) != NULL)
+	if ((v = hub_json_get_typed(line, "total_cost_usd", json_type_double)) != NULL)
 		s->cost_usd = json_object_get_double(v);
 	else
 		s->cost_usd = (double)get_number(line, "total_cost_usd", 0);
@@ -536,9 +525,9 @@ claude_stream_on_line(void *arg, const char *data, size_t len)
 	else if (strcmp(type, "control_request") == 0) {
 		s->control_requests++;
 		if (s->on_control != NULL && hub_json_get_string(line, "request_id") != NULL &&
-		    get_typed(line, "request", json_type_object) != NULL)
+		    hub_json_get_typed(line, "request", json_type_object) != NULL)
 			rc = s->on_control(s->arg, hub_json_get_string(line, "request_id"),
-			    get_typed(line, "request", json_type_object));
+			    hub_json_get_typed(line, "request", json_type_object));
 	}
 out:
 	json_object_put(line);

@@ -47,18 +47,6 @@ codex_stream_free(struct codex_stream *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Member key of obj when it has type t, else NULL. */
-static struct json_object *
-codex_get_typed(struct json_object *obj, const char *key, enum json_type t)
-{
-	struct json_object *v;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, t))
-		return NULL;
-	return v;
-}
-
 /* A non-negative integer member of obj (ints, and doubles in range), or -1. */
 static long
 codex_get_count(struct json_object *obj, const char *key)
@@ -141,7 +129,7 @@ codex_stream_agent_text(struct codex_stream *s, const char *id, const char *text
 static int
 codex_stream_item(struct codex_stream *s, struct json_object *line)
 {
-	struct json_object *item = codex_get_typed(line, "item", json_type_object);
+	struct json_object *item = hub_json_get_typed(line, "item", json_type_object);
 	const char *type, *text;
 	size_t i;
 
@@ -160,7 +148,7 @@ codex_stream_item(struct codex_stream *s, struct json_object *line)
 static int
 codex_stream_usage(struct codex_stream *s, struct json_object *line)
 {
-	struct json_object *u = codex_get_typed(line, "usage", json_type_object);
+	struct json_object *u = hub_json_get_typed(line, "usage", json_type_object);
 
 	s->turn_completed = 1;
 	if (u == NULL)
@@ -201,7 +189,7 @@ codex_stream_on_line(void *arg, const char *data, size_t len)
 		rc = codex_stream_usage(s, line);
 	} else if (strcmp(type, "turn.failed") == 0) {
 		s->turn_failed = 1;
-		err = codex_get_typed(line, "error", json_type_object);
+		err = hub_json_get_typed(line, "error", json_type_object);
 		msg = err != NULL ? hub_json_get_string(err, "message") : NULL;
 		rc = codex_set_string(&s->failed_message, msg);
 	} else if (strcmp(type, "error") == 0) {
