@@ -41,7 +41,7 @@ declare -A extra=(
 	[router]="fcgi/router.c"
 	[mcp]="mcp-stdio/mcp.c"
 )
-common="common/hub_error.c common/hub_buf.c common/hub_lines.c common/hub_json.c common/hub_text.c common/hub_log.c common/hub_time.c common/hub_os.c"
+common="common/hub_error.c common/hub_buf.c common/hub_lines.c common/hub_json.c common/hub_text.c common/hub_log.c common/hub_time.c common/hub_os.c common/plan_window.c"
 all=(chat_request responses_request messages_request claude_stream gemini_stream codex_stream pty_clean session_id redis_url query router)
 [ -f "$HUB_SRCDIR/mcp-stdio/mcp.c" ] && all+=(mcp)
 names=("$@")
