@@ -181,10 +181,11 @@ plan_state_count_refused(const char *provider)
 	return HUB_OK;
 }
 
-/* Set field k of out to v. */
+/* Set field k of the struct plan_state at arg to v (redis_hash_field_fn). */
 static void
-plan_state_field(struct plan_state *out, const char *k, const char *v)
+plan_state_field(void *arg, const char *k, const char *v)
 {
+	struct plan_state *out = arg;
 	struct plan_window *w = &out->w;
 
 	if (strcmp(k, "level") == 0)
@@ -221,7 +222,6 @@ plan_state_get(const char *provider, struct plan_state *out)
 	char key[256];
 	const char *argv[] = { "HGETALL", key };
 	struct redis_reply *r;
-	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -229,16 +229,10 @@ plan_state_get(const char *provider, struct plan_state *out)
 	plan_state_key(key, sizeof(key), provider);
 	if ((rc = redis_command(&r, 2, argv, NULL)) != HUB_OK)
 		return rc;
-	if (r->type != REDIS_T_ARRAY) {
-		redis_reply_free(r);
-		return HUB_ERR_STORE;
-	}
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		if (r->element[i]->str == NULL || r->element[i + 1]->str == NULL)
-			continue;
-		out->known = 1;
-		plan_state_field(out, r->element[i]->str, r->element[i + 1]->str);
-	}
+	rc = redis_reply_hash_each(r, plan_state_field, out);
 	redis_reply_free(r);
+	if (rc < 0)
+		return rc;
+	out->known = rc > 0;
 	return HUB_OK;
 }

@@ -554,3 +554,20 @@ redis_reply_free(struct redis_reply *r)
 	free(r->str);
 	free(r);
 }
+
+int
+redis_reply_hash_each(const struct redis_reply *r, redis_hash_field_fn on_field, void *arg)
+{
+	size_t i;
+	int n = 0;
+
+	if (r == NULL || r->type != REDIS_T_ARRAY)
+		return HUB_ERR_STORE;
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		if (r->element[i]->str == NULL || r->element[i + 1]->str == NULL)
+			continue;
+		on_field(arg, r->element[i]->str, r->element[i + 1]->str);
+		n++;
+	}
+	return n;
+}

@@ -103,4 +103,15 @@ void redis_disconnect(void);
 /* Free a reply tree. Accepts NULL. */
 void redis_reply_free(struct redis_reply *r);
 
+/* A field of a hash: called with its name and value, both strings. */
+typedef void (*redis_hash_field_fn)(void *arg, const char *field, const char *value);
+
+/*
+ * Walk a hash as HGETALL answers it (an array of field, value, ...):
+ * on_field for each pair whose two elements are strings, the others
+ * skipped. Returns the number of pairs passed on, or HUB_ERR_STORE when r
+ * is NULL or not an array.
+ */
+int redis_reply_hash_each(const struct redis_reply *r, redis_hash_field_fn on_field, void *arg);
+
 #endif

@@ -118,42 +118,41 @@ token_status_claim_event(const char *provider, const char *event, long ttl_s)
 	return rc;
 }
 
+/* Set field k of the struct token_status at arg to v (redis_hash_field_fn). */
+static void
+token_status_field(void *arg, const char *k, const char *v)
+{
+	struct token_status *out = arg;
+
+	if (strcmp(k, "state") == 0)
+		out->failing = strcmp(v, "failing") == 0;
+	else if (strcmp(k, "last_success_at") == 0)
+		out->last_success_ms = strtoll(v, NULL, 10);
+	else if (strcmp(k, "last_failure_at") == 0)
+		out->last_failure_ms = strtoll(v, NULL, 10);
+	else if (strcmp(k, "last_failure_message") == 0)
+		snprintf(out->last_failure_message, sizeof(out->last_failure_message), "%s", v);
+	else if (strncmp(k, "seen:", 5) == 0 &&
+	    (out->first_seen_ms == 0 || strtoll(v, NULL, 10) < out->first_seen_ms))
+		out->first_seen_ms = strtoll(v, NULL, 10);
+}
+
 int
 token_status_get(const char *provider, struct token_status *out)
 {
 	char key[256];
 	const char *argv[] = { "HGETALL", key };
 	struct redis_reply *r;
-	const char *k, *v;
-	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	token_status_key(key, sizeof(key), provider);
 	if ((rc = redis_command(&r, 2, argv, NULL)) != HUB_OK)
 		return rc;
-	if (r->type != REDIS_T_ARRAY) {
-		redis_reply_free(r);
-		return HUB_ERR_STORE;
-	}
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		k = r->element[i]->str;
-		v = r->element[i + 1]->str;
-		if (k == NULL || v == NULL)
-			continue;
-		out->known = 1;
-		if (strcmp(k, "state") == 0)
-			out->failing = strcmp(v, "failing") == 0;
-		else if (strcmp(k, "last_success_at") == 0)
-			out->last_success_ms = strtoll(v, NULL, 10);
-		else if (strcmp(k, "last_failure_at") == 0)
-			out->last_failure_ms = strtoll(v, NULL, 10);
-		else if (strcmp(k, "last_failure_message") == 0)
-			snprintf(out->last_failure_message, sizeof(out->last_failure_message), "%s", v);
-		else if (strncmp(k, "seen:", 5) == 0 &&
-		    (out->first_seen_ms == 0 || strtoll(v, NULL, 10) < out->first_seen_ms))
-			out->first_seen_ms = strtoll(v, NULL, 10);
-	}
+	rc = redis_reply_hash_each(r, token_status_field, out);
 	redis_reply_free(r);
+	if (rc < 0)
+		return rc;
+	out->known = rc > 0;
 	return HUB_OK;
 }
