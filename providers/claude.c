@@ -118,9 +118,7 @@ claude_on_text(void *arg, const char *text, size_t len)
 {
 	struct claude_run *run = arg;
 
-	if (run->first_token_ms < 0)
-		run->first_token_ms = (long)(hub_time_mono_ms() - run->start_ms);
-	if (provider_stream_delta(&run->call->io, text, len) == 0)
+	if (provider_stream_text(&run->call->io, run->start_ms, &run->first_token_ms, text, len) == 0)
 		return 0;
 	run->stop = CLAUDE_STOP_CLIENT;
 	return -1;

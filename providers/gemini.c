@@ -549,9 +549,7 @@ gemini_deliver_text(struct gemini_run *r, const char *text, size_t len)
 		r->stop_err = rc == HUB_ERR_TOO_LARGE ? HUB_ERR_OUTPUT_CAP : rc;
 		return -1;
 	}
-	if (r->first_token_ms < 0)
-		r->first_token_ms = (long)(hub_time_mono_ms() - r->start_ms);
-	if (provider_stream_delta(&call->io, text, len) == 0)
+	if (provider_stream_text(&call->io, r->start_ms, &r->first_token_ms, text, len) == 0)
 		return 0;
 	r->client_gone = 1;
 	return -1;

@@ -9,12 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hub_time.h"
 #include "provider.h"
 
 int
 provider_stream_delta(const struct provider_stream *io, const char *text, size_t len)
 {
 	return io->on_delta != NULL && io->on_delta(io->arg, text, len) < 0 ? -1 : 0;
+}
+
+int
+provider_stream_text(const struct provider_stream *io, long long start_ms, long *first_token_ms,
+    const char *text, size_t len)
+{
+	if (*first_token_ms < 0)
+		*first_token_ms = (long)(hub_time_mono_ms() - start_ms);
+	return provider_stream_delta(io, text, len);
 }
 
 int

@@ -98,6 +98,13 @@ struct provider_stream {
  * -1 when the client is gone (the run stops). */
 int provider_stream_delta(const struct provider_stream *io, const char *text, size_t len);
 
+/* Reply text for the stream (provider_stream_delta()); the first time
+ * (*first_token_ms still < 0) *first_token_ms gets the ms since start_ms
+ * (hub_time_mono_ms()): every adapter's time to first token. 0 goes on,
+ * -1 when the client is gone (the run stops). */
+int provider_stream_text(const struct provider_stream *io, long long start_ms,
+    long *first_token_ms, const char *text, size_t len);
+
 /* The stream's on_idle, when it has one: 0 goes on, -1 when the client is
  * gone (the run stops). */
 int provider_stream_idle(const struct provider_stream *io);
