@@ -25,14 +25,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -42,7 +39,6 @@
 #include "common/hub_json.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
-#include "common/hub_os.h"
 #include "common/hub_text.h"
 #include "common/hub_time.h"
 #include "providers/child.h"
@@ -96,7 +92,7 @@ struct claude_run {
 	int overage_allow;       /* the provider's overage = allow */
 	/* what the run is started with (claude_prepare) */
 	char *argv[HUB_MAX_CHILD_ARGV];
-	char session_id[37];
+	char session_id[CLI_TEXT_UUID_SIZE];
 	char model_arg[HUB_MAX_MODEL_LEN + 16];
 	char resume_arg[64];
 	/* client tools (claude_tools_on()) */
@@ -450,20 +446,6 @@ claude_reply_calls(struct claude_run *run, struct provider_reply *reply)
 
 /* --- request preparation ------------------------------------------------ */
 
-/* A random RFC 4122 version 4 UUID into out (37 bytes). 0 or HUB_ERR_SYSTEM. */
-static int
-claude_uuid(char out[37])
-{
-	return cli_text_uuid(out);
-}
-
-/* Append obj as one compact JSON line to b; takes obj. */
-static int
-claude_put_line(struct hub_buf *b, struct json_object *obj)
-{
-	return cli_text_put_line(b, obj);
-}
-
 /* A {"type":"text","text":text} block. */
 static struct json_object *
 claude_text_block(const char *text)
@@ -670,7 +652,7 @@ claude_build_stdin(const struct provider_call *call, struct hub_buf *b)
 	json_object_object_add(line, "type", json_object_new_string("control_request"));
 	json_object_object_add(line, "request_id", json_object_new_string("hub_init_1"));
 	json_object_object_add(line, "request", req);
-	if ((rc = claude_put_line(b, line)) < 0)
+	if ((rc = cli_text_put_line(b, line)) < 0)
 		goto out;
 
 	/* after tool results the whole conversation is history: the model is
@@ -688,19 +670,12 @@ claude_build_stdin(const struct provider_call *call, struct hub_buf *b)
 		json_object_object_add(line, "message",
 		    claude_message_json(last, 0, 0, user.len > 0 ? user.data : last->content));
 	}
-	if ((rc = claude_put_line(b, line)) < 0)
+	if ((rc = cli_text_put_line(b, line)) < 0)
 		goto out;
 out:
 	hub_buf_free(&sys);
 	hub_buf_free(&user);
 	return rc;
-}
-
-/* Write len bytes to a new mode-0600 file. 0 or HUB_ERR_SYSTEM. */
-static int
-claude_write_file(const char *path, const char *data, size_t len)
-{
-	return workdir_write_file(path, data, len, 0600);
 }
 
 /*
@@ -713,7 +688,8 @@ static int
 claude_write_transcript(const struct provider_call *call, const char *home,
     const char *cwd, const char *session_id, int *have_history)
 {
-	char path[PATH_MAX], project[PATH_MAX], uuid[37], parent[37] = "", ts[40];
+	char path[PATH_MAX], project[PATH_MAX], uuid[CLI_TEXT_UUID_SIZE], parent[CLI_TEXT_UUID_SIZE] = "",
+	    ts[40];
 	struct json_object *line;
 	struct hub_buf b;
 	const char *role;
@@ -741,7 +717,7 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 			role = "user";   /* tool results are a user turn */
 		else if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)
 			continue;
-		if ((rc = claude_uuid(uuid)) < 0)
+		if ((rc = cli_text_uuid(uuid)) < 0)
 			goto out;
 		hub_time_iso8601(hub_time_wall_ms(), ts, sizeof(ts));
 		if ((line = json_object_new_object()) == NULL) {
@@ -757,24 +733,18 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 		json_object_object_add(line, "isSidechain", json_object_new_boolean(0));
 		json_object_object_add(line, "userType", json_object_new_string("external"));
 		json_object_object_add(line, "message", claude_message_json(call->messages, i, end, NULL));
-		if ((rc = claude_put_line(&b, line)) < 0)
+		if ((rc = cli_text_put_line(&b, line)) < 0)
 			goto out;
 		memcpy(parent, uuid, sizeof(parent));
 	}
 	if (b.len == 0)
 		goto out;
-	if (snprintf(path, sizeof(path), "%s/.claude", home) >= (int)sizeof(path) ||
-	    (mkdir(path, 0700) < 0 && errno != EEXIST) ||
-	    snprintf(path, sizeof(path), "%s/.claude/projects", home) >= (int)sizeof(path) ||
-	    (mkdir(path, 0700) < 0 && errno != EEXIST) ||
-	    snprintf(path, sizeof(path), "%s/.claude/projects/%s", home, project) >= (int)sizeof(path) ||
-	    (mkdir(path, 0700) < 0 && errno != EEXIST) ||
-	    snprintf(path, sizeof(path), "%s/.claude/projects/%s/%s.jsonl", home, project,
-	        session_id) >= (int)sizeof(path)) {
+	if (snprintf(path, sizeof(path), "%s/.claude/projects/%s/%s.jsonl", home, project,
+	    session_id) >= (int)sizeof(path) || workdir_mkdir_parents(path) != 0) {
 		rc = HUB_ERR_SYSTEM;
 		goto out;
 	}
-	if ((rc = claude_write_file(path, b.data, b.len)) == 0)
+	if ((rc = workdir_write_file(path, b.data, b.len, 0600)) == 0)
 		*have_history = 1;
 out:
 	hub_buf_free(&b);
@@ -1014,7 +984,7 @@ claude_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	struct claude_run *run = arg;
 	int rc, have_history = 0;
 
-	if ((rc = claude_uuid(run->session_id)) < 0 ||
+	if ((rc = cli_text_uuid(run->session_id)) < 0 ||
 	    (rc = claude_write_transcript(run->call, dirs->home, dirs->cwd, run->session_id,
 	    &have_history)) < 0 ||
 	    (rc = claude_build_stdin(run->call, &in->stdin_data)) < 0 ||

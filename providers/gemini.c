@@ -38,8 +38,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,47 +157,6 @@ struct gemini_run {
 	int tools_done;                 /* the model's turn of calls is over */
 };
 
-/* ------------------------------------------------------------ files */
-
-/* Write data to a new file path (must not exist) with mode. */
-static int
-gemini_write_new_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	return workdir_write_file(path, data, len, mode);
-}
-
-/* Read a whole regular file of at most max bytes into b (reset first).
- * 0, HUB_ERR_NOT_FOUND, HUB_ERR_TOO_LARGE, HUB_ERR_SYSTEM, HUB_ERR_NOMEM. */
-static int
-gemini_read_small_file(const char *path, size_t max, struct hub_buf *b)
-{
-	return workdir_read_file(path, max, b);
-}
-
-/* Wipe and free a buffer that held credentials. */
-static void
-gemini_secret_buf_free(struct hub_buf *b)
-{
-	cred_file_secret_free(b);
-}
-
-/* ------------------------------------------------------------ credentials */
-
-/* Copy GEMINI_AUTH_PATH into the run's home; keeps the bytes in orig.
- * A missing file is not an error here: the CLI then reports exit 41. */
-static int
-gemini_creds_copy_in(const char *auth_path, const char *dst, struct hub_buf *orig)
-{
-	return cred_file_copy_in(&gemini_token_file_kind, auth_path, dst, orig);
-}
-
-/* After the run: bring a refresh the CLI wrote back to GEMINI_AUTH_PATH. */
-static void
-gemini_creds_write_back(const char *auth_path, const char *run_copy, const struct hub_buf *orig)
-{
-	cred_file_write_back(&gemini_token_file_kind, auth_path, run_copy, orig);
-}
-
 /* ------------------------------------------------------------ run directory */
 
 /* hub-tool-stub: HUB_TOOL_STUB, else installed, else in the build; NULL. */
@@ -235,10 +192,10 @@ gemini_tools_files(struct gemini_run *run)
 	}
 	hub_buf_init(&bin, 0);
 	hub_buf_init(&list, 0);
-	if ((rc = gemini_read_small_file(stub, GEMINI_MAX_TOOL_STUB_BYTES, &bin)) == 0 &&
-	    (rc = gemini_write_new_file(run->paths.stub, bin.data, bin.len, 0700)) == 0 &&
+	if ((rc = workdir_read_file(stub, GEMINI_MAX_TOOL_STUB_BYTES, &bin)) == 0 &&
+	    (rc = workdir_write_file(run->paths.stub, bin.data, bin.len, 0700)) == 0 &&
 	    (rc = gemini_tools_list_json(&run->tools, &list)) == 0)
-		rc = gemini_write_new_file(run->paths.tools_json, list.data, list.len, 0600);
+		rc = workdir_write_file(run->paths.tools_json, list.data, list.len, 0600);
 	hub_buf_free(&bin);
 	hub_buf_free(&list);
 	return rc;
@@ -283,11 +240,11 @@ gemini_run_dir_prepare(const struct cli_run_dirs *d, struct gemini_run *run)
 	if (rc == 0 && snprintf(path, sizeof(path), "%s/settings.json", pp->gemini_dir) >= (int)sizeof(path))
 		rc = HUB_ERR_TOO_LARGE;
 	if (rc == 0)
-		rc = gemini_write_new_file(path, settings.data, settings.len, 0600);
+		rc = workdir_write_file(path, settings.data, settings.len, 0600);
 	if (rc == 0 && snprintf(path, sizeof(path), "%s/deny-all.toml", policies) >= (int)sizeof(path))
 		rc = HUB_ERR_TOO_LARGE;
 	if (rc == 0)
-		rc = gemini_write_new_file(path, policy.data, policy.len, 0600);
+		rc = workdir_write_file(path, policy.data, policy.len, 0600);
 	hub_buf_free(&settings);
 	hub_buf_free(&policy);
 	return rc;
@@ -961,7 +918,8 @@ gemini_creds_in(struct gemini_run *run, const char *auth_path)
 
 	if (auth_path == NULL || auth_path[0] == '\0')
 		return 0;
-	if ((rc = gemini_creds_copy_in(auth_path, run->paths.creds, &run->orig_creds)) == 0)
+	if ((rc = cred_file_copy_in(&gemini_token_file_kind, auth_path, run->paths.creds,
+	    &run->orig_creds)) == 0)
 		run->auth_path = auth_path;
 	return rc;
 }
@@ -987,10 +945,10 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 		why = rc == HUB_ERR_SPAWN ? "hub-tool-stub, which declares client tools to the Gemini CLI, "
 		    "is not installed" : "could not prepare the Gemini CLI's private directory";
 	else if (run->history.len > 0 &&
-	    (rc = gemini_write_new_file(run->paths.history, run->history.data, run->history.len, 0600)) != 0)
+	    (rc = workdir_write_file(run->paths.history, run->history.data, run->history.len, 0600)) != 0)
 		why = "could not write the conversation's session file";
 	else if (run->system.len > 0 &&
-	    (rc = gemini_write_new_file(run->paths.system_md, run->system.data, run->system.len, 0600)) != 0)
+	    (rc = workdir_write_file(run->paths.system_md, run->system.data, run->system.len, 0600)) != 0)
 		why = "could not write the system prompt file";
 	else if ((rc = gemini_creds_in(run, auth_path)) != 0)
 		why = "could not copy the Gemini credentials";
@@ -1064,7 +1022,8 @@ gemini_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_re
 
 	(void)dirs;
 	if (run->auth_path != NULL)
-		gemini_creds_write_back(run->auth_path, run->paths.creds, &run->orig_creds);
+		cred_file_write_back(&gemini_token_file_kind, run->auth_path, run->paths.creds,
+		    &run->orig_creds);
 	if (reply->err != 0)
 		hub_log(HUB_LOG_INFO, "gemini", "run failed: %s (exit %d, %ld ms)",
 		    hub_strerror(reply->err), res->exited ? res->exit_code : -1, res->duration_ms);
@@ -1092,7 +1051,7 @@ static const struct cli_run_adapter gemini_adapter = {
 static void
 gemini_run_free(struct gemini_run *run)
 {
-	gemini_secret_buf_free(&run->orig_creds);
+	cred_file_secret_free(&run->orig_creds);
 	hub_buf_free(&run->system);
 	hub_buf_free(&run->tail);
 	hub_buf_free(&run->raw_scratch);
