@@ -220,18 +220,12 @@ int
 plan_state_get(const char *provider, struct plan_state *out)
 {
 	char key[256];
-	const char *argv[] = { "HGETALL", key };
-	struct redis_reply *r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	plan_window_init(&out->w);
 	plan_state_key(key, sizeof(key), provider);
-	if ((rc = redis_command(&r, 2, argv, NULL)) != HUB_OK)
-		return rc;
-	rc = redis_reply_hash_each(r, plan_state_field, out);
-	redis_reply_free(r);
-	if (rc < 0)
+	if ((rc = redis_hash_get(key, plan_state_field, out)) < 0)
 		return rc;
 	out->known = rc > 0;
 	return HUB_OK;

@@ -571,3 +571,17 @@ redis_reply_hash_each(const struct redis_reply *r, redis_hash_field_fn on_field,
 	}
 	return n;
 }
+
+int
+redis_hash_get(const char *key, redis_hash_field_fn on_field, void *arg)
+{
+	const char *argv[] = { "HGETALL", key };
+	struct redis_reply *r;
+	int rc;
+
+	if ((rc = redis_command(&r, 2, argv, NULL)) != HUB_OK)
+		return rc;
+	rc = redis_reply_hash_each(r, on_field, arg);
+	redis_reply_free(r);
+	return rc;
+}

@@ -114,4 +114,9 @@ typedef void (*redis_hash_field_fn)(void *arg, const char *field, const char *va
  */
 int redis_reply_hash_each(const struct redis_reply *r, redis_hash_field_fn on_field, void *arg);
 
+/* HGETALL key, walked by redis_reply_hash_each(). The number of fields
+ * passed on (0: no such hash), or redis_command()'s error, or
+ * HUB_ERR_STORE for a reply that is not a hash. */
+int redis_hash_get(const char *key, redis_hash_field_fn on_field, void *arg);
+
 #endif

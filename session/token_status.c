@@ -141,17 +141,11 @@ int
 token_status_get(const char *provider, struct token_status *out)
 {
 	char key[256];
-	const char *argv[] = { "HGETALL", key };
-	struct redis_reply *r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	token_status_key(key, sizeof(key), provider);
-	if ((rc = redis_command(&r, 2, argv, NULL)) != HUB_OK)
-		return rc;
-	rc = redis_reply_hash_each(r, token_status_field, out);
-	redis_reply_free(r);
-	if (rc < 0)
+	if ((rc = redis_hash_get(key, token_status_field, out)) < 0)
 		return rc;
 	out->known = rc > 0;
 	return HUB_OK;
