@@ -378,20 +378,23 @@ redis_reply_not_primary(const struct redis_reply *r)
 }
 
 int
-redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds)
+redis_pipeline_riders(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds,
+    size_t n_essential)
 {
 	long long deadline = 0;
-	size_t i;
+	size_t i, nsend = ncmd;
 	int rc, sent, retriable = 1, refused;
 
-	for (i = 0; i < ncmd; i++)
+	if (n_essential > ncmd)
+		n_essential = ncmd;
+	for (i = 0; i < n_essential; i++)
 		retriable = retriable && redis_cmd_retriable(&cmds[i]);
 	for (;;) {
-		rc = redis_pipeline_once(out, ncmd, cmds, &sent);
+		rc = redis_pipeline_once(out, nsend, cmds, &sent);
 		if (!redis_sentinel_enabled())
 			return rc;
 		refused = 0;
-		for (i = 0; rc == HUB_OK && i < ncmd; i++)
+		for (i = 0; rc == HUB_OK && i < nsend; i++)
 			refused = refused || redis_reply_not_primary(out[i]);
 		if (rc == HUB_OK && !refused)
 			return HUB_OK;
@@ -404,15 +407,22 @@ redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cm
 		if (hub_time_mono_ms() >= deadline)
 			return rc;  /* with refused, out[] holds the refusal */
 		if (refused) {
-			for (i = 0; i < ncmd; i++) {
+			for (i = 0; i < nsend; i++) {
 				redis_reply_free(out[i]);
 				out[i] = NULL;
 			}
 			snprintf(redis_error, sizeof(redis_error), "the primary became a replica");
 			redis_disconnect();
 		}
+		nsend = n_essential;  /* the riders are not sent again */
 		(void)poll(NULL, 0, 100);  /* the sentinels are still electing */
 	}
+}
+
+int
+redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds)
+{
+	return redis_pipeline_riders(out, ncmd, cmds, ncmd);
 }
 
 int
