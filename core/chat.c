@@ -1038,9 +1038,8 @@ chat_run_prepared(const struct chat_request *req, struct chat_result *res)
 	if ((rc = chat_turn_adopt_id(req, res, t)) != HUB_OK)
 		return rc;
 	rc = chat_turn_call(req, res, t);
-	rc = chat_turn_finish(res, t, rc == HUB_OK && req->store);
-	if (rc == HUB_OK)
-		res->err = HUB_OK;
+	/* a failed run stores nothing; res->err stays its error */
+	(void)chat_turn_finish(res, t, rc == HUB_OK && req->store);
 	return res->err;
 }
 
