@@ -50,6 +50,18 @@ int hub_error_http_status(int code);
 /* OpenAI-style error "type" for code, e.g. "invalid_request_error". */
 const char *hub_error_type(int code);
 
+/* The API surface an error envelope is written for. */
+enum hub_error_surface {
+	HUB_SURFACE_OPENAI,     /* Chat Completions, Responses, the hub's own API */
+	HUB_SURFACE_ANTHROPIC   /* Anthropic Messages (/v1/messages...) */
+};
+
+/* The error "type" for code in surface's envelope: OpenAI's as
+ * hub_error_type(), or Anthropic's ("invalid_request_error",
+ * "authentication_error", "not_found_error", "rate_limit_error",
+ * "overloaded_error", "api_error", ...). */
+const char *hub_error_type_for(int code, enum hub_error_surface surface);
+
 /* Machine-readable error "code" for code, e.g. "session_not_found"-style. */
 const char *hub_error_code(int code);
 

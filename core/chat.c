@@ -938,6 +938,8 @@ chat_turn_finish(struct chat_result *res, struct chat_turn *t, int store)
 		 * exists but could not be kept: say so, lose nothing silently */
 		if ((rc = session_turn_done(&t->st, r[0], 1)) != HUB_OK)
 			rc = chat_store_fail(res, rc);
+		else
+			res->message_count = (t->history ? t->history->n_messages : 0) + t->n_store;
 	} else if (n_essential > 0) {
 		(void)session_turn_done(&t->st, r[0], 0);
 	}

@@ -80,6 +80,8 @@ struct chat_result {
 	int err;                              /* 0 or a hub_err code */
 	char message[HUB_MAX_ERROR_MESSAGE];  /* for the client when err != 0 */
 	char param[48];                       /* offending request field, or "" */
+	size_t message_count;                 /* the session's messages after the
+	                                       * stored exchange; 0 when none was */
 	struct chat_turn *turn;               /* private: chat_prepare()'s, for the run */
 };
 

@@ -18,18 +18,7 @@
 #include "common/hub_limits.h"
 #include "common/hub_text.h"
 
-struct chat_parse_ctx {
-	char *err;
-	size_t errlen;
-	char *param;
-	size_t param_len;
-};
-
-static int chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Set the error message and field, and return HUB_ERR_INVALID. */
-static int
+int
 chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, ...)
 {
 	va_list ap;
@@ -41,8 +30,7 @@ chat_params_fail(struct chat_parse_ctx *c, const char *param, const char *fmt, .
 	return HUB_ERR_INVALID;
 }
 
-/* Keep s (malloc'd) until chat_params_free(); frees it when that fails. */
-static int
+int
 chat_params_own(struct chat_params *out, char *s)
 {
 	char **grown;
@@ -63,16 +51,8 @@ chat_params_own(struct chat_params *out, char *s)
 	return HUB_OK;
 }
 
-/* Options accepted and ignored, with the JSON types they may have. */
-struct chat_option {
-	const char *name;
-	unsigned types;   /* bit mask of 1 << json_type */
-};
-
 #define T(t) (1u << (t))
 static const struct chat_option chat_options[] = {
-	{ "temperature", T(json_type_double) | T(json_type_int) | T(json_type_null) },
-	{ "top_p", T(json_type_double) | T(json_type_int) | T(json_type_null) },
 	{ "max_tokens", T(json_type_int) | T(json_type_null) },
 	{ "max_completion_tokens", T(json_type_int) | T(json_type_null) },
 	{ "presence_penalty", T(json_type_double) | T(json_type_int) | T(json_type_null) },
@@ -84,15 +64,18 @@ static const struct chat_option chat_options[] = {
 	{ "logprobs", T(json_type_boolean) | T(json_type_null) },
 	{ "top_logprobs", T(json_type_int) | T(json_type_null) },
 	{ "response_format", T(json_type_object) | T(json_type_null) },
-	{ "metadata", T(json_type_object) | T(json_type_null) },
 	{ "store", T(json_type_boolean) | T(json_type_null) },
-	{ "service_tier", T(json_type_string) | T(json_type_null) },
 	{ "reasoning_effort", T(json_type_string) | T(json_type_null) },
 };
 #undef T
 
-/* The member key of o when present and not null, else NULL. */
-static struct json_object *
+/* The options every surface accepts and ignores (chat_params_head()). */
+static const struct chat_option chat_params_shared_options[] = {
+	{ "temperature", CHAT_OPT_NUMBER }, { "top_p", CHAT_OPT_NUMBER },
+	{ "metadata", CHAT_OPT_OBJECT }, { "service_tier", CHAT_OPT_STRING },
+};
+
+struct json_object *
 chat_params_member(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
@@ -102,20 +85,32 @@ chat_params_member(struct json_object *o, const char *key)
 	return v;
 }
 
+int
+chat_params_check_options(struct json_object *root, const struct chat_option *opts, size_t n,
+    struct chat_parse_ctx *c)
+{
+	struct json_object *v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!json_object_object_get_ex(root, opts[i].name, &v))
+			continue;
+		if (!(opts[i].types & (1u << json_object_get_type(v))))
+			return chat_params_fail(c, opts[i].name, "'%s' has the wrong type", opts[i].name);
+	}
+	return HUB_OK;
+}
+
 /* Check the type-only options, and refuse OpenAI's legacy function calling. */
 static int
 chat_params_options(struct json_object *root, struct chat_parse_ctx *c)
 {
 	struct json_object *v;
-	size_t i;
+	int rc;
 
-	for (i = 0; i < sizeof(chat_options) / sizeof(chat_options[0]); i++) {
-		if (!json_object_object_get_ex(root, chat_options[i].name, &v))
-			continue;
-		if (!(chat_options[i].types & (1u << json_object_get_type(v))))
-			return chat_params_fail(c, chat_options[i].name, "'%s' has the wrong type",
-			    chat_options[i].name);
-	}
+	if ((rc = chat_params_check_options(root, chat_options, sizeof(chat_options) /
+	    sizeof(chat_options[0]), c)) != HUB_OK)
+		return rc;
 	if ((v = chat_params_member(root, "max_tokens")) != NULL && json_object_get_int64(v) < 1)
 		return chat_params_fail(c, "max_tokens", "'max_tokens' must be at least 1");
 	if (chat_params_member(root, "functions") != NULL)
@@ -128,8 +123,7 @@ chat_params_options(struct json_object *root, struct chat_parse_ctx *c)
 	return HUB_OK;
 }
 
-/* 1 when name is [A-Za-z0-9_-]{1,64}, as OpenAI and the upstream APIs want. */
-static int
+int
 chat_params_tool_name_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -138,8 +132,7 @@ chat_params_tool_name_valid(const char *name)
 	    "0123456789_-") == n;
 }
 
-/* 1 when id is 1 to HUB_MAX_TOOL_CALL_ID_LEN bytes without control characters. */
-static int
+int
 chat_params_call_id_valid(const char *id, size_t len)
 {
 	size_t i;
@@ -152,9 +145,7 @@ chat_params_call_id_valid(const char *id, size_t len)
 	return 1;
 }
 
-/* A tool's parameters: a JSON Schema object of type object, with object or
- * boolean property schemas and a list of required names. */
-static int
+int
 chat_params_schema(struct json_object *s, const char *field, struct chat_parse_ctx *c)
 {
 	struct json_object *v, *e;
@@ -205,43 +196,32 @@ chat_params_opt_string(struct json_object *o, const char *key, const char *field
 
 static const char chat_params_empty_schema[] = "{\"type\":\"object\",\"properties\":{}}";
 
-/* One entry of `tools` into t. */
-static int
-chat_params_tool(struct json_object *e, size_t i, struct chat_params *out, struct provider_tool *t,
-    size_t *bytes, struct chat_parse_ctx *c)
+int
+chat_params_tool_fields(struct json_object *fn, const char *name_key, const char *schema_key,
+    const char *field, size_t i, struct chat_params *out, struct provider_tool *t, size_t *bytes,
+    struct chat_parse_ctx *c)
 {
-	struct json_object *type, *fn, *v;
-	char field[32], sub[128];
+	struct json_object *v;
+	char sub[160];
 	size_t j;
 	int rc;
 
-	snprintf(field, sizeof(field), "tools[%zu]", i);
-	if (!json_object_is_type(e, json_type_object))
-		return chat_params_fail(c, field, "'%s' must be an object", field);
-	snprintf(sub, sizeof(sub), "%s.type", field);
-	type = chat_params_member(e, "type");
-	if (type == NULL || !json_object_is_type(type, json_type_string) ||
-	    strcmp(json_object_get_string(type), "function") != 0)
-		return chat_params_fail(c, sub, "'%s' must be \"function\" (the only kind of tool supported)", sub);
-	snprintf(sub, sizeof(sub), "%s.function", field);
-	if ((fn = chat_params_member(e, "function")) == NULL || !json_object_is_type(fn, json_type_object))
-		return chat_params_fail(c, sub, "'%s' must be an object with 'name'", sub);
-	snprintf(sub, sizeof(sub), "%s.function.name", field);
-	if ((rc = chat_params_opt_string(fn, "name", sub, &t->name, c)) != HUB_OK)
+	snprintf(sub, sizeof(sub), "%s.%s", field, name_key);
+	if ((rc = chat_params_opt_string(fn, name_key, sub, &t->name, c)) != HUB_OK)
 		return rc;
 	if (t->name == NULL || !chat_params_tool_name_valid(t->name))
 		return chat_params_fail(c, sub, "'%s' must be 1 to 64 characters of A-Z a-z 0-9 _ -", sub);
 	for (j = 0; j < i; j++)
 		if (strcmp(out->tools[j].name, t->name) == 0)
 			return chat_params_fail(c, sub, "the tool '%s' is declared twice", t->name);
-	snprintf(sub, sizeof(sub), "%s.function.description", field);
+	snprintf(sub, sizeof(sub), "%s.description", field);
 	if ((rc = chat_params_opt_string(fn, "description", sub, &t->description, c)) != HUB_OK)
 		return rc;
-	snprintf(sub, sizeof(sub), "%s.function.strict", field);
+	snprintf(sub, sizeof(sub), "%s.strict", field);
 	if ((v = chat_params_member(fn, "strict")) != NULL && !json_object_is_type(v, json_type_boolean))
 		return chat_params_fail(c, sub, "'%s' must be a boolean", sub);
-	snprintf(sub, sizeof(sub), "%s.function.parameters", field);
-	if ((v = chat_params_member(fn, "parameters")) == NULL) {
+	snprintf(sub, sizeof(sub), "%s.%s", field, schema_key);
+	if ((v = chat_params_member(fn, schema_key)) == NULL) {
 		t->parameters = chat_params_empty_schema;
 	} else {
 		if ((rc = chat_params_schema(v, sub, c)) != HUB_OK)
@@ -255,6 +235,29 @@ chat_params_tool(struct json_object *e, size_t i, struct chat_params *out, struc
 		return chat_params_fail(c, "tools", "the tools' names, descriptions and parameter schemas "
 		    "pass the limit of %u bytes (at %s)", HUB_MAX_TOOLS_BYTES, field);
 	return HUB_OK;
+}
+
+/* One entry of `tools` into t. */
+static int
+chat_params_tool(struct json_object *e, size_t i, struct chat_params *out, struct provider_tool *t,
+    size_t *bytes, struct chat_parse_ctx *c)
+{
+	struct json_object *type, *fn;
+	char field[32], sub[128];
+
+	snprintf(field, sizeof(field), "tools[%zu]", i);
+	if (!json_object_is_type(e, json_type_object))
+		return chat_params_fail(c, field, "'%s' must be an object", field);
+	snprintf(sub, sizeof(sub), "%s.type", field);
+	type = chat_params_member(e, "type");
+	if (type == NULL || !json_object_is_type(type, json_type_string) ||
+	    strcmp(json_object_get_string(type), "function") != 0)
+		return chat_params_fail(c, sub, "'%s' must be \"function\" (the only kind of tool supported)", sub);
+	snprintf(sub, sizeof(sub), "%s.function", field);
+	if ((fn = chat_params_member(e, "function")) == NULL || !json_object_is_type(fn, json_type_object))
+		return chat_params_fail(c, sub, "'%s' must be an object with 'name'", sub);
+	snprintf(sub, sizeof(sub), "%s.function", field);
+	return chat_params_tool_fields(fn, "name", "parameters", sub, i, out, t, bytes, c);
 }
 
 /* `tools`, `tool_choice` and `parallel_tool_calls`. */
@@ -274,14 +277,9 @@ chat_params_tools(struct json_object *root, struct chat_params *out, struct chat
 		out->parallel_tool_calls = json_object_get_boolean(v);
 	}
 	if ((v = chat_params_member(root, "tools")) != NULL) {
-		if (!json_object_is_type(v, json_type_array))
-			return chat_params_fail(c, "tools", "'tools' must be an array");
+		if ((rc = chat_params_alloc_tools(v, out, c)) != HUB_OK)
+			return rc;
 		n = json_object_array_length(v);
-		if (n > HUB_MAX_TOOLS)
-			return chat_params_fail(c, "tools", "'tools' has %zu entries; at most %d are accepted",
-			    n, HUB_MAX_TOOLS);
-		if (n > 0 && (out->tools = calloc(n, sizeof(*out->tools))) == NULL)
-			return HUB_ERR_NOMEM;
 		for (i = 0; i < n; i++) {
 			if ((rc = chat_params_tool(json_object_array_get_idx(v, i), i, out, &out->tools[i],
 			    &bytes, c)) != HUB_OK)
@@ -430,11 +428,7 @@ chat_params_image(struct json_object *part, const char *field, struct chat_param
 {
 	struct json_object *iu = chat_params_member(part, "image_url"), *v;
 	char sub[112];
-	const char *url, *comma, *b64, *d;
-	unsigned char head[12];
-	size_t tlen, blen, decoded, one, all, i, want = sizeof(chat_image_types) / sizeof(chat_image_types[0]);
-	char *copy;
-	int padded, is;
+	const char *url;
 
 	snprintf(sub, sizeof(sub), "%s.image_url.url", field);
 	if (iu != NULL && json_object_is_type(iu, json_type_string)) {
@@ -453,6 +447,16 @@ chat_params_image(struct json_object *part, const char *field, struct chat_param
 	}
 	if (url == NULL)
 		return chat_params_fail(c, sub, "'%s' must be a string", sub);
+	return chat_params_image_url(url, sub, out, img, c);
+}
+
+int
+chat_params_image_url(const char *url, const char *sub, struct chat_params *out,
+    struct provider_image *img, struct chat_parse_ctx *c)
+{
+	const char *comma;
+	size_t tlen;
+
 	if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0)
 		return chat_params_fail(c, sub, "'%s': the hub does not fetch remote images (no server-side "
 		    "requests); send the image inline as a data: URL (data:image/png;base64,...)", sub);
@@ -461,16 +465,28 @@ chat_params_image(struct json_object *part, const char *field, struct chat_param
 		return chat_params_fail(c, sub, "'%s' must be a base64 data: URL "
 		    "(data:image/png;base64,...)", sub);
 	tlen = (size_t)(comma - 7 - (url + 5));
+	return chat_params_image_data(url + 5, tlen, comma + 1, sub, out, img, c);
+}
+
+int
+chat_params_image_data(const char *media_type, size_t tlen, const char *b64, const char *sub,
+    struct chat_params *out, struct provider_image *img, struct chat_parse_ctx *c)
+{
+	unsigned char head[12];
+	size_t blen, decoded, one, all, i, want = sizeof(chat_image_types) / sizeof(chat_image_types[0]);
+	const char *d;
+	char *copy;
+	int padded, is;
+
 	for (i = 0; i < want; i++)
 		if ((strlen(chat_image_types[i].media_type) == tlen &&
-		    strncasecmp(url + 5, chat_image_types[i].media_type, tlen) == 0) ||
+		    strncasecmp(media_type, chat_image_types[i].media_type, tlen) == 0) ||
 		    (chat_image_types[i].alias != NULL && strlen(chat_image_types[i].alias) == tlen &&
-		    strncasecmp(url + 5, chat_image_types[i].alias, tlen) == 0))
+		    strncasecmp(media_type, chat_image_types[i].alias, tlen) == 0))
 			break;
 	if (i == want)
 		return chat_params_fail(c, sub, "'%s': the media type '%.*s' is not supported "
-		    "(image/png, image/jpeg, image/gif, image/webp)", sub, (int)(tlen > 64 ? 64 : tlen), url + 5);
-	b64 = comma + 1;
+		    "(image/png, image/jpeg, image/gif, image/webp)", sub, (int)(tlen > 64 ? 64 : tlen), media_type);
 	blen = strlen(b64);
 	if (chat_params_b64_check(b64, blen, &decoded, &padded) != 0)
 		return chat_params_fail(c, sub, "'%s': the data after 'base64,' is not valid base64", sub);
@@ -578,9 +594,7 @@ chat_params_content(struct json_object *content, struct chat_params *out, size_t
 	return HUB_OK;
 }
 
-/* The arguments of a call: a JSON string holding an object ("" is {}),
- * kept compact in *out (owned by params). */
-static int
+int
 chat_params_arguments(struct json_object *v, const char *field, struct chat_params *out,
     char **args, struct chat_parse_ctx *c)
 {
@@ -656,6 +670,106 @@ chat_params_tool_calls(struct json_object *calls, size_t idx, struct chat_params
 	return HUB_OK;
 }
 
+int
+chat_params_alloc_pools(struct chat_params *out, size_t calls, size_t images)
+{
+	if ((calls > 0 && (out->calls = calloc(calls, sizeof(*out->calls))) == NULL) ||
+	    (images > 0 && (out->images = calloc(images, sizeof(*out->images))) == NULL))
+		return HUB_ERR_NOMEM;
+	return HUB_OK;
+}
+
+int
+chat_params_attach_call(struct chat_params *out, struct provider_msg *msg, const char *field,
+    struct chat_parse_ctx *c)
+{
+	if (msg->n_tool_calls >= HUB_MAX_TOOL_CALLS)
+		return chat_params_fail(c, field, "more than %d tool calls in one message", HUB_MAX_TOOL_CALLS);
+	if (msg->n_tool_calls == 0)
+		msg->tool_calls = &out->calls[out->n_calls];
+	msg->n_tool_calls++;
+	out->n_calls++;
+	return HUB_OK;
+}
+
+int
+chat_params_alloc_tools(struct json_object *v, struct chat_params *out, struct chat_parse_ctx *c)
+{
+	size_t n;
+
+	if (v == NULL)
+		return HUB_OK;
+	if (!json_object_is_type(v, json_type_array))
+		return chat_params_fail(c, "tools", "'tools' must be an array");
+	n = json_object_array_length(v);
+	if (n > HUB_MAX_TOOLS)
+		return chat_params_fail(c, "tools", "'tools' has %zu entries; at most %d are accepted",
+		    n, HUB_MAX_TOOLS);
+	if (n > 0 && (out->tools = calloc(n, sizeof(*out->tools))) == NULL)
+		return HUB_ERR_NOMEM;
+	return HUB_OK;
+}
+
+int
+chat_params_tool_list(struct json_object *v, const char *style, const char *schema_key,
+    struct chat_params *out, size_t *bytes, struct chat_parse_ctx *c)
+{
+	struct json_object *e;
+	const char *t;
+	char field[32];
+	size_t i;
+	int rc, anthropic = strcmp(style, ".") == 0;
+
+	out->tool_choice = PROVIDER_TOOL_CHOICE_AUTO;
+	out->parallel_tool_calls = 1;
+	if ((rc = chat_params_alloc_tools(v, out, c)) != HUB_OK)
+		return rc;
+	for (i = 0; out->tools != NULL && i < json_object_array_length(v); i++) {
+		snprintf(field, sizeof(field), anthropic ? "tools.%zu" : "tools[%zu]", i);
+		e = json_object_array_get_idx(v, i);
+		t = json_object_is_type(e, json_type_object) ? hub_json_get_string(e, "type") : NULL;
+		/* Anthropic's custom tools may leave out their type */
+		if (!json_object_is_type(e, json_type_object) ||
+		    (anthropic ? t != NULL && strcmp(t, "custom") != 0 : t == NULL || strcmp(t, "function") != 0) ||
+		    (anthropic && chat_params_member(e, schema_key) == NULL))
+			return chat_params_fail(c, field, "'%s': only %s tools are supported; the hub runs no "
+			    "server-side or hosted tools (got '%.40s')", field, anthropic ? "custom" : "function",
+			    t ? t : "none");
+		if ((rc = chat_params_tool_fields(e, "name", schema_key, field, i, out, &out->tools[i],
+		    bytes, c)) != HUB_OK)
+			return rc;
+		out->n_tools++;
+	}
+	return HUB_OK;
+}
+
+int
+chat_params_check_last(const struct chat_params *out, const char *param, const char *what,
+    struct chat_parse_ctx *c)
+{
+	const char *last = out->n_messages > 0 ? out->messages[out->n_messages - 1].role : "";
+
+	if (strcmp(last, "user") != 0 && strcmp(last, "tool") != 0)
+		return chat_params_fail(c, param, "%s", what);
+	return HUB_OK;
+}
+
+int
+chat_params_check_choice(struct chat_params *out, const char *param, struct chat_parse_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; out->tool_choice == PROVIDER_TOOL_CHOICE_NAMED && i < out->n_tools; i++)
+		if (strcmp(out->tools[i].name, out->tool_choice_name) == 0)
+			break;
+	if (out->tool_choice == PROVIDER_TOOL_CHOICE_NAMED && i == out->n_tools)
+		return chat_params_fail(c, param, "'%s' names the tool '%.64s', which is not in 'tools'",
+		    param, out->tool_choice_name);
+	if (out->n_tools == 0 && out->tool_choice == PROVIDER_TOOL_CHOICE_REQUIRED)
+		return chat_params_fail(c, param, "'%s' asks for a tool call but there are no 'tools'", param);
+	return HUB_OK;
+}
+
 /* Count the tool calls and images of every message, so that one pool each
  * holds them; refuses counts over the caps. */
 static int
@@ -688,10 +802,7 @@ chat_params_count(struct json_object *msgs, size_t n, struct chat_params *out, s
 			}
 		}
 	}
-	if ((calls > 0 && (out->calls = calloc(calls, sizeof(*out->calls))) == NULL) ||
-	    (images > 0 && (out->images = calloc(images, sizeof(*out->images))) == NULL))
-		return HUB_ERR_NOMEM;
-	return HUB_OK;
+	return chat_params_alloc_pools(out, calls, images);
 }
 
 /* One message: role, content, and the tool fields its role may have. */
@@ -802,40 +913,44 @@ chat_params_string(struct json_object *root, const char *key, size_t max, const 
 }
 
 int
+chat_params_head(const char *body, size_t len, struct chat_params *out, struct chat_parse_ctx *c)
+{
+	struct json_object *v;
+	char jerr[128];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	c->err[0] = '\0';
+	c->param[0] = '\0';
+	if (hub_json_parse_input(body, len, &out->root, jerr, sizeof(jerr)) != HUB_OK)
+		return chat_params_fail(c, NULL, "the request body is not valid JSON: %s", jerr);
+	if (!json_object_is_type(out->root, json_type_object))
+		return chat_params_fail(c, NULL, "the request body must be a JSON object");
+	if ((rc = chat_params_string(out->root, "model", HUB_MAX_MODEL_LEN, &out->model, c)) != HUB_OK ||
+	    (rc = chat_params_string(out->root, "provider", 32, &out->provider, c)) != HUB_OK)
+		return rc;
+	if (out->model != NULL && !hub_text_model_name_valid(out->model))
+		return chat_params_fail(c, "model", "'model' must be 1 to %d characters of A-Z a-z 0-9 "
+		    "- _ . : @ [ ], starting with a letter or a digit", HUB_MAX_MODEL_LEN);
+	if (json_object_object_get_ex(out->root, "stream", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return chat_params_fail(c, "stream", "'stream' must be a boolean");
+		out->stream = json_object_get_boolean(v);
+	}
+	return chat_params_check_options(out->root, chat_params_shared_options,
+	    sizeof(chat_params_shared_options) / sizeof(chat_params_shared_options[0]), c);
+}
+
+int
 chat_params_parse(const char *body, size_t len, struct chat_params *out,
     char *err, size_t errlen, char *param, size_t param_len)
 {
 	struct chat_parse_ctx c = { err, errlen, param, param_len };
 	struct json_object *v, *msgs = NULL, *u;
-	char jerr[128];
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	err[0] = '\0';
-	param[0] = '\0';
-	if (hub_json_parse_input(body, len, &out->root, jerr, sizeof(jerr)) != HUB_OK) {
-		rc = chat_params_fail(&c, NULL, "the request body is not valid JSON: %s", jerr);
+	if ((rc = chat_params_head(body, len, out, &c)) != HUB_OK)
 		goto fail;
-	}
-	if (!json_object_is_type(out->root, json_type_object)) {
-		rc = chat_params_fail(&c, NULL, "the request body must be a JSON object");
-		goto fail;
-	}
-	if ((rc = chat_params_string(out->root, "model", HUB_MAX_MODEL_LEN, &out->model, &c)) != HUB_OK ||
-	    (rc = chat_params_string(out->root, "provider", 32, &out->provider, &c)) != HUB_OK)
-		goto fail;
-	if (out->model != NULL && !hub_text_model_name_valid(out->model)) {
-		rc = chat_params_fail(&c, "model", "'model' must be 1 to %d characters of A-Z a-z 0-9 "
-		    "- _ . : @ [ ], starting with a letter or a digit", HUB_MAX_MODEL_LEN);
-		goto fail;
-	}
-	if (json_object_object_get_ex(out->root, "stream", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_boolean)) {
-			rc = chat_params_fail(&c, "stream", "'stream' must be a boolean");
-			goto fail;
-		}
-		out->stream = json_object_get_boolean(v);
-	}
 	if (json_object_object_get_ex(out->root, "stream_options", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_object)) {
 			rc = chat_params_fail(&c, "stream_options", "'stream_options' must be an object");

@@ -20,6 +20,15 @@ void ep_providers(struct http_request *req);
 /* ep_chat.c */
 void ep_chat_completions(struct http_request *req);
 
+/* ep_responses.c: OpenAI Responses */
+void ep_responses_create(struct http_request *req);
+void ep_responses_get(struct http_request *req);
+void ep_responses_delete(struct http_request *req);
+
+/* ep_messages.c: Anthropic Messages */
+void ep_messages_create(struct http_request *req);
+void ep_messages_count_tokens(struct http_request *req);
+
 /* ep_metrics.c: GET /metrics, Prometheus text format */
 void ep_metrics(struct http_request *req);
 

@@ -1,5 +1,10 @@
 /*
  * ep_models.c - GET /v1/models: the models and aliases of enabled providers.
+ *
+ * One list for both worlds: each entry has OpenAI's fields (object,
+ * created, owned_by) and Anthropic's (type, display_name, created_at),
+ * and the list Anthropic's paging fields (has_more, first_id, last_id),
+ * so that the openai and the Anthropic client libraries both read it.
  */
 #include "config.h"
 
@@ -8,13 +13,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/hub_time.h"
 #include "endpoints.h"
 #include "http.h"
 #include "providers/registry.h"
 
 /* Add one model entry unless the id is already listed. */
 static void
-ep_models_add(struct json_object *data, const char *id, const struct provider *p, long long created)
+ep_models_add(struct json_object *data, const char *id, const struct provider *p, long long created,
+    const char *created_at)
 {
 	struct json_object *m;
 	size_t i;
@@ -31,6 +38,9 @@ ep_models_add(struct json_object *data, const char *id, const struct provider *p
 	json_object_object_add(m, "owned_by", json_object_new_string(
 	    p->ops->vendor != NULL ? p->ops->vendor : p->name));
 	json_object_object_add(m, "provider", json_object_new_string(p->name));
+	json_object_object_add(m, "type", json_object_new_string("model"));
+	json_object_object_add(m, "display_name", json_object_new_string(id));
+	json_object_object_add(m, "created_at", json_object_new_string(created_at));
 	json_object_array_add(data, m);
 }
 
@@ -63,23 +73,31 @@ ep_models(struct http_request *req)
 	const struct provider *p;
 	const char *const *m;
 	static long long created;
-	size_t i;
+	char created_at[32];
+	size_t i, n;
 
 	if (created == 0)
 		created = (long long)time(NULL);
+	hub_time_iso8601(created * 1000, created_at, sizeof(created_at));
 	for (i = 0; i < registry_count(); i++) {
 		p = registry_get(i);
 		if (!p->enabled)
 			continue;
 		if (p->default_model != NULL)
-			ep_models_add(data, p->default_model, p, created);
+			ep_models_add(data, p->default_model, p, created, created_at);
 		for (m = p->models; m != NULL && *m != NULL; m++)
-			ep_models_add(data, *m, p, created);
+			ep_models_add(data, *m, p, created, created_at);
 	}
 	for (i = 0; i < registry_route_count(); i++)
 		ep_models_add_route(data, registry_route_get(i), created);
 	json_object_object_add(o, "object", json_object_new_string("list"));
 	json_object_object_add(o, "data", data);
+	n = json_object_array_length(data);
+	json_object_object_add(o, "has_more", json_object_new_boolean(0));
+	json_object_object_add(o, "first_id", n > 0 ? json_object_get(json_object_object_get(
+	    json_object_array_get_idx(data, 0), "id")) : NULL);
+	json_object_object_add(o, "last_id", n > 0 ? json_object_get(json_object_object_get(
+	    json_object_array_get_idx(data, n - 1), "id")) : NULL);
 	http_send_json(req, 200, o, NULL);
 	json_object_put(o);
 }

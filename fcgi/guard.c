@@ -16,7 +16,8 @@
 
 /* Headers a preflight may ask for when it names none we can echo. */
 #define GUARD_ALLOW_HEADERS "Authorization, Content-Type, Accept, Mcp-Session-Id, " \
-	"MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Session-ID, X-Request-ID"
+	"MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Session-ID, X-Request-ID, " \
+	"x-api-key, anthropic-version, anthropic-beta"
 
 static const char *const guard_loopback_names[] = { "localhost", "127.0.0.1", "[::1]", NULL };
 

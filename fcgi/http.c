@@ -89,6 +89,9 @@ http_request_init(struct http_request *req, FCGX_Request *fcgx)
 	memcpy(req->path, uri, n);
 	req->path[n] = '\0';
 	req->query = q ? q + 1 : "";
+	/* Anthropic's clients read errors only in Anthropic's envelope */
+	if (strcmp(req->path, "/v1/messages") == 0 || strncmp(req->path, "/v1/messages/", 13) == 0)
+		req->surface = HUB_SURFACE_ANTHROPIC;
 	rid = http_param(req, "HTTP_X_REQUEST_ID");
 	if (rid != NULL && http_request_id_valid(rid)) {
 		snprintf(req->request_id, sizeof(req->request_id), "%s", rid);
@@ -348,11 +351,29 @@ http_error_object(int err, const char *message, const char *param)
 	return o;
 }
 
+struct json_object *
+http_anthropic_error_object(int err, const char *message)
+{
+	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
+
+	if (o == NULL || e == NULL) {
+		json_object_put(o);
+		json_object_put(e);
+		return NULL;
+	}
+	json_object_object_add(o, "type", json_object_new_string("error"));
+	json_object_object_add(e, "type", json_object_new_string(hub_error_type_for(err, HUB_SURFACE_ANTHROPIC)));
+	json_object_object_add(e, "message", json_object_new_string(message ? message : hub_strerror(err)));
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
 void
 http_send_error(struct http_request *req, int err, int status, const char *message,
     const char *param, const char *extra_headers)
 {
-	struct json_object *o = http_error_object(err, message, param);
+	struct json_object *o = req->surface == HUB_SURFACE_ANTHROPIC ?
+	    http_anthropic_error_object(err, message) : http_error_object(err, message, param);
 
 	if (status <= 0)
 		status = hub_error_http_status(err);

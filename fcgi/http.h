@@ -16,6 +16,8 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "common/hub_error.h"
+
 #define HTTP_MAX_PARAMS 4
 
 struct http_request {
@@ -39,6 +41,7 @@ struct http_request {
 	const char *log_provider;            /* for the request log; static strings */
 	char log_model[128];
 	const char *log_error;               /* error kind, e.g. "provider_timeout" */
+	enum hub_error_surface surface;      /* the envelope of http_send_error(): by path */
 	int ended;                           /* http_request_end() ran */
 };
 
@@ -125,5 +128,9 @@ void http_send_rpc_error(struct http_request *req, int status, int code, const c
 
 /* Build the error envelope object (caller puts it). */
 struct json_object *http_error_object(int err, const char *message, const char *param);
+
+/* Build Anthropic's error envelope {"type":"error","error":{"type",
+ * "message"}} (caller puts it; NULL when out of memory). */
+struct json_object *http_anthropic_error_object(int err, const char *message);
 
 #endif

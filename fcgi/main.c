@@ -55,6 +55,11 @@ static const struct route main_routes[] = {
 	{ "GET", "/v1/providers", ep_providers },
 	{ "GET", "/v1/models", ep_models },
 	{ "POST", "/v1/chat/completions", ep_chat_completions },
+	{ "POST", "/v1/responses", ep_responses_create },
+	{ "GET", "/v1/responses/{id}", ep_responses_get },
+	{ "DELETE", "/v1/responses/{id}", ep_responses_delete },
+	{ "POST", "/v1/messages", ep_messages_create },
+	{ "POST", "/v1/messages/count_tokens", ep_messages_count_tokens },
 	{ "GET", "/v1/sessions", ep_sessions_list },
 	{ "GET", "/v1/sessions/{id}", ep_session_get },
 	{ "DELETE", "/v1/sessions/{id}", ep_session_delete },
@@ -99,7 +104,32 @@ main_web_server_error(struct http_request *req)
 }
 
 /*
- * Client authentication (Authorization: Bearer <key>) and the per-key rate
+ * The client key of req: Authorization: Bearer <key>, else x-api-key: <key>
+ * (as Anthropic's clients send it). 0 with token[0..len) pointing into the
+ * header, or HUB_ERR_UNAUTHORIZED when neither holds one.
+ */
+static int
+main_client_token(struct http_request *req, const char **token, size_t *len)
+{
+	const char *k = http_param(req, "HTTP_X_API_KEY");
+	size_t n;
+
+	if (client_keys_bearer(http_param(req, "HTTP_AUTHORIZATION"), token, len) == HUB_OK)
+		return HUB_OK;
+	if (k == NULL)
+		return HUB_ERR_UNAUTHORIZED;
+	k += strspn(k, " \t");
+	for (n = strlen(k); n > 0 && (k[n - 1] == ' ' || k[n - 1] == '\t'); n--)
+		;
+	if (n == 0)
+		return HUB_ERR_UNAUTHORIZED;
+	*token = k;
+	*len = n;
+	return HUB_OK;
+}
+
+/*
+ * Client authentication (Authorization: Bearer <key>, or x-api-key) and the per-key rate
  * limit, for every path but an open /health. Answers 401 or 429 itself and
  * returns 0; returns 1 with req->key_id set (NULL when no keys are
  * configured) when the request may go on. An open /health still notes a
@@ -109,15 +139,14 @@ static int
 main_admit_or_reply(struct http_request *req)
 {
 	const struct client_key *key;
-	const char *header, *token;
+	const char *token;
 	char extra[64];
 	size_t len;
 	long retry_s;
 	int rc;
 
 	if (strcmp(req->path, "/health") == 0 && strcmp(hub_cfg->auth_health, "open") == 0) {
-		header = http_param(req, "HTTP_AUTHORIZATION");
-		if (main_keys.n > 0 && client_keys_bearer(header, &token, &len) == HUB_OK &&
+		if (main_keys.n > 0 && main_client_token(req, &token, &len) == HUB_OK &&
 		    (key = client_keys_match(&main_keys, token, len)) != NULL) {
 			req->key_id = key->id;
 			req->key_name = key->name;
@@ -125,10 +154,10 @@ main_admit_or_reply(struct http_request *req)
 		return 1;
 	}
 	if (main_keys.n > 0) {
-		header = http_param(req, "HTTP_AUTHORIZATION");
-		if (client_keys_bearer(header, &token, &len) != HUB_OK) {
+		if (main_client_token(req, &token, &len) != HUB_OK) {
 			http_send_error(req, HUB_ERR_UNAUTHORIZED, 401,
-			    "missing client key: send the header Authorization: Bearer <key>", NULL,
+			    "missing client key: send the header Authorization: Bearer <key> "
+			    "(or x-api-key: <key>)", NULL,
 			    "WWW-Authenticate: Bearer realm=\"llm-mcp-hub\"\r\n");
 			return 0;
 		}

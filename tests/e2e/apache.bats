@@ -156,6 +156,21 @@ teardown_file() {
 	jq -e '.message_count == 2' <<<"$(body_of "$out")"
 }
 
+@test "apache: the Responses and Messages surfaces through their ProxyPass lines, streamed" {
+	run curl -s -N -H 'Content-Type: application/json' \
+		--data-binary '{"model":"sonnet","stream":true,"input":"hello"}' "$HUB_URL/v1/responses"
+	[ "$status" -eq 0 ]
+	grep -q '^event: response.completed' <<<"$output"
+	[ "$(grep '^data: ' <<<"$output" | sed 's/^data: //' | jq -rs '[.[] | select(.type == "response.output_text.delta") | .delta] | join("")')" = "Hello from fake claude." ]
+	run curl -s -N -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01' \
+		--data-binary '{"model":"sonnet","max_tokens":20,"stream":true,"messages":[{"role":"user","content":"hello"}]}' "$HUB_URL/v1/messages"
+	[ "$status" -eq 0 ]
+	grep -q '^event: message_stop' <<<"$output"
+	out=$(http -H 'Content-Type: application/json' --data-binary '{"model":"sonnet","messages":[]}' "$HUB_URL/v1/messages")
+	[ "$(status_of "$out")" = 400 ]
+	jq -e '.type == "error" and .error.type == "invalid_request_error"' <<<"$(body_of "$out")"
+}
+
 @test "apache: an empty or blank X-Session-ID is 400, never taken for no session" {
 	local body='{"model":"sonnet","messages":[{"role":"user","content":"hello"}]}' value reply
 	# curl drops a header with a blank value: write the request by hand

@@ -218,3 +218,68 @@ stop_file_leftovers_at_end() {
 	done
 	kill -KILL $pids 2>/dev/null || true
 }
+
+# start_redis_and_hub: a private Redis and hub, their variables exported
+# for the tests; stop_hub_and_redis stops both.
+start_redis_and_hub() {
+	start_redis
+	start_hub
+	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
+}
+
+stop_hub_and_redis() {
+	stop_hub
+	stop_redis
+}
+
+# The Node client libraries of tests/node including the Anthropic and
+# Agents SDKs, installed once.
+ensure_sdk_clients() {
+	ensure_node_clients
+	[ -d "$HUB_SRCDIR/tests/node/node_modules/@anthropic-ai/sdk" ] &&
+		[ -d "$HUB_SRCDIR/tests/node/node_modules/@openai/agents" ] && return 0
+	(cd "$HUB_SRCDIR/tests/node" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
+}
+
+# use_real_clis_on_fake_upstreams: the pinned real CLIs (REAL_CLAUDE and
+# REAL_GEMINI, empty when they could not be installed; why in
+# $BATS_FILE_TMPDIR/install.log) pointed at the fake Messages API and Code
+# Assist server (tests/upstream/, started here on free ports: ANTHROPIC_UP,
+# CODEASSIST_UP) with test credentials. stop_fake_upstreams stops them.
+use_real_clis_on_fake_upstreams() {
+	local dir=$BATS_FILE_TMPDIR
+	REAL_CLAUDE=$("$HUB_SRCDIR/providers/install-clis.sh" claude 2>"$dir/install.log" | tail -n 1) || REAL_CLAUDE=
+	REAL_GEMINI=$("$HUB_SRCDIR/providers/install-clis.sh" gemini 2>>"$dir/install.log" | tail -n 1) || REAL_GEMINI=
+	node "$HUB_SRCDIR/tests/upstream/fake-anthropic.mjs" 0 >"$dir/anthropic.port" 2>"$dir/anthropic.log" 3>&- &
+	echo $! >"$dir/anthropic.pid"
+	node "$HUB_SRCDIR/tests/upstream/fake-codeassist.mjs" >"$dir/codeassist.port" 2>"$dir/codeassist.log" 3>&- &
+	echo $! >"$dir/codeassist.pid"
+	wait_for 50 test -s "$dir/anthropic.port"
+	wait_for 50 test -s "$dir/codeassist.port"
+	export ANTHROPIC_UP="http://127.0.0.1:$(head -n 1 "$dir/anthropic.port")"
+	export CODEASSIST_UP="http://127.0.0.1:$(head -n 1 "$dir/codeassist.port")"
+	export HUB_CLAUDE_CLI=$REAL_CLAUDE HUB_GEMINI_CLI=$REAL_GEMINI REAL_CLAUDE REAL_GEMINI
+	export CLAUDE_CODE_OAUTH_TOKEN="sk-ant-oat01-http-test-$RANDOM$RANDOM"
+	export ANTHROPIC_BASE_URL=$ANTHROPIC_UP
+	# Gemini's test route (providers/gemini.c): the fake Code Assist server
+	# and a fake access token, so that no Google server is needed.
+	export CODE_ASSIST_ENDPOINT=$CODEASSIST_UP GOOGLE_GENAI_USE_GCA=true
+	export GOOGLE_CLOUD_ACCESS_TOKEN="fake-access-token-$RANDOM"
+	export HUB_CLAUDE_TIMEOUT=60 HUB_GEMINI_TIMEOUT=60
+	unset GEMINI_AUTH_PATH HUB_CONFIG ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN
+}
+
+stop_fake_upstreams() {
+	kill "$(cat "$BATS_FILE_TMPDIR/anthropic.pid")" "$(cat "$BATS_FILE_TMPDIR/codeassist.pid")" 2>/dev/null || true
+}
+
+# In setup, after use_real_clis_on_fake_upstreams: fail (not skip) when a
+# real CLI is missing, and forget what the fake upstreams recorded.
+reset_fake_upstreams() {
+	if [ -z "$REAL_CLAUDE" ] || [ -z "$REAL_GEMINI" ]; then
+		echo "the pinned CLIs could not be installed: $(tail -n 5 "$BATS_FILE_TMPDIR/install.log")" >&2
+		return 1
+	fi
+	curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
+	curl -s -X POST "$CODEASSIST_UP/_reset" >/dev/null
+}

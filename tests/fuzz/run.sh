@@ -28,7 +28,9 @@ command -v "$CLANG" >/dev/null 2>&1 || die "$CLANG not found (Debian: apt-get in
 
 # The sources each harness is linked with, besides the shared ones.
 declare -A extra=(
-	[chat_request]="fcgi/chat_params.c"
+	[chat_request]="fcgi/chat_params.c common/hub_config.c"
+	[responses_request]="fcgi/responses_params.c fcgi/chat_params.c common/hub_config.c"
+	[messages_request]="fcgi/messages_params.c fcgi/chat_params.c common/hub_config.c"
 	[claude_stream]="providers/claude_stream.c"
 	[gemini_stream]="providers/gemini_stream.c"
 	[pty_clean]="providers/pty_clean.c"
@@ -39,7 +41,7 @@ declare -A extra=(
 	[mcp]="mcp-stdio/mcp.c"
 )
 common="common/hub_error.c common/hub_buf.c common/hub_lines.c common/hub_json.c common/hub_text.c common/hub_log.c common/hub_time.c common/hub_os.c"
-all=(chat_request claude_stream gemini_stream pty_clean session_id redis_url query router)
+all=(chat_request responses_request messages_request claude_stream gemini_stream pty_clean session_id redis_url query router)
 [ -f "$HUB_SRCDIR/mcp-stdio/mcp.c" ] && all+=(mcp)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
