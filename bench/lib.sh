@@ -120,7 +120,9 @@ capture_cli() {
 			curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" \
 				"$HUB_URL/v1/chat/completions"
 		done
-		stop_hub
+		# this hub only (stop_hub would also stop this file's Redis)
+		kill -TERM "$HUB_PID" 2>/dev/null || true
+		wait "$HUB_PID" 2>/dev/null || true
 	)
 	for run in "$dir"/run*; do
 		wd=$(cat "$run/cwd")
