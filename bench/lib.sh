@@ -92,9 +92,11 @@ wrk_run() {
 # variable VAR, e.g. HUB_CLAUDE_CLI) is a recorder in front of REAL, sends
 # each BODY once as a chat request, and stops it. Leaves, for the i-th
 # run (0, 1, ...), $BATS_FILE_TMPDIR/capture-NAME/run<i>/ with argv0 (the
-# arguments, NUL-separated), stdin, env0 (the environment, as env -0) and
-# wd (a copy of the run's work directory; argv0 and env0 are rewritten to
-# point into it, the original being removed with its request).
+# arguments, NUL-separated), stdin, env0 (the environment, as env -0), wd
+# (a copy of the run's work directory, the parent of the CLI's current
+# directory; argv0, env0 and the files in it are rewritten to point into
+# it, the original being removed with its request) and cwd (the name of
+# the current directory in it: run the CLI in wd/$(cat cwd)).
 capture_cli() {
 	local name=$1 var=$2 real=$3 dir=$BATS_FILE_TMPDIR/capture-$1 body run wd
 	shift 3
@@ -107,9 +109,10 @@ capture_cli() {
 	mkdir -p "\$out"
 	printf '%s\0' "\$@" >"\$out/argv0"
 	env -0 >"\$out/env0"
-	pwd >"\$out/cwd"
+	dirname "\$PWD" >"\$out/workdir"
+	basename "\$PWD" >"\$out/cwd"
 	cat >"\$out/stdin"
-	cp -a . "\$out/wd"
+	cp -a .. "\$out/wd"
 	exec "$real" "\$@" <"\$out/stdin"
 	EOF2
 	chmod 755 "$dir/cli"
@@ -125,11 +128,13 @@ capture_cli() {
 		wait "$HUB_PID" 2>/dev/null || true
 	)
 	for run in "$dir"/run*; do
-		wd=$(cat "$run/cwd")
+		wd=$(cat "$run/workdir")
 		for f in argv0 env0; do
 			tr '\0' '\n' <"$run/$f" | sed "s|$wd|$run/wd|g" | tr '\n' '\0' >"$run/$f.new"
 			mv "$run/$f.new" "$run/$f"
 		done
+		# and the files the adapter wrote there (settings naming the directory)
+		grep -rlF "$wd" "$run/wd" 2>/dev/null | while read -r f; do sed -i "s|$wd|$run/wd|g" "$f"; done || true
 	done
 }
 

@@ -29,7 +29,7 @@ i=0
 for kind in plain stream; do
 	run=$BATS_FILE_TMPDIR/capture-overhead/run$i
 	mapfile -t argv < <(capture_argv "$run")
-	printf -v "bare_$kind" '%s' "$(LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd \
+	printf -v "bare_$kind" '%s' "$(LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd/$(cat "$run/cwd") \
 		$LOAD spawn "$n" "$HUB_CLAUDE_CLI" "${argv[@]}" <"$run/stdin")"
 	i=$((i + 1))
 done

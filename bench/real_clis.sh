@@ -54,7 +54,7 @@ bench_real() {
 	[ -s "$run/argv0" ] || { result real-cli "$prov" "no capture" "-" "skipped"; return 0; }
 	hub=$($LOAD seq "$HUB_URL/v1/chat/completions" "$n" 1 "$body")
 	mapfile -t argv < <(capture_argv "$run")
-	direct=$(LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd $LOAD spawnline "$n" '"type":"result"' "$real" "${argv[@]}" <"$run/stdin")
+	direct=$(LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd/$(cat "$run/cwd") $LOAD spawnline "$n" '"type":"result"' "$real" "${argv[@]}" <"$run/stdin")
 	bench_say "$prov hub $hub"
 	bench_say "$prov bare $direct"
 	[ "$(jq .errors <<<"$hub")" = 0 ] && [ "$(jq .errors <<<"$direct")" = 0 ] ||
