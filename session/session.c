@@ -399,7 +399,6 @@ session_message_to_json(const struct session_new_message *m, const char *now,
  *   append  check the writer still holds the lock (fencing), check every
  *           cap, write, and release the lock; a refusal releases it too.
  *   unlock  release the lock if it is still this token's.
- *   check   the caps of an append, without writing.
  *
  * The first write of an append is the RPUSH, a command Redis refuses when
  * it is out of memory (noeviction): an OOM refusal happens before
