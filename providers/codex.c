@@ -187,8 +187,6 @@ struct codex_run {
 	long timeout_s;
 	char stop_message[HUB_MAX_ERROR_MESSAGE];  /* the error event that stopped it */
 	/* what the run is started with (codex_prepare) */
-	struct child_env env;
-	struct hub_buf prompt;
 	struct hub_buf system;          /* the system messages, joined */
 	struct hub_buf orig_creds;      /* secret: the credentials as copied in */
 	const char *auth_path;          /* set once the credentials were copied in */
@@ -1176,9 +1174,9 @@ codex_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 		why = "could not write the conversation for the Codex CLI";
 	else if ((rc = codex_creds_in(run, hub_cfg->codex_auth_path)) != 0)
 		why = "could not copy the Codex credentials (CODEX_AUTH_PATH)";
-	else if ((rc = codex_build_env(&run->env, dirs)) != 0)
+	else if ((rc = codex_build_env(&in->env, dirs)) != 0)
 		why = "could not build the Codex CLI's environment";
-	else if ((rc = hub_buf_puts(&run->prompt, last->content)) != 0)
+	else if ((rc = hub_buf_puts(&in->stdin_data, last->content)) != 0)
 		why = "the prompt is too large for the Codex CLI";
 	else if ((rc = codex_build_argv(run, dirs, slug, have_history, have_instructions)) != 0)
 		why = "the Codex CLI's paths cannot be passed to it";
@@ -1187,9 +1185,6 @@ codex_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 		return reply->err;
 	}
 	in->argv = run->argv;
-	in->envp = run->env.vars;
-	in->stdin_data = run->prompt.data;
-	in->stdin_len = run->prompt.len;
 	run->start_ms = hub_time_mono_ms();
 	return HUB_OK;
 }
@@ -1241,6 +1236,7 @@ static const struct cli_run_adapter codex_adapter = {
 	.cli_default = "codex",
 	.workdir_sub = "codex",
 	.workdir_prefix = "run-",
+	.stdin_max = HUB_MAX_CLI_LINE_BYTES,
 	.model_err = HUB_ERR_MODEL_NOT_FOUND,
 	.check = codex_check,
 	.prepare = codex_prepare,
@@ -1256,12 +1252,10 @@ codex_chat(const struct provider *p, const struct provider_call *call,
 	struct codex_run run;
 
 	memset(&run, 0, sizeof(run));
-	child_env_init(&run.env);
 	run.call = call;
 	run.first_token_ms = -1;
 	run.start_ms = hub_time_mono_ms();
 	run.timeout_s = p->timeout_s;
-	hub_buf_init(&run.prompt, HUB_MAX_CLI_LINE_BYTES);
 	hub_buf_init(&run.system, HUB_MAX_CLI_LINE_BYTES);
 	hub_buf_init(&run.orig_creds, 0);
 	codex_stream_init(&run.stream, hub_cfg->max_output_bytes > 0 ? (size_t)hub_cfg->max_output_bytes : 0);
@@ -1269,10 +1263,8 @@ codex_chat(const struct provider *p, const struct provider_call *call,
 	run.stream.on_error = codex_on_error;
 	run.stream.arg = &run;
 	cli_run(&codex_adapter, &run, p, call, reply);
-	child_env_free(&run.env);
 	codex_stream_free(&run.stream);
 	codex_secret_buf_free(&run.orig_creds);
-	hub_buf_free(&run.prompt);
 	hub_buf_free(&run.system);
 	return reply->err;
 }
