@@ -27,6 +27,12 @@ struct hub_config {
 	char *gemini_cli;              /* HUB_GEMINI_CLI, as configured */
 	long gemini_timeout_s;         /* HUB_GEMINI_TIMEOUT */
 	long gemini_max_retry_wait_s;  /* HUB_GEMINI_MAX_RETRY_WAIT */
+	/* Codex CLI */
+	char *codex_auth_path;         /* CODEX_AUTH_PATH: auth.json of `codex login` (may be NULL) */
+	char *codex_model;             /* CODEX_MODEL */
+	char *codex_cli;               /* HUB_CODEX_CLI, as configured */
+	long codex_timeout_s;          /* HUB_CODEX_TIMEOUT */
+	char *codex_base_url;          /* HUB_CODEX_BASE_URL: the backend-api root (tests; may be NULL) */
 	/* Redis */
 	char *redis_url;               /* REDIS_URL */
 	long redis_timeout_ms;         /* HUB_REDIS_TIMEOUT_MS */
@@ -70,6 +76,7 @@ struct hub_config {
 	long rate_limit_per_minute;    /* HUB_RATE_LIMIT_PER_MINUTE per key; 0: off */
 	long max_concurrent_claude;    /* HUB_MAX_CONCURRENT_CLAUDE per host; 0: no cap */
 	long max_concurrent_gemini;    /* HUB_MAX_CONCURRENT_GEMINI per host; 0: no cap */
+	long max_concurrent_codex;     /* HUB_MAX_CONCURRENT_CODEX per host; 0: no cap */
 	long max_streams_per_key;      /* HUB_MAX_STREAMS_PER_KEY, fleet-wide; 0: no cap */
 	long max_streams_per_addr;     /* HUB_MAX_STREAMS_PER_ADDR, fleet-wide; 0: no cap */
 	long child_cpu_s;              /* HUB_CHILD_CPU_SECONDS; 0: unlimited */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-clis.sh - install the pinned official provider CLIs from npm, once.
 #
-# Usage: providers/install-clis.sh claude|gemini ...
+# Usage: providers/install-clis.sh claude|gemini|codex ...
 #
 # Each CLI goes into its own npm prefix below $HUB_CLI_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/llm-mcp-hub/clis), so a second call finds it
@@ -18,6 +18,7 @@ pinned_package() {
 	case "$1" in
 	claude) echo "@anthropic-ai/claude-code@2.1.330" ;;
 	gemini) echo "@google/gemini-cli@0.61.0" ;;
+	codex) echo "@openai/codex@0.169.0" ;;
 	*) echo "install-clis.sh: unknown CLI '$1'" >&2; return 1 ;;
 	esac
 }
@@ -26,6 +27,7 @@ exe_name() {
 	case "$1" in
 	claude) echo "claude" ;;
 	gemini) echo "gemini" ;;
+	codex) echo "codex" ;;
 	*) return 1 ;;
 	esac
 }
@@ -52,10 +54,30 @@ install_one() {
 	fi
 	[ -x "$bin" ] || { echo "install-clis.sh: $bin missing after install" >&2; return 1; }
 	# Resolve the symlink so callers get the real executable.
-	readlink -f "$bin"
+	real=$(readlink -f "$bin")
+	native_exe "$name" "$dir" "$real"
 }
 
-[ $# -ge 1 ] || { echo "usage: $0 claude|gemini ..." >&2; exit 2; }
+# The executable to run: for codex the native binary of the platform
+# package (what bin/codex.js would execve), so that no node runs in the
+# jail; for the others the npm bin itself.
+native_exe() {
+	if [ "$1" = codex ]; then
+		case "$(uname -m)" in
+		x86_64) triple=x86_64-unknown-linux-musl; pkg=codex-linux-x64 ;;
+		aarch64|arm64) triple=aarch64-unknown-linux-musl; pkg=codex-linux-arm64 ;;
+		*) triple= ;;
+		esac
+		native="$2/node_modules/@openai/$pkg/vendor/$triple/bin/codex"
+		if [ -n "$triple" ] && [ -x "$native" ]; then
+			echo "$native"
+			return 0
+		fi
+	fi
+	echo "$3"
+}
+
+[ $# -ge 1 ] || { echo "usage: $0 claude|gemini|codex ..." >&2; exit 2; }
 for cli in "$@"; do
 	install_one "$cli"
 done

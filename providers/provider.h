@@ -184,6 +184,9 @@ struct provider_ops {
 	/* The built-in provider of this kind ("claude"), present without a
 	 * section; NULL: only sections make providers of this kind. */
 	const char *builtin_name;
+	/* 1 when the built-in provider is served without a section of its
+	 * name (called at every table build); NULL: always. */
+	int (*builtin_present)(void);
 	/* /v1/models owned_by; NULL: the provider's name. */
 	const char *vendor;
 	/* The setting that caps this kind's children per host, for messages. */
@@ -270,5 +273,6 @@ void provider_fingerprint(const char *secret, char *out, size_t len);
 /* The Claude Code and Gemini CLI adapters (providers/claude.c, gemini.c). */
 extern const struct provider_ops claude_provider_ops;
 extern const struct provider_ops gemini_provider_ops;
+extern const struct provider_ops codex_provider_ops;    /* providers/codex.c */
 
 #endif

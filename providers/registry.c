@@ -26,6 +26,7 @@
 static const struct provider_ops *const registry_kinds[] = {
 	&claude_provider_ops,
 	&gemini_provider_ops,
+	&codex_provider_ops,
 	&generic_provider_ops,
 };
 
@@ -326,6 +327,9 @@ registry_build(struct registry_snap **out, char *err, size_t errlen)
 		if (registry_kinds[i]->builtin_name == NULL)
 			continue;
 		c = provider_conf_find(&s->conf, registry_kinds[i]->builtin_name);
+		if (c == NULL && registry_kinds[i]->builtin_present != NULL &&
+		    !registry_kinds[i]->builtin_present())
+			continue;
 		if ((c == NULL || c->ops == registry_kinds[i]) &&
 		    (rc = registry_add_builtin(s, registry_kinds[i], c)) != HUB_OK)
 			goto fail;

@@ -1,7 +1,7 @@
 /*
  * provider-run.c - run one conversation through a provider adapter, for tests.
  *
- * Usage: provider-run claude|gemini [--cancel-after-ms=N] [--stop-after-deltas=N]
+ * Usage: provider-run claude|gemini|codex [--cancel-after-ms=N] [--stop-after-deltas=N]
  *
  * Loads the configuration like the hub (startup_config_load), reads one JSON
  * conversation {"model":...,"messages":[{"role":...,"content":...},...]} on
@@ -196,6 +196,13 @@ make_provider(struct provider *p, const char *name)
 	p->enabled = 1;
 	switch (name[0]) {
 	case 'c':
+		if (strcmp(name, "codex") == 0) {
+			p->ops = &codex_provider_ops;
+			p->cli = hub_cfg->codex_cli;
+			p->default_model = hub_cfg->codex_model;
+			p->timeout_s = hub_cfg->codex_timeout_s;
+			return 0;
+		}
 		if (strcmp(name, "claude") != 0)
 			return -1;
 		p->ops = &claude_provider_ops;

@@ -33,6 +33,7 @@ declare -A extra=(
 	[messages_request]="fcgi/messages_params.c fcgi/chat_params.c common/hub_config.c"
 	[claude_stream]="providers/claude_stream.c"
 	[gemini_stream]="providers/gemini_stream.c"
+	[codex_stream]="providers/codex_stream.c"
 	[pty_clean]="providers/pty_clean.c"
 	[session_id]="session/session_id.c"
 	[redis_url]="session/redis_url.c"
@@ -41,7 +42,7 @@ declare -A extra=(
 	[mcp]="mcp-stdio/mcp.c"
 )
 common="common/hub_error.c common/hub_buf.c common/hub_lines.c common/hub_json.c common/hub_text.c common/hub_log.c common/hub_time.c common/hub_os.c"
-all=(chat_request responses_request messages_request claude_stream gemini_stream pty_clean session_id redis_url query router)
+all=(chat_request responses_request messages_request claude_stream gemini_stream codex_stream pty_clean session_id redis_url query router)
 [ -f "$HUB_SRCDIR/mcp-stdio/mcp.c" ] && all+=(mcp)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
