@@ -86,3 +86,58 @@ wrk_run() {
 		/Socket errors/ { serr = 1 }
 		END { printf "%s %s %s\n", rps, ms, bad + 0 }' <<<"$out"
 }
+
+# capture_cli NAME VAR REAL BODY...: what the hub hands its CLI, for a bare
+# run of the same binary. Starts a hub (jail off) whose CLI (environment
+# variable VAR, e.g. HUB_CLAUDE_CLI) is a recorder in front of REAL, sends
+# each BODY once as a chat request, and stops it. Leaves, for the i-th
+# run (0, 1, ...), $BATS_FILE_TMPDIR/capture-NAME/run<i>/ with argv0 (the
+# arguments, NUL-separated), stdin, env0 (the environment, as env -0), wd
+# (a copy of the run's work directory, the parent of the CLI's current
+# directory; argv0, env0 and the files in it are rewritten to point into
+# it, the original being removed with its request) and cwd (the name of
+# the current directory in it: run the CLI in wd/$(cat cwd)).
+capture_cli() {
+	local name=$1 var=$2 real=$3 dir=$BATS_FILE_TMPDIR/capture-$1 body run wd
+	shift 3
+	mkdir -p "$dir"
+	cat >"$dir/cli" <<-EOF2
+	#!/bin/sh
+	case "\${1:-}" in --version) exec "$real" "\$@" ;; esac
+	i=\$(ls -d "$dir"/run* 2>/dev/null | wc -l)
+	out="$dir/run\$i"
+	mkdir -p "\$out"
+	printf '%s\0' "\$@" >"\$out/argv0"
+	env -0 >"\$out/env0"
+	dirname "\$PWD" >"\$out/workdir"
+	basename "\$PWD" >"\$out/cwd"
+	cat >"\$out/stdin"
+	cp -a .. "\$out/wd"
+	exec "$real" "\$@" <"\$out/stdin"
+	EOF2
+	chmod 755 "$dir/cli"
+	(
+		export "$var=$dir/cli" HUB_JAIL=off
+		start_hub "capture-$name" || exit 1
+		for body in "$@"; do
+			curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" \
+				"$HUB_URL/v1/chat/completions"
+		done
+		# this hub only (stop_hub would also stop this file's Redis)
+		kill -TERM "$HUB_PID" 2>/dev/null || true
+		wait "$HUB_PID" 2>/dev/null || true
+	)
+	for run in "$dir"/run*; do
+		wd=$(cat "$run/workdir")
+		for f in argv0 env0; do
+			tr '\0' '\n' <"$run/$f" | sed "s|$wd|$run/wd|g" | tr '\n' '\0' >"$run/$f.new"
+			mv "$run/$f.new" "$run/$f"
+		done
+		# and the files the adapter wrote there (settings naming the directory)
+		grep -rlF "$wd" "$run/wd" 2>/dev/null | while read -r f; do sed -i "s|$wd|$run/wd|g" "$f"; done || true
+	done
+}
+
+# capture_argv RUN: the captured arguments of RUN, one per line (for
+# mapfile; no argument holds a newline).
+capture_argv() { tr '\0' '\n' <"$1/argv0"; }

@@ -5,6 +5,13 @@
 //   node load.mjs relay URL N BODY             streaming requests whose deltas
 //                                              carry [NS] CLOCK_MONOTONIC stamps
 //   node load.mjs spawn N PROGRAM ARG... <INPUT  run PROGRAM N times with INPUT
+//   node load.mjs spawnline N TEXT PROGRAM ARG... <INPUT   the same, one run
+//                                              at a time, also timing the first
+//                                              stdout line holding TEXT
+//
+// spawn and spawnline run PROGRAM with the environment in the file
+// $LOAD_ENV0 (NUL-separated NAME=value, as `env -0` prints it) when set,
+// else this one's, in the directory $LOAD_CWD when set.
 //
 // Prints one JSON object: latency statistics in milliseconds (p50, p90,
 // p99, max, mean), the number of errors and the first error seen. A
@@ -13,7 +20,7 @@
 // CLI writing a delta to this process reading it. process.hrtime uses
 // CLOCK_MONOTONIC, the clock of the stamps.
 import http from 'node:http';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -76,6 +83,43 @@ function withStream(body, stream) {
 	return JSON.stringify(o);
 }
 
+// The environment and directory of spawned programs ($LOAD_ENV0, $LOAD_CWD).
+function spawnOptions() {
+	const o = {};
+	if (process.env.LOAD_ENV0) {
+		o.env = {};
+		for (const kv of readFileSync(process.env.LOAD_ENV0, 'utf8').split('\0')) {
+			const eq = kv.indexOf('=');
+			if (eq > 0) o.env[kv.slice(0, eq)] = kv.slice(eq + 1);
+		}
+	}
+	if (process.env.LOAD_CWD) o.cwd = process.env.LOAD_CWD;
+	return o;
+}
+
+// One run of prog with input: resolves {ms (to exit), lineMs (to the
+// first stdout line holding text, or null), status, stderr}.
+function spawnTimed(prog, pargs, input, text) {
+	return new Promise((resolve) => {
+		const t0 = nowNs();
+		const c = spawn(prog, pargs, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOptions() });
+		let out = '', err = '', lineMs = null;
+		c.stdout.setEncoding('utf8');
+		c.stdout.on('data', (d) => {
+			const t = nowNs();
+			out += d;
+			if (lineMs !== null) return;
+			const nl = out.lastIndexOf('\n');
+			if (nl >= 0 && out.slice(0, nl).split('\n').some((l) => l.includes(text))) lineMs = Number(t - t0) / 1e6;
+			if (nl >= 0) out = out.slice(nl + 1);
+		});
+		c.stderr.on('data', (d) => { err += d; });
+		c.on('close', (status) => resolve({ ms: Number(nowNs() - t0) / 1e6, lineMs, status, stderr: err }));
+		c.stdin.on('error', () => {});
+		c.stdin.end(input);
+	});
+}
+
 async function main() {
 	if (mode === 'seq' || mode === 'relay') {
 		const [url, nStr] = args;
@@ -108,6 +152,22 @@ async function main() {
 		const bad = rs.filter((r) => !r.ok);
 		console.log(JSON.stringify(stats(rs.filter((r) => r.ok).map((r) => r.ms),
 			{ errors: bad.length, first_error: bad[0]?.err ?? null, wall_ms: Math.round(wall) })));
+	} else if (mode === 'spawnline') {
+		const [nStr, text, prog, ...pargs] = args;
+		const input = readFileSync(0);
+		const lat = [], line = [];
+		let errors = 0, firstErr = null;
+		for (let i = 0; i < Number(nStr) + 2; i++) {
+			const r = await spawnTimed(prog, pargs, input, text);
+			if (i < 2) continue;
+			if (r.status !== 0 || r.lineMs === null) {
+				errors++; firstErr ??= `exit ${r.status}${r.lineMs === null ? ', no line with the text' : ''}: ${r.stderr.slice(0, 200)}`;
+				continue;
+			}
+			lat.push(r.ms);
+			line.push(r.lineMs);
+		}
+		console.log(JSON.stringify(stats(lat, { errors, first_error: firstErr, line: line.length ? stats(line) : null })));
 	} else if (mode === 'spawn') {
 		const [nStr, prog, ...pargs] = args;
 		const input = readFileSync(0);
@@ -115,7 +175,7 @@ async function main() {
 		let errors = 0, firstErr = null;
 		for (let i = 0; i < Number(nStr) + 2; i++) {
 			const t0 = nowNs();
-			const r = spawnSync(prog, pargs, { input, maxBuffer: 64 << 20 });
+			const r = spawnSync(prog, pargs, { input, maxBuffer: 64 << 20, ...spawnOptions() });
 			const ms = Number(nowNs() - t0) / 1e6;
 			if (i < 2) continue;
 			if (r.status !== 0) { errors++; firstErr ??= `exit ${r.status}: ${String(r.stderr).slice(0, 200)}`; }
@@ -127,7 +187,7 @@ async function main() {
 		console.log(JSON.stringify(stats(lat, { errors, first_error: firstErr, inner: inner.length ? stats(inner) : null,
 			inner_first_token: innerFirst.length ? stats(innerFirst) : null })));
 	} else {
-		console.error('usage: load.mjs seq|conc|relay|spawn ...');
+		console.error('usage: load.mjs seq|conc|relay|spawn|spawnline ...');
 		process.exit(2);
 	}
 }

@@ -1,39 +1,48 @@
 #!/usr/bin/env bash
 # overhead.sh - what the hub adds to a chat: the same instantly-answering
-# fake CLI run through the hub (HTTP, lighttpd, responder, Redis session)
-# and directly through the provider adapter (tests/fakes/provider-run, no
-# HTTP). provider-run's own start-up (exec, configuration) is measured with
-# an input it refuses at once and subtracted:
-#   direct = provider-run(chat) - provider-run(refused)
-#   overhead p50 = hub p50 - direct p50;  p99 = hub p99 - (provider-run p99 - refused p50)
+# fake CLI (tests/fakes/fake-claude, one delta) through the hub (HTTP,
+# lighttpd, chat responder, Redis session) and as a bare run of the same
+# binary with the argv, stdin and environment the hub gave it (captured
+# once through a recorder: bench/lib.sh capture_cli), both timed by the
+# same client (bench/load.mjs: a request to its end, a run to its exit):
+#   added p50 = hub p50 - bare p50;  added p99 = hub p99 - bare p99
+# Non-streaming and streaming (each compared with its own capture). The
+# jail is off by default (BENCH_JAIL=auto to include it; its own cost is
+# bench/jail.sh's).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 n=${BENCH_N:-300}
 msg='{"messages":[{"role":"user","content":"hi [[fake:chunks=1]]"}]}'
 use_fake_clis
+export HUB_JAIL=${BENCH_JAIL:-off}
 export HUB_CHAT_WORKERS=2 HUB_CHAT_THREADS=128 HUB_QUICK_WORKERS=2 HUB_QUICK_THREADS=8
 start_redis
+capture_cli overhead HUB_CLAUDE_CLI "$HUB_CLAUDE_CLI" "$msg" "$(jq -c '.stream = true' <<<"$msg")"
 bench_hub hub
 
 url=$HUB_URL/v1/chat/completions
-bench_say "overhead: $n requests each way"
+bench_say "overhead: $n requests each way (jail $HUB_JAIL)"
 hub_plain=$($LOAD seq "$url" "$n" 0 "$msg")
 hub_stream=$($LOAD seq "$url" "$n" 1 "$msg")
-direct=$(printf '%s' "$msg" | $LOAD spawn "$n" "$HUB_BUILDDIR/tests/fakes/provider-run" claude)
-refused=$(printf 'not json' | $LOAD spawn "$n" "$HUB_BUILDDIR/tests/fakes/provider-run" claude)
-for v in hub_plain hub_stream direct refused; do bench_say "$v ${!v}"; done
-
-[ "$(jq .errors <<<"$hub_plain")" = 0 ] && [ "$(jq .errors <<<"$hub_stream")" = 0 ] &&
-	[ "$(jq .errors <<<"$direct")" = 0 ] || bench_say "WARNING: errors in the overhead runs"
-
-d50=$(jq -n --argjson d "$direct" --argjson r "$refused" '$d.p50 - $r.p50')
-d99=$(jq -n --argjson d "$direct" --argjson r "$refused" '$d.p99 - $r.p50')
+i=0
 for kind in plain stream; do
-	v=hub_$kind
-	o50=$(jq -n --argjson h "${!v}" --argjson d "$d50" '($h.p50 - $d) * 1000 | round / 1000')
-	o99=$(jq -n --argjson h "${!v}" --argjson d "$d99" '($h.p99 - $d) * 1000 | round / 1000')
-	result overhead "$kind: hub p50 / direct p50 (ms)" "$(jq .p50 <<<"${!v}") / $d50" "-" "-"
-	result overhead "$kind: added p50 (ms)" "$o50" "<= 1" "$(verdict "$o50" le 1)"
-	result overhead "$kind: added p99 (ms)" "$o99" "<= 3" "$(verdict "$o99" le 3)"
+	run=$BATS_FILE_TMPDIR/capture-overhead/run$i
+	mapfile -t argv < <(capture_argv "$run")
+	printf -v "bare_$kind" '%s' "$(LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd/$(cat "$run/cwd") \
+		$LOAD spawn "$n" "$HUB_CLAUDE_CLI" "${argv[@]}" <"$run/stdin")"
+	i=$((i + 1))
+done
+for v in hub_plain hub_stream bare_plain bare_stream; do bench_say "$v ${!v}"; done
+for v in hub_plain hub_stream bare_plain bare_stream; do
+	[ "$(jq .errors <<<"${!v}")" = 0 ] || bench_say "WARNING: errors in $v"
+done
+
+for kind in plain stream; do
+	h=hub_$kind b=bare_$kind
+	o50=$(jq -n --argjson h "${!h}" --argjson b "${!b}" '($h.p50 - $b.p50) * 1000 | round / 1000')
+	o99=$(jq -n --argjson h "${!h}" --argjson b "${!b}" '($h.p99 - $b.p99) * 1000 | round / 1000')
+	result overhead "$kind: hub p50 / bare fake-claude p50 (ms)" "$(jq .p50 <<<"${!h}") / $(jq .p50 <<<"${!b}")" "-" "-"
+	result overhead "$kind: added p50 (ms, jail $HUB_JAIL)" "$o50" "<= 1" "$(verdict "$o50" le 1)"
+	result overhead "$kind: added p99 (ms, jail $HUB_JAIL)" "$o99" "<= 3" "$(verdict "$o99" le 3)"
 done

@@ -135,19 +135,6 @@ chat_msgs_call_name(const struct provider_msg *m, size_t n, const char *id)
 	return NULL;
 }
 
-/* The same among the stored messages of h (may be NULL). */
-static const char *
-chat_history_call_name(const struct session *h, const char *id)
-{
-	size_t n = h != NULL ? h->n_messages : 0, j;
-
-	while (n-- > 0)
-		for (j = 0; j < h->messages[n].n_tool_calls; j++)
-			if (strcmp(h->messages[n].tool_calls[j].id, id) == 0)
-				return h->messages[n].tool_calls[j].name;
-	return NULL;
-}
-
 /* The error for request message k, a tool result of no known call. */
 static int
 chat_fail_unknown_call(struct chat_result *res, size_t k, const char *id)
@@ -158,20 +145,6 @@ chat_fail_unknown_call(struct chat_result *res, size_t k, const char *id)
 	return chat_fail(res, HUB_ERR_INVALID, param,
 	    "'%s' (\"%.64s\") answers no tool call of an earlier assistant message "
 	    "(in this request or, with X-Session-ID, the session)", param, id);
-}
-
-/* Index of the first tool message of req that answers no call of an
- * earlier message of req, or n_messages when there is none. */
-static size_t
-chat_first_unanswered(const struct chat_request *req)
-{
-	size_t k;
-
-	for (k = 0; k < req->n_messages; k++)
-		if (strcmp(req->messages[k].role, "tool") == 0 && (req->messages[k].tool_call_id == NULL ||
-		    chat_msgs_call_name(req->messages, k, req->messages[k].tool_call_id) == NULL))
-			return k;
-	return req->n_messages;
 }
 
 /* Route and check the id and capabilities, without asking Redis. */
@@ -255,21 +228,33 @@ static int chat_store_fail(struct chat_result *res, int rc);
 /* The probe after a cool-down may take this long past the provider's timeout. */
 #define CHAT_PLAN_PROBE_MARGIN_MS 30000L
 
-/* Ask the plan gate for p; 1 when p may run (res->plan_probe and
- * res->plan_sig set), 0 when it cools down (*until_ms its end). Redis
- * not answering opens the gate: plan state never fails a request. */
+/* The plan gate's answer g for p: 1 when p may run (res->plan_probe set),
+ * 0 when it cools down. Redis not answering (g < 0) opens the gate: plan
+ * state never fails a request. */
 static int
-chat_plan_open(const struct provider *p, struct chat_result *res, long long *until_ms)
+chat_plan_verdict(const struct provider *p, struct chat_result *res, int g)
 {
-	int g = plan_state_gate(p->name, hub_time_wall_ms(),
-	    p->timeout_s * 1000L + CHAT_PLAN_PROBE_MARGIN_MS, until_ms, res->plan_sig,
-	    sizeof(res->plan_sig));
-
 	res->plan_probe = g == PLAN_GATE_PROBE;
 	if (g == PLAN_GATE_PROBE)
 		hub_log(HUB_LOG_INFO, "chat", "provider %s: its cool-down is over; this request probes it",
 		    p->name);
 	return g != PLAN_GATE_CLOSED;
+}
+
+/* How long p's probe after a cool-down may take. */
+static long
+chat_plan_probe_ttl_ms(const struct provider *p)
+{
+	return p->timeout_s * 1000L + CHAT_PLAN_PROBE_MARGIN_MS;
+}
+
+/* Ask the plan gate for p (one round trip); as chat_plan_verdict(), with
+ * res->plan_sig and *until_ms (the cool-down's end) set. */
+static int
+chat_plan_open(const struct provider *p, struct chat_result *res, long long *until_ms)
+{
+	return chat_plan_verdict(p, res, plan_state_gate(p->name, hub_time_wall_ms(),
+	    chat_plan_probe_ttl_ms(p), until_ms, res->plan_sig, sizeof(res->plan_sig)));
 }
 
 /* The next target of res->route from index from on that is not cooling
@@ -298,23 +283,28 @@ chat_route_next_open(struct chat_result *res, size_t from, long long *until_ms)
 /*
  * The plan gate, before any slot or child: a provider (or every target
  * of a route) cooling down after its plan's limit is refused at once with
- * 429 plan_limit_reached and Retry-After up to the cool-down's end. Costs
- * one HMGET per provider asked (see docs/PROVIDERS.md, "Plan limits").
+ * 429 plan_limit_reached and Retry-After up to the cool-down's end. The
+ * gate of res->provider (a route's first target) was read beside the
+ * session's first command: first_open and first_until are its answer;
+ * each later target of a route costs one HMGET (docs/PROVIDERS.md, "Plan
+ * limits").
  */
 static int
-chat_plan_gate(struct chat_result *res)
+chat_plan_gate(struct chat_result *res, int first_open, long long first_until)
 {
 	const struct provider *p = res->provider;
-	long long until = 0, now;
+	long long until = first_until, rest = 0, now;
 	char iso[32];
 
-	if (res->route != NULL) {
-		if (chat_route_next_open(res, 0, &until))
-			return HUB_OK;
-	} else if (chat_plan_open(p, res, &until)) {
+	if (first_open)
 		return HUB_OK;
-	} else {
+	if (p->enabled)
 		(void)plan_state_count_refused(p->name);
+	if (res->route != NULL) {
+		if (chat_route_next_open(res, 1, &rest))
+			return HUB_OK;
+		if (rest > 0 && (until == 0 || rest < until))
+			until = rest;
 	}
 	now = hub_time_wall_ms();
 	res->reply.retry_after_s = until > now ? (long)((until - now + 999) / 1000) : 1;
@@ -326,92 +316,6 @@ chat_plan_gate(struct chat_result *res)
 	return chat_fail(res, HUB_ERR_PLAN_LIMIT, NULL,
 	    "provider %s has reached its plan's usage limit (or only extra usage, which overage = deny "
 	    "forbids, is left); it is refused until %s and nothing was started", p->name, iso);
-}
-
-/* Refuse, before anything runs, a turn the storage caps would refuse. */
-static int
-chat_check_caps(const struct chat_request *req, struct chat_result *res)
-{
-	struct chat_store_pool pool = { NULL, NULL };
-	struct session_new_message *msgs;
-	int rc;
-
-	if (!req->store || req->n_messages == 0 || req->n_messages > HUB_MAX_MESSAGES)
-		return HUB_OK;
-	if ((msgs = calloc(req->n_messages, sizeof(*msgs))) == NULL ||
-	    chat_store_fill(req->messages, req->n_messages, NULL, msgs, &pool) != HUB_OK) {
-		free(msgs);
-		chat_store_pool_free(&pool);
-		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
-	}
-	rc = session_check_exchange(req->session_id, req->owner, msgs, req->n_messages, 0);
-	free(msgs);
-	chat_store_pool_free(&pool);
-	if (rc == HUB_ERR_STORE)
-		return chat_fail(res, HUB_ERR_STORE, NULL,
-		    "the session store (Redis) is unavailable; try again shortly");
-	return rc == HUB_OK ? HUB_OK : chat_store_fail(res, rc);
-}
-
-/*
- * Refuse a tool result of the request that answers no call: not one of
- * the request's own, nor, from message first on, one of the session's
- * history (loaded for this, in one round trip, only when a result answers
- * a call the request does not hold).
- */
-static int
-chat_check_history_calls(const struct chat_request *req, struct chat_result *res, size_t first)
-{
-	struct session *s = NULL;
-	const char *id;
-	size_t k;
-	int rc;
-
-	if (req->session_id == NULL)
-		rc = HUB_ERR_NOT_FOUND;
-	else
-		rc = session_load(req->session_id, req->owner, 1, &s);
-	if (rc == HUB_ERR_STORE)
-		return chat_fail(res, HUB_ERR_STORE, NULL,
-		    "the session store (Redis) is unavailable; try again shortly");
-	if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND)
-		return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
-	for (k = first; k < req->n_messages; k++) {
-		id = req->messages[k].tool_call_id;
-		if (strcmp(req->messages[k].role, "tool") == 0 && (id == NULL ||
-		    (chat_msgs_call_name(req->messages, k, id) == NULL &&
-		    chat_history_call_name(s, id) == NULL))) {
-			session_free(s);
-			return chat_fail_unknown_call(res, k, id != NULL ? id : "");
-		}
-	}
-	session_free(s);
-	return HUB_OK;
-}
-
-int
-chat_prepare(const struct chat_request *req, struct chat_result *res)
-{
-	size_t first;
-	int rc;
-
-	if ((rc = chat_check_request(req, res)) != HUB_OK || (rc = chat_plan_gate(res)) != HUB_OK)
-		return rc;
-	first = chat_first_unanswered(req);
-	if (first < req->n_messages && (rc = chat_check_history_calls(req, res, first)) != HUB_OK)
-		return rc;
-	/* One look at Redis before a stream begins, and no load (but for the
-	 * case above): ids are scoped per owner (a new session and an
-	 * existing one of this owner are both fine; another owner's is a
-	 * different session), so what must be known is only that the store
-	 * answers and that the caps take the turn. The history is loaded
-	 * once, under the lock, by the run. */
-	if (req->session_id != NULL && req->store && req->n_messages > 0)
-		return chat_check_caps(req, res);
-	if (req->session_id == NULL && !req->store)  /* no Redis needed */
-		return HUB_OK;
-	return redis_ping() == HUB_OK ? HUB_OK : chat_fail(res, HUB_ERR_STORE, NULL,
-	    "the session store (Redis) is unavailable; try again shortly");
 }
 
 /*
@@ -515,33 +419,56 @@ chat_claim_alert(const struct provider *p, const char *message)
 		(void)alert_send(ALERT_TOKEN_RECOVERED, p->name, NULL, 0);
 }
 
-/* Record the provider's credential health after a call, and alert. */
+/* 1 when the call's outcome goes into p's token record: a success, or
+ * an authentication failure of credentials this process has (a local
+ * mistake stays local: never the fleet's token status). */
+static int
+chat_token_wanted(const struct provider *p, const struct provider_reply *reply)
+{
+	if (reply->err == HUB_ERR_PROVIDER_AUTH && p->ops->credential_configured != NULL &&
+	    !p->ops->credential_configured(p)) {
+		hub_log(HUB_LOG_ERROR, "chat", "provider %s: no credentials configured in this process (%s)",
+		    p->name, reply->error_message);
+		return 0;
+	}
+	return reply->err == HUB_ERR_PROVIDER_AUTH || reply->err == HUB_OK;
+}
+
+/* Log the token record's transition t (token_status_record()) for p. */
+static void
+chat_token_log(const struct provider *p, int t)
+{
+	if (t == TOKEN_STARTED_FAILING)
+		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
+	else if (t == TOKEN_RECOVERED)
+		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
+}
+
+/* Record the provider's credential health after a call, and alert: the
+ * way with a webhook, whose claims must come before and after the record. */
 static void
 chat_record_token(const struct provider *p, const struct provider_reply *reply)
 {
 	int t;
 
 	alert_check_expiry();  /* cheap: once a minute per process */
-	if (reply->err == HUB_ERR_PROVIDER_AUTH && p->ops->credential_configured != NULL &&
-	    !p->ops->credential_configured(p)) {
-		/* a local mistake stays local: never the fleet's token status */
-		hub_log(HUB_LOG_ERROR, "chat", "provider %s: no credentials configured in this process (%s)",
-		    p->name, reply->error_message);
-		return;
-	}
-	if (reply->err != HUB_ERR_PROVIDER_AUTH && reply->err != HUB_OK)
+	if (!chat_token_wanted(p, reply))
 		return;
 	/* a change another process saw (perhaps one without a webhook) first,
 	 * then this call's own */
 	chat_claim_alert(p, NULL);
 	t = token_status_record(p->name, reply->err == HUB_ERR_PROVIDER_AUTH,
 	    reply->err == HUB_ERR_PROVIDER_AUTH ? reply->error_message : NULL);
-	if (t == TOKEN_STARTED_FAILING)
-		hub_log(HUB_LOG_WARN, "chat", "provider %s: credentials started failing", p->name);
-	else if (t == TOKEN_RECOVERED)
-		hub_log(HUB_LOG_INFO, "chat", "provider %s: credentials work again", p->name);
+	chat_token_log(p, t);
 	if (t >= 0)
 		chat_claim_alert(p, reply->error_message);
+}
+
+/* 1 when alerts go out (a webhook is set). */
+static int
+chat_alerting(void)
+{
+	return hub_cfg->alert_webhook != NULL && hub_cfg->alert_webhook[0] != '\0';
 }
 
 /* Queue the alert for a plan level change from level from to level to. */
@@ -609,8 +536,16 @@ chat_plan_record(const struct provider *p, struct chat_result *res)
 		chat_plan_alert(p, from, to, &w);
 }
 
-/* What one turn holds while it runs; released by chat_turn_free(). */
+/*
+ * What one turn holds from chat_prepare() to chat_result_free(). Its Redis
+ * round trips: one before the run (the plan gate's read beside the
+ * session's lock, caps check and history load), one when the run starts
+ * (provider statistics), one after it (the append and unlock beside the
+ * statistics and the token record); see docs/BENCHMARKS.md.
+ */
 struct chat_turn {
+	struct session_turn st;                /* the session's lock and commands */
+	int has_session;                       /* st was begun */
 	struct session *history;
 	struct provider_msg *conv;             /* history + the request's messages */
 	size_t n_conv;
@@ -619,41 +554,117 @@ struct chat_turn {
 	struct session_new_message *store;     /* the request's messages + the reply */
 	size_t n_store;
 	struct chat_store_pool store_pool, reply_pool;
-	char lock_token[40];
 	struct chat_lock lock;
-	int locked;
 	char asked_at[32], answered_at[32];
+	/* the run's outcome, recorded after the run */
+	struct provider_stats_run stats;       /* the last attempt's */
+	int stats_open;                        /* begun, not yet ended */
+	int called;                            /* the provider was called: records due */
+	int token_sent;                        /* its token record went with the commit */
+	int token_transition;                  /* that record's answer */
 };
 
-/* Take the session's lock and load its history; or make a fresh id. */
-static int
-chat_turn_lock(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+/* Free t and what it holds; a lock still held is released (one round
+ * trip). Accepts NULL. */
+static void
+chat_turn_free(struct chat_turn *t)
 {
-	int rc;
+	if (t == NULL)
+		return;
+	if (t->has_session)
+		session_turn_free(&t->st);
+	session_free(t->history);
+	free(t->conv);
+	free(t->history_calls);
+	free(t->history_images);
+	free(t->store);
+	chat_store_pool_free(&t->store_pool);
+	chat_store_pool_free(&t->reply_pool);
+	free(t);
+}
 
-	if (req->session_id == NULL) {
-		if (session_id_generate(res->session_id, sizeof(res->session_id)) != HUB_OK)
-			return chat_fail(res, HUB_ERR_SYSTEM, NULL, "cannot generate a session id");
-		return HUB_OK;
-	}
-	snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
-	rc = session_lock(res->session_id, req->owner, CHAT_LOCK_TTL_MS, t->lock_token,
-	    sizeof(t->lock_token));
-	if (rc == HUB_ERR_CONFLICT)
+/* The client's error for the session's first command's answer rc. */
+static int
+chat_begin_fail(struct chat_result *res, int rc)
+{
+	switch (rc) {
+	case HUB_ERR_CONFLICT:
 		return chat_fail(res, HUB_ERR_CONFLICT, "X-Session-ID",
 		    "another request on this session is still running; retry when it has finished");
-	if (rc == HUB_ERR_STORE_FULL)
+	case HUB_ERR_TOO_LARGE:
+	case HUB_ERR_QUOTA:
+	case HUB_ERR_STORE_FULL:
 		return chat_store_fail(res, rc);
-	if (rc != HUB_OK)
-		return chat_fail(res, HUB_ERR_STORE, NULL, "the session store (Redis) is unavailable");
-	t->locked = 1;
-	t->lock.session_id = res->session_id;
-	t->lock.owner = req->owner;
-	t->lock.token = t->lock_token;
-	rc = session_load(res->session_id, req->owner, 1, &t->history);
-	if (rc != HUB_OK && rc != HUB_ERR_NOT_FOUND)
+	case HUB_ERR_STORE:
+		return chat_fail(res, HUB_ERR_STORE, NULL,
+		    "the session store (Redis) is unavailable; try again shortly");
+	default:
 		return chat_fail(res, rc, NULL, "%s", hub_strerror(rc));
-	return HUB_OK;
+	}
+}
+
+/*
+ * The turn's one round trip before the run: the plan gate's read of
+ * res->provider and, when the turn has a session (an X-Session-ID, or a
+ * reply to store), the session's first command: the lock (X-Session-ID
+ * only: a fresh id is nobody else's), the caps for the request's messages
+ * and the reply, the history. Then the gate's verdict (a route's later
+ * targets ask on their own) and the session's.
+ */
+static int
+chat_turn_begin(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+{
+	struct plan_state_gate_cmd gate;
+	struct redis_cmd cmds[2];
+	struct redis_reply *r[2] = { NULL, NULL };
+	const struct redis_cmd *scmd = NULL;
+	struct session_new_message *msgs = NULL;
+	struct chat_store_pool pool = { NULL, NULL };
+	const struct provider *p = res->provider;
+	long long until = 0;
+	size_t n = 0;
+	int rc, g, open, with_session = req->session_id != NULL || req->store;
+
+	plan_state_gate_build(p->name, &gate);
+	cmds[n++] = gate.cmd;
+	if (with_session) {
+		if (req->store && ((msgs = calloc(req->n_messages, sizeof(*msgs))) == NULL ||
+		    chat_store_fill(req->messages, req->n_messages, t->asked_at, msgs, &pool) != HUB_OK)) {
+			rc = chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+		rc = session_turn_begin(&t->st, res->session_id, req->owner, req->session_id != NULL,
+		    CHAT_LOCK_TTL_MS, msgs, req->store ? req->n_messages : 0, 0, &scmd);
+		t->has_session = 1;
+		if (rc != HUB_OK) {
+			rc = chat_begin_fail(res, rc);
+			goto out;
+		}
+		cmds[n++] = *scmd;
+	}
+	(void)redis_pipeline(r, n, cmds);  /* r[i] NULL: not answered */
+	/* the plan gate first: a cooling provider is refused whatever the session */
+	g = plan_state_gate_read(p->name, r[0], hub_time_wall_ms(), chat_plan_probe_ttl_ms(p), &until,
+	    res->plan_sig, sizeof(res->plan_sig));
+	open = p->enabled && chat_plan_verdict(p, res, g);
+	if ((rc = chat_plan_gate(res, open, until)) != HUB_OK)
+		goto out;
+	if (with_session && (rc = session_turn_begun(&t->st, r[1], &t->history)) != HUB_OK) {
+		rc = chat_begin_fail(res, rc);
+		goto out;
+	}
+	if (session_turn_locked(&t->st)) {
+		t->lock.session_id = res->session_id;
+		t->lock.owner = req->owner;
+		t->lock.token = session_turn_token(&t->st);
+	}
+	rc = HUB_OK;
+out:
+	redis_reply_free(r[0]);
+	redis_reply_free(r[1]);
+	free(msgs);
+	chat_store_pool_free(&pool);
+	return rc;
 }
 
 /* The history as provider messages into t->conv; its calls and images in
@@ -763,6 +774,21 @@ chat_route_may_fall_over(const struct chat_result *res)
 	    err == HUB_ERR_RATE_LIMIT || err == HUB_ERR_SPAWN);
 }
 
+/* A failed attempt of a route that falls over to its next target: its
+ * statistics, token and plan records, at once (own round trips). */
+static void
+chat_turn_after_attempt(struct chat_result *res, struct chat_turn *t)
+{
+	const struct provider *p = res->provider;
+
+	provider_stats_end(&t->stats, res->reply.err, res->reply.error_message,
+	    res->reply.first_token_ms);
+	t->stats_open = 0;
+	t->called = 0;
+	chat_record_token(p, &res->reply);
+	chat_plan_record(p, res);
+}
+
 static int chat_turn_call_once(const struct chat_request *req, struct chat_result *res,
     struct chat_turn *t, int *slot_fd);
 
@@ -781,6 +807,7 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 	while (rc != HUB_OK && !t->lock.lost && chat_route_may_fall_over(res)) {
 		hub_log(HUB_LOG_WARN, "chat", "route %s: target %s failed (%s); trying the next one",
 		    res->route->name, res->route_target_name, hub_error_code(res->reply.err));
+		chat_turn_after_attempt(res, t);
 		if (!chat_route_next_open(res, res->route_target + 1, &until))
 			break;
 		provider_reply_free(&res->reply);
@@ -795,14 +822,13 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 	return rc;
 }
 
-/* Run res->provider once, with metrics, the slot (slot_fd NULL: its own)
- * and the token and plan health. */
+/* Run res->provider once, with its statistics begun (one round trip; they
+ * end with the commit), the slot (slot_fd NULL: its own). */
 static int
 chat_turn_call_once(const struct chat_request *req, struct chat_result *res, struct chat_turn *t,
     int *slot_fd)
 {
 	const struct provider *p = res->provider;
-	struct provider_stats_run stats;
 	struct provider_call call;
 	int own_slot = -1;
 
@@ -822,18 +848,16 @@ chat_turn_call_once(const struct chat_request *req, struct chat_result *res, str
 	call.tool_choice_name = req->tool_choice_name;
 	call.parallel_tool_calls = req->parallel_tool_calls;
 	call.io = req->io;
-	call.io.on_tick = t->locked ? chat_on_tick : NULL;
-	call.io.tick_ms = t->locked ? CHAT_LOCK_RENEW_MS : 0;
-	call.io.tick_arg = t->locked ? &t->lock : NULL;
+	call.io.on_tick = t->lock.token != NULL ? chat_on_tick : NULL;
+	call.io.tick_ms = t->lock.token != NULL ? CHAT_LOCK_RENEW_MS : 0;
+	call.io.tick_arg = t->lock.token != NULL ? &t->lock : NULL;
 	if (slot_fd == NULL && chat_take_slot(res, &own_slot) != HUB_OK)
 		return res->err;
-	provider_stats_begin(p->name, provider_model_label(p, call.model), p->timeout_s, &stats);
+	provider_stats_begin(p->name, provider_model_label(p, call.model), p->timeout_s, &t->stats);
+	t->stats_open = t->called = 1;
 	p->ops->chat(p, &call, &res->reply);
-	provider_stats_end(&stats, res->reply.err, res->reply.error_message, res->reply.first_token_ms);
 	hub_time_iso8601(hub_time_wall_ms(), t->answered_at, sizeof(t->answered_at));
 	chat_release_slot(&own_slot);
-	chat_record_token(p, &res->reply);
-	chat_plan_record(p, res);
 	snprintf(res->model, sizeof(res->model), "%s", res->reply.model ? res->reply.model :
 	    call.model ? call.model : p->default_model ? p->default_model : p->name);
 	if (t->lock.lost)
@@ -844,12 +868,11 @@ chat_turn_call_once(const struct chat_request *req, struct chat_result *res, str
 	return HUB_OK;
 }
 
-/* Append the request's messages and the reply in one fenced step. */
+/* The reply as the last message to store, into t->store. */
 static int
-chat_turn_store(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+chat_turn_add_reply(struct chat_result *res, struct chat_turn *t)
 {
 	struct provider_msg reply;
-	int rc;
 
 	memset(&reply, 0, sizeof(reply));
 	reply.role = "assistant";
@@ -859,68 +882,174 @@ chat_turn_store(const struct chat_request *req, struct chat_result *res, struct 
 	if (chat_store_fill(&reply, 1, t->answered_at, &t->store[t->n_store], &t->reply_pool) != HUB_OK)
 		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
 	t->n_store++;
-	/* durable before answered: the caller sends the 200 (or the stream's
-	 * final chunk) only after this returned 0 */
-	rc = session_append_exchange(res->session_id, req->owner, t->locked ? t->lock_token : NULL,
-	    res->provider->name, res->model, t->store, t->n_store);
-	/* the reply exists but could not be kept: say so, lose nothing silently */
-	if (rc != HUB_OK)
-		return chat_store_fail(res, rc);
-	res->message_count = (t->history ? t->history->n_messages : 0) + t->n_store;
 	return HUB_OK;
+}
+
+/*
+ * The turn's one round trip after the run: with store, the append of the
+ * request's messages and the reply in one fenced step that also releases
+ * the lock (else the lock's release alone), and beside it the run's
+ * statistics and (without a webhook) its token record, which ride along
+ * (redis_pipeline_riders(): lost rather than counted twice after a
+ * failover). Returns res->err: 0 only once the append is acknowledged, so
+ * what the caller answers is stored; a store refusal with its message.
+ */
+static int
+chat_turn_finish(struct chat_result *res, struct chat_turn *t, int store)
+{
+	const struct provider *p = res->provider;
+	struct provider_stats_end_cmds stats;
+	struct token_status_cmd token;
+	struct redis_cmd cmds[2 + PROVIDER_STATS_END_MAX_CMDS];
+	struct redis_reply *r[2 + PROVIDER_STATS_END_MAX_CMDS];
+	const struct redis_cmd *scmd = NULL;
+	size_t i, n = 0, n_essential, token_at = 0;
+	int rc = HUB_OK;
+
+	if (store && (rc = chat_turn_add_reply(res, t)) == HUB_OK && (rc = session_turn_commit(&t->st,
+	    p->name, res->model, t->store, t->n_store, &scmd)) != HUB_OK)
+		rc = chat_store_fail(res, rc);
+	if (rc != HUB_OK)
+		store = 0;
+	if (!store && t->has_session)
+		(void)session_turn_release(&t->st, &scmd);  /* NULL: no lock held */
+	if (scmd != NULL)
+		cmds[n++] = *scmd;
+	n_essential = n;
+	if (t->stats_open) {
+		provider_stats_end_build(&t->stats, res->reply.err, res->reply.error_message,
+		    res->reply.first_token_ms, &stats);
+		for (i = 0; i < stats.n; i++)
+			cmds[n++] = stats.cmds[i];
+		if (!chat_alerting() && chat_token_wanted(p, &res->reply)) {
+			token_status_record_build(p->name, res->reply.err == HUB_ERR_PROVIDER_AUTH,
+			    res->reply.err == HUB_ERR_PROVIDER_AUTH ? res->reply.error_message : NULL, &token);
+			token_at = n;
+			cmds[n++] = token.cmd;
+			t->token_sent = 1;
+		}
+	}
+	if (n == 0)
+		return rc;
+	(void)redis_pipeline_riders(r, n, cmds, n_essential);  /* r[i] NULL: not answered */
+	if (store) {
+		/* durable before answered: the caller sends the 200 (or the
+		 * stream's final chunk) only after this returned 0; the reply
+		 * exists but could not be kept: say so, lose nothing silently */
+		if ((rc = session_turn_done(&t->st, r[0], 1)) != HUB_OK)
+			rc = chat_store_fail(res, rc);
+		else
+			res->message_count = (t->history ? t->history->n_messages : 0) + t->n_store;
+	} else if (n_essential > 0) {
+		(void)session_turn_done(&t->st, r[0], 0);
+	}
+	if (t->token_sent)
+		t->token_transition = token_status_record_read(&token, r[token_at]);
+	t->stats_open = 0;  /* recorded */
+	for (i = 0; i < n; i++)
+		redis_reply_free(r[i]);
+	return rc;
+}
+
+/* What the turn leaves for after the answer: the token record's log and
+ * alerts (with a webhook, the record itself, whose alert claims must come
+ * before and after it), the plan-state report. */
+static void
+chat_turn_after(struct chat_result *res, struct chat_turn *t)
+{
+	const struct provider *p = res->provider;
+
+	if (!t->called || p == NULL)
+		return;
+	if (chat_alerting())
+		chat_record_token(p, &res->reply);
+	else if (t->token_sent)
+		chat_token_log(p, t->token_transition);
+	chat_plan_record(p, res);
+	t->called = 0;
+}
+
+/* The after-work of res's turn, then free the turn. */
+static void
+chat_turn_after_free(struct chat_result *res)
+{
+	if (res->turn == NULL)
+		return;
+	chat_turn_after(res, res->turn);
+	chat_turn_free(res->turn);
+	res->turn = NULL;
+}
+
+int
+chat_prepare(const struct chat_request *req, struct chat_result *res)
+{
+	struct chat_turn *t;
+	int rc;
+
+	if ((rc = chat_check_request(req, res)) != HUB_OK)
+		return rc;
+	if (req->n_messages == 0)
+		return chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
+	res->turn = t;  /* freed by chat_result_free() */
+	hub_time_iso8601(req->received_wall_ms > 0 ? req->received_wall_ms : hub_time_wall_ms(),
+	    t->asked_at, sizeof(t->asked_at));
+	if (req->session_id != NULL)
+		snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
+	else if (session_id_generate(res->session_id, sizeof(res->session_id)) != HUB_OK)
+		return chat_fail(res, HUB_ERR_SYSTEM, NULL, "cannot generate a session id");
+	if ((rc = chat_turn_begin(req, res, t)) != HUB_OK)
+		return rc;
+	return chat_turn_build(req, res, t);
+}
+
+/*
+ * A caller that named a fresh session id of its own after chat_prepare()
+ * (the id must be in a stream's headers): the turn is stored under it. A
+ * fresh id holds no lock and nothing yet, so the caps checked hold for it.
+ */
+static int
+chat_turn_adopt_id(const struct chat_request *req, struct chat_result *res, struct chat_turn *t)
+{
+	const struct redis_cmd *unused;
+
+	if (req->session_id == NULL || strcmp(req->session_id, res->session_id) == 0)
+		return HUB_OK;
+	if (session_turn_locked(&t->st) || !session_id_valid(req->session_id))
+		return chat_fail(res, HUB_ERR_INVALID, "X-Session-ID",
+		    "the session id changed after the turn was prepared");
+	snprintf(res->session_id, sizeof(res->session_id), "%s", req->session_id);
+	session_turn_free(&t->st);
+	/* builds the keys of the new id; its command is not sent */
+	return session_turn_begin(&t->st, res->session_id, req->owner, 0, CHAT_LOCK_TTL_MS, NULL, 0,
+	    0, &unused) == HUB_OK ? HUB_OK : chat_fail(res, HUB_ERR_NOMEM, NULL, "out of memory");
 }
 
 int
 chat_run_prepared(const struct chat_request *req, struct chat_result *res)
 {
-	struct chat_turn t;
+	struct chat_turn *t = res->turn;
+	int rc;
 
-	memset(&t, 0, sizeof(t));
-	hub_time_iso8601(req->received_wall_ms > 0 ? req->received_wall_ms : hub_time_wall_ms(),
-	    t.asked_at, sizeof(t.asked_at));
-	if (req->n_messages == 0) {
-		chat_fail(res, HUB_ERR_INVALID, "messages", "messages must not be empty");
-		goto out;
-	}
-	if (chat_turn_lock(req, res, &t) != HUB_OK || chat_turn_build(req, res, &t) != HUB_OK)
-		goto out;
-	/* a turn whose reply could not be stored is refused before it runs */
-	if (req->store && (res->err = session_check_exchange(res->session_id, req->owner, t.store,
-	    t.n_store, 0)) != HUB_OK) {
-		chat_store_fail(res, res->err);
-		goto out;
-	}
-	/* a reply that could not be stored would spend the subscription for nothing */
-	if (req->store && !t.locked && redis_ping() != HUB_OK) {
-		chat_fail(res, HUB_ERR_STORE, NULL,
-		    "the session store (Redis) is unavailable; try again shortly");
-		goto out;
-	}
-	if (chat_turn_call(req, res, &t) != HUB_OK)
-		goto out;
-	if (req->store && chat_turn_store(req, res, &t) != HUB_OK)
-		goto out;
-	res->err = HUB_OK;
-out:
-	if (t.locked)
-		session_unlock(res->session_id, req->owner, t.lock_token);
-	session_free(t.history);
-	free(t.conv);
-	free(t.history_calls);
-	free(t.history_images);
-	free(t.store);
-	chat_store_pool_free(&t.store_pool);
-	chat_store_pool_free(&t.reply_pool);
+	if (t == NULL)
+		return res->err != HUB_OK ? res->err :
+		    chat_fail(res, HUB_ERR_SYSTEM, NULL, "the turn was not prepared");
+	if (res->err != HUB_OK)
+		return res->err;
+	if ((rc = chat_turn_adopt_id(req, res, t)) != HUB_OK)
+		return rc;
+	rc = chat_turn_call(req, res, t);
+	/* a failed run stores nothing; res->err stays its error */
+	(void)chat_turn_finish(res, t, rc == HUB_OK && req->store);
 	return res->err;
 }
 
 int
 chat_run(const struct chat_request *req, struct chat_result *res)
 {
-	int rc;
-
-	if ((rc = chat_check_request(req, res)) != HUB_OK || (rc = chat_plan_gate(res)) != HUB_OK)
-		return rc;
+	if (chat_prepare(req, res) != HUB_OK)
+		return res->err;
 	return chat_run_prepared(req, res);
 }
 
@@ -929,5 +1058,6 @@ chat_result_free(struct chat_result *res)
 {
 	if (res == NULL)
 		return;
+	chat_turn_after_free(res);
 	provider_reply_free(&res->reply);
 }

@@ -9,10 +9,18 @@
  * the history, refuses a turn the storage caps would refuse, runs the
  * provider with history + the request's messages, and on success appends
  * the request's messages and the reply as one atomic, fenced step (only
- * while the lock is still this run's). It returns 0 only once the append
- * is acknowledged: callers answer after it, so what was answered is
- * stored. A failed or abandoned call appends nothing. Provider token health
- * (authentication failures and successes) is recorded for /health/tokens.
+ * while the lock is still this run's) that also releases the lock. It
+ * returns 0 only once the append is acknowledged: callers answer after
+ * it, so what was answered is stored. A failed or abandoned call appends
+ * nothing. Provider token health (authentication failures and successes)
+ * is recorded for /health/tokens.
+ *
+ * Redis round trips of a stored turn: 3 (one in chat_prepare(): the plan
+ * gate's read, the lock, the caps check and the history load; one as the
+ * run starts: its statistics; one after it: the append with the unlock,
+ * the statistics and the token record). What is not needed for the answer
+ * (the plan-state report, alerts, log lines) is left to
+ * chat_result_free(): callers answer first, then free.
  *
  * Tool turns: a tool message must answer a call of an earlier assistant
  * message (of the history or the request), else HUB_ERR_INVALID with
@@ -74,13 +82,19 @@ struct chat_result {
 	char param[48];                       /* offending request field, or "" */
 	size_t message_count;                 /* the session's messages after the
 	                                       * stored exchange; 0 when none was */
+	struct chat_turn *turn;               /* private: chat_prepare()'s, for the run */
 };
 
 /*
- * Validate routing and the session before anything runs: returns 0 or the
- * error chat_run() would return for it, with res->message set. Cheap (one
- * Redis round trip at most); lets the HTTP layer answer with a status code
- * before it starts a stream.
+ * Everything of the turn before the run: route, check, the plan gate, and
+ * (with X-Session-ID) the session's lock and history, with the storage
+ * caps checked for the request and its reply, in one Redis round trip.
+ * Returns 0 or the error chat_run() would return for it, with
+ * res->message set; lets the HTTP layer answer with a status code before
+ * it starts a stream. res->session_id is set on success (a fresh id when
+ * req->session_id is NULL: put it in the stream's headers). Whatever it
+ * returns, free res with chat_result_free() (which releases a lock taken
+ * for a run that never came).
  */
 int chat_prepare(const struct chat_request *req, struct chat_result *res);
 
@@ -95,8 +109,9 @@ int chat_run(const struct chat_request *req, struct chat_result *res);
 
 /*
  * Run the turn after a successful chat_prepare() on the same req and res
- * (routed and checked once: res->provider is kept). Returns and frees as
- * chat_run().
+ * (routed, checked and locked once: res->provider and res->session_id are
+ * kept; a caller that set req->session_id to a fresh id of its own since
+ * has the turn stored under that id). Returns and frees as chat_run().
  */
 int chat_run_prepared(const struct chat_request *req, struct chat_result *res);
 
@@ -113,7 +128,12 @@ int chat_take_slot(struct chat_result *res, int *slot_fd);
 /* Give back a slot from chat_take_slot(); sets *slot_fd to -1. */
 void chat_release_slot(int *slot_fd);
 
-/* Free what chat_run() put in res. Accepts NULL. */
+/*
+ * Do what the turn left for after the answer (the plan-state report,
+ * token-health logs and alerts; the release of a lock still held), then
+ * free what chat_prepare() and chat_run() put in res. Call it after the
+ * answer went out. Accepts NULL.
+ */
 void chat_result_free(struct chat_result *res);
 
 #endif

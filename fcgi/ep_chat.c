@@ -318,7 +318,7 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
     int include_usage, int *slot_fd)
 {
 	struct http_request *req = s->req;
-	char newid[32], headers[512];
+	char headers[512];
 	struct json_object *delta;
 
 	if (chat_take_slot(res, slot_fd) != HUB_OK) {
@@ -326,16 +326,10 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
 		return;
 	}
 	creq->slot_fd = slot_fd;
-	if (creq->session_id == NULL) {
-		/* the session id must be in the headers, which go out first */
-		if (session_id_generate(newid, sizeof(newid)) != HUB_OK) {
-			http_send_error(req, HUB_ERR_SYSTEM, 0, "cannot generate a session id", NULL, NULL);
-			return;
-		}
-		creq->session_id = newid;
-	}
+	/* the session id (chat_prepare() made one when none came) goes out
+	 * in the headers, first */
 	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n%s%s%s",
-	    creq->session_id, res->route ? "X-Hub-Route-Target: " : "",
+	    res->session_id, res->route ? "X-Hub-Route-Target: " : "",
 	    res->route ? res->route_target_name : "", res->route ? "\r\n" : "");
 	http_send_headers(req, 200, "text/event-stream; charset=utf-8", headers);
 	req->streaming = 1;
@@ -352,7 +346,6 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
 	if (res->err != HUB_OK)
 		req->log_error = hub_error_code(res->err);
 	ep_chat_finish_stream(s, res, include_usage);
-	creq->session_id = NULL;  /* newid ends here */
 }
 
 void
@@ -420,6 +413,9 @@ ep_chat_completions(struct http_request *req)
 	ep_chat_send_completion(req, &s, &res, headers);
 out:
 	client_watch_stop(watch);
+	/* the answer is complete: the client has it before what follows (the
+	 * turn's after-work, the log line, freeing) */
+	http_request_end(req);
 	chat_release_slot(&slot_fd);
 	chat_result_free(&res);
 	chat_params_free(&params);

@@ -75,9 +75,10 @@ http_request_init(struct http_request *req, FCGX_Request *fcgx)
 	req->fcgx = fcgx;
 	req->start_ms = hub_time_mono_ms();
 	req->first_byte_ms = -1;
-	req->method = http_param(req, "REQUEST_METHOD");
-	if (req->method == NULL)
-		req->method = "GET";
+	/* a copy: the parameters are gone once the request ended */
+	snprintf(req->method_buf, sizeof(req->method_buf), "%s",
+	    http_param(req, "REQUEST_METHOD") != NULL ? http_param(req, "REQUEST_METHOD") : "GET");
+	req->method = req->method_buf;
 	uri = http_param(req, "REQUEST_URI");
 	if (uri == NULL)
 		uri = "/";
@@ -147,15 +148,28 @@ http_log_prompt(struct http_request *req, const char *text)
 	json_object_put(o);
 }
 
+void
+http_request_end(struct http_request *req)
+{
+	if (req->ended)
+		return;
+	req->ended = 1;
+	/* flushes, sends FCGI_END_REQUEST and closes the connection: the web
+	 * server completes the response now */
+	FCGX_Finish_r(req->fcgx);
+}
+
 const char *
 http_param(struct http_request *req, const char *name)
 {
-	return FCGX_GetParam(name, req->fcgx->envp);
+	return req->ended ? NULL : FCGX_GetParam(name, req->fcgx->envp);
 }
 
 void
 http_drain_body(struct http_request *req)
 {
+	if (req->ended)
+		return;
 	/* Bounded by the web server's request size limit. */
 	while (FCGX_GetChar(req->fcgx->in) != EOF)
 		;
@@ -245,7 +259,7 @@ void
 http_send_headers(struct http_request *req, int status, const char *content_type,
     const char *extra)
 {
-	if (req->headers_sent)
+	if (req->headers_sent || req->ended)
 		return;
 	req->headers_sent = 1;
 	req->status = status;
@@ -268,6 +282,8 @@ http_write(struct http_request *req, const void *data, size_t len)
 {
 	if (len == 0)
 		return HUB_OK;
+	if (req->ended)
+		return HUB_ERR_CLIENT_GONE;
 	if (req->first_byte_ms < 0)
 		req->first_byte_ms = hub_time_mono_ms();
 	if (FCGX_PutStr(data, (int)len, req->fcgx->out) != (int)len)
@@ -279,7 +295,7 @@ http_write(struct http_request *req, const void *data, size_t len)
 int
 http_flush(struct http_request *req)
 {
-	if (FCGX_FFlush(req->fcgx->out) != 0 || FCGX_GetError(req->fcgx->out) != 0)
+	if (req->ended || FCGX_FFlush(req->fcgx->out) != 0 || FCGX_GetError(req->fcgx->out) != 0)
 		return HUB_ERR_CLIENT_GONE;
 	return HUB_OK;
 }

@@ -22,7 +22,8 @@
 
 struct http_request {
 	FCGX_Request *fcgx;
-	const char *method;                  /* "GET", ... */
+	const char *method;                  /* "GET", ... (method_buf) */
+	char method_buf[16];
 	char path[1024];                     /* REQUEST_URI without the query */
 	const char *query;                   /* after '?', or "" */
 	const char *params[HTTP_MAX_PARAMS]; /* {name} segments matched by the router */
@@ -41,12 +42,26 @@ struct http_request {
 	char log_model[128];
 	const char *log_error;               /* error kind, e.g. "provider_timeout" */
 	enum hub_error_surface surface;      /* the envelope of http_send_error(): by path */
+	int ended;                           /* http_request_end() ran */
 };
 
 /* Set up req for an accepted FCGX_Request. */
 void http_request_init(struct http_request *req, FCGX_Request *fcgx);
 
-/* Write the request's log line. */
+/*
+ * End the answer now: flush it and finish the FastCGI request
+ * (FCGX_Finish_r: the end-of-request record, the connection closed), so
+ * that the web server completes the response to the client while the
+ * handler goes on with what the answer does not need (statistics,
+ * freeing; the log line). After it nothing more is written or read:
+ * http_write() and http_flush() answer HUB_ERR_CLIENT_GONE, http_param()
+ * NULL. Stop any client_watch on the connection first. Runs once; later
+ * calls do nothing.
+ */
+void http_request_end(struct http_request *req);
+
+/* Write the request's log line (after http_request_end(), off the
+ * client's path). */
 void http_request_finish(struct http_request *req);
 
 /* With HUB_LOG_PROMPTS=1 only (a debug switch): log text, a prompt, as a

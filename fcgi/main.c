@@ -254,8 +254,8 @@ main_thread(void *arg)
 		http_request_init(&req, &fcgx);
 		registry_refresh();  /* reload providers if HUB_CONFIG changed; pin this thread */
 		main_dispatch(&req);
+		http_request_end(&req);  /* the answer out first (if the handler did not) */
 		http_request_finish(&req);
-		FCGX_Finish_r(&fcgx);
 	}
 	return NULL;
 }

@@ -208,6 +208,10 @@ turn_http_end(struct turn_http *t)
 {
 	client_watch_stop(t->watch);
 	t->watch = NULL;
+	/* the answer is complete: the client has it before the turn's
+	 * after-work (chat_result_free()) and the log line */
+	if (t->req != NULL)
+		http_request_end(t->req);
 	chat_release_slot(&t->slot_fd);
 	chat_result_free(&t->res);
 	if (t->creq.session_id == t->session_id)

@@ -87,7 +87,9 @@ void turn_http_send_result_error(struct turn_http *t);
 /* The session id of the turn, for the X-Session-ID header line into out. */
 void turn_http_session_header(const struct turn_http *t, char *out, size_t len);
 
-/* Release what the turn holds (the watch, the slot, the result). */
+/* End the answer (http_request_end(): the client has it first), then
+ * release what the turn holds (the watch, the slot, the result: the
+ * turn's after-work runs in chat_result_free()). */
 void turn_http_end(struct turn_http *t);
 
 #endif

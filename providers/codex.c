@@ -685,6 +685,25 @@ codex_retry_after(const char *m)
 	return 0;
 }
 
+/*
+ * A refusal for the plan's usage limit, with its reset in
+ * reply->retry_after_s, as the plan state the chat layer shares
+ * (session/plan_state.h): the provider then cools down until the reset on
+ * every host, without a CLI being started. Nothing when the reset is
+ * unknown (the refusal stays a plain rate limit).
+ */
+static void
+codex_plan_limit(struct provider_reply *reply)
+{
+	if (reply->retry_after_s <= 0)
+		return;
+	plan_window_init(&reply->plan);
+	reply->plan.seen = 1;
+	reply->plan.status = PLAN_STATUS_REJECTED;
+	snprintf(reply->plan.type, sizeof(reply->plan.type), "usage_limit");
+	reply->plan.resets_at = hub_time_wall_ms() / 1000 + reply->retry_after_s;
+}
+
 /* The hub error for a message of the CLI that ended the turn. */
 static int
 codex_message_code(const char *m)
@@ -724,6 +743,7 @@ codex_outcome(struct codex_run *run, const struct child_result *res, struct prov
 		codex_fail(reply, call, HUB_ERR_RATE_LIMIT, "the ChatGPT plan's Codex usage limit",
 		    run->stop_message);
 		reply->retry_after_s = codex_retry_after(run->stop_message);
+		codex_plan_limit(reply);
 	} else if (s->turn_completed && s->text.len > 0) {
 		if (s->text_truncated)
 			provider_reply_error(reply, HUB_ERR_OUTPUT_CAP, "the reply exceeded the output cap");
@@ -739,8 +759,10 @@ codex_outcome(struct codex_run *run, const struct child_result *res, struct prov
 		msg = s->failed_message != NULL ? s->failed_message : s->last_error;
 		code = codex_message_code(msg);
 		codex_fail(reply, call, code, "codex", msg != NULL ? msg : "the turn failed");
-		if (code == HUB_ERR_RATE_LIMIT)
+		if (code == HUB_ERR_RATE_LIMIT) {
 			reply->retry_after_s = codex_retry_after(msg);
+			codex_plan_limit(reply);
+		}
 	} else if (s->turn_completed) {
 		provider_reply_error(reply, HUB_ERR_UPSTREAM, "the Codex CLI gave an empty reply");
 	} else if (res->exited && res->exit_code != 0 && res->stderr_text != NULL &&

@@ -64,32 +64,36 @@ plan_state_signature(const struct plan_window *w, int level, char *sig, size_t s
 	    w->overage_disabled_reason);
 }
 
-int
-plan_state_gate(const char *provider, long long now_ms, long probe_ttl_ms, long long *until_ms,
-    char *sig, size_t sig_len)
+void
+plan_state_gate_build(const char *provider, struct plan_state_gate_cmd *c)
 {
-	char key[256], pkey[256], ttl[24];
-	const char *argv[] = { "HMGET", key, "cooldown_until", "sig" };
+	plan_state_key(c->key, sizeof(c->key), provider);
+	c->argv[0] = "HMGET";
+	c->argv[1] = c->key;
+	c->argv[2] = "cooldown_until";
+	c->argv[3] = "sig";
+	c->cmd = (struct redis_cmd){ 4, c->argv, NULL };
+}
+
+int
+plan_state_gate_read(const char *provider, const struct redis_reply *r, long long now_ms,
+    long probe_ttl_ms, long long *until_ms, char *sig, size_t sig_len)
+{
+	char pkey[256], ttl[24];
 	const char *setv[] = { "SET", pkey, "1", "NX", "PX", ttl };
-	struct redis_reply *r;
+	struct redis_reply *p;
 	long long until = 0;
 	int rc;
 
 	*until_ms = 0;
 	if (sig_len > 0)
 		sig[0] = '\0';
-	plan_state_key(key, sizeof(key), provider);
-	if ((rc = redis_command(&r, 4, argv, NULL)) != HUB_OK)
-		return rc;
-	if (r->type != REDIS_T_ARRAY || r->elements != 2) {
-		redis_reply_free(r);
+	if (r == NULL || r->type != REDIS_T_ARRAY || r->elements != 2)
 		return HUB_ERR_STORE;
-	}
 	if (r->element[0]->type == REDIS_T_STRING)
 		until = strtoll(r->element[0]->str, NULL, 10);
 	if (r->element[1]->type == REDIS_T_STRING && sig_len > 0)
 		snprintf(sig, sig_len, "%s", r->element[1]->str);
-	redis_reply_free(r);
 	if (until <= 0)
 		return PLAN_GATE_OPEN;
 	if (now_ms < until) {
@@ -99,13 +103,32 @@ plan_state_gate(const char *provider, long long now_ms, long probe_ttl_ms, long 
 	/* the cool-down is over: one caller in the fleet probes */
 	plan_state_probe_key(pkey, sizeof(pkey), provider);
 	snprintf(ttl, sizeof(ttl), "%ld", probe_ttl_ms > 0 ? probe_ttl_ms : 60000L);
-	if ((rc = redis_command(&r, 6, setv, NULL)) != HUB_OK)
+	if ((rc = redis_command(&p, 6, setv, NULL)) != HUB_OK)
 		return rc;
-	rc = r->type == REDIS_T_STATUS ? PLAN_GATE_PROBE : r->type == REDIS_T_NIL ?
+	rc = p->type == REDIS_T_STATUS ? PLAN_GATE_PROBE : p->type == REDIS_T_NIL ?
 	    PLAN_GATE_CLOSED : HUB_ERR_STORE;
-	redis_reply_free(r);
+	redis_reply_free(p);
 	if (rc == PLAN_GATE_CLOSED)
 		*until_ms = now_ms + PLAN_STATE_PROBE_WAIT_MS;
+	return rc;
+}
+
+int
+plan_state_gate(const char *provider, long long now_ms, long probe_ttl_ms, long long *until_ms,
+    char *sig, size_t sig_len)
+{
+	struct plan_state_gate_cmd c;
+	struct redis_reply *r = NULL;
+	int rc;
+
+	*until_ms = 0;
+	if (sig_len > 0)
+		sig[0] = '\0';
+	plan_state_gate_build(provider, &c);
+	if ((rc = redis_command(&r, c.cmd.argc, c.cmd.argv, NULL)) != HUB_OK)
+		return rc;
+	rc = plan_state_gate_read(provider, r, now_ms, probe_ttl_ms, until_ms, sig, sig_len);
+	redis_reply_free(r);
 	return rc;
 }
 

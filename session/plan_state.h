@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "common/plan_window.h"
+#include "redis.h"
 
 /* How long a provider's record lives without a new report. */
 #define PLAN_STATE_TTL_S (8L * 86400L)
@@ -57,6 +58,22 @@ enum plan_gate {
  */
 int plan_state_gate(const char *provider, long long now_ms, long probe_ttl_ms,
     long long *until_ms, char *sig, size_t sig_len);
+
+/*
+ * plan_state_gate() in two halves, for a caller that sends the read (one
+ * HMGET) beside its own commands in one round trip: build it into c (it
+ * points into c), then read its reply (NULL: not answered) into the same
+ * returns; the probe's SET NX, once a cool-down is over, is sent by the
+ * reader itself.
+ */
+struct plan_state_gate_cmd {
+	char key[256];
+	const char *argv[4];
+	struct redis_cmd cmd;
+};
+void plan_state_gate_build(const char *provider, struct plan_state_gate_cmd *c);
+int plan_state_gate_read(const char *provider, const struct redis_reply *r, long long now_ms,
+    long probe_ttl_ms, long long *until_ms, char *sig, size_t sig_len);
 
 /*
  * Record a run's outcome for provider: level (enum plan_level) with the

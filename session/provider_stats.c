@@ -69,54 +69,60 @@ provider_stats_bucket(long long ms)
 }
 
 void
+provider_stats_end_build(const struct provider_stats_run *run, int err, const char *error_message,
+    long first_token_ms, struct provider_stats_end_cmds *c)
+{
+	const char *kind = err != HUB_OK ? hub_error_code(err) : NULL;
+	long long dur = hub_time_mono_ms() - run->start_ms;
+	size_t n = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (run->member[0] == '\0')
+		return;
+	provider_stats_key(c->hash, sizeof(c->hash), "h", run->member);
+	provider_stats_key(c->runs, sizeof(c->runs), "run", run->member);
+	snprintf(c->dur_b, sizeof(c->dur_b), "dur_b%d", provider_stats_bucket(dur));
+	snprintf(c->dur_ms, sizeof(c->dur_ms), "%lld", dur);
+#define PROVIDER_STATS_CMD(...) do { \
+		const char *v_[] = { __VA_ARGS__ }; \
+		memcpy(c->argv[n], v_, sizeof(v_)); \
+		c->cmds[n] = (struct redis_cmd){ (int)(sizeof(v_) / sizeof(v_[0])), c->argv[n], NULL }; \
+		n++; \
+	} while (0)
+	PROVIDER_STATS_CMD("ZREM", c->runs, run->run_id);
+	PROVIDER_STATS_CMD("HINCRBY", c->hash, "requests", "1");
+	PROVIDER_STATS_CMD("HINCRBY", c->hash, c->dur_b, "1");
+	PROVIDER_STATS_CMD("HINCRBY", c->hash, "dur_sum", c->dur_ms);
+	PROVIDER_STATS_CMD("HINCRBY", c->hash, "dur_count", "1");
+	if (first_token_ms >= 0) {
+		snprintf(c->ttft_b, sizeof(c->ttft_b), "ttft_b%d", provider_stats_bucket(first_token_ms));
+		snprintf(c->ttft_ms, sizeof(c->ttft_ms), "%ld", first_token_ms);
+		PROVIDER_STATS_CMD("HINCRBY", c->hash, c->ttft_b, "1");
+		PROVIDER_STATS_CMD("HINCRBY", c->hash, "ttft_sum", c->ttft_ms);
+		PROVIDER_STATS_CMD("HINCRBY", c->hash, "ttft_count", "1");
+	}
+	if (kind != NULL) {
+		snprintf(c->errf, sizeof(c->errf), "err:%s", kind);
+		snprintf(c->now, sizeof(c->now), "%lld", hub_time_wall_ms());
+		PROVIDER_STATS_CMD("HINCRBY", c->hash, c->errf, "1");
+		PROVIDER_STATS_CMD("HSET", c->hash, "last_error", error_message != NULL && error_message[0] ?
+		    error_message : hub_strerror(err), "last_error_kind", kind, "last_error_at", c->now);
+	}
+#undef PROVIDER_STATS_CMD
+	c->n = n;
+}
+
+void
 provider_stats_end(const struct provider_stats_run *run, int err, const char *error_message,
     long first_token_ms)
 {
-	char hash[512], runs[512], ttft_b[16], dur_b[16], ttft_ms[24], dur_ms[24], errf[64], now[24];
-	const char *kind = err != HUB_OK ? hub_error_code(err) : NULL;
-	const char *zrem[] = { "ZREM", runs, run->run_id };
-	const char *req[] = { "HINCRBY", hash, "requests", "1" };
-	const char *db[] = { "HINCRBY", hash, dur_b, "1" };
-	const char *ds[] = { "HINCRBY", hash, "dur_sum", dur_ms };
-	const char *dc[] = { "HINCRBY", hash, "dur_count", "1" };
-	const char *tb[] = { "HINCRBY", hash, ttft_b, "1" };
-	const char *ts[] = { "HINCRBY", hash, "ttft_sum", ttft_ms };
-	const char *tc[] = { "HINCRBY", hash, "ttft_count", "1" };
-	const char *ec[] = { "HINCRBY", hash, errf, "1" };
-	const char *el[] = { "HSET", hash, "last_error", error_message != NULL && error_message[0] ?
-	    error_message : kind ? hub_strerror(err) : "", "last_error_kind", kind ? kind : "",
-	    "last_error_at", now };
-	struct redis_cmd cmds[10];
-	struct redis_reply *r[10];
-	long long dur = hub_time_mono_ms() - run->start_ms;
-	size_t n = 0, i;
+	struct provider_stats_end_cmds c;
+	struct redis_reply *r[PROVIDER_STATS_END_MAX_CMDS];
+	size_t i;
 
-	if (run->member[0] == '\0')
-		return;
-	provider_stats_key(hash, sizeof(hash), "h", run->member);
-	provider_stats_key(runs, sizeof(runs), "run", run->member);
-	snprintf(dur_b, sizeof(dur_b), "dur_b%d", provider_stats_bucket(dur));
-	snprintf(dur_ms, sizeof(dur_ms), "%lld", dur);
-	cmds[n++] = (struct redis_cmd){ 3, zrem, NULL };
-	cmds[n++] = (struct redis_cmd){ 4, req, NULL };
-	cmds[n++] = (struct redis_cmd){ 4, db, NULL };
-	cmds[n++] = (struct redis_cmd){ 4, ds, NULL };
-	cmds[n++] = (struct redis_cmd){ 4, dc, NULL };
-	if (first_token_ms >= 0) {
-		snprintf(ttft_b, sizeof(ttft_b), "ttft_b%d", provider_stats_bucket(first_token_ms));
-		snprintf(ttft_ms, sizeof(ttft_ms), "%ld", first_token_ms);
-		cmds[n++] = (struct redis_cmd){ 4, tb, NULL };
-		cmds[n++] = (struct redis_cmd){ 4, ts, NULL };
-		cmds[n++] = (struct redis_cmd){ 4, tc, NULL };
-	}
-	if (kind != NULL) {
-		snprintf(errf, sizeof(errf), "err:%s", kind);
-		snprintf(now, sizeof(now), "%lld", hub_time_wall_ms());
-		cmds[n++] = (struct redis_cmd){ 4, ec, NULL };
-		cmds[n++] = (struct redis_cmd){ 8, el, NULL };
-	}
-	if (redis_pipeline(r, n, cmds) == HUB_OK)
-		for (i = 0; i < n; i++)
+	provider_stats_end_build(run, err, error_message, first_token_ms, &c);
+	if (c.n > 0 && redis_pipeline(r, c.n, c.cmds) == HUB_OK)
+		for (i = 0; i < c.n; i++)
 			redis_reply_free(r[i]);
 }
 

@@ -20,6 +20,7 @@
 #define PROVIDER_STATS_H
 
 #include "common/hub_limits.h"
+#include "redis.h"
 
 #define PROVIDER_STATS_N_BOUNDS 12
 #define PROVIDER_STATS_MAX_KINDS 24
@@ -68,6 +69,23 @@ void provider_stats_begin(const char *provider, const char *model_label,
  */
 void provider_stats_end(const struct provider_stats_run *run, int err, const char *error_message,
     long first_token_ms);
+
+/*
+ * The commands of provider_stats_end(), built into c (c->n of c->cmds; 0
+ * when run was never begun) for a caller that sends them beside its own
+ * in one round trip (redis_pipeline_riders(): they may be lost, never
+ * counted twice). They point into c and into error_message, which must
+ * live until they were sent.
+ */
+#define PROVIDER_STATS_END_MAX_CMDS 10
+struct provider_stats_end_cmds {
+	char hash[512], runs[512], ttft_b[16], dur_b[16], ttft_ms[24], dur_ms[24], errf[64], now[24];
+	const char *argv[PROVIDER_STATS_END_MAX_CMDS][8];
+	struct redis_cmd cmds[PROVIDER_STATS_END_MAX_CMDS];
+	size_t n;
+};
+void provider_stats_end_build(const struct provider_stats_run *run, int err,
+    const char *error_message, long first_token_ms, struct provider_stats_end_cmds *c);
 
 /*
  * Read every provider/model seen. Returns 0 with *out a malloc'd array of

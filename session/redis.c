@@ -378,20 +378,23 @@ redis_reply_not_primary(const struct redis_reply *r)
 }
 
 int
-redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds)
+redis_pipeline_riders(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds,
+    size_t n_essential)
 {
 	long long deadline = 0;
-	size_t i;
+	size_t i, nsend = ncmd;
 	int rc, sent, retriable = 1, refused;
 
-	for (i = 0; i < ncmd; i++)
+	if (n_essential > ncmd)
+		n_essential = ncmd;
+	for (i = 0; i < n_essential; i++)
 		retriable = retriable && redis_cmd_retriable(&cmds[i]);
 	for (;;) {
-		rc = redis_pipeline_once(out, ncmd, cmds, &sent);
+		rc = redis_pipeline_once(out, nsend, cmds, &sent);
 		if (!redis_sentinel_enabled())
 			return rc;
 		refused = 0;
-		for (i = 0; rc == HUB_OK && i < ncmd; i++)
+		for (i = 0; rc == HUB_OK && i < nsend; i++)
 			refused = refused || redis_reply_not_primary(out[i]);
 		if (rc == HUB_OK && !refused)
 			return HUB_OK;
@@ -404,15 +407,22 @@ redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cm
 		if (hub_time_mono_ms() >= deadline)
 			return rc;  /* with refused, out[] holds the refusal */
 		if (refused) {
-			for (i = 0; i < ncmd; i++) {
+			for (i = 0; i < nsend; i++) {
 				redis_reply_free(out[i]);
 				out[i] = NULL;
 			}
 			snprintf(redis_error, sizeof(redis_error), "the primary became a replica");
 			redis_disconnect();
 		}
+		nsend = n_essential;  /* the riders are not sent again */
 		(void)poll(NULL, 0, 100);  /* the sentinels are still electing */
 	}
+}
+
+int
+redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds)
+{
+	return redis_pipeline_riders(out, ncmd, cmds, ncmd);
 }
 
 int
@@ -512,32 +522,27 @@ redis_persistence(char *what, size_t len)
 {
 	const char *info[] = { "INFO", "persistence" };
 	const char *save[] = { "CONFIG", "GET", "save" };
-	struct redis_reply *r = NULL;
-	int rc, aof;
+	struct redis_cmd cmds[2] = { { 2, info, NULL }, { 3, save, NULL } };
+	struct redis_reply *r[2] = { NULL, NULL };
+	int rc;
 
 	snprintf(what, len, "unknown");
-	if ((rc = redis_command(&r, 2, info, NULL)) != HUB_OK)
+	/* one round trip: the save rules are asked beside, needed without AOF */
+	if ((rc = redis_pipeline(r, 2, cmds)) != HUB_OK)
 		return rc;
-	if (r->type != REDIS_T_STRING) {
-		redis_reply_free(r);
-		return HUB_ERR_STORE;
-	}
-	aof = redis_info_flag(r->str, "aof_enabled:");
-	redis_reply_free(r);
-	if (aof) {
+	if (r[0]->type != REDIS_T_STRING) {
+		rc = HUB_ERR_STORE;
+	} else if (redis_info_flag(r[0]->str, "aof_enabled:")) {
 		snprintf(what, len, "aof");
-		return 1;
-	}
-	/* CONFIG may be renamed away on a managed server: then it stays unknown */
-	if ((rc = redis_command(&r, 3, save, NULL)) != HUB_OK)
-		return rc;
-	if (r->type == REDIS_T_ARRAY && r->elements == 2 && r->element[1]->str != NULL) {
-		rc = r->element[1]->str[0] != '\0';
+		rc = 1;
+	} else if (r[1]->type == REDIS_T_ARRAY && r[1]->elements == 2 && r[1]->element[1]->str != NULL) {
+		rc = r[1]->element[1]->str[0] != '\0';
 		snprintf(what, len, rc ? "rdb" : "off");
 	} else {
-		rc = HUB_ERR_STORE;
+		rc = HUB_ERR_STORE;  /* CONFIG may be renamed away on a managed server: unknown */
 	}
-	redis_reply_free(r);
+	redis_reply_free(r[0]);
+	redis_reply_free(r[1]);
 	return rc;
 }
 

@@ -64,6 +64,17 @@ int redis_command(struct redis_reply **out, int argc, const char **argv,
 int redis_pipeline(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds);
 
 /*
+ * Like redis_pipeline() for cmds[0..n_essential), with the other commands
+ * riding along in the same round trip: when a failover makes a retry
+ * necessary, only the essential ones are sent again (the riders may not be
+ * idempotent: their replies are then NULL). For metrics beside a write
+ * that matters: a rider is lost rather than counted twice. Every out[i]
+ * (ncmd slots) is set or NULL, and freed by the caller.
+ */
+int redis_pipeline_riders(struct redis_reply **out, size_t ncmd, const struct redis_cmd *cmds,
+    size_t n_essential);
+
+/*
  * Like redis_command(), for a command that blocks on the server (BLPOP)
  * for up to timeout_ms: the read timeout is raised by that much for this
  * one command. Same returns as redis_command().

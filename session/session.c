@@ -21,7 +21,7 @@
 #include "session_key.h"
 
 /* prefix (<= 64) + "sess:" + scope + ":" + id + ":lock", with room to spare */
-#define SESSION_KEY_MAX (HUB_MAX_SESSION_ID_LEN + HUB_MAX_CLIENT_KEY_ID_LEN + 160)
+#define SESSION_KEY_MAX SESSION_KEY_LEN
 
 /* The metadata key of owner's session id. */
 static void
@@ -261,38 +261,27 @@ session_owner_matches(const struct session_meta *m, const char *owner)
 	return strcmp(m->owner != NULL ? m->owner : "", owner != NULL ? owner : "") == 0;
 }
 
-int
-session_load(const char *id, const char *owner, int with_messages, struct session **out)
+/* Build owner's session from an HGETALL reply meta and (NULL: no
+ * messages) an LRANGE reply list into *out. 0, HUB_ERR_NOT_FOUND (no such
+ * session of owner), HUB_ERR_STORE, HUB_ERR_NOMEM. */
+static int
+session_from_replies(const struct redis_reply *meta, const struct redis_reply *list,
+    const char *owner, struct session **out)
 {
-	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX];
-	const char *hget[] = { "HGETALL", mkey };
-	const char *lrange[] = { "LRANGE", lkey, "0", "-1" };
-	struct redis_cmd cmds[2] = { { 2, hget, NULL }, { 4, lrange, NULL } };
-	struct redis_reply *r[2] = { NULL, NULL };
 	struct session *s = NULL;
-	struct redis_reply *list;
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if (!session_id_valid(id))
-		return HUB_ERR_INVALID;
-	session_meta_key(mkey, sizeof(mkey), owner, id);
-	session_list_key(lkey, sizeof(lkey), owner, id);
-	if ((rc = redis_pipeline(r, with_messages ? 2 : 1, cmds)) != HUB_OK)
-		return rc;
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		rc = HUB_ERR_NOMEM;
-		goto out;
-	}
-	if ((rc = session_meta_from_reply(r[0], &s->meta)) != HUB_OK)
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return HUB_ERR_NOMEM;
+	if ((rc = session_meta_from_reply(meta, &s->meta)) != HUB_OK)
 		goto out;
 	if (!session_owner_matches(&s->meta, owner)) {
 		rc = HUB_ERR_NOT_FOUND;
 		goto out;
 	}
-	if (with_messages) {
-		list = r[1];
+	if (list != NULL) {
 		if (list->type != REDIS_T_ARRAY) {
 			rc = HUB_ERR_STORE;
 			goto out;
@@ -314,9 +303,30 @@ session_load(const char *id, const char *owner, int with_messages, struct sessio
 	s = NULL;  /* owned by the caller now */
 	rc = HUB_OK;
 out:
+	session_free(s);
+	return rc;
+}
+
+int
+session_load(const char *id, const char *owner, int with_messages, struct session **out)
+{
+	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX];
+	const char *hget[] = { "HGETALL", mkey };
+	const char *lrange[] = { "LRANGE", lkey, "0", "-1" };
+	struct redis_cmd cmds[2] = { { 2, hget, NULL }, { 4, lrange, NULL } };
+	struct redis_reply *r[2] = { NULL, NULL };
+	int rc;
+
+	*out = NULL;
+	if (!session_id_valid(id))
+		return HUB_ERR_INVALID;
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
+	if ((rc = redis_pipeline(r, with_messages ? 2 : 1, cmds)) != HUB_OK)
+		return rc;
+	rc = session_from_replies(r[0], with_messages ? r[1] : NULL, owner, out);
 	redis_reply_free(r[0]);
 	redis_reply_free(r[1]);
-	session_free(s);
 	return rc;
 }
 
@@ -378,65 +388,103 @@ session_message_to_json(const struct session_new_message *m, const char *now,
 }
 
 /*
- * The append, atomic in Redis: check the writer still holds the lock
- * (fencing), check every cap, then write. The first write is the RPUSH, a
- * command Redis refuses when it is out of memory (noeviction): an OOM
- * refusal happens before anything was written. Expired sessions of the
- * owner (index score older than the TTL) leave the owner's byte count here.
+ * The turn script, atomic in Redis; one script for every step of a turn
+ * that touches the session, so that each step is one round trip:
+ *
+ *   begin   take the lock (with a token), check every cap for the
+ *           request's messages and the reply to come (when messages are
+ *           given), and load the session: {'OK', meta, messages}, or
+ *           {name of the check that failed} (the lock is then not kept),
+ *           or {'LOCKED'} (a live holder has it).
+ *   append  check the writer still holds the lock (fencing), check every
+ *           cap, write, and release the lock; a refusal releases it too.
+ *   unlock  release the lock if it is still this token's.
+ *
+ * The first write of an append is the RPUSH, a command Redis refuses when
+ * it is out of memory (noeviction): an OOM refusal happens before
+ * anything was written. Expired sessions of the owner (index score older
+ * than the TTL) leave the owner's byte count here.
  *
  * Each append carries a fresh exchange id; the session keeps the last
  * SESSION_XIDS of them, and an append whose id is there already is a
- * no-op that answers "OK": the script is idempotent, so redis.c may send
- * it again when a failover cut the first attempt off (redis.h).
+ * no-op that answers "OK" (and releases the lock): the script is
+ * idempotent, so redis.c may send it again when a failover cut the first
+ * attempt off (redis.h). Taking a lock that is already this token's only
+ * renews it, and the other steps only read.
  *
  * KEYS: meta, list, owner index, lock, owner bytes.
  * ARGV: 1 token ("": no lock), 2 id, 3 now (ISO), 4 owner, 5 provider,
- * 6 model, 7 ttl_s, 8 now_ms, 9 n, 10 max messages, 11 max session bytes,
- * 12 max owner sessions, 13 max owner bytes, 14 cutoff_ms, 15 dry run,
- * 16 bytes to reserve on a dry run, 17 exchange id, 18 lock lineage
- * (session_lock_lineage()), 19.. the encoded messages.
- * Answers "OK" or the name of the check that failed.
+ * 6 model, 7 ttl_s, 8 now_ms, 9 n (+ 1 for the reply to come, but for an
+ * append), 10 max messages, 11 max session bytes, 12 max owner sessions,
+ * 13 max owner bytes, 14 cutoff_ms, 15 mode, 16 bytes to reserve,
+ * 17 exchange id, 18 lock lineage (session_lock_lineage()), 19 lock
+ * ttl_ms, 20.. the encoded messages.
  */
 #define SESSION_XIDS "8"
-static const char session_append_script[] =
+static const char session_turn_script[] =
     "-- idempotent: an exchange id already stored is not appended again\n"
-    "local xids = redis.call('HGET', KEYS[1], 'xids') or ''\n"
-    "if ARGV[15] ~= '1' and string.find(' ' .. xids .. ' ', ' ' .. ARGV[17] .. ' ', 1, true) then\n"
-    "  redis.call('EXPIRE', KEYS[1], ARGV[7])\n"  /* a write, so that WAIT covers it */
-    "  return 'OK'\n"
-    "end\n"
+    "local mode = ARGV[15]\n"
+    "local rid, mine = ARGV[18], nil\n"
     "if ARGV[1] ~= '' then\n"
-    "  local rid = ARGV[18]\n"
     "  if rid == '' then rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or '' end\n"
-    "  if redis.call('GET', KEYS[4]) ~= rid .. ':' .. ARGV[1] then return 'LOCK_LOST' end\n"
+    "  mine = rid .. ':' .. ARGV[1]\n"
+    "end\n"
+    "local function release()\n"
+    "  if mine and redis.call('GET', KEYS[4]) == mine then redis.call('DEL', KEYS[4]) end\n"
+    "end\n"
+    "if mode == 'unlock' then release() return 'OK' end\n"
+    "local xids = redis.call('HGET', KEYS[1], 'xids') or ''\n"
+    "if mode == 'append' then\n"
+    "  if string.find(' ' .. xids .. ' ', ' ' .. ARGV[17] .. ' ', 1, true) then\n"
+    "    redis.call('EXPIRE', KEYS[1], ARGV[7])\n"  /* a write, so that WAIT covers it */
+    "    release()\n"
+    "    return 'OK'\n"
+    "  end\n"
+    "  if mine and redis.call('GET', KEYS[4]) ~= mine then return 'LOCK_LOST' end\n"
+    "elseif mode == 'begin' and mine then\n"
+    "  local v = redis.call('GET', KEYS[4])\n"
+    "  if v == mine then redis.call('PEXPIRE', KEYS[4], ARGV[19])\n"
+    "  elseif v and string.sub(v, 1, #rid + 1) == rid .. ':' then return {'LOCKED'}\n"
+    "  else redis.call('SET', KEYS[4], mine, 'PX', ARGV[19]) end\n"
     "end\n"
     "local n = tonumber(ARGV[9])\n"
     "local bytes = tonumber(ARGV[16])\n"
-    "for i = 19, #ARGV do bytes = bytes + #ARGV[i] end\n"
+    "for i = 20, #ARGV do bytes = bytes + #ARGV[i] end\n"
     "local exists = redis.call('EXISTS', KEYS[1]) == 1\n"
-    "local count = tonumber(redis.call('HGET', KEYS[1], 'message_count') or '0')\n"
-    "if count + n > tonumber(ARGV[10]) then return 'SESSION_MESSAGES' end\n"
     "local sb = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')\n"
-    "local max_sb = tonumber(ARGV[11])\n"
-    "if max_sb > 0 and sb + bytes > max_sb then return 'SESSION_BYTES' end\n"
     "local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[14], 'LIMIT', 0, 100)\n"
-    "local total = tonumber(redis.call('HGET', KEYS[5], '*') or '0')\n"
-    "local mine_old = tonumber(redis.call('HGET', KEYS[5], ARGV[2]) or '0')\n"
-    "local others = total - mine_old\n"
-    "for _, e in ipairs(expired) do\n"
-    "  if e ~= ARGV[2] then others = others - tonumber(redis.call('HGET', KEYS[5], e) or '0') end\n"
+    "local others = 0\n"
+    "local function caps()\n"
+    "  local count = tonumber(redis.call('HGET', KEYS[1], 'message_count') or '0')\n"
+    "  if count + n > tonumber(ARGV[10]) then return 'SESSION_MESSAGES' end\n"
+    "  local max_sb = tonumber(ARGV[11])\n"
+    "  if max_sb > 0 and sb + bytes > max_sb then return 'SESSION_BYTES' end\n"
+    "  local total = tonumber(redis.call('HGET', KEYS[5], '*') or '0')\n"
+    "  local mine_old = tonumber(redis.call('HGET', KEYS[5], ARGV[2]) or '0')\n"
+    "  others = total - mine_old\n"
+    "  for _, e in ipairs(expired) do\n"
+    "    if e ~= ARGV[2] then others = others - tonumber(redis.call('HGET', KEYS[5], e) or '0') end\n"
+    "  end\n"
+    "  if others < 0 then others = 0 end\n"
+    "  local max_ks = tonumber(ARGV[12])\n"
+    "  if not exists and max_ks > 0 then\n"
+    "    local live = redis.call('ZCOUNT', KEYS[3], ARGV[14], '+inf')\n"
+    "    if redis.call('ZSCORE', KEYS[3], ARGV[2]) then live = live - 1 end\n"
+    "    if live >= max_ks then return 'OWNER_SESSIONS' end\n"
+    "  end\n"
+    "  local max_kb = tonumber(ARGV[13])\n"
+    "  if max_kb > 0 and others + sb + bytes > max_kb then return 'OWNER_BYTES' end\n"
+    "  return nil\n"
     "end\n"
-    "if others < 0 then others = 0 end\n"
-    "local max_ks = tonumber(ARGV[12])\n"
-    "if not exists and max_ks > 0 then\n"
-    "  local live = redis.call('ZCOUNT', KEYS[3], ARGV[14], '+inf')\n"
-    "  if redis.call('ZSCORE', KEYS[3], ARGV[2]) then live = live - 1 end\n"
-    "  if live >= max_ks then return 'OWNER_SESSIONS' end\n"
+    "local bad = nil\n"
+    "if mode ~= 'begin' or #ARGV >= 20 then bad = caps() end\n"
+    "if mode == 'begin' then\n"
+    "  if bad then release() return {bad} end\n"
+    "  return {'OK', redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}\n"
     "end\n"
-    "local max_kb = tonumber(ARGV[13])\n"
-    "if max_kb > 0 and others + sb + bytes > max_kb then return 'OWNER_BYTES' end\n"
-    "if ARGV[15] == '1' then return 'OK' end\n"
-    "redis.call('RPUSH', KEYS[2], unpack(ARGV, 19))\n"
+    "if bad then release() return bad end\n"
+    "if mode ~= 'append' then return 'OK' end\n"
+    "redis.call('RPUSH', KEYS[2], unpack(ARGV, 20))\n"
     "redis.call('HSETNX', KEYS[1], 'id', ARGV[2])\n"
     "redis.call('HSETNX', KEYS[1], 'created_at', ARGV[3])\n"
     "redis.call('HSETNX', KEYS[1], 'owner', ARGV[4])\n"
@@ -456,19 +504,22 @@ static const char session_append_script[] =
     "end\n"
     "redis.call('HSET', KEYS[5], ARGV[2], sb + bytes, '*', others + sb + bytes)\n"
     "redis.call('EXPIRE', KEYS[5], ARGV[7])\n"
+    "release()\n"
     "return 'OK'\n";
 
-/* The hub error for the append script's answer (or Redis' error reply). */
+/* The hub error for a verdict of the turn script (or Redis' error reply). */
 static int
-session_append_verdict(const struct redis_reply *r)
+session_turn_verdict(const struct redis_reply *r)
 {
+	if (r == NULL)
+		return HUB_ERR_STORE;
 	if (r->type == REDIS_T_ERROR)
 		return r->str != NULL && strncmp(r->str, "OOM", 3) == 0 ? HUB_ERR_STORE_FULL : HUB_ERR_STORE;
 	if (r->type != REDIS_T_STRING && r->type != REDIS_T_STATUS)
 		return HUB_ERR_STORE;
 	if (strcmp(r->str, "OK") == 0)
 		return HUB_OK;
-	if (strcmp(r->str, "LOCK_LOST") == 0)
+	if (strcmp(r->str, "LOCK_LOST") == 0 || strcmp(r->str, "LOCKED") == 0)
 		return HUB_ERR_CONFLICT;
 	if (strcmp(r->str, "SESSION_MESSAGES") == 0 || strcmp(r->str, "SESSION_BYTES") == 0)
 		return HUB_ERR_TOO_LARGE;
@@ -479,110 +530,199 @@ session_append_verdict(const struct redis_reply *r)
 	return HUB_ERR_STORE;
 }
 
-/* Run the append script; dry_run checks the caps for n messages, the
- * reply to come and reserve_bytes, without writing. */
-static int
-session_append_run(const char *id, const char *owner, const char *lock_token,
-    const char *provider, const char *model, const struct session_new_message *msgs,
-    size_t n, int dry_run, size_t reserve_bytes)
+/* Drop the argv t built last. */
+static void
+session_turn_clear_argv(struct session_turn *t)
 {
-	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX], ikey[SESSION_KEY_MAX];
-	char lockkey[SESSION_KEY_MAX], bkey[SESSION_KEY_MAX];
-	char now[32], ttl[24], count[24], score[32], maxm[24], maxsb[24], maxks[24], maxkb[24];
-	char cutoff[32], reserve[24], xid[40];
-	struct redis_reply *r = NULL;
-	const char **argv = NULL;
-	char **encoded = NULL;
+	size_t i;
+
+	for (i = 0; t->encoded != NULL && i < t->n_encoded; i++)
+		free(t->encoded[i]);
+	free(t->encoded);
+	free(t->argv);
+	t->encoded = NULL;
+	t->n_encoded = 0;
+	t->argv = NULL;
+}
+
+/* Build the turn script's command for mode into t->cmd: msgs[0..n) are
+ * encoded (stamped with provider and model when assistant), and the caps
+ * count n + extra messages. 0, HUB_ERR_NOMEM or HUB_ERR_SYSTEM. */
+static int
+session_turn_build(struct session_turn *t, const char *mode, const char *provider,
+    const char *model, const struct session_new_message *msgs, size_t n, size_t extra)
+{
+	long long wall_ms = hub_time_wall_ms();
 	size_t i, argc = 0;
-	long long wall_ms;
+	int assistant;
+
+	session_turn_clear_argv(t);
+	hub_time_iso8601(wall_ms, t->now, sizeof(t->now));
+	snprintf(t->ttl, sizeof(t->ttl), "%ld", hub_cfg->session_ttl_s);
+	snprintf(t->count, sizeof(t->count), "%zu", n + extra);
+	snprintf(t->score, sizeof(t->score), "%lld", wall_ms);
+	snprintf(t->maxm, sizeof(t->maxm), "%d", HUB_MAX_MESSAGES);
+	snprintf(t->maxsb, sizeof(t->maxsb), "%ld", hub_cfg->session_max_bytes);
+	snprintf(t->maxks, sizeof(t->maxks), "%ld", hub_cfg->key_max_sessions);
+	snprintf(t->maxkb, sizeof(t->maxkb), "%ld", hub_cfg->key_max_bytes);
+	snprintf(t->cutoff, sizeof(t->cutoff), "%lld", wall_ms - hub_cfg->session_ttl_s * 1000LL);
+	snprintf(t->reserve, sizeof(t->reserve), "%zu", t->reserve_bytes);
+	if (strcmp(mode, "append") == 0 && session_id_generate(t->xid, sizeof(t->xid)) != HUB_OK)
+		return HUB_ERR_SYSTEM;
+	if ((t->encoded = calloc(n + 1, sizeof(*t->encoded))) == NULL ||
+	    (t->argv = calloc(n + 28, sizeof(*t->argv))) == NULL)
+		return HUB_ERR_NOMEM;
+	t->argv[argc++] = "EVAL";
+	t->argv[argc++] = session_turn_script;
+	t->argv[argc++] = "5";
+	t->argv[argc++] = t->mkey;
+	t->argv[argc++] = t->lkey;
+	t->argv[argc++] = t->ikey;
+	t->argv[argc++] = t->lockkey;
+	t->argv[argc++] = t->bkey;
+	t->argv[argc++] = t->token;
+	t->argv[argc++] = t->id;
+	t->argv[argc++] = t->now;
+	t->argv[argc++] = t->owner;
+	t->argv[argc++] = provider != NULL ? provider : "";
+	t->argv[argc++] = model != NULL ? model : "";
+	t->argv[argc++] = t->ttl;
+	t->argv[argc++] = t->score;
+	t->argv[argc++] = t->count;
+	t->argv[argc++] = t->maxm;
+	t->argv[argc++] = t->maxsb;
+	t->argv[argc++] = t->maxks;
+	t->argv[argc++] = t->maxkb;
+	t->argv[argc++] = t->cutoff;
+	t->argv[argc++] = mode;
+	t->argv[argc++] = t->reserve;
+	t->argv[argc++] = t->xid;
+	t->argv[argc++] = session_lock_lineage();
+	t->argv[argc++] = t->lock_ttl;
+	for (i = 0; i < n; i++) {
+		assistant = strcmp(msgs[i].role, "assistant") == 0;
+		if ((t->encoded[i] = session_message_to_json(&msgs[i], t->now, assistant ? provider : NULL,
+		    assistant ? model : NULL)) == NULL)
+			return HUB_ERR_NOMEM;
+		t->n_encoded++;
+		t->argv[argc++] = t->encoded[i];
+	}
+	t->cmd = (struct redis_cmd){ (int)argc, t->argv, NULL };
+	return HUB_OK;
+}
+
+int
+session_turn_begin(struct session_turn *t, const char *id, const char *owner, int lock,
+    long lock_ttl_ms, const struct session_new_message *msgs, size_t n, size_t reserve_bytes,
+    const struct redis_cmd **cmd)
+{
 	int rc;
 
-	if (!session_id_valid(id) || n > HUB_MAX_MESSAGES || (n == 0 && !dry_run))
+	memset(t, 0, sizeof(*t));
+	*cmd = NULL;
+	if (!session_id_valid(id) || n > HUB_MAX_MESSAGES)
 		return HUB_ERR_INVALID;
-	session_meta_key(mkey, sizeof(mkey), owner, id);
-	session_list_key(lkey, sizeof(lkey), owner, id);
-	session_index_key(ikey, sizeof(ikey), owner);
-	session_lock_key(lockkey, sizeof(lockkey), owner, id);
-	session_owner_bytes_key(bkey, sizeof(bkey), owner);
-
-	wall_ms = hub_time_wall_ms();
-	hub_time_iso8601(wall_ms, now, sizeof(now));
-	snprintf(ttl, sizeof(ttl), "%ld", hub_cfg->session_ttl_s);
-	snprintf(count, sizeof(count), "%zu", n + (dry_run ? 1 : 0));  /* + the reply to come */
-	snprintf(score, sizeof(score), "%lld", wall_ms);
-	snprintf(maxm, sizeof(maxm), "%d", HUB_MAX_MESSAGES);
-	snprintf(maxsb, sizeof(maxsb), "%ld", hub_cfg->session_max_bytes);
-	snprintf(maxks, sizeof(maxks), "%ld", hub_cfg->key_max_sessions);
-	snprintf(maxkb, sizeof(maxkb), "%ld", hub_cfg->key_max_bytes);
-	snprintf(cutoff, sizeof(cutoff), "%lld", wall_ms - hub_cfg->session_ttl_s * 1000LL);
-	snprintf(reserve, sizeof(reserve), "%zu", reserve_bytes);
-	if (session_id_generate(xid, sizeof(xid)) != HUB_OK)
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->owner, sizeof(t->owner), "%s", owner != NULL ? owner : "");
+	session_meta_key(t->mkey, sizeof(t->mkey), owner, id);
+	session_list_key(t->lkey, sizeof(t->lkey), owner, id);
+	session_index_key(t->ikey, sizeof(t->ikey), owner);
+	session_lock_key(t->lockkey, sizeof(t->lockkey), owner, id);
+	session_owner_bytes_key(t->bkey, sizeof(t->bkey), owner);
+	snprintf(t->lock_ttl, sizeof(t->lock_ttl), "%ld", lock_ttl_ms > 0 ? lock_ttl_ms : 1000);
+	t->reserve_bytes = reserve_bytes;
+	if (lock && session_id_generate(t->token, sizeof(t->token)) != HUB_OK)
 		return HUB_ERR_SYSTEM;
+	if ((rc = session_turn_build(t, "begin", NULL, NULL, msgs, n, n > 0 ? 1 : 0)) != HUB_OK)
+		return rc;
+	*cmd = &t->cmd;
+	return HUB_OK;
+}
 
-	rc = HUB_ERR_NOMEM;
-	if ((encoded = calloc(n + 1, sizeof(*encoded))) == NULL ||
-	    (argv = calloc(n + 27, sizeof(*argv))) == NULL)
-		goto out;
-	argv[argc++] = "EVAL";
-	argv[argc++] = session_append_script;
-	argv[argc++] = "5";
-	argv[argc++] = mkey;
-	argv[argc++] = lkey;
-	argv[argc++] = ikey;
-	argv[argc++] = lockkey;
-	argv[argc++] = bkey;
-	argv[argc++] = lock_token != NULL ? lock_token : "";
-	argv[argc++] = id;
-	argv[argc++] = now;
-	argv[argc++] = owner != NULL ? owner : "";
-	argv[argc++] = provider != NULL ? provider : "";
-	argv[argc++] = model != NULL ? model : "";
-	argv[argc++] = ttl;
-	argv[argc++] = score;
-	argv[argc++] = count;
-	argv[argc++] = maxm;
-	argv[argc++] = maxsb;
-	argv[argc++] = maxks;
-	argv[argc++] = maxkb;
-	argv[argc++] = cutoff;
-	argv[argc++] = dry_run ? "1" : "0";
-	argv[argc++] = reserve;
-	argv[argc++] = xid;
-	argv[argc++] = session_lock_lineage();
-	for (i = 0; i < n; i++) {
-		if ((encoded[i] = session_message_to_json(&msgs[i], now,
-		    strcmp(msgs[i].role, "assistant") == 0 ? provider : NULL,
-		    strcmp(msgs[i].role, "assistant") == 0 ? model : NULL)) == NULL)
-			goto out;
-		argv[argc++] = encoded[i];
-	}
-	if ((rc = redis_command(&r, (int)argc, argv, NULL)) != HUB_OK)
-		goto out;
-	rc = session_append_verdict(r);
-	if (rc == HUB_OK && !dry_run)
+int
+session_turn_begun(struct session_turn *t, const struct redis_reply *r, struct session **history)
+{
+	int rc;
+
+	*history = NULL;
+	if (r == NULL || r->type != REDIS_T_ARRAY || r->elements < 1)
+		return r != NULL && r->type == REDIS_T_ERROR ? session_turn_verdict(r) : HUB_ERR_STORE;
+	if ((rc = session_turn_verdict(r->element[0])) != HUB_OK)
+		return rc;
+	t->locked = t->token[0] != '\0';
+	if (r->elements < 3)
+		return HUB_ERR_STORE;
+	rc = session_from_replies(r->element[1], r->element[2], t->owner, history);
+	return rc == HUB_ERR_NOT_FOUND ? HUB_OK : rc;
+}
+
+int
+session_turn_commit(struct session_turn *t, const char *provider, const char *model,
+    const struct session_new_message *msgs, size_t n, const struct redis_cmd **cmd)
+{
+	int rc;
+
+	*cmd = NULL;
+	if (n == 0 || n > HUB_MAX_MESSAGES)
+		return HUB_ERR_INVALID;
+	t->reserve_bytes = 0;
+	if ((rc = session_turn_build(t, "append", provider, model, msgs, n, 0)) != HUB_OK)
+		return rc;
+	*cmd = &t->cmd;
+	return HUB_OK;
+}
+
+int
+session_turn_release(struct session_turn *t, const struct redis_cmd **cmd)
+{
+	int rc;
+
+	*cmd = NULL;
+	if (!t->locked)
+		return HUB_ERR_NOT_FOUND;
+	if ((rc = session_turn_build(t, "unlock", NULL, NULL, NULL, 0, 0)) != HUB_OK)
+		return rc;
+	*cmd = &t->cmd;
+	return HUB_OK;
+}
+
+int
+session_turn_done(struct session_turn *t, const struct redis_reply *r, int wait_replicas)
+{
+	int rc = session_turn_verdict(r);
+
+	if (r != NULL && r->type != REDIS_T_ERROR)
+		t->locked = 0;  /* the script answered: the lock is no longer held */
+	if (rc == HUB_OK && wait_replicas)
 		rc = redis_wait_replicas();  /* answered only once replicas have it */
-out:
-	redis_reply_free(r);
-	if (encoded != NULL)
-		for (i = 0; i < n; i++)
-			free(encoded[i]);
-	free(encoded);
-	free(argv);
 	return rc;
 }
 
-int
-session_append_exchange(const char *id, const char *owner, const char *lock_token,
-    const char *provider, const char *model, const struct session_new_message *msgs, size_t n)
+const char *
+session_turn_token(const struct session_turn *t)
 {
-	return session_append_run(id, owner, lock_token, provider, model, msgs, n, 0, 0);
+	return t->token;
 }
 
 int
-session_check_exchange(const char *id, const char *owner, const struct session_new_message *msgs,
-    size_t n, size_t reserve_bytes)
+session_turn_locked(const struct session_turn *t)
 {
-	return session_append_run(id, owner, NULL, NULL, NULL, msgs, n, 1, reserve_bytes);
+	return t->locked;
+}
+
+void
+session_turn_free(struct session_turn *t)
+{
+	const struct redis_cmd *cmd;
+	struct redis_reply *r = NULL;
+
+	if (t == NULL)
+		return;
+	if (t->locked && session_turn_release(t, &cmd) == HUB_OK &&
+	    redis_command(&r, cmd->argc, cmd->argv, NULL) == HUB_OK)
+		redis_reply_free(r);
+	t->locked = 0;
+	session_turn_clear_argv(t);
 }
 
 /* Delete a session and take its bytes off its owner's count, atomically.
@@ -725,16 +865,6 @@ out:
     "if rid == '' then rid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') or '' end\n" \
     "local mine = rid .. ':' .. ARGV[1]\n"
 
-/* KEYS: lock; ARGV: token, ttl_ms, lineage. 1 taken (or already ours),
- * 0 held by a live holder. */
-static const char session_lock_script[] =
-    SESSION_LOCK_LUA_MINE
-    "local v = redis.call('GET', KEYS[1])\n"
-    "if v == mine then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end\n"
-    "if v and string.sub(v, 1, #rid + 1) == rid .. ':' then return 0 end\n"
-    "redis.call('SET', KEYS[1], mine, 'PX', ARGV[2])\n"
-    "return 1\n";
-
 /* KEYS: lock; ARGV: token, ttl_ms, lineage. 1 renewed, 0 lost. */
 static const char session_renew_script[] =
     SESSION_LOCK_LUA_MINE
@@ -769,16 +899,6 @@ session_lock_eval(const char *script, const char *owner, const char *id, const c
 		    HUB_ERR_STORE_FULL : HUB_ERR_STORE;
 	redis_reply_free(r);
 	return rc;
-}
-
-int
-session_lock(const char *id, const char *owner, long ttl_ms, char *token, size_t token_len)
-{
-	if (!session_id_valid(id) || token_len < 33)
-		return HUB_ERR_INVALID;
-	if (session_id_generate(token, token_len) != HUB_OK)
-		return HUB_ERR_SYSTEM;
-	return session_lock_eval(session_lock_script, owner, id, token, ttl_ms);
 }
 
 int

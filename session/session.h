@@ -23,6 +23,12 @@
 
 #include <stddef.h>
 
+#include "common/hub_limits.h"
+#include "redis.h"
+
+/* Room for any key of a session: prefix (<= 64) + kind + scope + id + suffix. */
+#define SESSION_KEY_LEN (HUB_MAX_SESSION_ID_LEN + HUB_MAX_CLIENT_KEY_ID_LEN + 160)
+
 /* A tool call an assistant message proposed (OpenAI tool calling). */
 struct session_tool_call {
 	char *id;
@@ -95,30 +101,84 @@ struct session_new_message {
 int session_load(const char *id, const char *owner, int with_messages, struct session **out);
 
 /*
- * Append one exchange (the new user message(s) and the assistant reply)
- * to session id in one server-side script: a reader sees all of it or none,
- * and a refusal writes nothing. Creates the session when it does not
- * exist, owned by owner. Refreshes the TTL. With lock_token (from
- * session_lock()) the append happens only while that lock is still held
- * by this writer in this run of the Redis server (fencing); NULL appends
- * without a lock (a session id nobody else knows yet).
- * Returns 0, HUB_ERR_INVALID, HUB_ERR_CONFLICT (the lock was lost),
- * HUB_ERR_TOO_LARGE (the session would pass HUB_MAX_MESSAGES or
- * HUB_SESSION_MAX_BYTES), HUB_ERR_QUOTA (a new session would pass the
- * owner's HUB_KEY_MAX_SESSIONS), HUB_ERR_STORE_FULL (the owner's
- * HUB_KEY_MAX_BYTES, or Redis refused for want of memory), HUB_ERR_STORE
- * or HUB_ERR_NOMEM.
+ * One stored turn of a session, in as few round trips as the turn has
+ * steps: each step below builds one command (the turn script, over the
+ * session's keys only, all in the owner's hash slot: session_key.h) that
+ * the caller sends with redis_pipeline(), alone or beside other modules'
+ * single-key commands, and hands the reply back to the step's reader.
+ *
+ *   session_turn_begin()   take the session's lock (lock = 1), check the
+ *                          storage caps for msgs[0..n) plus one reply and
+ *                          reserve_bytes (n = 0: no check), load the
+ *                          history: one command;
+ *   session_turn_begun()   its reply: 0 with *history (NULL: a new
+ *                          session; free with session_free()),
+ *                          HUB_ERR_CONFLICT (another request holds the
+ *                          lock), HUB_ERR_TOO_LARGE, HUB_ERR_QUOTA,
+ *                          HUB_ERR_STORE_FULL (the owner's bytes, or Redis
+ *                          out of memory), HUB_ERR_STORE, HUB_ERR_NOMEM;
+ *                          a refused begin keeps no lock;
+ *   session_turn_commit()  append the exchange msgs[0..n) in one atomic,
+ *                          fenced step (only while the lock is still this
+ *                          turn's; without a lock: a session id nobody
+ *                          else knows yet), creating the session owned by
+ *                          owner when new, refreshing the TTL, and release
+ *                          the lock: one command;
+ *   session_turn_release() release the lock without storing (a turn that
+ *                          failed): one command; HUB_ERR_NOT_FOUND when no
+ *                          lock is held (nothing to send);
+ *   session_turn_done()    the reply of a commit or release: 0,
+ *                          HUB_ERR_CONFLICT (the lock was lost: nothing
+ *                          stored), HUB_ERR_TOO_LARGE, HUB_ERR_QUOTA,
+ *                          HUB_ERR_STORE_FULL, HUB_ERR_STORE; with
+ *                          wait_replicas (a commit) and Sentinel with
+ *                          HUB_REDIS_WAIT_REPLICAS, 0 only once the
+ *                          replicas have it (one more round trip).
+ *
+ * A reply of NULL (the pipeline failed) reads as HUB_ERR_STORE. Every
+ * command is idempotent (redis.h): a commit carries an exchange id and is
+ * a no-op once stored. The command (*cmd) points into t and lives until
+ * the next step or session_turn_free(). Caps: a session passes
+ * HUB_MAX_MESSAGES or HUB_SESSION_MAX_BYTES (TOO_LARGE), a new session
+ * the owner's HUB_KEY_MAX_SESSIONS (QUOTA), the owner's HUB_KEY_MAX_BYTES
+ * (STORE_FULL). The steps return 0, HUB_ERR_INVALID, HUB_ERR_SYSTEM or
+ * HUB_ERR_NOMEM.
  */
-int session_append_exchange(const char *id, const char *owner, const char *lock_token,
-    const char *provider, const char *model, const struct session_new_message *msgs, size_t n);
+struct session_turn {
+	/* private: the keys and strings of the last command built */
+	char id[HUB_MAX_SESSION_ID_LEN + 1];
+	char owner[HUB_MAX_CLIENT_KEY_ID_LEN + 1];
+	char mkey[SESSION_KEY_LEN], lkey[SESSION_KEY_LEN], ikey[SESSION_KEY_LEN];
+	char lockkey[SESSION_KEY_LEN], bkey[SESSION_KEY_LEN];
+	char token[40];
+	int locked;
+	size_t reserve_bytes;
+	char now[32], ttl[24], count[24], score[32], maxm[24], maxsb[24], maxks[24], maxkb[24];
+	char cutoff[32], reserve[24], xid[40], lock_ttl[24];
+	const char **argv;
+	char **encoded;
+	size_t n_encoded;
+	struct redis_cmd cmd;
+};
 
-/*
- * The caps of session_append_exchange() checked without writing, for n
- * messages, one reply to come and reserve_bytes more: lets a caller
- * refuse a turn before it runs. Same returns, without HUB_ERR_CONFLICT.
- */
-int session_check_exchange(const char *id, const char *owner, const struct session_new_message *msgs,
-    size_t n, size_t reserve_bytes);
+int session_turn_begin(struct session_turn *t, const char *id, const char *owner, int lock,
+    long lock_ttl_ms, const struct session_new_message *msgs, size_t n, size_t reserve_bytes,
+    const struct redis_cmd **cmd);
+int session_turn_begun(struct session_turn *t, const struct redis_reply *r, struct session **history);
+int session_turn_commit(struct session_turn *t, const char *provider, const char *model,
+    const struct session_new_message *msgs, size_t n, const struct redis_cmd **cmd);
+int session_turn_release(struct session_turn *t, const struct redis_cmd **cmd);
+int session_turn_done(struct session_turn *t, const struct redis_reply *r, int wait_replicas);
+
+/* The lock token of t ("" when it took none), for session_lock_renew(). */
+const char *session_turn_token(const struct session_turn *t);
+
+/* 1 while t holds the session's lock. */
+int session_turn_locked(const struct session_turn *t);
+
+/* Free what t holds; a lock still held is released first (one round
+ * trip). Accepts NULL, and a t never begun if it was zeroed. */
+void session_turn_free(struct session_turn *t);
 
 /*
  * Delete owner's session id. 0, HUB_ERR_NOT_FOUND (owner has no such
@@ -137,23 +197,13 @@ int session_list(const char *owner, const char *cursor, size_t limit,
     struct session_meta **out, size_t *n, char *next_cursor, size_t cursor_len);
 
 /*
- * Take the request lock of owner's session id so that two requests never interleave
- * exchanges: 0 with token (at least 33 bytes) set, HUB_ERR_CONFLICT when
- * another request holds it, HUB_ERR_STORE_FULL (Redis out of memory),
- * HUB_ERR_STORE. The lock expires by itself after ttl_ms unless renewed,
- * so a dead holder frees it; a lock from an earlier run of the Redis
- * server (restored from its AOF or snapshot) counts as free.
- */
-int session_lock(const char *id, const char *owner, long ttl_ms, char *token, size_t token_len);
-
-/*
  * Extend a held lock to ttl_ms from now. 0, HUB_ERR_CONFLICT when the lock
  * is no longer this token's (expired, taken over, or Redis restarted),
  * HUB_ERR_STORE when Redis could not be asked.
  */
 int session_lock_renew(const char *id, const char *owner, const char *token, long ttl_ms);
 
-/* Release a lock taken with session_lock() (only if token still holds it). */
+/* Release a lock taken by session_turn_begin() (only if token still holds it). */
 void session_unlock(const char *id, const char *owner, const char *token);
 
 /* Free a session. Accepts NULL. */

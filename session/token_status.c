@@ -40,30 +40,52 @@ token_status_key(char *out, size_t len, const char *provider)
 	snprintf(out, len, "%stoken:%s", hub_cfg->key_prefix, provider);
 }
 
+void
+token_status_record_build(const char *provider, int failing, const char *message,
+    struct token_status_cmd *c)
+{
+	memset(c, 0, sizeof(*c));
+	token_status_key(c->key, sizeof(c->key), provider);
+	snprintf(c->now, sizeof(c->now), "%lld", hub_time_wall_ms());
+	c->failing = failing;
+	c->argv[0] = "EVAL";
+	c->argv[1] = token_status_script;
+	c->argv[2] = "1";
+	c->argv[3] = c->key;
+	c->argv[4] = failing ? "failing" : "ok";
+	c->argv[5] = c->now;
+	c->argv[6] = message != NULL ? message : "";
+	c->cmd = (struct redis_cmd){ 7, c->argv, NULL };
+}
+
+int
+token_status_record_read(const struct token_status_cmd *c, const struct redis_reply *r)
+{
+	int was_failing;
+
+	if (r == NULL || r->type != REDIS_T_STRING)
+		return HUB_ERR_STORE;
+	was_failing = strcmp(r->str, "failing") == 0;
+	if (c->failing && !was_failing)
+		return TOKEN_STARTED_FAILING;
+	if (!c->failing && was_failing)
+		return TOKEN_RECOVERED;
+	return TOKEN_UNCHANGED;
+}
+
 int
 token_status_record(const char *provider, int failing, const char *message)
 {
-	char key[256], now[24];
-	const char *argv[] = { "EVAL", token_status_script, "1", key,
-	    failing ? "failing" : "ok", now, message ? message : "" };
+	struct token_status_cmd c;
 	struct redis_reply *r;
-	int rc, was_failing;
+	int rc;
 
-	token_status_key(key, sizeof(key), provider);
-	snprintf(now, sizeof(now), "%lld", hub_time_wall_ms());
-	if ((rc = redis_command(&r, 7, argv, NULL)) != HUB_OK)
+	token_status_record_build(provider, failing, message, &c);
+	if ((rc = redis_command(&r, c.cmd.argc, c.cmd.argv, NULL)) != HUB_OK)
 		return rc;
-	if (r->type != REDIS_T_STRING) {
-		redis_reply_free(r);
-		return HUB_ERR_STORE;
-	}
-	was_failing = strcmp(r->str, "failing") == 0;
+	rc = token_status_record_read(&c, r);
 	redis_reply_free(r);
-	if (failing && !was_failing)
-		return TOKEN_STARTED_FAILING;
-	if (!failing && was_failing)
-		return TOKEN_RECOVERED;
-	return TOKEN_UNCHANGED;
+	return rc;
 }
 
 int

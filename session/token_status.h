@@ -9,6 +9,8 @@
 #ifndef TOKEN_STATUS_H
 #define TOKEN_STATUS_H
 
+#include "redis.h"
+
 enum token_transition {
 	TOKEN_UNCHANGED = 0,
 	TOKEN_STARTED_FAILING = 1,     /* was ok or unknown, now failing */
@@ -30,6 +32,22 @@ struct token_status {
  * success. Returns a token_transition (>= 0), or HUB_ERR_STORE.
  */
 int token_status_record(const char *provider, int failing, const char *message);
+
+/*
+ * token_status_record() in two halves, for a caller that sends the
+ * command beside its own in one round trip: build it into c (it points
+ * into c and message, which must live until it was sent), then read its
+ * reply (NULL: not answered) into the same returns.
+ */
+struct token_status_cmd {
+	char key[256], now[24];
+	const char *argv[7];
+	struct redis_cmd cmd;
+	int failing;
+};
+void token_status_record_build(const char *provider, int failing, const char *message,
+    struct token_status_cmd *c);
+int token_status_record_read(const struct token_status_cmd *c, const struct redis_reply *r);
 
 /*
  * Claim the alert for provider's last state change, for the whole fleet:

@@ -195,6 +195,14 @@ no_leftovers() {
 	out=$(chat '{"model":"gpt-6.1-sol","messages":[{"role":"user","content":"x [[fake:error=429]]"}]}' -D "$BATS_TEST_TMPDIR/h")
 	grep -qi '^retry-after: [1-9]' "$BATS_TEST_TMPDIR/h"
 	[ "$(jq -r .error.code <<<"$out")" = rate_limit_exceeded ]
+	# the usage limit is the plan's: codex cools down until the reset, shared
+	# through Redis, and the next request is refused without a CLI
+	curl -s "$HUB_URL/v1/providers" | jq -e '.data[] | select(.name == "codex") | .plan.status == "rejected"'
+	out=$(chat '{"model":"gpt-6.1-sol","messages":[{"role":"user","content":"hello"}]}' -D "$BATS_TEST_TMPDIR/h2")
+	[ "$(jq -r .error.code <<<"$out")" = plan_limit_reached ]
+	grep -qi '^retry-after: [1-9]' "$BATS_TEST_TMPDIR/h2"
+	[[ "$(jq -r .error.message <<<"$out")" == *"nothing was started"* ]]
+	redis-cli -p "$REDIS_PORT" --scan --pattern '*plan:codex*' | xargs -r redis-cli -p "$REDIS_PORT" DEL >/dev/null
 }
 
 @test "codex over HTTP: tools and images are refused for codex with a 400" {
