@@ -94,10 +94,10 @@ mcp_prompts_list(void)
 }
 
 int
-mcp_prompts_get(const char *name, struct json_object *arguments, const char *owner,
-    struct json_object **result, char *msg, size_t msglen)
+mcp_prompts_get(const char *name, struct json_object *arguments, struct json_object *params,
+    const char *owner, struct json_object **result, char *msg, size_t msglen)
 {
-	(void)arguments; (void)owner;
+	(void)arguments; (void)params; (void)owner;
 	*result = NULL;
 	if (strcmp(name, "summarize_session") != 0)
 		return HUB_ERR_NOT_FOUND;
