@@ -81,6 +81,23 @@ struct cli_run_adapter {
 	/* last, before the directory is removed, whatever happened (may be NULL) */
 	void (*cleanup)(void *run, const struct cli_run_dirs *dirs, const struct child_result *res,
 	    struct provider_reply *reply);
+	/* 1: once on_stdout stopped the run, the reply needs nothing more of
+	 * the child: the reply goes back at once and a reaper thread stops,
+	 * reaps and removes the directory (child_spec.detach_on_stop);
+	 * finish then sees no exit status */
+	int detach_on_stop;
+	/* Warm children (providers/warm_pool.h); all NULL: always cold.
+	 * warm_ok: whether this call can be served by a child started ahead
+	 * (its argv and environment would be warm_prepare's). warm_prepare:
+	 * the argv and environment of a child started ahead for model in
+	 * dirs, with nothing of any request (stdin_data is ignored); *scratch
+	 * (may stay NULL) is what argv points into, freed with free() after
+	 * the spawn. login: a fingerprint of the credential the child is
+	 * started with ("" none), so a new login retires the old children. */
+	int (*warm_ok)(void *run);
+	int (*warm_prepare)(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
+	    struct cli_run_input *in, void **scratch);
+	void (*login)(char *fingerprint, size_t len);
 };
 
 /*
@@ -90,5 +107,9 @@ struct cli_run_adapter {
  */
 int cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
     const struct provider_call *call, struct provider_reply *reply);
+
+/* The warm pool's counters in this process (all 0 while it is off). */
+struct warm_pool_stats;
+void cli_run_warm_stats(struct warm_pool_stats *out);
 
 #endif
