@@ -829,6 +829,7 @@ chat_turn_call_once(const struct chat_request *req, struct chat_result *res, str
 		return res->err;
 	provider_stats_begin(p->name, provider_model_label(p, call.model), p->timeout_s, &stats);
 	p->ops->chat(p, &call, &res->reply);
+	stats.child_start = res->reply.child_start;
 	provider_stats_end(&stats, res->reply.err, res->reply.error_message, res->reply.first_token_ms);
 	hub_time_iso8601(hub_time_wall_ms(), t->answered_at, sizeof(t->answered_at));
 	chat_release_slot(&own_slot);

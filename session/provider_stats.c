@@ -73,6 +73,7 @@ provider_stats_end(const struct provider_stats_run *run, int err, const char *er
     long first_token_ms)
 {
 	char hash[512], runs[512], ttft_b[16], dur_b[16], ttft_ms[24], dur_ms[24], errf[64], now[24];
+	char startf[32];
 	const char *kind = err != HUB_OK ? hub_error_code(err) : NULL;
 	const char *zrem[] = { "ZREM", runs, run->run_id };
 	const char *req[] = { "HINCRBY", hash, "requests", "1" };
@@ -83,11 +84,12 @@ provider_stats_end(const struct provider_stats_run *run, int err, const char *er
 	const char *ts[] = { "HINCRBY", hash, "ttft_sum", ttft_ms };
 	const char *tc[] = { "HINCRBY", hash, "ttft_count", "1" };
 	const char *ec[] = { "HINCRBY", hash, errf, "1" };
+	const char *cs[] = { "HINCRBY", hash, startf, "1" };
 	const char *el[] = { "HSET", hash, "last_error", error_message != NULL && error_message[0] ?
 	    error_message : kind ? hub_strerror(err) : "", "last_error_kind", kind ? kind : "",
 	    "last_error_at", now };
-	struct redis_cmd cmds[10];
-	struct redis_reply *r[10];
+	struct redis_cmd cmds[11];
+	struct redis_reply *r[11];
 	long long dur = hub_time_mono_ms() - run->start_ms;
 	size_t n = 0, i;
 
@@ -108,6 +110,10 @@ provider_stats_end(const struct provider_stats_run *run, int err, const char *er
 		cmds[n++] = (struct redis_cmd){ 4, tb, NULL };
 		cmds[n++] = (struct redis_cmd){ 4, ts, NULL };
 		cmds[n++] = (struct redis_cmd){ 4, tc, NULL };
+	}
+	if (run->child_start != NULL) {
+		snprintf(startf, sizeof(startf), "start:%.16s", run->child_start);
+		cmds[n++] = (struct redis_cmd){ 4, cs, NULL };
 	}
 	if (kind != NULL) {
 		snprintf(errf, sizeof(errf), "err:%s", kind);
@@ -158,6 +164,10 @@ provider_stats_fill(struct provider_stats_entry *e, const struct redis_reply *h)
 			snprintf(e->last_error_kind, sizeof(e->last_error_kind), "%s", v);
 		else if (strcmp(k, "last_error_at") == 0)
 			e->last_error_at_ms = x;
+		else if (strcmp(k, "start:warm") == 0)
+			e->warm_starts = x;
+		else if (strcmp(k, "start:cold") == 0)
+			e->cold_starts = x;
 	}
 }
 
