@@ -79,6 +79,8 @@
 #define CHILD_RSS_MAX_PROCS   256
 /* child_loop(): the caller stopped the run with detach_on_stop. */
 #define CHILD_LOOP_DETACH     1
+/* The most child_start_ahead() writes to stdin (<= PIPE_BUF). */
+#define CHILD_AHEAD_STDIN_MAX 512
 /* How long a process that exits waits for its reapers. */
 #define CHILD_EXIT_WAIT_MS    10000
 /* The stack of a reaper thread (child_detach()). */
@@ -1065,6 +1067,16 @@ child_start_ahead(const struct child_spec *spec, struct child_proc **out, struct
 		child_reap(&proc->st);
 		goto out;
 	}
+	/* a first piece of stdin, the same for every request (PIPE_BUF at
+	 * most: one write into the empty pipe takes it whole) */
+	if (spec->stdin_data != NULL && spec->stdin_len > 0 &&
+	    (spec->stdin_len > CHILD_AHEAD_STDIN_MAX ||
+	    write(proc->st.in_fd, spec->stdin_data, spec->stdin_len) != (ssize_t)spec->stdin_len)) {
+		rc = HUB_ERR_SYSTEM;
+		child_signal_group(&proc->st, SIGKILL);
+		child_reap(&proc->st);
+		goto out;
+	}
 	/* argv and envp are the caller's: of no use after the exec */
 	proc->limits.argv = NULL;
 	proc->limits.envp = NULL;
@@ -1318,13 +1330,14 @@ int
 child_run(const struct child_spec *spec, struct child_result *res)
 {
 	struct child_proc *proc = NULL;
+	struct child_spec start = *spec;
 	int rc;
 
-	if ((rc = child_start_ahead(spec, &proc, res)) != HUB_OK)
+	start.stdin_data = NULL;   /* all of it comes in the run */
+	start.stdin_len = 0;
+	if ((rc = child_start_ahead(&start, &proc, res)) != HUB_OK)
 		return rc;
-	rc = child_run_started(proc, spec, res);
-	/* the spawn's own start time: duration and first output count from it */
-	return rc;
+	return child_run_started(proc, spec, res);
 }
 
 void

@@ -121,7 +121,8 @@ int child_run(const struct child_spec *spec, struct child_result *res);
 /*
  * Start spec's child and leave it waiting (a warm child): the same spawn
  * as child_run()'s (jail, limits, process group, descriptors). Only
- * spec's path, argv, envp, cwd, jail_dir, use_pty and limits are used;
+ * spec's path, argv, envp, cwd, jail_dir, use_pty and limits are used,
+ * and stdin_data (at most 512 bytes), written at once; stdin stays open.
  * argv and envp may be freed once it returns. *proc gets the child, to
  * be run once with child_run_started() or stopped with child_proc_stop().
  * The child dies (PR_SET_PDEATHSIG) when the calling thread ends: call it

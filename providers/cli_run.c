@@ -192,6 +192,8 @@ cli_run_warm_spawn(const struct warm_pool_key *key, const struct warm_pool_recip
 	spec.jail_dir = dirs.root;
 	spec.use_pty = a->use_pty;
 	spec.watch_fd = -1;
+	spec.stdin_data = in.stdin_data.data;
+	spec.stdin_len = in.stdin_data.len;
 	if ((rc = child_start_ahead(&spec, proc, &res)) == HUB_OK && res.spawn_errno != 0)
 		rc = HUB_ERR_SPAWN;
 	if (rc == HUB_OK)
@@ -333,8 +335,10 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 		provider_reply_error(reply, HUB_ERR_SPAWN, "the %s CLI was not found", a->cli_name);
 		goto out;
 	}
-	if (cli_run_warm_take(a, run, p, model, exe, &dirs, &warm))
+	if (cli_run_warm_take(a, run, p, model, exe, &dirs, &warm)) {
 		reply->child_start = "warm";
+		in.warm = 1;
+	}
 	else if (cli_run_dirs_create(a, &dirs, reply) != HUB_OK)
 		goto out;
 	if ((rc = a->prepare(run, &dirs, model, &in, reply)) != HUB_OK) {

@@ -43,6 +43,11 @@ struct cli_run_input {
 	 * (child_spec.stdin_more): stdin stays open while the child runs and
 	 * what the adapter's hooks append to it is written to the child */
 	struct hub_buf *stdin_more;
+	/* set by the engine before prepare: 1 when a warm child runs the call
+	 * (its directory was made and filled by warm_prepare, its argv and
+	 * environment are warm_prepare's: prepare then writes only what the
+	 * request brings, and what it puts in argv and env is not used) */
+	int warm;
 };
 
 /*
@@ -90,7 +95,9 @@ struct cli_run_adapter {
 	 * warm_ok: whether this call can be served by a child started ahead
 	 * (its argv and environment would be warm_prepare's). warm_prepare:
 	 * the argv and environment of a child started ahead for model in
-	 * dirs, with nothing of any request (stdin_data is ignored); *scratch
+	 * dirs, with nothing of any request; stdin_data (at most 512 bytes,
+	 * the same for every request) is written at once and stdin stays
+	 * open for the request's; *scratch
 	 * (may stay NULL) is what argv points into, freed with free() after
 	 * the spawn. login: a fingerprint of the credential the child is
 	 * started with ("" none), so a new login retires the old children. */
