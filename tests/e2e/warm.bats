@@ -173,3 +173,35 @@ starts() {
 	sleep 1
 	[ "$(n_children)" -eq 0 ]
 }
+
+# POST a Gemini conversation ($1: a JSON messages array); prints the reply text.
+ask_gemini() {
+	chat "{\"model\":\"gemini-2.5-flash\",\"messages\":$1}" -H "Authorization: Bearer $KEY_A" |
+		jq -r '.choices[0].message.content // .error.message'
+}
+
+# Gemini run directories waiting (below the state dir's gemini/).
+n_gemini() { find "$HUB_STATE_DIR/gemini" -mindepth 1 -maxdepth 1 -name 'run-*' 2>/dev/null | wc -l; }
+has_gemini() { [ "$(n_gemini)" -eq "$1" ]; }
+
+@test "warm gemini: first turns and plain history are served by a child started before them; system messages start cold" {
+	stop_hub
+	export HUB_WARM_IDLE_TTL=600 HUB_WARM_CHILDREN=1 HUB_WARM_MAX=4 HUB_WARM_MAX_MB=1024
+	start_hub
+	ask_gemini '[{"role":"user","content":"hello"}]' >/dev/null
+	for conv in '[{"role":"user","content":"[[fake:whoami]]"}]' \
+		'[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"},{"role":"user","content":"[[fake:whoami]]"}]'; do
+		wait_for 50 has_gemini 1
+		sleep 0.3
+		t0=$(now_ms)
+		out=$(ask_gemini "$conv")
+		echo "$out"
+		[ "$(field started_ms "$out")" -lt "$t0" ]
+		# the prompt came after the request: its stdin ended after it
+		[ "$(field read_ms "$out")" -ge "$t0" ]
+	done
+	wait_for 50 has_gemini 1
+	t0=$(now_ms)
+	out=$(ask_gemini '[{"role":"system","content":"be terse"},{"role":"user","content":"[[fake:whoami]]"}]')
+	[ "$(field started_ms "$out")" -ge "$t0" ]
+}
