@@ -76,6 +76,20 @@ warm_pool_new_entry(struct warm_pool *pool)
 	return best;
 }
 
+/* One more failure of entry e at now_ms: no start before the backoff. */
+static void
+warm_pool_backoff(struct warm_pool_entry *e, long long now_ms)
+{
+	long backoff;
+
+	if (e->failures < 16)
+		e->failures++;
+	backoff = (long)WARM_POOL_BACKOFF_MS << (e->failures - 1);
+	if (backoff > WARM_POOL_BACKOFF_MAX_MS)
+		backoff = WARM_POOL_BACKOFF_MAX_MS;
+	e->retry_at_ms = now_ms + backoff;
+}
+
 int
 warm_pool_take(struct warm_pool *pool, const struct warm_pool_key *key,
     const struct warm_pool_recipe *recipe, long long now_ms, struct child_proc **proc,
@@ -109,8 +123,10 @@ warm_pool_take(struct warm_pool *pool, const struct warm_pool_key *key,
 		} else if (!pool->ops->alive(c->proc)) {
 			c->state = WARM_RETIRE;
 			pool->stats.retired_dead++;
+			warm_pool_backoff(e, now_ms);
 		} else {
 			*proc = c->proc;
+			e->failures = 0;   /* a child lived to serve */
 			snprintf(root, root_len, "%s", c->root);
 			memset(c, 0, sizeof(*c));   /* handed out once, forgotten */
 			c->state = WARM_FREE;
@@ -142,8 +158,10 @@ warm_pool_mark(struct warm_pool *pool, long long now_ms)
 			continue;
 		e = &pool->keys[c->key];
 		if (!pool->ops->alive(c->proc)) {
+			/* died while it waited: as a failed start (no churn) */
 			c->state = WARM_RETIRE;
 			pool->stats.retired_dead++;
+			warm_pool_backoff(e, now_ms);
 		} else if (strcmp(c->login, e->key.login) != 0) {
 			c->state = WARM_RETIRE;
 			pool->stats.retired_login++;
@@ -230,7 +248,6 @@ warm_pool_step(struct warm_pool *pool, long long now_ms)
 	struct child_proc *proc = NULL;
 	char root[PATH_MAX];
 	int i, k, n_gone = 0, rc;
-	long backoff;
 
 	if (pool->lim.per_key <= 0)
 		return 0;
@@ -275,18 +292,11 @@ warm_pool_step(struct warm_pool *pool, long long now_ms)
 		c->proc = proc;
 		memcpy(c->root, root, sizeof(c->root));
 		c->born_ms = now_ms;
-		e->failures = 0;
-		e->retry_at_ms = 0;
 		pool->stats.spawned++;
 	} else {
 		memset(c, 0, sizeof(*c));
 		c->state = WARM_FREE;
-		if (e->failures < 16)
-			e->failures++;
-		backoff = (long)WARM_POOL_BACKOFF_MS << (e->failures - 1);
-		if (backoff > WARM_POOL_BACKOFF_MAX_MS)
-			backoff = WARM_POOL_BACKOFF_MAX_MS;
-		e->retry_at_ms = now_ms + backoff;
+		warm_pool_backoff(e, now_ms);
 		pool->stats.spawn_failures++;
 	}
 	pthread_mutex_unlock(&pool->lock);

@@ -16,7 +16,9 @@
  * TTL, never more than max_children in all nor more resident memory than
  * max_rss_kb; a child older than the TTL, or of a key no longer asked
  * for, retires; a child started with another login (fingerprint) than
- * the key's latest retires; a failed start backs off (doubling, capped).
+ * the key's latest retires; a failed start, or a child that died while
+ * it waited, backs off its key (doubling, capped; reset when a child
+ * lives to be taken).
  * warm_pool_step() is the whole state machine, one step at a time, with
  * the process calls injected (struct warm_pool_ops), so it is tested
  * without children (tests/unit/test_warm_pool.c).

@@ -148,7 +148,9 @@ main(void)
 	fake_stopped = 0;
 	settle(&pool, t + 5);
 	ok(fake_stopped == 1 && stats(&pool).retired_dead == 1, "it is stopped and counted");
-	ok(stats(&pool).ready == 2, "and replaced");
+	ok(stats(&pool).ready == 1, "and not replaced at once: a death backs off like a failed start");
+	settle(&pool, t + 5 + WARM_POOL_BACKOFF_MS);
+	ok(stats(&pool).ready == 2, "but after the backoff");
 
 	/* a login change retires the children of the old login */
 	{
@@ -234,7 +236,11 @@ main(void)
 	ok(stats(&pool).spawn_failures == 2, "the backoff doubled");
 	fake_fail = 0;
 	(void)warm_pool_step(&pool, t + 3 * WARM_POOL_BACKOFF_MS);
-	ok(stats(&pool).ready == 1 && pool.keys[0].failures == 0, "a success resets it");
+	ok(stats(&pool).ready == 1 && pool.keys[0].failures == 2, "a start after the backoff; the count stays");
+	ok(warm_pool_take(&pool, &sonnet, &recipe, t + 3 * WARM_POOL_BACKOFF_MS, &a, root, sizeof(root)) &&
+	    pool.keys[0].failures == 0, "a child that lives to be taken resets it");
+	free(a);
+	a = NULL;
 	warm_pool_drain(&pool);
 	return tap_done();
 }
