@@ -263,7 +263,7 @@ cli_run_warm_take(const struct cli_run_adapter *a, void *run, const struct provi
 {
 	struct warm_pool_key key;
 	struct warm_pool_recipe recipe;
-	char root[PATH_MAX];
+	char root[PATH_MAX], login[64] = "", with[PATH_MAX + 128];
 
 	*proc = NULL;
 	if (a->warm_prepare == NULL || (a->warm_ok != NULL && !a->warm_ok(run)))
@@ -278,7 +278,12 @@ cli_run_warm_take(const struct cli_run_adapter *a, void *run, const struct provi
 	    snprintf(recipe.exe, sizeof(recipe.exe), "%s", exe) >= (int)sizeof(recipe.exe))
 		return 0;
 	if (a->login != NULL)
-		a->login(key.login, sizeof(key.login));
+		a->login(login, sizeof(login));
+	/* what a child is started with: a new login, CLI or deadline (a
+	 * reloaded HUB_CONFIG) retires the children started before it */
+	if (snprintf(with, sizeof(with), "%s|%s|%ld", login, exe, p->timeout_s) >= (int)sizeof(with))
+		return 0;
+	provider_fingerprint(with, key.login, sizeof(key.login));
 	recipe.adapter = a;
 	recipe.timeout_s = p->timeout_s;
 	if (!warm_pool_take(&cli_run_pool, &key, &recipe, hub_time_mono_ms(), proc, root, sizeof(root)))
