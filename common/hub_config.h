@@ -82,6 +82,11 @@ struct hub_config {
 	long child_cpu_s;              /* HUB_CHILD_CPU_SECONDS; 0: unlimited */
 	long child_max_files;          /* HUB_CHILD_MAX_FILES; 0: inherited */
 	long child_max_rss_mb;         /* HUB_CHILD_MAX_RSS_MB; 0: unlimited */
+	/* warm children, per responder process (providers/warm_pool.h) */
+	long warm_children;            /* HUB_WARM_CHILDREN per (provider, model); 0: off */
+	long warm_max;                 /* HUB_WARM_MAX in all */
+	long warm_max_mb;              /* HUB_WARM_MAX_MB resident in all; 0: no cap */
+	long warm_idle_ttl_s;          /* HUB_WARM_IDLE_TTL */
 	/* token alerts (core/alert.c) */
 	char *alert_webhook;           /* HUB_ALERT_WEBHOOK (secret: the URL may carry a token) */
 	long alert_timeout_ms;         /* HUB_ALERT_TIMEOUT_MS */

@@ -856,6 +856,7 @@ chat_turn_call_once(const struct chat_request *req, struct chat_result *res, str
 	provider_stats_begin(p->name, provider_model_label(p, call.model), p->timeout_s, &t->stats);
 	t->stats_open = t->called = 1;
 	p->ops->chat(p, &call, &res->reply);
+	t->stats.child_start = res->reply.child_start;
 	hub_time_iso8601(hub_time_wall_ms(), t->answered_at, sizeof(t->answered_at));
 	chat_release_slot(&own_slot);
 	snprintf(res->model, sizeof(res->model), "%s", res->reply.model ? res->reply.model :

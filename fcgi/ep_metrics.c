@@ -205,6 +205,17 @@ ep_metrics(struct http_request *req)
 			(void)hub_buf_printf(&b, " %lld\n", e[i].errors[k].count);
 		}
 	}
+	ep_metrics_header(&b, "hub_provider_child_starts_total", "counter",
+	    "Provider calls by how their CLI child started: warm (started ahead, "
+	    "HUB_WARM_CHILDREN) or cold (started for the call).");
+	for (i = 0; i < n; i++) {
+		(void)hub_buf_puts(&b, "hub_provider_child_starts_total");
+		ep_metrics_labels(&b, &e[i], "start", "warm");
+		(void)hub_buf_printf(&b, " %lld\n", e[i].warm_starts);
+		(void)hub_buf_puts(&b, "hub_provider_child_starts_total");
+		ep_metrics_labels(&b, &e[i], "start", "cold");
+		(void)hub_buf_printf(&b, " %lld\n", e[i].cold_starts);
+	}
 	ep_metrics_header(&b, "hub_provider_last_error_timestamp_seconds", "gauge",
 	    "When the provider last failed (Unix time); 0 never.");
 	for (i = 0; i < n; i++) {

@@ -36,6 +36,7 @@
 #include "endpoints.h"
 #include "guard.h"
 #include "http.h"
+#include "providers/child.h"
 #include "providers/jail.h"
 #include "providers/registry.h"
 #include "providers/workdir.h"
@@ -260,6 +261,16 @@ main_thread(void *arg)
 	return NULL;
 }
 
+/* SIGTERM or SIGINT to a worker: the process groups of its CLI children
+ * (running, warm, being reaped) go with it. */
+static void
+main_worker_on_signal(int sig)
+{
+	(void)sig;
+	child_kill_all();
+	_exit(0);
+}
+
 /* A worker process: threads accepting on fd 0 until killed. */
 static void
 main_worker(int threads, int stack_kb)
@@ -271,8 +282,8 @@ main_worker(int threads, int stack_kb)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, main_worker_on_signal);
+	signal(SIGINT, main_worker_on_signal);
 	signal(SIGCHLD, SIG_DFL);
 	if (registry_init() != HUB_OK) {
 		hub_log(HUB_LOG_ERROR, "fcgi", "cannot build the provider table");

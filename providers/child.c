@@ -27,6 +27,7 @@
 #else
 #include <util.h> /* forkpty() on macOS and the BSDs */
 #endif
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,10 +51,12 @@
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
+#include "common/hub_log.h"
 #include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "providers/child.h"
 #include "providers/jail.h"
+#include "providers/workdir.h"
 
 /* Size of the fixed pseudo-terminal (output of `-p` modes ignores it). */
 #define CHILD_PTY_ROWS        50
@@ -74,6 +77,14 @@
 #define CHILD_RSS_POLL_MS     200
 /* Processes of one child's tree examined for the memory cap. */
 #define CHILD_RSS_MAX_PROCS   256
+/* child_loop(): the caller stopped the run with detach_on_stop. */
+#define CHILD_LOOP_DETACH     1
+/* The most child_start_ahead() writes to stdin (<= PIPE_BUF). */
+#define CHILD_AHEAD_STDIN_MAX 512
+/* How long a process that exits waits for its reapers. */
+#define CHILD_EXIT_WAIT_MS    10000
+/* The stack of a reaper thread (child_detach()). */
+#define CHILD_REAPER_STACK_BYTES (128 * 1024)
 
 /* Pipe mode starts with clone(CLONE_VM | CLONE_VFORK), else with fork(). */
 #if defined(HAVE_CLONE) && HAVE_DECL_CLONE_VFORK && !defined(__SANITIZE_ADDRESS__)
@@ -119,6 +130,54 @@ struct child_run_state {
 	long max_rss_kb;           /* 0: no memory cap */
 	long long next_rss_ms;     /* next RSS sample */
 };
+
+/* Process groups of this process's children not yet reaped, for
+ * child_kill_all() (a signal handler): 0 marks a free slot. */
+#define CHILD_MAX_GROUPS      8192
+static pid_t child_groups[CHILD_MAX_GROUPS];
+
+/* Note pid's group as live. */
+static void
+child_groups_add(pid_t pid)
+{
+	pid_t free_slot;
+	size_t i;
+
+	for (i = 0; i < CHILD_MAX_GROUPS; i++) {
+		free_slot = 0;
+		if (__atomic_compare_exchange_n(&child_groups[i], &free_slot, pid, 0, __ATOMIC_SEQ_CST,
+		    __ATOMIC_SEQ_CST))
+			return;
+	}
+	/* full: that child is still reaped, only not killed by child_kill_all() */
+}
+
+/* Forget pid's group: called before the reap. */
+static void
+child_groups_remove(pid_t pid)
+{
+	pid_t want;
+	size_t i;
+
+	for (i = 0; i < CHILD_MAX_GROUPS; i++) {
+		want = pid;
+		if (__atomic_compare_exchange_n(&child_groups[i], &want, 0, 0, __ATOMIC_SEQ_CST,
+		    __ATOMIC_SEQ_CST))
+			return;
+	}
+}
+
+void
+child_kill_all(void)
+{
+	pid_t pid;
+	size_t i;
+
+	for (i = 0; i < CHILD_MAX_GROUPS; i++)
+		if ((pid = __atomic_load_n(&child_groups[i], __ATOMIC_SEQ_CST)) > 0 &&
+		    kill(-pid, SIGKILL) < 0)
+			(void)kill(pid, SIGKILL);
+}
 
 /* Report errno to the parent through the error pipe and die. */
 static void __attribute__((noreturn))
@@ -477,6 +536,7 @@ child_reap(struct child_run_state *st)
 	int status = 0;
 	pid_t r;
 
+	child_groups_remove(st->pid);
 	do {
 		r = waitpid(st->pid, &status, 0);
 	} while (r < 0 && errno == EINTR);
@@ -636,6 +696,9 @@ child_loop(struct child_run_state *st, char *buf)
 		    ((st->out_fd < 0 && st->err_fd < 0) || now >= st->drain_until_ms ||
 		     st->stopping))
 			return 0;
+		/* the caller stopped a run it needs nothing more of */
+		if (spec->detach_on_stop && res->stopped && st->stopping)
+			return CHILD_LOOP_DETACH;
 		if (!st->stopping && st->deadline_ms > 0 && now >= st->deadline_ms) {
 			res->timed_out = 1;
 			child_stop(st);
@@ -834,6 +897,7 @@ child_start(struct child_run_state *st, struct child_plan *plan)
 	}
 	st->pid = pid;
 	st->res->pid = pid;
+	child_groups_add(pid);
 	st->start_ms = hub_time_mono_ms();
 
 	child_close(&in[0]);
@@ -911,35 +975,297 @@ child_apply_limits(const struct child_spec *spec, struct child_spec *limits,
 	st->max_rss_kb = limits->max_rss_kb;
 }
 
-int
-child_run(const struct child_spec *spec, struct child_result *res)
-{
-	struct child_spec limits;
+/* A child started by child_start_ahead(): its run state, kept between the
+ * spawn and the run (and, once detached, until the reaper is done). */
+struct child_proc {
+	struct child_spec limits;  /* the spec with every limit filled in */
 	struct child_run_state st;
-	struct child_plan plan;
-	struct jail_cmd *jail = NULL;
-	sigset_t pipe_set, old_mask, pending;
-	int rc, sigpipe_was_pending = 0;
-	char *buf = NULL;
+	struct child_result res;   /* the spawn's, then the reaper's */
+	struct jail_cmd *jail;
+	char *buf;
+	char *remove_dir;          /* removed by the reaper after the reap */
+};
 
+/* Close the run's descriptors and free proc. Accepts NULL. */
+static void
+child_proc_free(struct child_proc *proc)
+{
+	if (proc == NULL)
+		return;
+	child_close(&proc->st.in_fd);
+	child_close(&proc->st.out_fd);
+	child_close(&proc->st.err_fd);
+	child_close(&proc->st.pidfd);
+	hub_buf_free(&proc->st.err_buf);
+	child_result_free(&proc->res);
+	free(proc->buf);
+	free(proc->jail);
+	free(proc->remove_dir);
+	free(proc);
+}
+
+int
+child_start_ahead(const struct child_spec *spec, struct child_proc **out, struct child_result *res)
+{
+	struct child_proc *proc;
+	struct child_plan plan;
+	int rc;
+
+	*out = NULL;
 	memset(res, 0, sizeof(*res));
 	res->pid = -1;
 	res->first_output_ms = -1;
-	memset(&st, 0, sizeof(st));
-	child_apply_limits(spec, &limits, &st);
-	spec = &limits; /* the caller's spec with every limit filled in */
-	st.spec = spec;
-	st.res = res;
-	st.pid = -1;
-	st.pidfd = st.in_fd = st.out_fd = st.err_fd = -1;
-	hub_buf_init(&st.err_buf, spec->max_stderr_bytes ? spec->max_stderr_bytes :
+	if ((proc = calloc(1, sizeof(*proc))) == NULL)
+		return HUB_ERR_NOMEM;
+	proc->res.pid = -1;
+	proc->res.first_output_ms = -1;
+	child_apply_limits(spec, &proc->limits, &proc->st);
+	spec = &proc->limits; /* the caller's spec with every limit filled in */
+	proc->st.spec = spec;
+	proc->st.res = &proc->res;
+	proc->st.pid = -1;
+	proc->st.pidfd = proc->st.in_fd = proc->st.out_fd = proc->st.err_fd = -1;
+	hub_buf_init(&proc->st.err_buf, spec->max_stderr_bytes ? spec->max_stderr_bytes :
 	    HUB_MAX_STDERR_BYTES);
-
 	if (spec->path == NULL || spec->path[0] != '/' || spec->argv == NULL ||
 	    spec->argv[0] == NULL || spec->envp == NULL) {
 		res->spawn_errno = EINVAL;
-		return HUB_ERR_SPAWN;
+		rc = HUB_ERR_SPAWN;
+		goto out;
 	}
+	memset(&plan, 0, sizeof(plan));
+	plan.spec = spec;
+	plan.exec_path = spec->path;
+	plan.exec_argv = spec->argv;
+	if (spec->jail_dir != NULL && jail_enabled()) {
+		errno = 0;
+		/* bwrap would report a missing CLI only as its own exit 1 */
+		if (access(spec->path, X_OK) != 0 || (proc->jail = malloc(sizeof(*proc->jail))) == NULL ||
+		    jail_wrap(spec->path, spec->argv, spec->envp, spec->jail_dir,
+		    spec->cwd != NULL ? spec->cwd : spec->jail_dir, proc->jail) != HUB_OK) {
+			res->spawn_errno = errno != 0 ? errno : EINVAL;
+			rc = HUB_ERR_SPAWN;
+			goto out;
+		}
+		plan.exec_path = proc->jail->argv[0];
+		plan.exec_argv = proc->jail->argv;
+	}
+	plan.parent_pid = getpid();
+	plan.cpu.rlim_cur = (rlim_t)spec->rlimit_cpu_s;
+	plan.cpu.rlim_max = (rlim_t)spec->rlimit_cpu_s + 1; /* SIGXCPU, then SIGKILL */
+	plan.nofile.rlim_cur = plan.nofile.rlim_max = (rlim_t)spec->rlimit_nofile;
+
+	rc = child_start(&proc->st, &plan);
+	res->pid = proc->res.pid;
+	res->spawn_errno = proc->res.spawn_errno;
+	if (rc != HUB_OK)
+		goto out;
+	/* allocated after the fork: a child that fails to exec leaks nothing */
+	if ((proc->buf = malloc(CHILD_READ_BYTES)) == NULL) {
+		rc = HUB_ERR_NOMEM;
+		child_signal_group(&proc->st, SIGKILL);
+		child_reap(&proc->st);
+		goto out;
+	}
+	/* a first piece of stdin, the same for every request (PIPE_BUF at
+	 * most: one write into the empty pipe takes it whole) */
+	if (spec->stdin_data != NULL && spec->stdin_len > 0 &&
+	    (spec->stdin_len > CHILD_AHEAD_STDIN_MAX ||
+	    write(proc->st.in_fd, spec->stdin_data, spec->stdin_len) != (ssize_t)spec->stdin_len)) {
+		rc = HUB_ERR_SYSTEM;
+		child_signal_group(&proc->st, SIGKILL);
+		child_reap(&proc->st);
+		goto out;
+	}
+	/* argv and envp are the caller's: of no use after the exec */
+	proc->limits.argv = NULL;
+	proc->limits.envp = NULL;
+	*out = proc;
+	proc = NULL; /* owned by the caller now */
+out:
+	child_proc_free(proc);
+	return rc;
+}
+
+int
+child_proc_alive(struct child_proc *proc)
+{
+	return proc != NULL && proc->st.pid > 0 && !child_leader_gone(&proc->st) &&
+	    proc->st.out_fd >= 0;
+}
+
+pid_t
+child_proc_pid(const struct child_proc *proc)
+{
+	return proc != NULL ? proc->st.pid : -1;
+}
+
+long
+child_proc_rss_kb(const struct child_proc *proc)
+{
+	return proc != NULL && proc->st.pid > 0 ? child_tree_rss_kb(proc->st.pid) : 0;
+}
+
+void
+child_proc_stop(struct child_proc *proc)
+{
+	if (proc == NULL)
+		return;
+	if (proc->st.pid > 0) {
+		child_close(&proc->st.in_fd);
+		if (!child_leader_gone(&proc->st)) {
+			proc->st.spec = &proc->limits;
+			proc->st.res = &proc->res;
+			proc->limits.on_stdout = NULL;
+			proc->limits.on_stderr = NULL;
+			proc->limits.stdin_more = NULL;
+			proc->st.deadline_ms = 0;
+			child_stop(&proc->st);
+			(void)child_loop(&proc->st, proc->buf);
+		}
+		child_finish(&proc->st, proc->buf);
+	}
+	child_proc_free(proc);
+}
+
+/* A copy of the stderr kept so far into res (none when out of memory). */
+static void
+child_copy_stderr(const struct child_run_state *st, struct child_result *res)
+{
+	if (res->stderr_text != NULL || st->err_buf.len == 0 ||
+	    (res->stderr_text = malloc(st->err_buf.len + 1)) == NULL)
+		return;
+	memcpy(res->stderr_text, st->err_buf.data, st->err_buf.len);
+	res->stderr_text[st->err_buf.len] = '\0';
+	res->stderr_len = st->err_buf.len;
+}
+
+/* Detached runs whose reaper has not finished. */
+static pthread_mutex_t child_reapers_lock = PTHREAD_MUTEX_INITIALIZER;
+static long child_reapers_live;
+static pthread_once_t child_reapers_once = PTHREAD_ONCE_INIT;
+
+/* At exit: wait for the reapers, so that no directory and no child
+ * outlives a process that ends by returning from main. */
+static void
+child_reapers_at_exit(void)
+{
+	child_wait_reapers(CHILD_EXIT_WAIT_MS);
+}
+
+static void
+child_reapers_register(void)
+{
+	(void)atexit(child_reapers_at_exit);
+}
+
+void
+child_wait_reapers(long max_ms)
+{
+	long long until = hub_time_mono_ms() + max_ms;
+
+	pthread_mutex_lock(&child_reapers_lock);
+	while (child_reapers_live > 0 && hub_time_mono_ms() < until) {
+		pthread_mutex_unlock(&child_reapers_lock);
+		(void)poll(NULL, 0, 5);
+		pthread_mutex_lock(&child_reapers_lock);
+	}
+	pthread_mutex_unlock(&child_reapers_lock);
+}
+
+/* The reaper of a detached run: finish the stop (grace, SIGKILL), take
+ * what is left of the output, reap, remove the directory, free. */
+static void *
+child_reaper_main(void *arg)
+{
+	struct child_proc *proc = arg;
+
+	(void)child_loop(&proc->st, proc->buf);
+	child_close(&proc->st.in_fd);
+	child_finish(&proc->st, proc->buf);
+	if (proc->remove_dir != NULL && workdir_remove(proc->remove_dir) < 0)
+		hub_log(HUB_LOG_WARN, "child", "cannot remove a work directory: %s", strerror(errno));
+	child_proc_free(proc);
+	pthread_mutex_lock(&child_reapers_lock);
+	child_reapers_live--;
+	pthread_mutex_unlock(&child_reapers_lock);
+	return NULL;
+}
+
+/* Hand the rest of a stopped run to a reaper thread. 0, or -1 when no
+ * thread could be started (then the caller finishes it). */
+static int
+child_detach(struct child_proc *proc, const char *remove_dir)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	sigset_t all, old;
+	int rc;
+
+	/* the run's callbacks and buffers are the caller's: none after this */
+	proc->limits.on_stdout = NULL;
+	proc->limits.on_stderr = NULL;
+	proc->limits.on_idle = NULL;
+	proc->limits.on_tick = NULL;
+	proc->limits.stdin_more = NULL;
+	proc->limits.watch_fd = -1;
+	proc->st.res = &proc->res;
+	proc->res.pid = proc->st.pid;
+	if (remove_dir != NULL && (proc->remove_dir = strdup(remove_dir)) == NULL)
+		return -1;
+	if (pthread_attr_init(&attr) != 0)
+		return -1;
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	(void)pthread_attr_setstacksize(&attr, CHILD_REAPER_STACK_BYTES);
+	(void)pthread_once(&child_reapers_once, child_reapers_register);
+	pthread_mutex_lock(&child_reapers_lock);
+	child_reapers_live++;
+	pthread_mutex_unlock(&child_reapers_lock);
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&tid, &attr, child_reaper_main, proc);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&child_reapers_lock);
+		child_reapers_live--;
+		pthread_mutex_unlock(&child_reapers_lock);
+		free(proc->remove_dir);
+		proc->remove_dir = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+child_run_started(struct child_proc *proc, const struct child_spec *spec, struct child_result *res)
+{
+	struct child_spec *l = &proc->limits;
+	struct child_run_state *st = &proc->st;
+	sigset_t pipe_set, old_mask, pending;
+	int rc, sigpipe_was_pending = 0, detached = 0, got_epipe = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->first_output_ms = -1;
+	res->pid = st->pid;
+	/* this run's stdin, deadline, callbacks; the limits stay the spawn's */
+	l->stdin_data = spec->stdin_data;
+	l->stdin_len = spec->stdin_len;
+	l->stdin_more = spec->stdin_more;
+	l->timeout_ms = spec->timeout_ms;
+	l->kill_grace_ms = spec->kill_grace_ms;
+	l->max_stdout_bytes = spec->max_stdout_bytes;
+	l->watch_fd = spec->watch_fd;
+	l->idle_tick_ms = spec->idle_tick_ms;
+	l->on_stdout = spec->on_stdout;
+	l->on_stderr = spec->on_stderr;
+	l->on_idle = spec->on_idle;
+	l->arg = spec->arg;
+	l->tick_ms = spec->tick_ms;
+	l->on_tick = spec->on_tick;
+	l->tick_arg = spec->tick_arg;
+	l->detach_on_stop = spec->detach_on_stop;
+	st->res = res;
 	/* A write to a stdin pipe the child closed must give EPIPE, not kill
 	 * the calling process: block SIGPIPE in this thread for the run. */
 	sigemptyset(&pipe_set);
@@ -948,54 +1274,39 @@ child_run(const struct child_spec *spec, struct child_result *res)
 	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
 		sigpipe_was_pending = 1;
 
-	memset(&plan, 0, sizeof(plan));
-	plan.spec = spec;
-	plan.exec_path = spec->path;
-	plan.exec_argv = spec->argv;
-	if (spec->jail_dir != NULL && jail_enabled()) {
-		errno = 0;
-		/* bwrap would report a missing CLI only as its own exit 1 */
-		if (access(spec->path, X_OK) != 0 || (jail = malloc(sizeof(*jail))) == NULL ||
-		    jail_wrap(spec->path, spec->argv, spec->envp, spec->jail_dir,
-		    spec->cwd != NULL ? spec->cwd : spec->jail_dir, jail) != HUB_OK) {
-			res->spawn_errno = errno != 0 ? errno : EINVAL;
-			rc = HUB_ERR_SPAWN;
-			goto out;
+	/* a child started ahead: its times count from the request */
+	st->start_ms = hub_time_mono_ms();
+	st->in_data = l->stdin_data;
+	st->in_left = l->stdin_data != NULL ? l->stdin_len : 0;
+	st->max_stdout = l->max_stdout_bytes ? l->max_stdout_bytes : HUB_DEFAULT_MAX_OUTPUT_BYTES;
+	st->deadline_ms = l->timeout_ms > 0 ? st->start_ms + l->timeout_ms : 0;
+	st->last_output_ms = st->start_ms;
+	st->next_tick_ms = st->start_ms + l->tick_ms;
+	st->next_rss_ms = 0;
+	if (st->in_left == 0 && l->stdin_more == NULL)
+		child_close(&st->in_fd);
+
+	rc = child_loop(st, proc->buf);
+	if (rc == CHILD_LOOP_DETACH) {
+		rc = HUB_OK;
+		res->duration_ms = (long)(hub_time_mono_ms() - st->start_ms);
+		child_copy_stderr(st, res);   /* before the reaper owns st */
+		got_epipe = st->got_epipe;
+		if (child_detach(proc, spec->remove_dir) == 0) {
+			detached = 1;
+			res->detached = 1;
+		} else {
+			st->res = res;
+			(void)child_loop(st, proc->buf);
 		}
-		plan.exec_path = jail->argv[0];
-		plan.exec_argv = jail->argv;
 	}
-	plan.parent_pid = getpid();
-	plan.cpu.rlim_cur = (rlim_t)spec->rlimit_cpu_s;
-	plan.cpu.rlim_max = (rlim_t)spec->rlimit_cpu_s + 1; /* SIGXCPU, then SIGKILL */
-	plan.nofile.rlim_cur = plan.nofile.rlim_max = (rlim_t)spec->rlimit_nofile;
-
-	rc = child_start(&st, &plan);
-	if (rc != HUB_OK)
-		goto out;
-	/* allocated after the fork: a child that fails to exec leaks nothing */
-	if ((buf = malloc(CHILD_READ_BYTES)) == NULL) {
-		rc = HUB_ERR_NOMEM;
-		child_signal_group(&st, SIGKILL);
-		child_reap(&st);
-		goto out;
+	if (!detached) {
+		child_close(&st->in_fd);
+		child_finish(st, proc->buf); /* kills the rest of the group, reaps */
+		child_copy_stderr(st, res);
+		got_epipe = st->got_epipe;
 	}
-
-	st.in_data = spec->stdin_data;
-	st.in_left = spec->stdin_data != NULL ? spec->stdin_len : 0;
-	st.max_stdout = spec->max_stdout_bytes ? spec->max_stdout_bytes :
-	    HUB_DEFAULT_MAX_OUTPUT_BYTES;
-	st.deadline_ms = spec->timeout_ms > 0 ? st.start_ms + spec->timeout_ms : 0;
-	st.last_output_ms = st.start_ms;
-	st.next_tick_ms = st.start_ms + spec->tick_ms;
-	if (st.in_left == 0 && spec->stdin_more == NULL)
-		child_close(&st.in_fd);
-
-	rc = child_loop(&st, buf);
-	child_close(&st.in_fd);
-	child_finish(&st, buf); /* kills the rest of the group, reaps */
-out:
-	if (st.got_epipe && !sigpipe_was_pending) {
+	if (got_epipe && !sigpipe_was_pending) {
 #ifdef HAVE_SIGTIMEDWAIT
 		struct timespec zero = { 0, 0 };
 
@@ -1010,20 +1321,23 @@ out:
 #endif
 	}
 	(void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-	child_close(&st.in_fd);
-	child_close(&st.out_fd);
-	child_close(&st.err_fd);
-	child_close(&st.pidfd);
-	if (st.err_buf.len > 0) {
-		res->stderr_len = st.err_buf.len;
-		res->stderr_text = hub_buf_steal(&st.err_buf);
-		if (res->stderr_text == NULL)
-			res->stderr_len = 0;
-	}
-	hub_buf_free(&st.err_buf);
-	free(buf);
-	free(jail);
+	if (!detached)
+		child_proc_free(proc);
 	return rc;
+}
+
+int
+child_run(const struct child_spec *spec, struct child_result *res)
+{
+	struct child_proc *proc = NULL;
+	struct child_spec start = *spec;
+	int rc;
+
+	start.stdin_data = NULL;   /* all of it comes in the run */
+	start.stdin_len = 0;
+	if ((rc = child_start_ahead(&start, &proc, res)) != HUB_OK)
+		return rc;
+	return child_run_started(proc, spec, res);
 }
 
 void

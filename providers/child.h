@@ -75,6 +75,13 @@ struct child_spec {
 	long tick_ms;
 	int (*on_tick)(void *arg);
 	void *tick_arg;
+	/* 1: once a callback stopped the run (returned < 0: the caller has
+	 * what it needs), child_run() returns at once with res->detached set,
+	 * and a reaper thread finishes the stop (grace, SIGKILL to the group),
+	 * reaps the child and then removes remove_dir (may be NULL). The
+	 * child is still always reaped and its group killed. */
+	int detach_on_stop;
+	const char *remove_dir;
 };
 
 struct child_result {
@@ -93,8 +100,14 @@ struct child_result {
 	size_t stderr_len;
 	size_t stdout_bytes;         /* bytes read from stdout */
 	long first_output_ms;        /* from spawn to the first stdout byte; -1 none */
-	long duration_ms;            /* from spawn to reap */
+	long duration_ms;            /* from the run's start to reap (or detach) */
+	int detached;                /* a reaper thread finishes the run (and
+	                              * removes spec->remove_dir): exit status,
+	                              * peak RSS and late stderr are not known */
 };
+
+/* A child started ahead of its run (child_start_ahead()). */
+struct child_proc;
 
 /*
  * Run the child described by spec and wait for it to end as described
@@ -104,6 +117,53 @@ struct child_result {
  * child_result_free().
  */
 int child_run(const struct child_spec *spec, struct child_result *res);
+
+/*
+ * Start spec's child and leave it waiting (a warm child): the same spawn
+ * as child_run()'s (jail, limits, process group, descriptors). Only
+ * spec's path, argv, envp, cwd, jail_dir, use_pty and limits are used,
+ * and stdin_data (at most 512 bytes), written at once; stdin stays open.
+ * argv and envp may be freed once it returns. *proc gets the child, to
+ * be run once with child_run_started() or stopped with child_proc_stop().
+ * The child dies (PR_SET_PDEATHSIG) when the calling thread ends: call it
+ * from a thread that lives as long as the child may. Returns as
+ * child_run() does; res gets the spawn's pid and errno.
+ */
+int child_start_ahead(const struct child_spec *spec, struct child_proc **proc,
+    struct child_result *res);
+
+/*
+ * Run proc (taken: freed, or handed to the reaper) with spec's stdin,
+ * deadline (from now), caps and callbacks, as child_run() does. Returns
+ * as child_run() does.
+ */
+int child_run_started(struct child_proc *proc, const struct child_spec *spec,
+    struct child_result *res);
+
+/* 1 while proc's leader has not exited (it may still be run). */
+int child_proc_alive(struct child_proc *proc);
+
+/* proc's pid (and process group); -1 for NULL. */
+pid_t child_proc_pid(const struct child_proc *proc);
+
+/* The resident KiB of proc's process tree now. */
+long child_proc_rss_kb(const struct child_proc *proc);
+
+/* Stop proc's group (SIGTERM, grace, SIGKILL), reap, free. Accepts NULL. */
+void child_proc_stop(struct child_proc *proc);
+
+/*
+ * Wait until every detached run's reaper is done, at most max_ms (also
+ * done at exit(), up to 10 s, once a run was detached).
+ */
+void child_wait_reapers(long max_ms);
+
+/*
+ * SIGKILL to the process group of every child of this process not yet
+ * reaped (running, warm, or being reaped). Async-signal-safe: for a
+ * responder's SIGTERM handler right before _exit().
+ */
+void child_kill_all(void);
 
 /* Free what child_run() allocated in res. Accepts NULL. */
 void child_result_free(struct child_result *res);

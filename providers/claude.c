@@ -1027,6 +1027,56 @@ claude_finish(void *arg, const struct child_result *res, int client_gone, const 
 		reply->model = strdup(model);
 }
 
+/* Whether a child started ahead can serve the call: a first turn (no
+ * history to --resume, read at start-up) without client tools (the
+ * --mcp-config and --allowedTools of argv). */
+static int
+claude_warm_ok(void *arg)
+{
+	const struct claude_run *run = arg;
+	const struct provider_call *call = run->call;
+	size_t i;
+
+	if (run->tools_on || claude_ends_with_tools(call))
+		return 0;
+	for (i = 0; i + 1 < call->n_messages; i++)
+		if (strcmp(call->messages[i].role, "system") != 0)
+			return 0;
+	return 1;
+}
+
+/* A warm child's argv and environment: those of every first turn
+ * without tools (claude_prepare()), nothing of a request. */
+static int
+claude_warm_prepare(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
+    struct cli_run_input *in, void **scratch)
+{
+	struct claude_run *run;
+	int rc;
+
+	if ((run = calloc(1, sizeof(*run))) == NULL)
+		return HUB_ERR_NOMEM;
+	*scratch = run;
+	run->timeout_s = timeout_s;
+	if ((rc = claude_build_env(&in->env, dirs->home, dirs->tmp, timeout_s * 1000L)) < 0)
+		return rc;
+	claude_build_argv(run, model, 0);
+	in->argv = run->argv;
+	return HUB_OK;
+}
+
+/* The fingerprint of CLAUDE_CODE_OAUTH_TOKEN ("" without one). */
+static void
+claude_login(char *fp, size_t len)
+{
+	const char *tok = hub_cfg->claude_oauth_token;
+
+	if (tok != NULL && tok[0] != '\0')
+		provider_fingerprint(tok, fp, len);
+	else if (len > 0)
+		fp[0] = '\0';
+}
+
 static const struct cli_run_adapter claude_adapter = {
 	.cli_name = "claude",
 	.log_tag = "claude",
@@ -1037,6 +1087,10 @@ static const struct cli_run_adapter claude_adapter = {
 	.prepare = claude_prepare,
 	.on_stdout = claude_on_stdout,
 	.finish = claude_finish,
+	.detach_on_stop = 1,
+	.warm_ok = claude_warm_ok,
+	.warm_prepare = claude_warm_prepare,
+	.login = claude_login,
 };
 
 static int

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,13 @@
 #include "providers/child.h"
 #include "providers/cli_run.h"
 #include "providers/provider.h"
+#include "providers/warm_pool.h"
 #include "providers/workdir.h"
+
+/* The warm children of this responder process (providers/warm_pool.h). */
+static struct warm_pool cli_run_pool;
+static pthread_once_t cli_run_pool_once = PTHREAD_ONCE_INIT;
+static int cli_run_pool_on;
 
 /* The model asked for, else the provider's default (may be NULL); 0 or the
  * adapter's code for a malformed name. */
@@ -32,6 +39,18 @@ cli_run_model(const struct cli_run_adapter *a, const struct provider *p,
 		provider_reply_error(reply, a->model_err, "provider %s does not serve model \"(invalid)\"",
 		    p->name);
 	return reply->err;
+}
+
+/* The paths of the private directories below root. 0, or -1 when too long. */
+static int
+cli_run_dirs_of(const char *root, struct cli_run_dirs *d)
+{
+	if (snprintf(d->root, sizeof(d->root), "%s", root) >= (int)sizeof(d->root) ||
+	    snprintf(d->home, sizeof(d->home), "%s/home", d->root) >= (int)sizeof(d->home) ||
+	    snprintf(d->tmp, sizeof(d->tmp), "%s/tmp", d->root) >= (int)sizeof(d->tmp) ||
+	    snprintf(d->cwd, sizeof(d->cwd), "%s/cwd", d->root) >= (int)sizeof(d->cwd))
+		return -1;
+	return 0;
 }
 
 /* Create the private directory with home/, tmp/ and cwd/; root stays
@@ -54,11 +73,7 @@ cli_run_dirs_create(const struct cli_run_adapter *a, struct cli_run_dirs *d,
 		return reply->err;
 	}
 	snprintf(d->root, sizeof(d->root), "%s", made);  /* removed whatever follows */
-	if (realpath(made, real) == NULL ||
-	    snprintf(d->root, sizeof(d->root), "%s", real) >= (int)sizeof(d->root) ||
-	    snprintf(d->home, sizeof(d->home), "%s/home", d->root) >= (int)sizeof(d->home) ||
-	    snprintf(d->tmp, sizeof(d->tmp), "%s/tmp", d->root) >= (int)sizeof(d->tmp) ||
-	    snprintf(d->cwd, sizeof(d->cwd), "%s/cwd", d->root) >= (int)sizeof(d->cwd) ||
+	if (realpath(made, real) == NULL || cli_run_dirs_of(real, d) < 0 ||
 	    mkdir(d->home, 0700) < 0 || mkdir(d->tmp, 0700) < 0 || mkdir(d->cwd, 0700) < 0)
 		provider_reply_error(reply, HUB_ERR_SYSTEM, "cannot prepare the work directory: %s",
 		    strerror(errno));
@@ -136,6 +151,157 @@ cli_run_spec(const struct cli_run_adapter *a, struct cli_run_ctx *ctx, const str
 	spec->tick_ms = call->io.on_tick != NULL ? call->io.tick_ms : 0;
 	spec->on_tick = call->io.on_tick;
 	spec->tick_arg = call->io.tick_arg;
+	spec->detach_on_stop = a->detach_on_stop;
+	spec->remove_dir = d->root;
+}
+
+/* --- warm children ------------------------------------------------------ */
+
+/* The pool's spawn: a directory, the adapter's request-free argv and
+ * environment, the child started and left waiting (on the pool's thread). */
+static int
+cli_run_warm_spawn(const struct warm_pool_key *key, const struct warm_pool_recipe *recipe,
+    struct child_proc **proc, char *root, size_t root_len)
+{
+	const struct cli_run_adapter *a = recipe->adapter;
+	struct provider_reply *reply;
+	struct cli_run_dirs dirs;
+	struct cli_run_input in;
+	struct child_spec spec;
+	struct child_result res;
+	void *scratch = NULL;
+	int rc = HUB_ERR_NOMEM;
+
+	*proc = NULL;
+	memset(&dirs, 0, sizeof(dirs));
+	memset(&in, 0, sizeof(in));
+	memset(&res, 0, sizeof(res));
+	child_env_init(&in.env);
+	hub_buf_init(&in.stdin_data, 0);
+	if ((reply = calloc(1, sizeof(*reply))) == NULL)
+		goto out;
+	if ((rc = cli_run_dirs_create(a, &dirs, reply)) != HUB_OK ||
+	    (rc = a->warm_prepare(&dirs, key->model[0] ? key->model : NULL, recipe->timeout_s, &in,
+	    &scratch)) != HUB_OK)
+		goto out;
+	memset(&spec, 0, sizeof(spec));
+	spec.path = recipe->exe;
+	spec.argv = in.argv;
+	spec.envp = in.env.vars;
+	spec.cwd = dirs.cwd;
+	spec.jail_dir = dirs.root;
+	spec.use_pty = a->use_pty;
+	spec.watch_fd = -1;
+	spec.stdin_data = in.stdin_data.data;
+	spec.stdin_len = in.stdin_data.len;
+	if ((rc = child_start_ahead(&spec, proc, &res)) == HUB_OK && res.spawn_errno != 0)
+		rc = HUB_ERR_SPAWN;
+	if (rc == HUB_OK)
+		snprintf(root, root_len, "%s", dirs.root);
+out:
+	if (rc != HUB_OK) {
+		child_proc_stop(*proc);
+		*proc = NULL;
+		if (dirs.root[0] != '\0')
+			(void)workdir_remove(dirs.root);
+		if (reply != NULL && reply->error_message[0] != '\0')
+			hub_log(HUB_LOG_WARN, a->log_tag, "cannot start a warm child: %s", reply->error_message);
+		else
+			hub_log(HUB_LOG_WARN, a->log_tag, "cannot start a warm child: %s", hub_strerror(rc));
+	}
+	child_result_free(&res);
+	child_env_free(&in.env);
+	hub_buf_free(&in.stdin_data);
+	free(scratch);
+	free(reply);
+	return rc;
+}
+
+/* The pool's stop: the group stopped and reaped, the directory removed. */
+static void
+cli_run_warm_stop(struct child_proc *proc, const char *root)
+{
+	child_proc_stop(proc);
+	if (root[0] != '\0' && workdir_remove(root) < 0)
+		hub_log(HUB_LOG_WARN, "warm", "cannot remove a work directory: %s", strerror(errno));
+}
+
+static const struct warm_pool_ops cli_run_warm_ops = {
+	.spawn = cli_run_warm_spawn,
+	.stop = cli_run_warm_stop,
+	.alive = child_proc_alive,
+	.rss_kb = child_proc_rss_kb,
+};
+
+/* Once per process: the pool as HUB_WARM_* say, and its thread. */
+static void
+cli_run_pool_setup(void)
+{
+	struct warm_pool_limits lim;
+
+	if (hub_cfg == NULL || hub_cfg->warm_children <= 0)
+		return;
+	memset(&lim, 0, sizeof(lim));
+	lim.per_key = hub_cfg->warm_children;
+	lim.max_children = hub_cfg->warm_max;
+	lim.max_rss_kb = hub_cfg->warm_max_mb * 1024;
+	lim.idle_ttl_ms = hub_cfg->warm_idle_ttl_s * 1000;
+	warm_pool_init(&cli_run_pool, &lim, &cli_run_warm_ops);
+	if (warm_pool_start(&cli_run_pool) < 0) {
+		hub_log(HUB_LOG_WARN, "warm", "cannot start the warm pool's thread: every child starts cold");
+		return;
+	}
+	cli_run_pool_on = 1;
+}
+
+/* A warm child for this call when the adapter and the pool have one:
+ * 1 with dirs set and *proc the child's, else 0 (the call starts cold).
+ * Either way the call counts as in use for its (provider, model). */
+static int
+cli_run_warm_take(const struct cli_run_adapter *a, void *run, const struct provider *p,
+    const char *model, const char *exe, struct cli_run_dirs *dirs, struct child_proc **proc)
+{
+	struct warm_pool_key key;
+	struct warm_pool_recipe recipe;
+	char root[PATH_MAX], login[64] = "", with[PATH_MAX + 128];
+
+	*proc = NULL;
+	if (a->warm_prepare == NULL || (a->warm_ok != NULL && !a->warm_ok(run)))
+		return 0;
+	(void)pthread_once(&cli_run_pool_once, cli_run_pool_setup);
+	if (!cli_run_pool_on)
+		return 0;
+	memset(&key, 0, sizeof(key));
+	memset(&recipe, 0, sizeof(recipe));
+	if (snprintf(key.provider, sizeof(key.provider), "%s", p->name) >= (int)sizeof(key.provider) ||
+	    snprintf(key.model, sizeof(key.model), "%s", model != NULL ? model : "") >= (int)sizeof(key.model) ||
+	    snprintf(recipe.exe, sizeof(recipe.exe), "%s", exe) >= (int)sizeof(recipe.exe))
+		return 0;
+	if (a->login != NULL)
+		a->login(login, sizeof(login));
+	/* what a child is started with: a new login, CLI or deadline (a
+	 * reloaded HUB_CONFIG) retires the children started before it */
+	if (snprintf(with, sizeof(with), "%s|%s|%ld", login, exe, p->timeout_s) >= (int)sizeof(with))
+		return 0;
+	provider_fingerprint(with, key.login, sizeof(key.login));
+	recipe.adapter = a;
+	recipe.timeout_s = p->timeout_s;
+	if (!warm_pool_take(&cli_run_pool, &key, &recipe, hub_time_mono_ms(), proc, root, sizeof(root)))
+		return 0;
+	if (cli_run_dirs_of(root, dirs) < 0) {
+		cli_run_warm_stop(*proc, root);
+		*proc = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+void
+cli_run_warm_stats(struct warm_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (cli_run_pool_on)
+		warm_pool_stats(&cli_run_pool, out);
 }
 
 int
@@ -147,6 +313,7 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 	struct child_spec spec;
 	struct child_result res;
 	struct cli_run_ctx ctx = { a, run, call, 0 };
+	struct child_proc *warm = NULL;
 	long long start_ms = hub_time_mono_ms();
 	const char *model = NULL;
 	char *exe = NULL;
@@ -173,7 +340,11 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 		provider_reply_error(reply, HUB_ERR_SPAWN, "the %s CLI was not found", a->cli_name);
 		goto out;
 	}
-	if (cli_run_dirs_create(a, &dirs, reply) != HUB_OK)
+	if (cli_run_warm_take(a, run, p, model, exe, &dirs, &warm)) {
+		reply->child_start = "warm";
+		in.warm = 1;
+	}
+	else if (cli_run_dirs_create(a, &dirs, reply) != HUB_OK)
 		goto out;
 	if ((rc = a->prepare(run, &dirs, model, &in, reply)) != HUB_OK) {
 		if (reply->err == 0)
@@ -182,7 +353,15 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 		goto out;
 	}
 	cli_run_spec(a, &ctx, p, call, exe, &dirs, &in, &spec);
-	rc = child_run(&spec, &res);
+	if (warm != NULL) {
+		rc = child_run_started(warm, &spec, &res);
+		warm = NULL; /* run, and freed or handed to the reaper */
+	} else {
+		reply->child_start = "cold";
+		rc = child_run(&spec, &res);
+	}
+	if (res.detached)
+		dirs.root[0] = '\0'; /* the reaper removes it after the reap */
 	if (rc < 0 || res.spawn_errno != 0) {
 		provider_reply_error(reply, HUB_ERR_SPAWN, "cannot start %s: %s", a->cli_name,
 		    res.spawn_errno ? strerror(res.spawn_errno) : hub_strerror(rc));
@@ -190,6 +369,10 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 	}
 	a->finish(run, &res, ctx.client_gone, model, reply);
 out:
+	if (warm != NULL) {  /* taken, then a step before the run failed */
+		cli_run_warm_stop(warm, dirs.root);
+		dirs.root[0] = '\0';
+	}
 	if (a->cleanup != NULL)
 		a->cleanup(run, &dirs, &res, reply);
 	reply->duration_ms = (long)(hub_time_mono_ms() - start_ms);

@@ -43,6 +43,11 @@ struct cli_run_input {
 	 * (child_spec.stdin_more): stdin stays open while the child runs and
 	 * what the adapter's hooks append to it is written to the child */
 	struct hub_buf *stdin_more;
+	/* set by the engine before prepare: 1 when a warm child runs the call
+	 * (its directory was made and filled by warm_prepare, its argv and
+	 * environment are warm_prepare's: prepare then writes only what the
+	 * request brings, and what it puts in argv and env is not used) */
+	int warm;
 };
 
 /*
@@ -81,6 +86,25 @@ struct cli_run_adapter {
 	/* last, before the directory is removed, whatever happened (may be NULL) */
 	void (*cleanup)(void *run, const struct cli_run_dirs *dirs, const struct child_result *res,
 	    struct provider_reply *reply);
+	/* 1: once on_stdout stopped the run, the reply needs nothing more of
+	 * the child: the reply goes back at once and a reaper thread stops,
+	 * reaps and removes the directory (child_spec.detach_on_stop);
+	 * finish then sees no exit status */
+	int detach_on_stop;
+	/* Warm children (providers/warm_pool.h); all NULL: always cold.
+	 * warm_ok: whether this call can be served by a child started ahead
+	 * (its argv and environment would be warm_prepare's). warm_prepare:
+	 * the argv and environment of a child started ahead for model in
+	 * dirs, with nothing of any request; stdin_data (at most 512 bytes,
+	 * the same for every request) is written at once and stdin stays
+	 * open for the request's; *scratch
+	 * (may stay NULL) is what argv points into, freed with free() after
+	 * the spawn. login: a fingerprint of the credential the child is
+	 * started with ("" none), so a new login retires the old children. */
+	int (*warm_ok)(void *run);
+	int (*warm_prepare)(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
+	    struct cli_run_input *in, void **scratch);
+	void (*login)(char *fingerprint, size_t len);
 };
 
 /*
@@ -90,5 +114,9 @@ struct cli_run_adapter {
  */
 int cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
     const struct provider_call *call, struct provider_reply *reply);
+
+/* The warm pool's counters in this process (all 0 while it is off). */
+struct warm_pool_stats;
+void cli_run_warm_stats(struct warm_pool_stats *out);
 
 #endif

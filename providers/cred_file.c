@@ -105,14 +105,23 @@ cred_file_same(const struct hub_buf *a, const struct hub_buf *b)
 }
 
 int
-cred_file_copy_in(const struct cred_file_kind *k, const char *auth_path, const char *run_copy,
-    struct hub_buf *orig)
+cred_file_read(const struct cred_file_kind *k, const char *auth_path, struct hub_buf *out)
 {
 	int lock, rc;
 
 	lock = cred_file_lock(auth_path, LOCK_SH);
-	rc = workdir_read_file(auth_path, k->max_bytes, orig);
+	rc = workdir_read_file(auth_path, k->max_bytes, out);
 	cred_file_unlock(lock);
+	return rc;
+}
+
+int
+cred_file_copy_in(const struct cred_file_kind *k, const char *auth_path, const char *run_copy,
+    struct hub_buf *orig)
+{
+	int rc;
+
+	rc = cred_file_read(k, auth_path, orig);
 	if (rc != 0 && !k->missing_ok)
 		return rc;
 	if (rc == HUB_ERR_NOT_FOUND) {

@@ -41,6 +41,14 @@ struct cred_file_kind {
 };
 
 /*
+ * Read auth_path whole into out (reset first; a secret: free it with
+ * cred_file_secret_free()) under the shared lock, so that a concurrent
+ * write-back is never seen half-done. Returns 0, HUB_ERR_NOT_FOUND,
+ * HUB_ERR_TOO_LARGE (over k->max_bytes), HUB_ERR_SYSTEM or HUB_ERR_NOMEM.
+ */
+int cred_file_read(const struct cred_file_kind *k, const char *auth_path, struct hub_buf *out);
+
+/*
  * Copy auth_path into run_copy, a new mode-0600 file, under the shared
  * lock; the bytes stay in orig (reset first; a secret: free it with
  * cred_file_secret_free()) for cred_file_write_back(). Returns 0, the

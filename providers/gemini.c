@@ -203,14 +203,31 @@ gemini_tools_files(struct gemini_run *run)
 
 /* Below the engine's home/: .gemini/ with its settings and policy, and
  * the names of the run's files. */
+static int gemini_paths_fill(const struct cli_run_dirs *d, struct gemini_paths *pp);
+static int gemini_run_dir_files(struct gemini_run *run, const char *policies);
+
 static int
 gemini_run_dir_prepare(const struct cli_run_dirs *d, struct gemini_run *run)
 {
 	struct gemini_paths *pp = &run->paths;
-	struct hub_buf settings, policy;
-	char policies[PATH_MAX], path[PATH_MAX];
+	char policies[PATH_MAX];
 	int rc;
 
+	if ((rc = gemini_paths_fill(d, pp)) != 0)
+		return rc;
+	if (snprintf(policies, sizeof(policies), "%s/policies", pp->gemini_dir) >= (int)sizeof(policies))
+		return HUB_ERR_TOO_LARGE;
+	if (mkdir(pp->gemini_dir, 0700) != 0 || mkdir(policies, 0700) != 0)
+		return HUB_ERR_SYSTEM;
+	if (run->tools.n_offered > 0 && (rc = gemini_tools_files(run)) != 0)
+		return rc;
+	return gemini_run_dir_files(run, policies);
+}
+
+/* The names of the run's files below the engine's directories. */
+static int
+gemini_paths_fill(const struct cli_run_dirs *d, struct gemini_paths *pp)
+{
 	memset(pp, 0, sizeof(*pp));
 	snprintf(pp->root, sizeof(pp->root), "%s", d->root);
 	snprintf(pp->home, sizeof(pp->home), "%s", d->home);
@@ -221,13 +238,20 @@ gemini_run_dir_prepare(const struct cli_run_dirs *d, struct gemini_run *run)
 	    snprintf(pp->system_md, sizeof(pp->system_md), "%s/system.md", pp->root) >= (int)sizeof(pp->system_md) ||
 	    snprintf(pp->stub, sizeof(pp->stub), "%s/hub-tool-stub", pp->root) >= (int)sizeof(pp->stub) ||
 	    snprintf(pp->tools_json, sizeof(pp->tools_json), "%s/tools.json", pp->root) >= (int)sizeof(pp->tools_json) ||
-	    snprintf(pp->history, sizeof(pp->history), "%s/history.jsonl", pp->root) >= (int)sizeof(pp->history) ||
-	    snprintf(policies, sizeof(policies), "%s/policies", pp->gemini_dir) >= (int)sizeof(policies))
+	    snprintf(pp->history, sizeof(pp->history), "%s/history.jsonl", pp->root) >= (int)sizeof(pp->history))
 		return HUB_ERR_TOO_LARGE;
-	if (mkdir(pp->gemini_dir, 0700) != 0 || mkdir(policies, 0700) != 0)
-		return HUB_ERR_SYSTEM;
-	if (run->tools.n_offered > 0 && (rc = gemini_tools_files(run)) != 0)
-		return rc;
+	return 0;
+}
+
+/* settings.json and the policy, into the run's .gemini/. */
+static int
+gemini_run_dir_files(struct gemini_run *run, const char *policies)
+{
+	struct gemini_paths *pp = &run->paths;
+	struct hub_buf settings, policy;
+	char path[PATH_MAX];
+	int rc;
+
 	hub_buf_init(&settings, 0);
 	hub_buf_init(&policy, 0);
 	if (run->tools.n_offered == 0) {
@@ -924,6 +948,92 @@ gemini_creds_in(struct gemini_run *run, const char *auth_path)
 	return rc;
 }
 
+/* --- warm children (providers/warm_pool.h) ------------------------------ */
+
+/* What a warm child gets on stdin at once: the 0.61.0 CLI reads stdin
+ * only after its start-up, and gives up on it when nothing comes within
+ * 500 ms of that; one newline before the prompt keeps it waiting for the
+ * rest (until EOF). */
+#define GEMINI_WARM_STDIN "\n"
+
+/* A warm child can serve the call: no system messages (GEMINI_SYSTEM_MD
+ * is read at start-up), no client tools (settings.json), no tool turns or
+ * images (the --session-file of argv). Plain history is in the prompt. */
+static int
+gemini_warm_ok(void *arg)
+{
+	const struct gemini_run *run = arg;
+	size_t i;
+
+	if (run->call->n_tools > 0 || gemini_tools_needs_history(run->call))
+		return 0;
+	for (i = 0; i < run->call->n_messages; i++)
+		if (run->call->messages[i].role != NULL && strcmp(run->call->messages[i].role, "system") == 0)
+			return 0;
+	return 1;
+}
+
+/* A warm child's directory (settings, policy, the credentials as they
+ * are now), argv and environment: those of a call without system
+ * messages, tools or session file. */
+static int
+gemini_warm_prepare(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
+    struct cli_run_input *in, void **scratch)
+{
+	const char *auth_path = hub_cfg != NULL ? hub_cfg->gemini_auth_path : NULL;
+	struct gemini_run *run;
+	int rc;
+
+	(void)timeout_s;
+	if ((run = calloc(1, sizeof(*run))) == NULL)
+		return HUB_ERR_NOMEM;
+	*scratch = run;
+	hub_buf_init(&run->orig_creds, 0);
+	if ((rc = gemini_run_dir_prepare(dirs, run)) == 0 && (rc = gemini_creds_in(run, auth_path)) == 0 &&
+	    (rc = gemini_build_env(&run->paths, 0, &in->env)) == 0)
+		rc = hub_buf_puts(&in->stdin_data, GEMINI_WARM_STDIN);
+	cred_file_secret_free(&run->orig_creds);   /* the request reads its own */
+	gemini_build_argv(run, model);
+	in->argv = run->argv;
+	return rc;
+}
+
+/* The request's side of a warm run: the files' names, and the
+ * credentials as GEMINI_AUTH_PATH holds them now, to compare the run's
+ * copy with when it goes back (gemini_cleanup()). */
+static int
+gemini_warm_request(struct gemini_run *run, const struct cli_run_dirs *dirs, const char *auth_path)
+{
+	int rc;
+
+	if ((rc = gemini_paths_fill(dirs, &run->paths)) != 0)
+		return rc;
+	if (auth_path == NULL || auth_path[0] == '\0')
+		return 0;
+	if (cred_file_read(&gemini_token_file_kind, auth_path, &run->orig_creds) == 0)
+		run->auth_path = auth_path;
+	return 0;
+}
+
+/* A fingerprint of GEMINI_AUTH_PATH's content now ("" without one): a
+ * refreshed or replaced file retires the children started with the old. */
+static void
+gemini_login(char *fp, size_t len)
+{
+	const char *auth_path = hub_cfg != NULL ? hub_cfg->gemini_auth_path : NULL;
+	struct hub_buf b;
+
+	if (len > 0)
+		fp[0] = '\0';
+	if (auth_path == NULL || auth_path[0] == '\0')
+		return;
+	hub_buf_init(&b, 0);
+	if (cred_file_read(&gemini_token_file_kind, auth_path, &b) == 0 && b.len > 0 &&
+	    hub_buf_append(&b, "", 1) == 0)
+		provider_fingerprint(b.data, fp, len);
+	cred_file_secret_free(&b);
+}
+
 static int
 gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
     struct cli_run_input *in, struct provider_reply *reply)
@@ -941,7 +1051,9 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 		why = rc == HUB_ERR_TOO_LARGE ? "the conversation is too large for the Gemini CLI" :
 		    rc == HUB_ERR_INVALID ? "the conversation must end with a user message" :
 		    "could not prepare the prompt";
-	else if ((rc = gemini_run_dir_prepare(dirs, run)) != 0)
+	else if (in->warm && (rc = gemini_warm_request(run, dirs, auth_path)) != 0)
+		why = "could not prepare the Gemini CLI's private directory";
+	else if (!in->warm && (rc = gemini_run_dir_prepare(dirs, run)) != 0)
 		why = rc == HUB_ERR_SPAWN ? "hub-tool-stub, which declares client tools to the Gemini CLI, "
 		    "is not installed" : "could not prepare the Gemini CLI's private directory";
 	else if (run->history.len > 0 &&
@@ -950,7 +1062,7 @@ gemini_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	else if (run->system.len > 0 &&
 	    (rc = workdir_write_file(run->paths.system_md, run->system.data, run->system.len, 0600)) != 0)
 		why = "could not write the system prompt file";
-	else if ((rc = gemini_creds_in(run, auth_path)) != 0)
+	else if (!in->warm && (rc = gemini_creds_in(run, auth_path)) != 0)
 		why = "could not copy the Gemini credentials";
 	else if ((rc = gemini_build_env(&run->paths, run->system.len > 0, &in->env)) != 0)
 		why = "could not build the Gemini CLI's environment";
@@ -1045,6 +1157,9 @@ static const struct cli_run_adapter gemini_adapter = {
 	.on_idle = gemini_on_child_idle,
 	.finish = gemini_finish,
 	.cleanup = gemini_cleanup,
+	.warm_ok = gemini_warm_ok,
+	.warm_prepare = gemini_warm_prepare,
+	.login = gemini_login,
 };
 
 /* Free what one run holds (the credentials' copy wiped). */

@@ -159,6 +159,9 @@ struct provider_reply {
 	/* the subscription's usage window as the run reported it (seen 0:
 	 * no report); the chat layer keeps it (session/plan_state.h) */
 	struct plan_window plan;
+	/* static: "warm" (a child started ahead served it), "cold", or NULL
+	 * (no child was started) */
+	const char *child_start;
 };
 
 struct provider;

@@ -101,6 +101,10 @@ provider_stats_end_build(const struct provider_stats_run *run, int err, const ch
 		PROVIDER_STATS_CMD("HINCRBY", c->hash, "ttft_sum", c->ttft_ms);
 		PROVIDER_STATS_CMD("HINCRBY", c->hash, "ttft_count", "1");
 	}
+	if (run->child_start != NULL) {
+		snprintf(c->startf, sizeof(c->startf), "start:%.16s", run->child_start);
+		PROVIDER_STATS_CMD("HINCRBY", c->hash, c->startf, "1");
+	}
 	if (kind != NULL) {
 		snprintf(c->errf, sizeof(c->errf), "err:%s", kind);
 		snprintf(c->now, sizeof(c->now), "%lld", hub_time_wall_ms());
@@ -164,6 +168,10 @@ provider_stats_fill(struct provider_stats_entry *e, const struct redis_reply *h)
 			snprintf(e->last_error_kind, sizeof(e->last_error_kind), "%s", v);
 		else if (strcmp(k, "last_error_at") == 0)
 			e->last_error_at_ms = x;
+		else if (strcmp(k, "start:warm") == 0)
+			e->warm_starts = x;
+		else if (strcmp(k, "start:cold") == 0)
+			e->cold_starts = x;
 	}
 }
 

@@ -8,7 +8,8 @@
  *   stats:h:provider/model          hash: requests, err:KIND, ttft_b0..bN,
  *                                   ttft_sum, ttft_count, dur_b0..bN,
  *                                   dur_sum, dur_count, last_error,
- *                                   last_error_kind, last_error_at
+ *                                   last_error_kind, last_error_at,
+ *                                   start:warm, start:cold
  *   stats:run:provider/model        sorted set of runs in flight, scored by
  *                                   the time after which a run counts as
  *                                   lost (a crashed worker's runs age out)
@@ -32,6 +33,10 @@ struct provider_stats_run {
 	char member[32 + HUB_MAX_MODEL_LEN + 2];  /* "provider/model" */
 	char run_id[64];
 	long long start_ms;
+	/* set by the caller before provider_stats_end() (may stay NULL):
+	 * "warm" or "cold", how the CLI child was started, counted as
+	 * start:warm / start:cold in the same pipeline */
+	const char *child_start;
 };
 
 struct provider_stats_hist {
@@ -51,6 +56,7 @@ struct provider_stats_entry {
 	char last_error[HUB_MAX_ERROR_MESSAGE];
 	char last_error_kind[48];
 	long long last_error_at_ms;            /* epoch ms; 0 never */
+	long long warm_starts, cold_starts;    /* calls by how their child started */
 };
 
 /*
@@ -77,9 +83,10 @@ void provider_stats_end(const struct provider_stats_run *run, int err, const cha
  * counted twice). They point into c and into error_message, which must
  * live until they were sent.
  */
-#define PROVIDER_STATS_END_MAX_CMDS 10
+#define PROVIDER_STATS_END_MAX_CMDS 11
 struct provider_stats_end_cmds {
 	char hash[512], runs[512], ttft_b[16], dur_b[16], ttft_ms[24], dur_ms[24], errf[64], now[24];
+	char startf[32];
 	const char *argv[PROVIDER_STATS_END_MAX_CMDS][8];
 	struct redis_cmd cmds[PROVIDER_STATS_END_MAX_CMDS];
 	size_t n;

@@ -64,6 +64,9 @@ start_hub() {
 	export HUB_QUICK_WORKERS=${HUB_QUICK_WORKERS:-1} HUB_CHAT_WORKERS=${HUB_CHAT_WORKERS:-1}
 	export HUB_QUICK_THREADS=${HUB_QUICK_THREADS:-4} HUB_CHAT_THREADS=${HUB_CHAT_THREADS:-16}
 	export HUB_STREAM_WORKERS=${HUB_STREAM_WORKERS:-1} HUB_STREAM_THREADS=${HUB_STREAM_THREADS:-16}
+	# warm children sit in the state directory between requests: the tests
+	# that count what is left there run cold; warm.bats runs them warm
+	export HUB_WARM_CHILDREN=${HUB_WARM_CHILDREN:-0}
 	HUB_LOG=$HUB_LOG_FILE
 	"$HUB_SRCDIR/hub" serve >"$BATS_FILE_TMPDIR/$name.serve.log" 2>&1 3>&- &
 	HUB_PID=$!

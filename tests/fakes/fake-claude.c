@@ -35,6 +35,9 @@
  *   [[fake:argv]]          reply = its argv (after argv[0]) joined by spaces
  *   [[fake:env]]           reply = sorted names (never values) of its
  *                          environment variables, then "token=set|unset"
+ *   [[fake:whoami]]        reply = "pid=P started_ms=S read_ms=R home=H": its
+ *                          pid, the wall-clock ms of its start and of the
+ *                          first stdin byte, its HOME (tests/e2e/warm.bats)
  *   [[fake:stamp]]         each delta's text is "[NS]", NS the CLOCK_MONOTONIC
  *                          time in nanoseconds when it is written (bench/)
  * Like the real 2.1.330 CLI (see docs/PROVIDERS.md, "Prompts stay text"):
@@ -103,6 +106,17 @@ static int partial, no_persist;
 static const char *model = "claude-sonnet-5-5";
 static const char *resume_id;
 static char **saved_argv;
+/* wall-clock ms of the start and of the first stdin byte ([[fake:whoami]]) */
+static long long started_ms, read_ms;
+
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 on_term(int sig)
@@ -406,6 +420,8 @@ read_line(void)
 			len = 0;
 			return line;
 		}
+		if (read_ms == 0 && n > 0)
+			read_ms = wall_ms();
 		total += (size_t)n;
 		if (total > MAX_INPUT)
 			usage_error("Error: input too large");
@@ -1158,6 +1174,7 @@ main(int argc, char **argv)
 	const char *a;
 
 	saved_argv = argv;
+	started_ms = wall_ms();
 	signal(SIGTERM, on_term);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc; i++) {
@@ -1296,6 +1313,12 @@ main(int argc, char **argv)
 		}
 	} else if (directive(c.prompt, "env", 0)) {
 		text = env_names();
+	} else if (directive(c.prompt, "whoami", 0)) {
+		char who[4096 + 128];
+
+		snprintf(who, sizeof(who), "pid=%ld started_ms=%lld read_ms=%lld home=%s",
+		    (long)getpid(), started_ms, read_ms, getenv("HOME") ? getenv("HOME") : "");
+		text = strdup(who);
 	} else {
 		text = strdup("Hello from fake claude.");
 	}

@@ -228,6 +228,16 @@ fail_api(int code, const char *type, const char *message)
 	exit(code);
 }
 
+/* Wall-clock milliseconds ([[fake:whoami]]). */
+static long long
+fake_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The directive's value after "[[fake:NAME=" (up to "]]"), or NULL. */
 static char *
 directive_value(const char *input, const char *name)
@@ -437,6 +447,7 @@ main(int argc, char **argv)
 	char *stdin_data = NULL, *input, *v;
 	size_t stdin_len = 0, input_len;
 	int i, have_prompt = 0;
+	long long started_ms = fake_wall_ms(), read_ms = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -460,8 +471,10 @@ main(int argc, char **argv)
 		}
 	}
 	(void)have_prompt;
-	if (!isatty(0))
+	if (!isatty(0)) {
 		stdin_data = read_stdin(&stdin_len);
+		read_ms = fake_wall_ms();
+	}
 	if (stdin_data != NULL && stdin_len > 0 && prompt != NULL && prompt[0] != '\0') {
 		input_len = stdin_len + 2 + strlen(prompt);
 		input = malloc(input_len + 1);
@@ -600,6 +613,15 @@ main(int argc, char **argv)
 			if (f != NULL)
 				fclose(f);
 		}
+		emit_success(3);
+		return 0;
+	}
+	if (has_directive(input, "whoami")) {
+		char who[4096 + 128];
+
+		snprintf(who, sizeof(who), "pid=%ld started_ms=%lld read_ms=%lld home=%s",
+		    (long)getpid(), started_ms, read_ms, getenv("HOME") ? getenv("HOME") : "");
+		emit_delta(who, strlen(who));
 		emit_success(3);
 		return 0;
 	}

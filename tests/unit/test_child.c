@@ -1052,6 +1052,87 @@ test_workdir(void)
 	ok(rc == HUB_ERR_SYSTEM && errno == ENOTDIR, "base below a file: HUB_ERR_SYSTEM");
 }
 
+/* A child started ahead waits, with the first stdin piece, for its run;
+ * the run's stdin follows and its times count from the run. */
+static void
+test_start_ahead(int use_pty)
+{
+	char *argv[] = { "sh", "-c", "read a; read b; echo \"[$a][$b]\"", NULL };
+	struct child_proc *proc = NULL;
+	struct child_result res;
+	struct child_spec s;
+	struct capture c;
+	int rc;
+
+	cap_init(&c);
+	spec_init(&s, &c, use_pty);
+	s.path = "/bin/sh";
+	s.argv = argv;
+	s.stdin_data = "first\n";
+	s.stdin_len = 6;
+	rc = child_start_ahead(&s, &proc, &res);
+	ok(rc == HUB_OK && proc != NULL && child_proc_pid(proc) > 0, "%s: started ahead", mode_name(use_pty));
+	usleep(300 * 1000);
+	ok(child_proc_alive(proc), "%s: it waits for its run", mode_name(use_pty));
+	ok(child_proc_rss_kb(proc) > 0, "%s: its memory is seen", mode_name(use_pty));
+	s.stdin_data = "second\n";
+	s.stdin_len = 7;
+	rc = child_run_started(proc, &s, &res);
+	ok(rc == HUB_OK && res.exited && res.exit_code == 0 && strstr(cap_text(&c), "[first][second]") != NULL,
+	    "%s: the run's stdin follows the first piece (%s)", mode_name(use_pty), cap_text(&c));
+	ok(res.duration_ms < 300, "%s: its duration counts from the run (%ld ms)", mode_name(use_pty),
+	    res.duration_ms);
+	child_result_free(&res);
+	cap_free(&c);
+
+	/* stopped without a run: group killed, reaped */
+	cap_init(&c);
+	spec_init(&s, &c, use_pty);
+	s.path = "/bin/sh";
+	s.argv = argv;
+	proc = NULL;
+	(void)child_start_ahead(&s, &proc, &res);
+	child_proc_stop(proc);
+	ok(waitpid(-1, NULL, WNOHANG) <= 0, "%s: a stopped warm child is reaped", mode_name(use_pty));
+	cap_free(&c);
+}
+
+/* stop_after_bytes stops the run; with detach_on_stop child_run returns
+ * before the child (which ignores SIGTERM) is gone, and the reaper kills
+ * it after the grace period, reaps it and removes the directory. */
+static void
+test_detach(void)
+{
+	char dir[PATH_MAX + 64], *argv[] = { "sh", "-c", "trap '' TERM; echo done; exec sleep 30", NULL };
+	struct child_result res;
+	struct child_spec s;
+	struct capture c;
+	long long t0;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/detached", g_base);
+	mkdir(dir, 0700);
+	cap_init(&c);
+	spec_init(&s, &c, 0);
+	c.stop_after_bytes = 1;
+	s.path = "/bin/sh";
+	s.argv = argv;
+	s.kill_grace_ms = 300;
+	s.detach_on_stop = 1;
+	s.remove_dir = dir;
+	t0 = hub_time_mono_ms();
+	ok(child_run(&s, &res) == HUB_OK && res.detached && res.stopped, "detach: the run is handed over");
+	pid = res.pid;
+	ok(hub_time_mono_ms() - t0 < 250, "detach: child_run returns before the grace period (%lld ms)",
+	    hub_time_mono_ms() - t0);
+	ok(kill(pid, 0) == 0, "detach: the child still runs then");
+	child_wait_reapers(5000);
+	ok(kill(pid, 0) < 0 && errno == ESRCH, "detach: then it is killed and reaped");
+	ok(access(dir, F_OK) < 0, "detach: and the directory is removed after it");
+	child_result_free(&res);
+	cap_free(&c);
+}
+
 int
 main(void)
 {
@@ -1087,6 +1168,9 @@ main(void)
 		test_idle(pty);
 		test_stderr(pty);
 	}
+	test_start_ahead(0);
+	test_start_ahead(1);
+	test_detach();
 	test_sigpipe_untouched();
 	test_env_exact();
 	test_pty_specifics();
