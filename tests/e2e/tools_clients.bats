@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Agent frameworks through the whole hub with client tools: the official
-# OpenAI client, LangChain's ChatOpenAI.bindTools and the AI SDK's
-# generateText/streamText (tests/node/agents/, with the Node 22 they need),
+# OpenAI client, LangChain's ChatOpenAI.bindTools (over Chat Completions,
+# and over the Responses API as n8n's OpenAI Chat Model sends by default)
+# and the AI SDK's generateText/streamText (tests/node/agents/, with the Node 22 they need),
 # each in its own tool loop with a client-side Calculator, against the REAL
 # pinned Claude Code and Gemini CLIs and the local fake upstreams
 # (tests/upstream/), which propose a Calculator call when offered one and
@@ -129,4 +130,18 @@ run_client() {
 	curl -s -X POST "$CODEASSIST_UP/_reset" >/dev/null
 	run_client aisdk-tools.mjs gemini gemini-2.5-flash stream
 	[ "$(jq .steps <<<"$output")" -eq 2 ]
+}
+
+@test "LangChain over the Responses API (n8n's OpenAI Chat Model default), Claude: the agent loop, invoke and stream" {
+	run_client langchain-tools.mjs claude sonnet responses
+	[ "$(jq .rounds <<<"$output")" -eq 2 ]
+	curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
+	run_client langchain-tools.mjs claude sonnet responses-stream
+}
+
+@test "LangChain over the Responses API (n8n's OpenAI Chat Model default), Gemini: the agent loop, invoke and stream" {
+	run_client langchain-tools.mjs gemini gemini-2.5-flash responses
+	[ "$(jq .rounds <<<"$output")" -eq 2 ]
+	curl -s -X POST "$CODEASSIST_UP/_reset" >/dev/null
+	run_client langchain-tools.mjs gemini gemini-2.5-flash responses-stream
 }

@@ -350,22 +350,16 @@ main(int argc, char **argv)
 	json_object_object_add(out, "retry_after_s", json_object_new_int64(reply.retry_after_s));
 	json_object_object_add(out, "first_token_ms", json_object_new_int64(reply.first_token_ms));
 	json_object_object_add(out, "duration_ms", json_object_new_int64(reply.duration_ms));
-	if (reply.n_tool_calls > 0) {
-		struct json_object *calls = json_object_new_array(), *c;
-		for (i = 0; i < reply.n_tool_calls; i++) {
-			c = json_object_new_object();
-			json_object_object_add(c, "id", json_object_new_string(reply.tool_calls[i].id));
-			json_object_object_add(c, "name", json_object_new_string(reply.tool_calls[i].name));
-			json_object_object_add(c, "arguments", json_object_new_string(reply.tool_calls[i].arguments));
-			json_object_array_add(calls, c);
-		}
-		json_object_object_add(out, "tool_calls", calls);
-	}
 	printf("%s\n", hub_json_compact(out));
 	fflush(stdout);
 	json_object_put(out);
 	provider_reply_free(&reply);
 	json_object_put(conv);
+	free((void *)call.tools);
+	for (i = 0; i < n; i++) {
+		free((void *)msgs[i].tool_calls);
+		free((void *)msgs[i].images);
+	}
 	free(msgs);
 	free(input);
 	hub_config_free(&cfg);

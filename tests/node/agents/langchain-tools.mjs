@@ -2,8 +2,10 @@
 // an agent runs: invoke, run each proposed call here, send the ToolMessage
 // back, until the model answers in text.
 //
-//   node langchain-tools.mjs BASE_URL MODEL PROMPT [stream]
+//   node langchain-tools.mjs BASE_URL MODEL PROMPT [stream|responses|responses-stream]
 //
+// "responses": over /v1/responses (useResponsesApi), as n8n's OpenAI Chat
+// Model node sends by default.
 // Prints one JSON line: {"text", "rounds", "ran", "calls"}.
 // Exits 1 on a library error.
 import { ChatOpenAI } from '@langchain/openai';
@@ -19,14 +21,15 @@ const calculator = tool(async ({ input }) => runCalculator(input), {
 });
 const llm = new ChatOpenAI({
   model, apiKey: process.env.HUB_TEST_KEY || 'not-a-provider-key', maxRetries: 0,
-  configuration: { baseURL },
+  configuration: { baseURL }, useResponsesApi: mode?.startsWith('responses') ?? false,
 }).bindTools([calculator]);
+const streamed = mode === 'stream' || mode === 'responses-stream';
 
 // One model call. Streamed: the chunks concatenated, as agents do (invoke()
 // with streaming: true also estimates tokens with js-tiktoken, which
 // downloads its encoding: no network in the tests).
 async function ask(messages) {
-  if (mode !== 'stream') return llm.invoke(messages);
+  if (!streamed) return llm.invoke(messages);
   let ai = null;
   for await (const chunk of await llm.stream(messages)) ai = ai === null ? chunk : ai.concat(chunk);
   return ai;
@@ -39,7 +42,7 @@ try {
     rounds++;
     const ai = await ask(messages);
     messages.push(ai);
-    if (!ai.tool_calls?.length) { text = typeof ai.content === 'string' ? ai.content : JSON.stringify(ai.content); break; }
+    if (!ai.tool_calls?.length) { text = typeof ai.content === 'string' ? ai.content : ai.text; break; }
     for (const call of ai.tool_calls) {
       calls.push({ id: call.id, name: call.name, arguments: call.args });
       const out = await calculator.invoke(call.args);
