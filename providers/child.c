@@ -71,6 +71,8 @@
 #define CHILD_WAIT_POLL_MS    20
 /* One read from a child's pipe or terminal. */
 #define CHILD_READ_BYTES      16384
+/* child_take_written_stderr(): at most this much stderr read at a detach */
+#define CHILD_DETACH_STDERR_BYTES (4 * CHILD_READ_BYTES)
 /* Upper bound for the close() loop when close_range() is missing. */
 #define CHILD_MAX_CLOSE_FD    65536
 /* How often the process tree's resident memory is sampled. */
@@ -412,8 +414,15 @@ child_deliver_stderr(struct child_run_state *st, const char *data, size_t len)
 	if (len == 0)
 		return;
 	(void)hub_buf_append(&st->err_buf, data, len < room ? len : room);
-	if (st->stopping || st->spec->on_stderr == NULL)
+	if (st->spec->on_stderr == NULL)
 		return;
+	/* a run that detaches at its stop still takes what was written
+	 * before it (child_take_written_stderr()); its verdict is moot */
+	if (st->stopping) {
+		if (st->spec->detach_on_stop)
+			(void)st->spec->on_stderr(st->spec->arg, data, len);
+		return;
+	}
 	if (st->spec->on_stderr(st->spec->arg, data, len) < 0) {
 		st->res->stopped = 1;
 		child_stop(st);
@@ -447,6 +456,22 @@ child_drain_now(struct child_run_state *st, char *buf)
 		child_deliver_stdout(st, buf, n);
 	while (st->err_fd >= 0 && (n = child_read(&st->err_fd, buf)) > 0)
 		child_deliver_stderr(st, buf, n);
+}
+
+/* At a stop that detaches: what the child wrote to stderr before the
+ * output that stopped the run is in the pipe already, and the caller's
+ * callback gets it (up to CHILD_DETACH_STDERR_BYTES) before the reaper
+ * owns the run: an error line there changes the reply. */
+static void
+child_take_written_stderr(struct child_run_state *st, char *buf)
+{
+	size_t n, taken = 0;
+
+	while (taken < CHILD_DETACH_STDERR_BYTES && st->err_fd >= 0 &&
+	    (n = child_read(&st->err_fd, buf)) > 0) {
+		taken += n;
+		child_deliver_stderr(st, buf, n);
+	}
 }
 
 /* One write of data to stdin. Returns the bytes taken (0 when the pipe is
@@ -1290,6 +1315,7 @@ child_run_started(struct child_proc *proc, const struct child_spec *spec, struct
 	if (rc == CHILD_LOOP_DETACH) {
 		rc = HUB_OK;
 		res->duration_ms = (long)(hub_time_mono_ms() - st->start_ms);
+		child_take_written_stderr(st, proc->buf);
 		child_copy_stderr(st, res);   /* before the reaper owns st */
 		got_epipe = st->got_epipe;
 		if (child_detach(proc, spec->remove_dir) == 0) {

@@ -86,15 +86,29 @@ struct cli_run_ctx {
 	const struct cli_run_adapter *a;
 	void *run;
 	const struct provider_call *call;
+	const struct cli_run_dirs *dirs;
 	int client_gone;                     /* the engine's on_idle stopped */
+	int stopped;                         /* the adapter's on_stop ran */
 };
+
+/* A callback's verdict; the first stop calls the adapter's on_stop. */
+static int
+cli_run_verdict(struct cli_run_ctx *ctx, int rc)
+{
+	if (rc < 0 && !ctx->stopped) {
+		ctx->stopped = 1;
+		if (ctx->a->on_stop != NULL)
+			ctx->a->on_stop(ctx->run, ctx->dirs);
+	}
+	return rc;
+}
 
 static int
 cli_run_on_stdout(void *arg, const char *data, size_t len)
 {
 	struct cli_run_ctx *ctx = arg;
 
-	return ctx->a->on_stdout(ctx->run, data, len);
+	return cli_run_verdict(ctx, ctx->a->on_stdout(ctx->run, data, len));
 }
 
 static int
@@ -102,7 +116,7 @@ cli_run_on_stderr(void *arg, const char *data, size_t len)
 {
 	struct cli_run_ctx *ctx = arg;
 
-	return ctx->a->on_stderr(ctx->run, data, len);
+	return cli_run_verdict(ctx, ctx->a->on_stderr(ctx->run, data, len));
 }
 
 /* The adapter's on_idle, else the caller's: a gone client stops the run. */
@@ -112,11 +126,11 @@ cli_run_on_idle(void *arg)
 	struct cli_run_ctx *ctx = arg;
 
 	if (ctx->a->on_idle != NULL)
-		return ctx->a->on_idle(ctx->run);
+		return cli_run_verdict(ctx, ctx->a->on_idle(ctx->run));
 	if (provider_stream_idle(&ctx->call->io) == 0)
 		return 0;
 	ctx->client_gone = 1;
-	return -1;
+	return cli_run_verdict(ctx, -1);
 }
 
 /* The child_spec of one run: the adapter's input and hooks, the provider's
@@ -312,7 +326,7 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 	struct cli_run_input in;
 	struct child_spec spec;
 	struct child_result res;
-	struct cli_run_ctx ctx = { a, run, call, 0 };
+	struct cli_run_ctx ctx = { a, run, call, &dirs, 0, 0 };
 	struct child_proc *warm = NULL;
 	long long start_ms = hub_time_mono_ms();
 	const char *model = NULL;

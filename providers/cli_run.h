@@ -83,10 +83,15 @@ struct cli_run_adapter {
 	 * client_gone is 1 when the engine's on_idle stopped the run */
 	void (*finish)(void *run, const struct child_result *res, int client_gone,
 	    const char *model, struct provider_reply *reply);
+	/* once, when a hook (or the engine's on_idle) stopped the run, at
+	 * once and while the child's directory still exists: with
+	 * detach_on_stop the reaper removes it before cleanup could read it,
+	 * so what must be taken from it is taken here (may be NULL) */
+	void (*on_stop)(void *run, const struct cli_run_dirs *dirs);
 	/* last, before the directory is removed, whatever happened (may be NULL) */
 	void (*cleanup)(void *run, const struct cli_run_dirs *dirs, const struct child_result *res,
 	    struct provider_reply *reply);
-	/* 1: once on_stdout stopped the run, the reply needs nothing more of
+	/* 1: once a hook stopped the run, the reply needs nothing more of
 	 * the child: the reply goes back at once and a reaper thread stops,
 	 * reaps and removes the directory (child_spec.detach_on_stop);
 	 * finish then sees no exit status */

@@ -155,6 +155,8 @@ struct gemini_run {
 	struct gemini_tools tools;
 	struct hub_buf history;         /* the session file, when one is needed */
 	int tools_done;                 /* the model's turn of calls is over */
+	int result_done;                /* a "success" result line: the reply is whole */
+	int creds_back;                 /* the credentials went back (gemini_on_stop) */
 };
 
 /* ------------------------------------------------------------ run directory */
@@ -603,7 +605,12 @@ gemini_on_child_stdout(void *arg, const char *data, size_t len)
 	if (r->tools.n_calls > 0 && (r->stream.got_result ||
 	    r->stream.tool_results > r->stream.tool_results_stopped))
 		r->tools_done = 1;
-	return r->tools_done ? -1 : 0;  /* stop the CLI: nothing is to run */
+	/* the CLI's last line: nothing more is needed of it, and the reply
+	 * goes out while a reaper stops it (its exit takes 20-60 ms) */
+	if (r->tools.n_calls == 0 && r->stream.got_result && r->stream.result_success &&
+	    r->stop_err == 0)
+		r->result_done = 1;
+	return r->tools_done || r->result_done ? -1 : 0;  /* stop the CLI */
 }
 
 /* Parse "13h21m5s" / "1m" / "30s" / "500ms" at s; seconds rounded up, -1 if none. */
@@ -813,7 +820,8 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 	const struct gemini_stream *gs = &r->stream;
 	const char *cli_msg = NULL;
 	char msg[HUB_MAX_ERROR_MESSAGE];
-	int code = res->exited ? res->exit_code : -1;
+	/* a success result line is the exit status the CLI was stopped before */
+	int code = r->result_done ? 0 : res->exited ? res->exit_code : -1;
 	int err = 0;
 
 	msg[0] = '\0';
@@ -1125,7 +1133,26 @@ gemini_finish(void *arg, const struct child_result *res, int client_gone, const 
 	}
 }
 
-/* The credentials go back (refreshed by the CLI) before the directory goes. */
+/* The credentials go back (refreshed by the CLI) before the directory
+ * goes, once: when a callback stopped the run, at once (a reaper may remove
+ * the directory while the reply is made), else after the reap. */
+static void
+gemini_creds_back(struct gemini_run *run)
+{
+	if (run->auth_path == NULL || run->creds_back)
+		return;
+	run->creds_back = 1;
+	cred_file_write_back(&gemini_token_file_kind, run->auth_path, run->paths.creds,
+	    &run->orig_creds);
+}
+
+static void
+gemini_on_stop(void *arg, const struct cli_run_dirs *dirs)
+{
+	(void)dirs;
+	gemini_creds_back(arg);
+}
+
 static void
 gemini_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_result *res,
     struct provider_reply *reply)
@@ -1133,9 +1160,7 @@ gemini_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_re
 	struct gemini_run *run = arg;
 
 	(void)dirs;
-	if (run->auth_path != NULL)
-		cred_file_write_back(&gemini_token_file_kind, run->auth_path, run->paths.creds,
-		    &run->orig_creds);
+	gemini_creds_back(run);
 	if (reply->err != 0)
 		hub_log(HUB_LOG_INFO, "gemini", "run failed: %s (exit %d, %ld ms)",
 		    hub_strerror(reply->err), res->exited ? res->exit_code : -1, res->duration_ms);
@@ -1156,7 +1181,9 @@ static const struct cli_run_adapter gemini_adapter = {
 	.on_stderr = gemini_on_child_stderr,
 	.on_idle = gemini_on_child_idle,
 	.finish = gemini_finish,
+	.on_stop = gemini_on_stop,
 	.cleanup = gemini_cleanup,
+	.detach_on_stop = 1,
 	.warm_ok = gemini_warm_ok,
 	.warm_prepare = gemini_warm_prepare,
 	.login = gemini_login,

@@ -183,6 +183,20 @@ assert_no_leftovers() {
 	assert_no_leftovers
 }
 
+@test "gemini: the reply does not wait for the CLI's exit; a reaper kills and reaps it" {
+	# The fake ignores SIGTERM after its result line: a reply that waited
+	# for its exit would take the whole kill grace.
+	export HUB_KILL_GRACE_MS=3000
+	drive "$(one_msg 'hi [[fake:linger]]')"
+	[ "$status" -eq 0 ]
+	[ "$(field .err)" = 0 ]
+	[ "$(field .text)" = "Hello from fake-gemini." ]
+	[ "$(field .usage.completion_tokens)" = 5 ]
+	[ "$(field .duration_ms)" -lt 3000 ]
+	# provider-run exits after its reapers: killed, reaped, directory gone
+	assert_no_leftovers
+}
+
 @test "gemini: the client going away stops the whole group within 1 s" {
 	local pid child start end
 	start=$(date +%s%N)

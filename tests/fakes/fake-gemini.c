@@ -674,5 +674,10 @@ main(int argc, char **argv)
 		reply_chunks(hello, sizeof(hello) - 1, pause_ms);
 		emit_success(5);
 	}
+	if (has_directive(input, "linger")) {
+		/* a CLI slow to exit after its result line, deaf to SIGTERM */
+		signal(SIGTERM, SIG_IGN);
+		sleep_forever();
+	}
 	return 0;
 }
