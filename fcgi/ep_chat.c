@@ -22,10 +22,10 @@
 #include "common/hub_config.h"
 #include "common/hub_error.h"
 #include "common/hub_json.h"
-#include "common/hub_time.h"
 #include "endpoints.h"
 #include "http.h"
 #include "session/session_id.h"
+#include "turn_http.h"
 
 struct ep_chat_stream {
 	struct http_request *req;
@@ -309,6 +309,16 @@ ep_chat_send_result_error(struct http_request *req, const struct chat_result *re
 	http_send_error(req, res->err, 0, res->message, res->param[0] ? res->param : NULL, extra);
 }
 
+/* The headers of an answer that succeeds: its session id, for a stream
+ * "X-Accel-Buffering: no", and the route target that served it, if any. */
+static void
+ep_chat_answer_headers(const struct chat_result *res, int stream, char *out, size_t len)
+{
+	snprintf(out, len, "X-Session-ID: %s\r\n%s%s%s%s", res->session_id,
+	    stream ? "X-Accel-Buffering: no\r\n" : "", res->route ? "X-Hub-Route-Target: " : "",
+	    res->route ? res->route_target_name : "", res->route ? "\r\n" : "");
+}
+
 /*
  * The streamed answer: a host slot (429 before the headers when full), the
  * session id in the headers, the role chunk, the turn, the final chunks.
@@ -328,9 +338,7 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
 	creq->slot_fd = slot_fd;
 	/* the session id (chat_prepare() made one when none came) goes out
 	 * in the headers, first */
-	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\nX-Accel-Buffering: no\r\n%s%s%s",
-	    res->session_id, res->route ? "X-Hub-Route-Target: " : "",
-	    res->route ? res->route_target_name : "", res->route ? "\r\n" : "");
+	ep_chat_answer_headers(res, 1, headers, sizeof(headers));
 	http_send_headers(req, 200, "text/event-stream; charset=utf-8", headers);
 	req->streaming = 1;
 	delta = json_object_new_object();
@@ -348,6 +356,46 @@ ep_chat_stream_turn(struct ep_chat_stream *s, struct chat_request *creq, struct 
 	ep_chat_finish_stream(s, res, include_usage);
 }
 
+/*
+ * Once the turn is routed: the provider and model of req's log line, and
+ * in *s the answer's id ("chatcmpl-...", written to chatid), model (the
+ * route target, else the model asked for or the provider's default) and
+ * creation time.
+ */
+static void
+ep_chat_answer_init(struct ep_chat_stream *s, struct http_request *req,
+    const struct chat_params *params, const struct chat_result *res, char *chatid, size_t chatid_len)
+{
+	char idbuf[32];
+
+	req->log_provider = res->provider->name;
+	snprintf(req->log_model, sizeof(req->log_model), "%s", params->model ? params->model :
+	    res->provider->default_model ? res->provider->default_model : "");
+	if (session_id_generate(idbuf, sizeof(idbuf)) != HUB_OK)
+		snprintf(idbuf, sizeof(idbuf), "x");
+	snprintf(chatid, chatid_len, "chatcmpl-%s", idbuf);
+	memset(s, 0, sizeof(*s));
+	s->req = req;
+	s->id = chatid;
+	s->model = res->route != NULL ? res->route_target_name :
+	    req->log_model[0] ? req->log_model : res->provider->name;
+	s->created = (long long)time(NULL);
+}
+
+/* The answer not streamed: the turn, then one chat.completion or its error. */
+static void
+ep_chat_whole_turn(struct ep_chat_stream *s, struct chat_request *creq, struct chat_result *res)
+{
+	char headers[512];
+
+	if (chat_run_prepared(creq, res) != HUB_OK) {
+		ep_chat_send_result_error(s->req, res);
+		return;
+	}
+	ep_chat_answer_headers(res, 0, headers, sizeof(headers));
+	ep_chat_send_completion(s->req, s, res, headers);
+}
+
 void
 ep_chat_completions(struct http_request *req)
 {
@@ -355,7 +403,7 @@ ep_chat_completions(struct http_request *req)
 	struct chat_request creq;
 	struct chat_result res;
 	struct ep_chat_stream s;
-	char *body = NULL, idbuf[32], chatid[48], headers[512];
+	char *body = NULL, chatid[48];
 	const char *sid = NULL;
 	int slot_fd = -1;
 	struct client_watch *watch = NULL;
@@ -365,20 +413,7 @@ ep_chat_completions(struct http_request *req)
 	if (ep_chat_read_or_reply(req, &params, &body, &sid) != 0)
 		goto out;
 	memset(&creq, 0, sizeof(creq));
-	creq.session_id = sid;
-	creq.owner = req->key_id ? req->key_id : "";
-	creq.model = params.model;
-	creq.provider = params.provider;
-	creq.messages = params.messages;
-	creq.n_messages = params.n_messages;
-	creq.tools = params.tools;
-	creq.n_tools = params.n_tools;
-	creq.tool_choice = params.tool_choice;
-	creq.tool_choice_name = params.tool_choice_name;
-	creq.parallel_tool_calls = params.parallel_tool_calls;
-	creq.store = 1;
-	creq.stream = params.stream;
-	creq.received_wall_ms = hub_time_wall_ms() - (hub_time_mono_ms() - req->start_ms);
+	turn_http_fill_request(&creq, &params, sid, req, 1);
 	/* the client leaving, streaming or not, stops the CLI within a second */
 	watch = client_watch_start(req->fcgx);
 	creq.io.watch_fd = watch != NULL ? client_watch_fd(watch) : req->fcgx->ipcFd;
@@ -387,30 +422,11 @@ ep_chat_completions(struct http_request *req)
 		ep_chat_send_result_error(req, &res);
 		goto out;
 	}
-	req->log_provider = res.provider->name;
-	snprintf(req->log_model, sizeof(req->log_model), "%s", params.model ? params.model :
-	    res.provider->default_model ? res.provider->default_model : "");
-	if (session_id_generate(idbuf, sizeof(idbuf)) != HUB_OK)
-		snprintf(idbuf, sizeof(idbuf), "x");
-	snprintf(chatid, sizeof(chatid), "chatcmpl-%s", idbuf);
-	memset(&s, 0, sizeof(s));
-	s.req = req;
-	s.id = chatid;
-	s.model = res.route != NULL ? res.route_target_name :
-	    req->log_model[0] ? req->log_model : res.provider->name;
-	s.created = (long long)time(NULL);
-	if (params.stream) {
+	ep_chat_answer_init(&s, req, &params, &res, chatid, sizeof(chatid));
+	if (params.stream)
 		ep_chat_stream_turn(&s, &creq, &res, params.include_usage, &slot_fd);
-		goto out;
-	}
-	if (chat_run_prepared(&creq, &res) != HUB_OK) {
-		ep_chat_send_result_error(req, &res);
-		goto out;
-	}
-	snprintf(headers, sizeof(headers), "X-Session-ID: %s\r\n%s%s%s", res.session_id,
-	    res.route ? "X-Hub-Route-Target: " : "", res.route ? res.route_target_name : "",
-	    res.route ? "\r\n" : "");
-	ep_chat_send_completion(req, &s, &res, headers);
+	else
+		ep_chat_whole_turn(&s, &creq, &res);
 out:
 	client_watch_stop(watch);
 	/* the answer is complete: the client has it before what follows (the

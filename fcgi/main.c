@@ -372,6 +372,7 @@ main_raise_fd_limit(void)
 	}
 }
 
+/* The number after flag, from 1 to max; exits 2 with a message otherwise. */
 static int
 main_parse_count(const char *flag, const char *value, int max)
 {
@@ -386,31 +387,40 @@ main_parse_count(const char *flag, const char *value, int max)
 	return (int)n;
 }
 
-int
-main(int argc, char **argv)
-{
-	static struct hub_config cfg;
-	pid_t pids[MAIN_MAX_WORKERS], pid;
-	struct sigaction sa;
-	sigset_t block, old;
-	char err[512];
-	int workers = 1, threads = 8, stack_kb = 0, check_only = 0, count_keys = 0, i, status;
+/* The command line. */
+struct main_options {
+	int workers, threads, stack_kb;
+	int check_only, count_keys;
+};
 
+/*
+ * Read the command line into *opt. Returns -1 when the program goes on,
+ * else the status to exit with (0 after --version, 2 after a usage error,
+ * which it has printed).
+ */
+static int
+main_parse_args(int argc, char **argv, struct main_options *opt)
+{
+	int i;
+
+	memset(opt, 0, sizeof(*opt));
+	opt->workers = 1;
+	opt->threads = 8;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
-			workers = main_parse_count("--workers", argv[++i], MAIN_MAX_WORKERS);
+			opt->workers = main_parse_count("--workers", argv[++i], MAIN_MAX_WORKERS);
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-			threads = main_parse_count("--threads", argv[++i], MAIN_MAX_THREADS);
+			opt->threads = main_parse_count("--threads", argv[++i], MAIN_MAX_THREADS);
 		else if (strcmp(argv[i], "--stack-kb") == 0 && i + 1 < argc) {
-			stack_kb = main_parse_count("--stack-kb", argv[++i], MAIN_MAX_STACK_KB);
-			if (stack_kb < MAIN_MIN_STACK_KB) {
+			opt->stack_kb = main_parse_count("--stack-kb", argv[++i], MAIN_MAX_STACK_KB);
+			if (opt->stack_kb < MAIN_MIN_STACK_KB) {
 				fprintf(stderr, "hub-fcgi: --stack-kb expects at least %d\n", MAIN_MIN_STACK_KB);
 				return 2;
 			}
 		} else if (strcmp(argv[i], "--check-config") == 0)
-			check_only = 1;
+			opt->check_only = 1;
 		else if (strcmp(argv[i], "--count-client-keys") == 0)
-			count_keys = 1;
+			opt->count_keys = 1;
 		else if (strcmp(argv[i], "--version") == 0) {
 			printf("hub-fcgi %s\n", HUB_VERSION);
 			return 0;
@@ -419,32 +429,59 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (startup_config_load(&cfg, err, sizeof(err)) != HUB_OK) {
+	return -1;
+}
+
+/*
+ * Load the configuration into *cfg, make it hub_cfg, and load the client
+ * keys into main_keys. 0, or -1 after printing the error (cfg then holds
+ * nothing to free).
+ */
+static int
+main_config_load(struct hub_config *cfg)
+{
+	char err[512];
+
+	if (startup_config_load(cfg, err, sizeof(err)) != HUB_OK) {
 		fprintf(stderr, "hub-fcgi: configuration error: %s\n", err);
-		return 1;
+		return -1;
 	}
-	hub_cfg = &cfg;
-	hub_log_set_level(cfg.log_level);
-	if (client_keys_load(&main_keys, cfg.api_keys, cfg.api_keys_file, err, sizeof(err)) != HUB_OK) {
+	hub_cfg = cfg;
+	hub_log_set_level(cfg->log_level);
+	if (client_keys_load(&main_keys, cfg->api_keys, cfg->api_keys_file, err, sizeof(err)) != HUB_OK) {
 		fprintf(stderr, "hub-fcgi: configuration error: %s\n", err);
-		hub_config_free(&cfg);
-		return 1;
+		hub_config_free(cfg);
+		return -1;
 	}
-	if (check_only || count_keys) {
-		if (count_keys)
-			printf("%zu\n", main_keys.n);
-		else
-			fprintf(stderr, "hub-fcgi: configuration ok (%zu client key(s)%s)\n", main_keys.n,
-			    main_keys.n == 0 ? ": client authentication is off" : "");
-		if (!count_keys && !main_bind_loopback(cfg.bind) && cfg.allowed_hosts == NULL)
-			fprintf(stderr, "hub-fcgi: warning: HUB_BIND=%s is not a loopback address but "
-			    "HUB_ALLOWED_HOSTS is unset: requests whose Host is not localhost, 127.0.0.1 "
-			    "or [::1] get 403; set HUB_ALLOWED_HOSTS to the names clients use "
-			    "(docs/CONFIGURATION.md)\n", cfg.bind);
-		client_keys_free(&main_keys);
-		hub_config_free(&cfg);
-		return 0;
+	return 0;
+}
+
+/* --count-client-keys: the number of keys on stdout; --check-config: the
+ * verdict on stderr, with a warning for a public bind without HUB_ALLOWED_HOSTS. */
+static void
+main_config_report(const struct hub_config *cfg, int count_keys)
+{
+	if (count_keys) {
+		printf("%zu\n", main_keys.n);
+		return;
 	}
+	fprintf(stderr, "hub-fcgi: configuration ok (%zu client key(s)%s)\n", main_keys.n,
+	    main_keys.n == 0 ? ": client authentication is off" : "");
+	if (!main_bind_loopback(cfg->bind) && cfg->allowed_hosts == NULL)
+		fprintf(stderr, "hub-fcgi: warning: HUB_BIND=%s is not a loopback address but "
+		    "HUB_ALLOWED_HOSTS is unset: requests whose Host is not localhost, 127.0.0.1 "
+		    "or [::1] get 403; set HUB_ALLOWED_HOSTS to the names clients use "
+		    "(docs/CONFIGURATION.md)\n", cfg->bind);
+}
+
+/*
+ * What the serving supervisor sets up once, before the workers fork from
+ * it: SIGPIPE ignored, the open-files limit, FastCGI on fd 0, the jail.
+ * 0, or the status to exit with after printing why.
+ */
+static int
+main_serve_init(const struct hub_config *cfg)
+{
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
 	if (FCGX_Init() != 0) {
@@ -455,31 +492,72 @@ main(int argc, char **argv)
 		fprintf(stderr, "hub-fcgi: fd 0 is not a FastCGI socket; start me with spawn-fcgi\n");
 		return 2;
 	}
-
-	/* once for every worker: the workers fork from here */
-	if (jail_init(cfg.jail, cfg.state_dir) != HUB_OK) {
-		fprintf(stderr, "hub-fcgi: HUB_JAIL=%s: %s\n", cfg.jail, jail_status());
+	if (jail_init(cfg->jail, cfg->state_dir) != HUB_OK) {
+		fprintf(stderr, "hub-fcgi: HUB_JAIL=%s: %s\n", cfg->jail, jail_status());
 		return 1;
 	}
+	return 0;
+}
+
+/* The supervisor's worker processes and how to start one. */
+struct main_pool {
+	pid_t pids[MAIN_MAX_WORKERS];
+	int workers, threads, stack_kb;
+	sigset_t block;  /* SIGTERM, SIGINT and SIGCHLD: blocked around each fork */
+};
+
+/* The supervisor's handlers: SIGTERM and SIGINT stop it, SIGALRM (no
+ * SA_RESTART: the wait returns EINTR) wakes it for the sweep. */
+static void
+main_signals_install(struct main_pool *pool)
+{
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = main_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGCHLD);
-	sa.sa_handler = main_on_alarm;  /* no SA_RESTART: the wait returns EINTR */
+	sigemptyset(&pool->block);
+	sigaddset(&pool->block, SIGTERM);
+	sigaddset(&pool->block, SIGINT);
+	sigaddset(&pool->block, SIGCHLD);
+	sa.sa_handler = main_on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
-	main_sweep_workdirs();
+}
 
-	sigprocmask(SIG_BLOCK, &block, &old);
-	for (i = 0; i < workers; i++)
-		pids[i] = main_spawn_worker(threads, stack_kb);
-	hub_log(HUB_LOG_INFO, "fcgi", "started %d worker(s) with %d thread(s) each%s", workers, threads,
-	    stack_kb > 0 ? " (small stacks)" : "");
+/* Start the worker in slot i, with pool->block blocked across the fork. */
+static void
+main_pool_spawn(struct main_pool *pool, int i)
+{
+	sigset_t old;
+
+	sigprocmask(SIG_BLOCK, &pool->block, &old);
+	pool->pids[i] = main_spawn_worker(pool->threads, pool->stack_kb);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Start every worker. */
+static void
+main_pool_start(struct main_pool *pool)
+{
+	sigset_t old;
+	int i;
+
+	sigprocmask(SIG_BLOCK, &pool->block, &old);
+	for (i = 0; i < pool->workers; i++)
+		pool->pids[i] = main_spawn_worker(pool->threads, pool->stack_kb);
+	hub_log(HUB_LOG_INFO, "fcgi", "started %d worker(s) with %d thread(s) each%s", pool->workers,
+	    pool->threads, pool->stack_kb > 0 ? " (small stacks)" : "");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Until SIGTERM or SIGINT: start a new worker for each that ends, and
+ * sweep the work directories at each SIGALRM. */
+static void
+main_pool_supervise(struct main_pool *pool)
+{
+	pid_t pid;
+	int i, status;
 
 	while (!main_stop) {
 		pid = waitpid(-1, &status, 0);
@@ -491,23 +569,59 @@ main(int argc, char **argv)
 			}
 			break;
 		}
-		for (i = 0; i < workers; i++) {
-			if (pids[i] != pid || main_stop)
+		for (i = 0; i < pool->workers; i++) {
+			if (pool->pids[i] != pid || main_stop)
 				continue;
 			hub_log(HUB_LOG_WARN, "fcgi", "worker %d ended (status %d); starting a new one",
 			    (int)pid, status);
 			usleep(100000);
-			sigprocmask(SIG_BLOCK, &block, &old);
-			pids[i] = main_spawn_worker(threads, stack_kb);
-			sigprocmask(SIG_SETMASK, &old, NULL);
+			main_pool_spawn(pool, i);
 		}
 	}
-	for (i = 0; i < workers; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	for (i = 0; i < workers; i++)
-		if (pids[i] > 0)
-			waitpid(pids[i], &status, 0);
+}
+
+/* SIGTERM to every worker, then reap them all. */
+static void
+main_pool_stop(struct main_pool *pool)
+{
+	int i, status;
+
+	for (i = 0; i < pool->workers; i++)
+		if (pool->pids[i] > 0)
+			kill(pool->pids[i], SIGTERM);
+	for (i = 0; i < pool->workers; i++)
+		if (pool->pids[i] > 0)
+			waitpid(pool->pids[i], &status, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct hub_config cfg;
+	static struct main_pool pool;
+	struct main_options opt;
+	int rc;
+
+	if ((rc = main_parse_args(argc, argv, &opt)) >= 0)
+		return rc;
+	if (main_config_load(&cfg) != 0)
+		return 1;
+	if (opt.check_only || opt.count_keys) {
+		main_config_report(&cfg, opt.count_keys);
+		client_keys_free(&main_keys);
+		hub_config_free(&cfg);
+		return 0;
+	}
+	if ((rc = main_serve_init(&cfg)) != 0)
+		return rc;
+	pool.workers = opt.workers;
+	pool.threads = opt.threads;
+	pool.stack_kb = opt.stack_kb;
+	main_signals_install(&pool);
+	main_sweep_workdirs();
+	main_pool_start(&pool);
+	main_pool_supervise(&pool);
+	main_pool_stop(&pool);
 	redis_disconnect();
 	client_keys_free(&main_keys);
 	hub_config_free(&cfg);

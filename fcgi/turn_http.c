@@ -49,13 +49,10 @@ turn_http_read_or_reply(struct http_request *req, char **body, size_t *len, cons
 	return 0;
 }
 
-int
-turn_http_prepare_or_reply(struct turn_http *t, struct http_request *req,
-    const struct chat_params *p, const char *sid, int store)
+void
+turn_http_fill_request(struct chat_request *c, const struct chat_params *p, const char *sid,
+    const struct http_request *req, int store)
 {
-	struct chat_request *c = &t->creq;
-
-	t->req = req;
 	c->session_id = sid;
 	c->owner = req->key_id ? req->key_id : "";
 	c->model = p->model;
@@ -70,6 +67,16 @@ turn_http_prepare_or_reply(struct turn_http *t, struct http_request *req,
 	c->store = store;
 	c->stream = p->stream;
 	c->received_wall_ms = hub_time_wall_ms() - (hub_time_mono_ms() - req->start_ms);
+}
+
+int
+turn_http_prepare_or_reply(struct turn_http *t, struct http_request *req,
+    const struct chat_params *p, const char *sid, int store)
+{
+	struct chat_request *c = &t->creq;
+
+	t->req = req;
+	turn_http_fill_request(c, p, sid, req, store);
 	if (p->n_messages > 0)
 		http_log_prompt(req, p->messages[p->n_messages - 1].content);
 	/* the client leaving, streaming or not, stops the CLI within a second */

@@ -47,6 +47,15 @@ void turn_http_init(struct turn_http *t);
 int turn_http_read_or_reply(struct http_request *req, char **body, size_t *len, const char **sid);
 
 /*
+ * Fill the request fields of c from the parsed p (borrowed: c points into
+ * it) for session sid (may be NULL) and req: the client key as owner, the
+ * time it arrived; store: 0 keeps the exchange out of the session. Sets no
+ * other field (io, slot_fd); frees nothing.
+ */
+void turn_http_fill_request(struct chat_request *c, const struct chat_params *p, const char *sid,
+    const struct http_request *req, int store);
+
+/*
  * Fill t->creq from the parsed p (borrowed until turn_http_end()) for
  * session sid (may be NULL), start watching the client, and route and
  * check the turn (chat_prepare()); store: 0 keeps the exchange out of

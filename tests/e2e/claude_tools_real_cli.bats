@@ -7,40 +7,10 @@
 bats_require_minimum_version 1.5.0
 load claude_helpers
 
-setup_file() {
-	local dir="$BATS_FILE_TMPDIR"
-	export REAL_CLAUDE
-	REAL_CLAUDE=$("$HUB_SRCDIR/providers/install-clis.sh" claude 2>"$dir/install.log" | tail -n 1) || REAL_CLAUDE=
-	node "$HUB_SRCDIR/tests/upstream/fake-anthropic.mjs" 0 > "$dir/upstream.port" 2>"$dir/upstream.log" &
-	echo $! > "$dir/upstream.pid"
-	for i in $(seq 1 50); do [ -s "$dir/upstream.port" ] && break; sleep 0.1; done
-	export UPSTREAM="http://127.0.0.1:$(head -n 1 "$dir/upstream.port")"
-}
-
-teardown_file() {
-	[ -f "$BATS_FILE_TMPDIR/upstream.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/upstream.pid")" 2>/dev/null
-	return 0
-}
-
-setup() {
-	[ -n "$REAL_CLAUDE" ] || skip "the pinned Claude Code CLI could not be installed: $(tail -n 3 "$BATS_FILE_TMPDIR/install.log")"
-	export HUB_STATE_DIR="$BATS_TEST_TMPDIR/state"
-	export HUB_CLAUDE_CLI="$REAL_CLAUDE"
-	export CLAUDE_CODE_OAUTH_TOKEN="$TEST_TOKEN"
-	export ANTHROPIC_BASE_URL="$UPSTREAM"
-	export HUB_CLAUDE_TIMEOUT=60
-	unset CLAUDE_MODEL HUB_CONFIG ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN
-	curl -fsS -X POST "$UPSTREAM/_reset" >/dev/null
-}
-
-teardown() {
-	[ -z "${HUB_STATE_DIR:-}" ] || [ ! -d "$HUB_STATE_DIR" ] || [ -z "$(ls -A "$HUB_STATE_DIR")" ]
-	! grep -qF "$TEST_TOKEN" <<<"${output:-}${stderr:-}"
-}
-
-messages_requests() {
-	curl -fsS "$UPSTREAM/_requests" | jq -c '[.[] | select(.path | endswith("/v1/messages"))]'
-}
+setup_file() { start_real_claude_on_fake_upstream; }
+teardown_file() { stop_fake_upstream upstream; }
+setup() { use_real_claude; }
+teardown() { assert_real_claude_left_nothing; }
 
 # A conversation offering the Calculator (and a tool named like a built-in).
 tools_conv() {

@@ -6,65 +6,27 @@
 
 bats_require_minimum_version 1.5.0
 
-HUB_SRCDIR="${HUB_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
-HUB_BUILDDIR="${HUB_BUILDDIR:-$HUB_SRCDIR}"
-PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
+load codex_helpers
 FAKE_CODEX="$HUB_BUILDDIR/tests/fakes/fake-codex"
-
-load helpers
-
-# A ChatGPT auth.json as `codex login` writes it; the access token's exp
-# claim is $1 (epoch seconds).
-write_auth() {
-	local b64 claims
-	b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
-	claims=$(b64 "{\"exp\":$1,\"https://api.openai.com/auth\":{\"chatgpt_plan_type\":\"plus\",\"chatgpt_account_id\":\"acct-1\"}}")
-	printf '{"OPENAI_API_KEY":null,"tokens":{"id_token":"%s.%s.sig","access_token":"%s.%s.sig","refresh_token":"rt-secret-%s","account_id":"acct-1"},"last_refresh":"2026-01-01T00:00:00Z"}\n' \
-		"$(b64 '{"alg":"none"}')" "$claims" "$(b64 '{"alg":"none"}')" "$claims" "$RANDOM$RANDOM" >"$2"
-	chmod 600 "$2"
-}
 
 setup_file() {
 	[ -x "$FAKE_CODEX" ] || return 0
-	export HUB_CODEX_CLI=$FAKE_CODEX HUB_CODEX_TIMEOUT=20 HUB_KILL_GRACE_MS=300
-	export CODEX_AUTH_PATH=$BATS_FILE_TMPDIR/auth/auth.json
-	mkdir -p "${CODEX_AUTH_PATH%/*}"
-	write_auth "$(( $(date +%s) + 86400 ))" "$CODEX_AUTH_PATH"
+	export HUB_CODEX_TIMEOUT=20 HUB_KILL_GRACE_MS=300
+	use_codex_auth_file acct-1
 	unset HUB_CONFIG HUB_CODEX_BASE_URL CODEX_MODEL
 	use_fake_clis
 	export HUB_CODEX_CLI=$FAKE_CODEX
-	start_redis
-	start_hub
-	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
+	start_redis_and_hub
 	export FILE_STATE_DIR=$HUB_STATE_DIR
 }
 
-teardown_file() {
-	stop_hub
-	stop_redis
-}
+teardown_file() { stop_hub_and_redis; }
 
 setup() {
 	[ -x "$PROVIDER_RUN" ] && [ -x "$FAKE_CODEX" ] || skip "fakes not built"
 	command -v jq >/dev/null || skip "jq missing"
 	export HUB_STATE_DIR="$BATS_TEST_TMPDIR/state"
 	mkdir -p "$HUB_STATE_DIR"
-}
-
-one_msg() { jq -cn --arg c "$1" '{messages:[{role:"user",content:$c}]}'; }
-
-drive() {
-	local conv=$1; shift
-	run --separate-stderr "$PROVIDER_RUN" codex "$@" <<<"$conv"
-	final=$(printf '%s\n' "$output" | tail -n 1)
-}
-
-field() { jq -r "$1" <<<"$final"; }
-
-no_leftovers() {
-	local left
-	left=$(find "$HUB_STATE_DIR" -mindepth 2 2>/dev/null)
-	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
 }
 
 @test "codex: a reply with usage and the model; deltas per agent message" {
@@ -75,7 +37,7 @@ no_leftovers() {
 	[ "$(field .usage.prompt_tokens)" -eq 11 ]
 	[ "$(field .usage.completion_tokens)" -eq 7 ]
 	[ "$(field .model)" = gpt-6.1-sol ]
-	no_leftovers
+	assert_no_leftovers
 }
 
 @test "codex: an alias is resolved to the CLI's model, an unknown model is refused before a run" {
@@ -109,7 +71,7 @@ no_leftovers() {
 	drive "$conv"
 	[ "$status" -eq 0 ]
 	[ "$(field .text)" = "system:SYS-A|user:q1|assistant:a1|user:q2 [[fake:echo]]" ]
-	no_leftovers
+	assert_no_leftovers
 }
 
 @test "codex: a refused login is provider_auth_failed at the first retry" {
@@ -139,7 +101,7 @@ no_leftovers() {
 	[ "$(field .err_code)" = provider_timeout ]
 	[ "$ms" -ge 1900 ] && [ "$ms" -lt 6000 ]
 	[ -z "$(pgrep -f "$FAKE_CODEX" || true)" ]
-	no_leftovers
+	assert_no_leftovers
 }
 
 @test "codex: an empty reply with exit 0 and garbage output are errors, not empty successes" {
@@ -167,7 +129,7 @@ no_leftovers() {
 @test "codex: a token refresh by the CLI is written back atomically; an unchanged file is left alone" {
 	auth=$BATS_TEST_TMPDIR/a/auth.json
 	mkdir -p "${auth%/*}"
-	write_auth "$(( $(date +%s) + 3600 ))" "$auth"
+	write_codex_auth "$(( $(date +%s) + 3600 ))" "$auth" acct-1
 	ino=$(stat -c %i "$auth")
 	CODEX_AUTH_PATH=$auth drive "$(one_msg 'x')"
 	[ "$status" -eq 0 ]
@@ -211,12 +173,7 @@ no_leftovers() {
 }
 
 @test "codex over MCP (stdio): the chat tool answers with provider codex" {
-	{
-		printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{}}}' \
-			'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
-			'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"chat","arguments":{"message":"hello via mcp","provider":"codex"}}}'
-		sleep 3
-	} | HUB_STATE_DIR=$FILE_STATE_DIR "$HUB_BUILDDIR/hub-mcp" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	mcp_chat_codex 3
 	cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
 	grep '"id":2' "$BATS_TEST_TMPDIR/out" | jq -e '.result.isError != true and (.result.content[0].text | contains("Hello from fake codex."))'
 }

@@ -6,46 +6,25 @@
 
 bats_require_minimum_version 1.5.0
 
-HUB_SRCDIR="${HUB_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
-HUB_BUILDDIR="${HUB_BUILDDIR:-$HUB_SRCDIR}"
-PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
-
-load helpers
-
-# auth.json as `codex login` writes it, with JWT-shaped tokens (exp $1).
-write_auth() {
-	local b64 claims
-	b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
-	claims=$(b64 "{\"exp\":$1,\"https://api.openai.com/auth\":{\"chatgpt_plan_type\":\"plus\",\"chatgpt_account_id\":\"acct-real-7\"}}")
-	printf '{"OPENAI_API_KEY":null,"tokens":{"id_token":"%s.%s.sig","access_token":"%s.%s.at%s","refresh_token":"rt-secret-%s","account_id":"acct-real-7"},"last_refresh":"2026-01-01T00:00:00Z"}\n' \
-		"$(b64 '{"alg":"none"}')" "$claims" "$(b64 '{"alg":"none"}')" "$claims" "$RANDOM" "$RANDOM$RANDOM" >"$2"
-	chmod 600 "$2"
-}
+load codex_helpers
 
 setup_file() {
-	local dir=$BATS_FILE_TMPDIR
-	REAL_CODEX=$("$HUB_SRCDIR/providers/install-clis.sh" codex 2>"$dir/install.log" | tail -n 1) || REAL_CODEX=
-	node "$HUB_SRCDIR/tests/upstream/fake-codex.mjs" 0 >"$dir/upstream.port" 2>"$dir/upstream.log" 3>&- &
-	echo $! >"$dir/upstream.pid"
-	wait_for 50 test -s "$dir/upstream.port"
-	export UPSTREAM="http://127.0.0.1:$(head -n 1 "$dir/upstream.port")"
-	export REAL_CODEX
+	REAL_CODEX=$(real_cli codex) || REAL_CODEX=
+	start_fake_upstream upstream fake-codex.mjs 0
+	export UPSTREAM REAL_CODEX
+	UPSTREAM=$(fake_upstream_url upstream)
 	export HUB_CODEX_CLI=$REAL_CODEX HUB_CODEX_TIMEOUT=60
 	export HUB_CODEX_BASE_URL=$UPSTREAM/backend-api
 	export CODEX_REFRESH_TOKEN_URL_OVERRIDE=$UPSTREAM/oauth/token
-	export CODEX_AUTH_PATH=$dir/auth/auth.json
-	mkdir -p "${CODEX_AUTH_PATH%/*}"
-	write_auth "$(( $(date +%s) + 86400 ))" "$CODEX_AUTH_PATH"
+	use_codex_auth_file acct-real-7
 	unset HUB_CONFIG CODEX_MODEL SSL_CERT_FILE
-	[ -z "$REAL_CODEX" ] || { start_redis && start_hub; }
-	export REDIS_PORT REDIS_PID REDIS_URL HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
+	[ -z "$REAL_CODEX" ] || start_redis_and_hub
 	export FILE_STATE_DIR=$HUB_STATE_DIR
 }
 
 teardown_file() {
-	stop_hub
-	stop_redis
-	kill "$(cat "$BATS_FILE_TMPDIR/upstream.pid")" 2>/dev/null || true
+	stop_hub_and_redis
+	stop_fake_upstream upstream
 }
 
 setup() {
@@ -58,16 +37,6 @@ setup() {
 teardown() {
 	! grep -q 'rt-secret' <<<"${output:-}${stderr:-}"
 }
-
-one_msg() { jq -cn --arg c "$1" '{messages:[{role:"user",content:$c}]}'; }
-
-drive() {
-	local conv=$1; shift
-	run --separate-stderr "$PROVIDER_RUN" codex "$@" <<<"$conv"
-	final=$(printf '%s\n' "$output" | tail -n 1)
-}
-
-field() { jq -r "$1" <<<"$final"; }
 
 # The turn requests (POST .../codex/responses) the upstream received.
 turns() { curl -fsS "$UPSTREAM/_requests" | jq -c '[.[] | select(.path | endswith("/codex/responses"))]'; }
@@ -162,7 +131,7 @@ turns() { curl -fsS "$UPSTREAM/_requests" | jq -c '[.[] | select(.path | endswit
 @test "real codex: the CLI's token refresh is written back to CODEX_AUTH_PATH" {
 	auth=$BATS_TEST_TMPDIR/a/auth.json
 	mkdir -p "${auth%/*}"
-	write_auth "$(( $(date +%s) + 60 ))" "$auth"
+	write_codex_auth "$(( $(date +%s) + 60 ))" "$auth" acct-real-7
 	CODEX_AUTH_PATH=$auth drive "$(one_msg 'hello [[up:expired]]')"
 	[ "$status" -eq 0 ]
 	[[ "$(jq -r .tokens.refresh_token "$auth")" == rt-refreshed-* ]]
@@ -175,12 +144,7 @@ turns() { curl -fsS "$UPSTREAM/_requests" | jq -c '[.[] | select(.path | endswit
 		'{"model":"gpt-6.1-sol","stream":true,"messages":[{"role":"user","content":"hello over http"}]}' "$HUB_URL/v1/chat/completions")
 	[[ "$out" == *"data: [DONE]"* ]]
 	[ "$(sed -n 's/^data: //p' <<<"$out" | grep -v '^\[DONE\]' | jq -rj '.choices[0].delta.content // empty')" = "Hello from the fake Codex upstream." ]
-	{
-		printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{}}}' \
-			'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
-			'{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"chat","arguments":{"message":"hello via mcp","provider":"codex"}}}'
-		sleep 8
-	} | HUB_STATE_DIR=$FILE_STATE_DIR "$HUB_BUILDDIR/hub-mcp" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	mcp_chat_codex 8
 	grep '"id":2' "$BATS_TEST_TMPDIR/out" | jq -e '.result.isError != true and (.result.content[0].text | contains("Hello from the fake Codex upstream."))'
 	reqs=$(turns)
 	[ "$(jq length <<<"$reqs")" -eq 2 ]

@@ -12,10 +12,7 @@
 # certificate from a throw-away test CA (NODE_EXTRA_CA_CERTS).
 
 bats_require_minimum_version 1.5.0
-
-HUB_SRCDIR="${HUB_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
-HUB_BUILDDIR="${HUB_BUILDDIR:-$HUB_SRCDIR}"
-PROVIDER_RUN="$HUB_BUILDDIR/tests/fakes/provider-run"
+load gemini_helpers
 
 # A test CA and a leaf certificate for Google's OAuth hosts, in $1.
 make_test_ca() {
@@ -32,63 +29,13 @@ make_test_ca() {
 }
 
 setup_file() {
-	command -v node >/dev/null || skip "node missing"
-	GEMINI_REAL=$("$HUB_SRCDIR/providers/install-clis.sh" gemini) || skip "npm could not install the Gemini CLI"
-	export GEMINI_REAL
 	make_test_ca "$BATS_FILE_TMPDIR/tls" || skip "openssl could not make a test CA"
 	FAKE_TLS_CERT="$BATS_FILE_TMPDIR/tls/leaf.pem" FAKE_TLS_KEY="$BATS_FILE_TMPDIR/tls/leaf.key" \
-	node "$HUB_SRCDIR/tests/upstream/fake-codeassist.mjs" >"$BATS_FILE_TMPDIR/upstream.port" \
-		2>"$BATS_FILE_TMPDIR/upstream.log" 3>&- &
-	echo $! >"$BATS_FILE_TMPDIR/upstream.pid"
-	for _ in $(seq 1 50); do
-		[ -s "$BATS_FILE_TMPDIR/upstream.port" ] && break
-		sleep 0.1
-	done
-	UPSTREAM="http://127.0.0.1:$(head -n 1 "$BATS_FILE_TMPDIR/upstream.port")"
-	export UPSTREAM
+		start_real_gemini_on_fake_upstream
 }
 
-teardown_file() {
-	local pid
-	pid=$(cat "$BATS_FILE_TMPDIR/upstream.pid" 2>/dev/null) || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-}
-
-setup() {
-	[ -x "$PROVIDER_RUN" ] || skip "provider-run not built"
-	[ -n "${GEMINI_REAL:-}" ] || skip "the Gemini CLI is not installed"
-	export HUB_STATE_DIR="$BATS_TEST_TMPDIR/state"
-	export HUB_GEMINI_CLI="$GEMINI_REAL"
-	export HUB_GEMINI_TIMEOUT=30 HUB_KILL_GRACE_MS=500 HUB_GEMINI_MAX_RETRY_WAIT=10
-	export CODE_ASSIST_ENDPOINT="$UPSTREAM" GOOGLE_GENAI_USE_GCA=true
-	export GOOGLE_CLOUD_ACCESS_TOKEN="fake-access-token-$RANDOM"
-	unset GEMINI_AUTH_PATH GEMINI_API_KEY GOOGLE_API_KEY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS
-	mkdir -p "$HUB_STATE_DIR"
-	curl -s --noproxy '*' -X POST "$UPSTREAM/_reset" >/dev/null
-}
-
-one_msg() {
-	jq -cn --arg c "$1" '{messages:[{role:"user",content:$c}]}'
-}
-
-drive() {
-	local conv=$1; shift
-	run --separate-stderr "$PROVIDER_RUN" gemini "$@" <<<"$conv"
-	final=$(printf '%s\n' "$output" | tail -n 1)
-}
-
-field() { jq -r "$1" <<<"$final"; }
-
-# The bodies of the streamGenerateContent requests the fake upstream saw.
-generate_requests() {
-	curl -s --noproxy '*' "$UPSTREAM/_requests" | jq -c '[.[] | select(.path == "/v1internal:streamGenerateContent")]'
-}
-
-assert_no_leftovers() {
-	local left
-	left=$(find "$HUB_STATE_DIR" -mindepth 2 2>/dev/null)
-	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
-}
+teardown_file() { stop_fake_upstream upstream; }
+setup() { use_real_gemini; }
 
 @test "real gemini: the reply streams chunk by chunk; the upstream saw no tools" {
 	local start

@@ -244,23 +244,48 @@ ensure_sdk_clients() {
 	(cd "$HUB_SRCDIR/tests/node" && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
 }
 
+# start_fake_upstream NAME SCRIPT [ARG...]: node tests/upstream/SCRIPT,
+# which prints the free 127.0.0.1 port it listens on; its port, pid and log
+# go to $BATS_FILE_TMPDIR/NAME.port, NAME.pid and NAME.log.
+# fake_upstream_url NAME is its address; stop_fake_upstream NAME stops it.
+start_fake_upstream() {
+	local name=$1 script=$2 dir=$BATS_FILE_TMPDIR
+	shift 2
+	node "$HUB_SRCDIR/tests/upstream/$script" "$@" >"$dir/$name.port" 2>"$dir/$name.log" 3>&- &
+	echo $! >"$dir/$name.pid"
+	wait_for 50 test -s "$dir/$name.port"
+}
+
+fake_upstream_url() {
+	echo "http://127.0.0.1:$(head -n 1 "$BATS_FILE_TMPDIR/$1.port")"
+}
+
+stop_fake_upstream() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/$1.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+}
+
+# real_cli NAME: the path of the pinned real CLI NAME (claude, gemini,
+# codex), installed once into providers/install-clis.sh's cache; empty when
+# it could not be installed (why: in $BATS_FILE_TMPDIR/install.log).
+real_cli() {
+	"$HUB_SRCDIR/providers/install-clis.sh" "$1" 2>>"$BATS_FILE_TMPDIR/install.log" | tail -n 1
+}
+
 # use_real_clis_on_fake_upstreams: the pinned real CLIs (REAL_CLAUDE and
 # REAL_GEMINI, empty when they could not be installed; why in
 # $BATS_FILE_TMPDIR/install.log) pointed at the fake Messages API and Code
 # Assist server (tests/upstream/, started here on free ports: ANTHROPIC_UP,
 # CODEASSIST_UP) with test credentials. stop_fake_upstreams stops them.
 use_real_clis_on_fake_upstreams() {
-	local dir=$BATS_FILE_TMPDIR
-	REAL_CLAUDE=$("$HUB_SRCDIR/providers/install-clis.sh" claude 2>"$dir/install.log" | tail -n 1) || REAL_CLAUDE=
-	REAL_GEMINI=$("$HUB_SRCDIR/providers/install-clis.sh" gemini 2>>"$dir/install.log" | tail -n 1) || REAL_GEMINI=
-	node "$HUB_SRCDIR/tests/upstream/fake-anthropic.mjs" 0 >"$dir/anthropic.port" 2>"$dir/anthropic.log" 3>&- &
-	echo $! >"$dir/anthropic.pid"
-	node "$HUB_SRCDIR/tests/upstream/fake-codeassist.mjs" >"$dir/codeassist.port" 2>"$dir/codeassist.log" 3>&- &
-	echo $! >"$dir/codeassist.pid"
-	wait_for 50 test -s "$dir/anthropic.port"
-	wait_for 50 test -s "$dir/codeassist.port"
-	export ANTHROPIC_UP="http://127.0.0.1:$(head -n 1 "$dir/anthropic.port")"
-	export CODEASSIST_UP="http://127.0.0.1:$(head -n 1 "$dir/codeassist.port")"
+	REAL_CLAUDE=$(real_cli claude) || REAL_CLAUDE=
+	REAL_GEMINI=$(real_cli gemini) || REAL_GEMINI=
+	start_fake_upstream anthropic fake-anthropic.mjs 0
+	start_fake_upstream codeassist fake-codeassist.mjs
+	ANTHROPIC_UP=$(fake_upstream_url anthropic)
+	CODEASSIST_UP=$(fake_upstream_url codeassist)
+	export ANTHROPIC_UP CODEASSIST_UP
 	export HUB_CLAUDE_CLI=$REAL_CLAUDE HUB_GEMINI_CLI=$REAL_GEMINI REAL_CLAUDE REAL_GEMINI
 	export CLAUDE_CODE_OAUTH_TOKEN="sk-ant-oat01-http-test-$RANDOM$RANDOM"
 	export ANTHROPIC_BASE_URL=$ANTHROPIC_UP
@@ -273,7 +298,8 @@ use_real_clis_on_fake_upstreams() {
 }
 
 stop_fake_upstreams() {
-	kill "$(cat "$BATS_FILE_TMPDIR/anthropic.pid")" "$(cat "$BATS_FILE_TMPDIR/codeassist.pid")" 2>/dev/null || true
+	stop_fake_upstream anthropic
+	stop_fake_upstream codeassist
 }
 
 # In setup, after use_real_clis_on_fake_upstreams: fail (not skip) when a
@@ -285,4 +311,32 @@ reset_fake_upstreams() {
 	fi
 	curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
 	curl -s -X POST "$CODEASSIST_UP/_reset" >/dev/null
+}
+
+# The drivers of one provider adapter (tests/fakes/provider-run), for the
+# *_cli.bats files; they need bats_require_minimum_version 1.5.0.
+
+# one_msg TEXT: a conversation of one user message, as JSON.
+one_msg() {
+	jq -cn --arg c "$1" '{messages:[{role:"user",content:$c}]}'
+}
+
+# drive_provider NAME CONV [ARG...]: provider-run NAME on the conversation
+# CONV; sets $status, $output, $stderr and $final (the last line of output).
+drive_provider() {
+	local name=$1 conv=$2
+	shift 2
+	run --separate-stderr "$HUB_BUILDDIR/tests/fakes/provider-run" "$name" "$@" <<<"$conv"
+	final=$(printf '%s\n' "$output" | tail -n 1)
+}
+
+# field JQ: the field JQ of $final, raw.
+field() { jq -r "$1" <<<"$final"; }
+
+# Fails, naming them, when runs left anything below $HUB_STATE_DIR's
+# per-request directories.
+assert_no_leftovers() {
+	local left
+	left=$(find "$HUB_STATE_DIR" -mindepth 2 2>/dev/null)
+	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
 }

@@ -10,20 +10,11 @@
 #include <string.h>
 
 #include "providers/codex_stream.h"
+#include "fuzz_stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Read every byte of the text handed out. */
-static int
-fuzz_on_text(void *arg, const char *text, size_t len)
-{
-	size_t *sum = arg, i;
-
-	for (i = 0; i < len; i++)
-		*sum += (unsigned char)text[i];
-	return 0;
-}
-
+/* Stop the stream at an error whose message holds "STOP", go on otherwise. */
 static int
 fuzz_on_error(void *arg, const char *message)
 {
@@ -35,28 +26,23 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct codex_stream s;
-	size_t chunk, cap, off, n, sum = 0;
+	struct fuzz_chunks c;
+	const char *chunk;
+	size_t cap, len, sum = 0;
 
-	if (size < 2)
+	if (fuzz_chunks_init(&c, data, size, 2) < 0)
 		return 0;
-	chunk = (size_t)(data[0] % 64) + 1;
 	cap = data[1] < 128 ? (size_t)data[1] + 1 : 0;
-	data += 2;
-	size -= 2;
 	codex_stream_init(&s, cap);
 	s.on_text = fuzz_on_text;
 	s.on_error = fuzz_on_error;
 	s.arg = &sum;
-	for (off = 0; off < size; off += n) {
-		n = size - off < chunk ? size - off : chunk;
-		if (codex_stream_feed(&s, (const char *)data + off, n) < 0)
+	while (fuzz_chunks_next(&c, &chunk, &len))
+		if (codex_stream_feed(&s, chunk, len) < 0)
 			break;
-	}
 	(void)codex_stream_finish(&s);
-	if (s.failed_message != NULL)
-		(void)strlen(s.failed_message);
-	if (s.thread_id != NULL)
-		(void)strlen(s.thread_id);
+	fuzz_touch_string(s.failed_message);
+	fuzz_touch_string(s.thread_id);
 	codex_stream_free(&s);
 	return 0;
 }

@@ -215,31 +215,51 @@ function usageOf(body) {
   return { input_tokens: Math.max(1, Math.ceil(JSON.stringify(body.messages || []).length / 4)) };
 }
 
-async function answer(req, res, body) {
-  const b = behaviour(body);
-  const model = body.model || 'claude-fake';
+// The reply to a /v1/messages request of behaviour b, built once for both
+// shapes: message is the whole reply (stream false); blocks holds, for each
+// content block, what the stream sends of it: the block as
+// content_block_start announces it and its deltas, which add up to the
+// block of message; streamedOutputTokens is the message_delta's count.
+function replyOf(b, body) {
   const text = b.text ?? DEFAULT_TEXT;
   const nblocks = b.blocks || 1;
-  const stop = b.max_tokens ? 'max_tokens' : 'end_turn';
-  const id = `msg_fake_${seq}`;
-  const inTok = usageOf(body).input_tokens;
   const words = chunksOf(text, 2);
   const outTok = words.length * nblocks;
+  const blocks = b.toolUses
+    ? b.toolUses.map(use => {
+      // the real API's fragments: an empty one first, then cuts anywhere
+      const json = JSON.stringify(use.input);
+      const cut = Math.floor(json.length / 2);
+      return { whole: use, start: { type: 'tool_use', id: use.id, name: use.name, input: {} },
+        deltas: ['', json.slice(0, 3), json.slice(3, cut), json.slice(cut)]
+          .map(frag => ({ type: 'input_json_delta', partial_json: frag })) };
+    })
+    : Array.from({ length: nblocks }, (_, i) => {
+      const pieces = nblocks > 1 ? [`[${i}]`, ...words] : words;
+      return { whole: { type: 'text', text: pieces.join('') }, start: { type: 'text', text: '' },
+        deltas: pieces.map(w => ({ type: 'text_delta', text: w })) };
+    });
+  const message = {
+    id: `msg_fake_${seq}`, type: 'message', role: 'assistant', model: body.model || 'claude-fake',
+    content: blocks.map(x => x.whole),
+    stop_reason: b.toolUses ? 'tool_use' : b.max_tokens ? 'max_tokens' : 'end_turn', stop_sequence: null,
+    usage: { input_tokens: usageOf(body).input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0,
+      output_tokens: outTok },
+  };
+  return { message, blocks, streamedOutputTokens: b.toolUses ? 20 * b.toolUses.length : outTok };
+}
+
+async function answer(req, res, body) {
+  const b = behaviour(body);
 
   if (b.mode === 'error') return sendError(res, b.status || 500, b.retry_after);
   if (plan.phase === 'rejected') return sendError(res, 429, 5);
   if (b.mode === 'hang') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
 
+  const { message, blocks, streamedOutputTokens } = replyOf(b, body);
   if (!body.stream) {
-    const content = [];
-    if (b.toolUses) content.push(...b.toolUses);
-    else for (let i = 0; i < nblocks; i++) content.push({ type: 'text', text: nblocks > 1 ? `[${i}]${text}` : text });
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${seq}`, ...planHeaders() });
-    res.end(JSON.stringify({
-      id, type: 'message', role: 'assistant', model, content, stop_reason: b.toolUses ? 'tool_use' : stop,
-      stop_sequence: null,
-      usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outTok },
-    }));
+    res.end(JSON.stringify(message));
     return;
   }
   res.writeHead(200, {
@@ -253,40 +273,18 @@ async function answer(req, res, body) {
     if (delay) await new Promise(r => setTimeout(r, delay));
   };
   await send('message_start', { type: 'message_start', message: {
-    id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
-    usage: { input_tokens: inTok, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } });
+    ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } } });
   if (b.mode === 'stall') { hanging.add(res); res.on('close', () => hanging.delete(res)); return; }
-  if (b.toolUses) {
-    for (const [i, use] of b.toolUses.entries()) {
-      await send('content_block_start', { type: 'content_block_start', index: i,
-        content_block: { type: 'tool_use', id: use.id, name: use.name, input: {} } });
-      if (i === 0) await send('ping', { type: 'ping' });
-      // the real API's fragments: an empty one first, then cuts anywhere
-      const json = JSON.stringify(use.input);
-      const cut = Math.floor(json.length / 2);
-      for (const frag of ['', json.slice(0, 3), json.slice(3, cut), json.slice(cut)]) {
-        await send('content_block_delta', { type: 'content_block_delta', index: i,
-          delta: { type: 'input_json_delta', partial_json: frag } });
-      }
-      await send('content_block_stop', { type: 'content_block_stop', index: i });
-    }
-    await send('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null },
-      usage: { output_tokens: 20 * b.toolUses.length } });
-    await send('message_stop', { type: 'message_stop' });
-    res.end();
-    return;
-  }
-  for (let i = 0; i < nblocks; i++) {
-    await send('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '' } });
+  for (const [i, block] of blocks.entries()) {
+    await send('content_block_start', { type: 'content_block_start', index: i, content_block: block.start });
     if (i === 0) await send('ping', { type: 'ping' });
-    const blockWords = nblocks > 1 ? [`[${i}]`, ...words] : words;
-    for (const w of blockWords) {
-      await send('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: w } });
+    for (const delta of block.deltas) {
+      await send('content_block_delta', { type: 'content_block_delta', index: i, delta });
     }
     await send('content_block_stop', { type: 'content_block_stop', index: i });
   }
-  await send('message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null },
-    usage: { output_tokens: outTok } });
+  await send('message_delta', { type: 'message_delta', delta: { stop_reason: message.stop_reason, stop_sequence: null },
+    usage: { output_tokens: streamedOutputTokens } });
   await send('message_stop', { type: 'message_stop' });
   res.end();
 }
