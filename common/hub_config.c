@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -498,16 +499,83 @@ hub_config_free(struct hub_config *cfg)
 	cfg->config_file = NULL;
 }
 
-char *
-hub_config_find_executable(const char *name)
+/*
+ * What hub_config_find_executable() found, for HUB_EXE_CACHE_MS: /health
+ * asks for every provider's CLI on every request, and each look-up is a
+ * PATH walk and a realpath() (a dozen system calls). A CLI installed,
+ * moved or removed shows within that time; a CLI replaced in place is
+ * the same path.
+ */
+#define HUB_EXE_CACHE_SLOTS 8
+#define HUB_EXE_CACHE_MS    1000
+
+struct hub_exe_cached {
+	char *name;
+	char *path;               /* NULL: not found */
+	long long at_ms;
+};
+
+static struct hub_exe_cached hub_exe_cache[HUB_EXE_CACHE_SLOTS];
+static pthread_mutex_t hub_exe_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* 1 with *out the cached answer for name (a copy, may be NULL), else 0. */
+static int
+hub_exe_cache_get(const char *name, long long now, char **out)
+{
+	int i, hit = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&hub_exe_cache_lock);
+	for (i = 0; i < HUB_EXE_CACHE_SLOTS && !hit; i++) {
+		if (hub_exe_cache[i].name == NULL || strcmp(hub_exe_cache[i].name, name) != 0 ||
+		    now - hub_exe_cache[i].at_ms >= HUB_EXE_CACHE_MS)
+			continue;
+		hit = 1;
+		if (hub_exe_cache[i].path != NULL && (*out = strdup(hub_exe_cache[i].path)) == NULL)
+			hit = 0;  /* out of memory: look it up again */
+	}
+	pthread_mutex_unlock(&hub_exe_cache_lock);
+	return hit;
+}
+
+/* Remember name's answer (path may be NULL), in its slot or the oldest. */
+static void
+hub_exe_cache_put(const char *name, const char *path, long long now)
+{
+	char *n = strdup(name), *p = path != NULL ? strdup(path) : NULL;
+	int i, slot = 0;
+
+	if (n == NULL || (path != NULL && p == NULL)) {
+		free(n);
+		free(p);
+		return;
+	}
+	pthread_mutex_lock(&hub_exe_cache_lock);
+	for (i = 0; i < HUB_EXE_CACHE_SLOTS; i++) {
+		if (hub_exe_cache[i].name != NULL && strcmp(hub_exe_cache[i].name, name) == 0) {
+			slot = i;
+			break;
+		}
+		if (hub_exe_cache[i].at_ms < hub_exe_cache[slot].at_ms)
+			slot = i;
+	}
+	free(hub_exe_cache[slot].name);
+	free(hub_exe_cache[slot].path);
+	hub_exe_cache[slot].name = n;
+	hub_exe_cache[slot].path = p;
+	hub_exe_cache[slot].at_ms = now;
+	pthread_mutex_unlock(&hub_exe_cache_lock);
+}
+
+/* The look-up itself: a path, or the first executable on PATH. */
+static char *
+hub_config_look_up_executable(const char *name)
 {
 	const char *path, *p, *colon;
 	char candidate[PATH_MAX];
 	size_t dirlen;
 	int n;
 
-	if (name == NULL || *name == '\0')
-		return NULL;
 	if (strchr(name, '/') != NULL) {
 		if (access(name, X_OK) != 0)
 			return NULL;
@@ -527,4 +595,19 @@ hub_config_find_executable(const char *name)
 			break;
 	}
 	return NULL;
+}
+
+char *
+hub_config_find_executable(const char *name)
+{
+	long long now = hub_time_mono_ms();
+	char *path;
+
+	if (name == NULL || *name == '\0')
+		return NULL;
+	if (hub_exe_cache_get(name, now, &path))
+		return path;
+	path = hub_config_look_up_executable(name);
+	hub_exe_cache_put(name, path, now);
+	return path;
 }

@@ -132,7 +132,8 @@ void hub_config_free(struct hub_config *cfg);
 /*
  * Find an executable: a name with a '/' is taken as a path, anything else
  * is looked up on PATH. Returns a malloc'd absolute path the caller frees,
- * or NULL when not found (or not executable).
+ * or NULL when not found (or not executable). An answer is reused for up
+ * to a second (thread-safe), so a change on disk shows within it.
  */
 char *hub_config_find_executable(const char *name);
 

@@ -51,12 +51,24 @@ ep_health_supervisor(void)
 	return o;
 }
 
+/* How long a thread reuses the server's persistence it read: a setting
+ * that rarely changes, asked with INFO (the costliest command /health
+ * sends), while the PING is sent every time. */
+#define EP_HEALTH_PERSISTENCE_TTL_MS 10000
+
 /* Add the server's persistence to the redis object; a warning when off. */
 static void
 ep_health_persistence(struct json_object *redis)
 {
-	char what[16];
-	int rc = redis_persistence(what, sizeof(what));
+	static __thread char what[16];
+	static __thread long long read_ms = -1;
+	static __thread int rc;
+	long long now = hub_time_mono_ms();
+
+	if (read_ms < 0 || now - read_ms >= EP_HEALTH_PERSISTENCE_TTL_MS || rc < 0) {
+		rc = redis_persistence(what, sizeof(what));
+		read_ms = now;
+	}
 
 	json_object_object_add(redis, "persistence", json_object_new_string(what));
 	if (rc == 0)
