@@ -622,6 +622,10 @@ main(int argc, char **argv)
 	main_pool_start(&pool);
 	main_pool_supervise(&pool);
 	main_pool_stop(&pool);
+	alarm(0);
+	/* what the workers left (their spare run directories: a worker ends
+	 * with _exit() at SIGTERM) */
+	(void)workdir_sweep(hub_cfg->state_dir, NULL);
 	redis_disconnect();
 	client_keys_free(&main_keys);
 	hub_config_free(&cfg);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
@@ -22,6 +23,7 @@
 #include "providers/provider.h"
 #include "providers/warm_pool.h"
 #include "providers/workdir.h"
+#include "providers/workdir_spare.h"
 
 /* The warm children of this responder process (providers/warm_pool.h). */
 static struct warm_pool cli_run_pool;
@@ -53,14 +55,18 @@ cli_run_dirs_of(const char *root, struct cli_run_dirs *d)
 	return 0;
 }
 
-/* Create the private directory with home/, tmp/ and cwd/; root stays
- * empty when nothing was created. */
+/* The subdirectories of every run's directory (cli_run_dirs_of()). */
+static const char *const cli_run_subdirs[] = { "home", "tmp", "cwd", NULL };
+
+/* Create the private directory with home/, tmp/ and cwd/, or with spare 1
+ * take one made ahead (workdir_spare.h); root stays empty when nothing
+ * was created. */
 static int
-cli_run_dirs_create(const struct cli_run_adapter *a, struct cli_run_dirs *d,
+cli_run_dirs_create(const struct cli_run_adapter *a, int spare, struct cli_run_dirs *d,
     struct provider_reply *reply)
 {
 	const char *state = hub_cfg != NULL && hub_cfg->state_dir != NULL ? hub_cfg->state_dir : "/tmp";
-	char base[PATH_MAX], made[PATH_MAX], real[PATH_MAX];
+	char base[PATH_MAX], made[PATH_MAX];
 	int rc;
 
 	if (snprintf(base, sizeof(base), "%s%s%s", state, a->workdir_sub ? "/" : "",
@@ -68,15 +74,21 @@ cli_run_dirs_create(const struct cli_run_adapter *a, struct cli_run_dirs *d,
 		provider_reply_error(reply, HUB_ERR_TOO_LARGE, "the state directory's path is too long");
 		return reply->err;
 	}
-	if ((rc = workdir_create(base, a->workdir_prefix, made, sizeof(made))) < 0) {
+	if (spare && workdir_spare_take(base, a->workdir_prefix, cli_run_subdirs, made, sizeof(made))) {
+		if (cli_run_dirs_of(made, d) == 0 && access(d->cwd, W_OK) == 0)
+			return HUB_OK;
+		(void)workdir_remove(made);  /* gone meanwhile: made anew below */
+		memset(d, 0, sizeof(*d));
+	}
+	if ((rc = workdir_create_run(base, a->workdir_prefix, cli_run_subdirs, made, sizeof(made))) < 0) {
 		provider_reply_error(reply, rc, "cannot create a work directory: %s", strerror(errno));
 		return reply->err;
 	}
-	snprintf(d->root, sizeof(d->root), "%s", made);  /* removed whatever follows */
-	if (realpath(made, real) == NULL || cli_run_dirs_of(real, d) < 0 ||
-	    mkdir(d->home, 0700) < 0 || mkdir(d->tmp, 0700) < 0 || mkdir(d->cwd, 0700) < 0)
-		provider_reply_error(reply, HUB_ERR_SYSTEM, "cannot prepare the work directory: %s",
-		    strerror(errno));
+	if (cli_run_dirs_of(made, d) < 0) {
+		(void)workdir_remove(made);
+		memset(d, 0, sizeof(*d));
+		provider_reply_error(reply, HUB_ERR_TOO_LARGE, "the work directory's path is too long");
+	}
 	return reply->err;
 }
 
@@ -194,7 +206,7 @@ cli_run_warm_spawn(const struct warm_pool_key *key, const struct warm_pool_recip
 	hub_buf_init(&in.stdin_data, 0);
 	if ((reply = calloc(1, sizeof(*reply))) == NULL)
 		goto out;
-	if ((rc = cli_run_dirs_create(a, &dirs, reply)) != HUB_OK ||
+	if ((rc = cli_run_dirs_create(a, 0, &dirs, reply)) != HUB_OK ||
 	    (rc = a->warm_prepare(&dirs, key->model[0] ? key->model : NULL, recipe->timeout_s, &in,
 	    &scratch)) != HUB_OK)
 		goto out;
@@ -358,7 +370,7 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 		reply->child_start = "warm";
 		in.warm = 1;
 	}
-	else if (cli_run_dirs_create(a, &dirs, reply) != HUB_OK)
+	else if (cli_run_dirs_create(a, 1, &dirs, reply) != HUB_OK)
 		goto out;
 	if ((rc = a->prepare(run, &dirs, model, &in, reply)) != HUB_OK) {
 		if (reply->err == 0)

@@ -184,6 +184,38 @@ workdir_create(const char *base, const char *prefix, char *out, size_t outlen)
 	return HUB_OK;
 }
 
+int
+workdir_create_run(const char *base, const char *prefix, const char *const *subdirs,
+    char *root, size_t len)
+{
+	char made[PATH_MAX], sub[PATH_MAX];
+	size_t i;
+	int rc, e;
+
+	if (len > 0)
+		root[0] = '\0';
+	if ((rc = workdir_create(base, prefix, made, sizeof(made))) != HUB_OK)
+		return rc;
+	if (realpath(made, sub) == NULL || strlen(sub) >= len) {
+		e = errno;
+		(void)workdir_remove(made);
+		errno = e;
+		return HUB_ERR_SYSTEM;
+	}
+	snprintf(root, len, "%s", sub);
+	for (i = 0; subdirs[i] != NULL; i++) {
+		if (snprintf(sub, sizeof(sub), "%s/%s", root, subdirs[i]) >= (int)sizeof(sub) ||
+		    mkdir(sub, 0700) < 0) {
+			e = errno;
+			(void)workdir_remove(root);
+			root[0] = '\0';
+			errno = e;
+			return HUB_ERR_SYSTEM;
+		}
+	}
+	return HUB_OK;
+}
+
 /* Remove name (relative to parent_fd) and, for a directory, all below it.
  * A missing entry counts as removed. 0 or -1 with errno (of the first
  * failure; the walk goes on past failures). */
@@ -252,6 +284,8 @@ workdir_remove(const char *path)
 	return workdir_remove_at(AT_FDCWD, path, 0) < 0 ? HUB_ERR_SYSTEM : HUB_OK;
 }
 
+static int workdir_named_like_one(const char *name);
+
 /*
  * Whether the entry name of base (a directory, lstat'ed as sb) is a work
  * directory to remove: "<prefix>-<pid>.<start>.<boot>-XXXXXX" whose owner
@@ -262,19 +296,18 @@ workdir_remove(const char *path)
 static int
 workdir_is_orphan(const char *name, const struct stat *sb, const char *boot)
 {
-	static const char *const prefixes[] = { "claude-", "gemini-", "generic-", "run-", "version-" };
 	unsigned long long start;
-	const char *p = NULL, *tail;
+	const char *p, *tail;
 	char dir_boot[16];
-	size_t i, len;
+	size_t len;
 	long pid;
 	int used = 0;
 
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
-			p = name + strlen(prefixes[i]);
-	if (p == NULL || !S_ISDIR(sb->st_mode))
+	if (!S_ISDIR(sb->st_mode) || (p = strchr(name, '-')) == NULL)
 		return 0;
+	if (!workdir_named_like_one(name))
+		return 0;
+	p++;  /* every prefix ends at its first '-' */
 	len = strlen(p);
 	if (len == 6 && strchr(p, '.') == NULL)  /* made before owners were named */
 		return time(NULL) - sb->st_mtime > WORKDIR_LEGACY_AGE_S;
@@ -288,26 +321,45 @@ workdir_is_orphan(const char *name, const struct stat *sb, const char *boot)
 	return workdir_owner_gone((pid_t)pid, start);
 }
 
-int
-workdir_sweep(const char *base, int *removed)
+/* 1 when name starts like a work directory (of any owner, live or not). */
+static int
+workdir_named_like_one(const char *name)
 {
-	char boot[9], path[PATH_MAX];
+	static const char *const prefixes[] = { "claude-", "gemini-", "generic-", "run-", "version-" };
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* workdir_sweep() of base, and with depth 1 of its other subdirectories
+ * (a CLI's folder: STATE_DIR/gemini/run-...). */
+static int
+workdir_sweep_at(const char *base, int depth, const char *boot, int *removed)
+{
+	char path[PATH_MAX];
 	struct dirent *de;
 	struct stat sb;
 	DIR *dir;
 	int n, rc = HUB_OK;
 
-	if (removed != NULL)
-		*removed = 0;
-	if (base == NULL || (dir = opendir(base)) == NULL)
+	if ((dir = opendir(base)) == NULL)
 		return HUB_ERR_SYSTEM;
-	workdir_boot_id(boot);
 	while ((de = readdir(dir)) != NULL) {
-		if (fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !workdir_is_orphan(de->d_name, &sb, boot))
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode))
 			continue;
 		n = snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
 		if (n < 0 || (size_t)n >= sizeof(path))
+			continue;
+		if (!workdir_named_like_one(de->d_name)) {
+			if (depth > 0)
+				(void)workdir_sweep_at(path, depth - 1, boot, removed);
+			continue;
+		}
+		if (!workdir_is_orphan(de->d_name, &sb, boot))
 			continue;
 		if (workdir_remove(path) != HUB_OK)
 			rc = HUB_ERR_SYSTEM;
@@ -316,6 +368,19 @@ workdir_sweep(const char *base, int *removed)
 	}
 	closedir(dir);
 	return rc;
+}
+
+int
+workdir_sweep(const char *base, int *removed)
+{
+	char boot[9];
+
+	if (removed != NULL)
+		*removed = 0;
+	if (base == NULL)
+		return HUB_ERR_SYSTEM;
+	workdir_boot_id(boot);
+	return workdir_sweep_at(base, 1, boot, removed);
 }
 
 int

@@ -30,6 +30,16 @@
  */
 int workdir_create(const char *base, const char *prefix, char *out, size_t outlen);
 
+/*
+ * A run's directory: workdir_create(), resolved with realpath() into root
+ * (len bytes), with the empty mode-0700 subdirectories subdirs (a
+ * NULL-terminated list of single names). Returns 0, or an error of
+ * workdir_create() or HUB_ERR_SYSTEM (errno kept) with nothing left
+ * behind and root "".
+ */
+int workdir_create_run(const char *base, const char *prefix, const char *const *subdirs,
+    char *root, size_t len);
+
 /* Remove path and everything below it. 0 or HUB_ERR_SYSTEM. */
 int workdir_remove(const char *path);
 
