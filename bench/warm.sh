@@ -6,7 +6,8 @@
 # the CLI started cold directly (tests/fakes/provider-run), through the hub
 # with every child cold (HUB_WARM_CHILDREN=0), and through the hub with
 # warm children (HUB_WARM_CHILDREN=1), on a first turn and on a turn with
-# history; and the resident memory of the warm pool. Requests go one at a
+# history (and, through the hub, a Claude first turn offering a client
+# tool); and the resident memory of the warm pool. Requests go one at a
 # time with a pause of BENCH_WARM_GAP_MS (default 1500) between them, so
 # the pool has refilled (one child per key) before each.
 set -euo pipefail
@@ -26,7 +27,7 @@ export ANTHROPIC_BASE_URL=http://127.0.0.1:$(head -n 1 "$BATS_FILE_TMPDIR/up.por
 export HUB_CLAUDE_CLI=$real CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-bench-not-real HUB_CLAUDE_TIMEOUT=60
 export HUB_GEMINI_CLI=/bin/false
 
-# ttft URL BODY: the median time to the first content delta of N streaming
+# ttft URL BODY: the median time to the first content (or tool call) delta of N streaming
 # requests, one at a time, BENCH_WARM_GAP_MS apart (one unmeasured first).
 ttft() {
 	node -e '
@@ -40,7 +41,7 @@ const one = () => new Promise((resolve) => {
 		headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
 		res.setEncoding("utf8");
 		res.on("data", (c) => { buf += c;
-			if (first === null && /"delta":\{[^}]*"content":"[^"]/.test(buf)) first = Number(process.hrtime.bigint() - t0) / 1e6; });
+			if (first === null && /"delta":\{[^}]*("content":"[^"]|"tool_calls":\[)/.test(buf)) first = Number(process.hrtime.bigint() - t0) / 1e6; });
 		res.on("end", () => resolve(res.statusCode === 200 ? first : null));
 	});
 	req.on("error", () => resolve(null));
@@ -106,6 +107,16 @@ for cli in $clis; do
 	result warm "$cli history TTFT direct cold (ms)" "$d2" "-" "-"
 	result warm "$cli history TTFT hub cold / warm (ms)" "$c2 / $w2" "-" "-"
 	result warm "$cli history hub warm / direct cold" "$r2" "<= 0.35" "$(verdict "$r2" le 0.35)"
+	if [ "$cli" = claude ]; then
+		# a first turn offering a client tool: the first delta is the call's
+		tools=$(jq -cn '{model:"sonnet",tools:[{type:"function",function:{name:"Calculator",
+		    parameters:{type:"object",properties:{input:{type:"string"}}}}}],
+		    messages:[{role:"user",content:"What is 17 times 23?"}]}')
+		t1=$(ttft "$cold_url/v1/chat/completions" "$tools")
+		t2=$(ttft "$warm_url/v1/chat/completions" "$tools")
+		result warm "claude tool turn TTFT hub cold / warm (ms)" "$t1 / $t2" "-" "-"
+		result warm "claude tool turn hub warm / hub cold" "$(ratio "$t2" "$t1")" "-" "-"
+	fi
 done
 sleep "$(awk -v g="$gap" 'BEGIN { print g / 1000 }')"
 # the warm pool's memory: every process of the waiting children (one per

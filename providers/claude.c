@@ -13,6 +13,12 @@
  * never a tools/call: once the model's message with tool_use blocks is
  * complete it sends an interrupt, and the calls go up in the reply, named
  * without the mcp__client__ prefix. docs/PROVIDERS.md, "Client tools".
+ * A warm child (started before its request, docs/PROVIDERS.md, "Warm
+ * children") has no --mcp-config nor --allowedTools: the initialize
+ * request's sdkMcpServers alone adds the server, a set_permission_mode
+ * "default" request makes the CLI ask can_use_tool for each call
+ * (--permission-prompt-tool=stdio), and the interrupt withdraws the
+ * question, so the upstream sees the same single request as a cold run.
  * Each run has a private work directory below the
  * state directory, removed afterwards, holding:
  *   home/  HOME: the CLI's config, and the transcript of the earlier turns
@@ -95,6 +101,7 @@ struct claude_run {
 	char session_id[CLI_TEXT_UUID_SIZE];
 	char model_arg[HUB_MAX_MODEL_LEN + 16];
 	char resume_arg[64];
+	int warm;                      /* a warm child runs it (claude_warm_prepare()) */
 	/* client tools (claude_tools_on()) */
 	int tools_on;
 	struct hub_buf stdin_more;     /* control responses, the interrupt */
@@ -329,7 +336,8 @@ claude_mcp_message(struct claude_run *run, const char *request_id, struct json_o
 }
 
 /* A control request of the CLI: the client server's mcp_message; a
- * permission question is denied (with interrupt); anything else refused. */
+ * permission question is left for the interrupt, or denied (with
+ * interrupt) once the message is complete; anything else refused. */
 static int
 claude_on_control(void *arg, const char *request_id, struct json_object *request)
 {
@@ -347,6 +355,11 @@ claude_on_control(void *arg, const char *request_id, struct json_object *request
 	    json_object_is_type(msg, json_type_object))
 		rc = claude_mcp_message(run, request_id, msg);
 	else if (subtype != NULL && strcmp(subtype, "can_use_tool") == 0) {
+		/* asked while the message still streams (a warm child asks for
+		 * every call): unanswered, so later calls still come; the
+		 * interrupt at its end withdraws the question */
+		if (!run->stream.tool_turn_done)
+			return HUB_OK;
 		body = json_object_new_object();
 		json_object_object_add(body, "behavior", json_object_new_string("deny"));
 		json_object_object_add(body, "message", json_object_new_string("the client runs its tools itself"));
@@ -394,24 +407,35 @@ claude_on_tool_args(void *arg, size_t index, const char *json, size_t len)
 	return -1;
 }
 
+/* {"type":"control_request","request_id":id,"request":{"subtype":subtype}}
+ * with the members of req (taken; may be NULL) in its request; NULL when
+ * out of memory. */
+static struct json_object *
+claude_control_request(const char *request_id, const char *subtype, struct json_object *req)
+{
+	struct json_object *line = json_object_new_object();
+
+	if (req == NULL)
+		req = json_object_new_object();
+	if (line == NULL || req == NULL) {
+		json_object_put(line);
+		json_object_put(req);
+		return NULL;
+	}
+	json_object_object_add(req, "subtype", json_object_new_string(subtype));
+	json_object_object_add(line, "type", json_object_new_string("control_request"));
+	json_object_object_add(line, "request_id", json_object_new_string(request_id));
+	json_object_object_add(line, "request", req);
+	return line;
+}
+
 /* The model's message with tool_use blocks is complete: end the turn
  * before anything runs (the CLI answers with a result line). */
 static int
 claude_interrupt(struct claude_run *run)
 {
-	struct json_object *line = json_object_new_object(), *req = json_object_new_object();
-
-	if (line == NULL || req == NULL) {
-		json_object_put(line);
-		json_object_put(req);
-		return HUB_ERR_NOMEM;
-	}
-	json_object_object_add(req, "subtype", json_object_new_string("interrupt"));
-	json_object_object_add(line, "type", json_object_new_string("control_request"));
-	json_object_object_add(line, "request_id", json_object_new_string("hub_interrupt_1"));
-	json_object_object_add(line, "request", req);
 	run->interrupted = 1;
-	return claude_send(run, line);
+	return claude_send(run, claude_control_request("hub_interrupt_1", "interrupt", NULL));
 }
 
 /* The calls handed up: the client's, in order, at most one without
@@ -606,13 +630,16 @@ claude_tool_instructions(const struct provider_call *call, char *buf, size_t len
 /*
  * stdin for the CLI: the initialize control request carrying the system
  * prompt (the conversation's system messages, joined), then the last user
- * message, appended to b. Returns 0 or a hub_err.
+ * message, appended to b. A warm child with client tools gets a
+ * set_permission_mode "default" request between them, so that it asks
+ * can_use_tool (--permission-prompt-tool=stdio) for the calls its argv
+ * does not allow. Returns 0 or a hub_err.
  */
 static int
-claude_build_stdin(const struct provider_call *call, struct hub_buf *b)
+claude_build_stdin(const struct provider_call *call, int warm, struct hub_buf *b)
 {
 	struct hub_buf sys, user;
-	struct json_object *line, *req, *prompts, *servers;
+	struct json_object *line, *req, *prompts, *servers, *mode;
 	const struct provider_msg *last = &call->messages[call->n_messages - 1];
 	static const struct provider_msg go_on = { .role = "user", .content = CLAUDE_TOOL_CONTINUE };
 	char extra[256];
@@ -631,11 +658,9 @@ claude_build_stdin(const struct provider_call *call, struct hub_buf *b)
 	if (claude_tool_instructions(call, extra, sizeof(extra))[0] != '\0' &&
 	    ((sys.len > 0 && (rc = hub_buf_puts(&sys, "\n\n")) < 0) || (rc = hub_buf_puts(&sys, extra)) < 0))
 		goto out;
-	line = json_object_new_object();
 	req = json_object_new_object();
 	prompts = json_object_new_array();
-	if (line == NULL || req == NULL || prompts == NULL) {
-		json_object_put(line);
+	if (req == NULL || prompts == NULL) {
 		json_object_put(req);
 		json_object_put(prompts);
 		rc = HUB_ERR_NOMEM;
@@ -643,17 +668,20 @@ claude_build_stdin(const struct provider_call *call, struct hub_buf *b)
 	}
 	if (sys.len > 0)
 		json_object_array_add(prompts, json_object_new_string_len(sys.data, (int)sys.len));
-	json_object_object_add(req, "subtype", json_object_new_string("initialize"));
 	json_object_object_add(req, "systemPrompt", prompts);
 	if (claude_tools_on(call) && (servers = json_object_new_array()) != NULL) {
 		json_object_array_add(servers, json_object_new_string(CLAUDE_TOOL_SERVER));
 		json_object_object_add(req, "sdkMcpServers", servers);
 	}
-	json_object_object_add(line, "type", json_object_new_string("control_request"));
-	json_object_object_add(line, "request_id", json_object_new_string("hub_init_1"));
-	json_object_object_add(line, "request", req);
-	if ((rc = cli_text_put_line(b, line)) < 0)
+	if ((rc = cli_text_put_line(b, claude_control_request("hub_init_1", "initialize", req))) < 0)
 		goto out;
+	if (warm && claude_tools_on(call)) {
+		if ((mode = json_object_new_object()) != NULL)
+			json_object_object_add(mode, "mode", json_object_new_string("default"));
+		if ((rc = cli_text_put_line(b, claude_control_request("hub_mode_1", "set_permission_mode",
+		    mode))) < 0)
+			goto out;
+	}
 
 	/* after tool results the whole conversation is history: the model is
 	 * asked to go on (docs/API.md, "Tool calling", Claude) */
@@ -940,6 +968,13 @@ claude_build_argv(struct claude_run *run, const char *model, int have_history)
 	} else {
 		run->argv[argc++] = "--no-session-persistence";
 	}
+	if (run->warm) {
+		/* the same for every request: the client's tools, if any, come
+		 * with the initialize request (sdkMcpServers), and their calls
+		 * are asked for on stdin (can_use_tool) */
+		run->argv[argc++] = "--permission-prompt-tool=stdio";
+		run->argv[argc++] = "--strict-mcp-config";
+	}
 	if (model != NULL && model[0] != '\0') {
 		snprintf(run->model_arg, sizeof(run->model_arg), "--model=%s", model);
 		run->argv[argc++] = run->model_arg;
@@ -984,16 +1019,19 @@ claude_prepare(void *arg, const struct cli_run_dirs *dirs, const char *model,
 	struct claude_run *run = arg;
 	int rc, have_history = 0;
 
+	run->warm = in->warm;
+	in->stdin_more = run->tools_on ? &run->stdin_more : NULL;
+	if (run->warm)   /* argv and environment are claude_warm_prepare()'s */
+		return claude_build_stdin(run->call, 1, &in->stdin_data);
 	if ((rc = cli_text_uuid(run->session_id)) < 0 ||
 	    (rc = claude_write_transcript(run->call, dirs->home, dirs->cwd, run->session_id,
 	    &have_history)) < 0 ||
-	    (rc = claude_build_stdin(run->call, &in->stdin_data)) < 0 ||
+	    (rc = claude_build_stdin(run->call, 0, &in->stdin_data)) < 0 ||
 	    (rc = claude_build_env(&in->env, dirs->home, dirs->tmp, run->timeout_s * 1000L)) < 0 ||
 	    (run->tools_on && (rc = claude_build_allowed(run)) < 0))
 		return rc;
 	claude_build_argv(run, model, have_history);
 	in->argv = run->argv;
-	in->stdin_more = run->tools_on ? &run->stdin_more : NULL;
 	return HUB_OK;
 }
 
@@ -1028,8 +1066,7 @@ claude_finish(void *arg, const struct child_result *res, int client_gone, const 
 }
 
 /* Whether a child started ahead can serve the call: a first turn (no
- * history to --resume, read at start-up) without client tools (the
- * --mcp-config and --allowedTools of argv). */
+ * history to --resume, read at start-up), with or without client tools. */
 static int
 claude_warm_ok(void *arg)
 {
@@ -1037,7 +1074,7 @@ claude_warm_ok(void *arg)
 	const struct provider_call *call = run->call;
 	size_t i;
 
-	if (run->tools_on || claude_ends_with_tools(call))
+	if (claude_ends_with_tools(call))
 		return 0;
 	for (i = 0; i + 1 < call->n_messages; i++)
 		if (strcmp(call->messages[i].role, "system") != 0)
@@ -1046,7 +1083,8 @@ claude_warm_ok(void *arg)
 }
 
 /* A warm child's argv and environment: those of every first turn
- * without tools (claude_prepare()), nothing of a request. */
+ * without tools (claude_prepare()) and the two flags that let it take
+ * client tools on stdin (claude_build_argv()), nothing of a request. */
 static int
 claude_warm_prepare(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
     struct cli_run_input *in, void **scratch)
@@ -1058,6 +1096,7 @@ claude_warm_prepare(const struct cli_run_dirs *dirs, const char *model, long tim
 		return HUB_ERR_NOMEM;
 	*scratch = run;
 	run->timeout_s = timeout_s;
+	run->warm = 1;
 	if ((rc = claude_build_env(&in->env, dirs->home, dirs->tmp, timeout_s * 1000L)) < 0)
 		return rc;
 	claude_build_argv(run, model, 0);

@@ -2,13 +2,18 @@
 # warm.bats - warm children (providers/warm_pool.c) through the whole hub
 # with the fake Claude CLI: a first turn is served by a child started
 # before the request came, each child serves one request, tenants never
-# share one, history and tools start cold, idle children retire, the caps
+# share one, history and tool results start cold, first turns with client
+# tools are served warm (the fake and the real CLI), idle children retire, the caps
 # hold, /metrics counts warm and cold starts, and the faults (a killed
 # child, a client gone, a hang, garbage) leave nothing but the pool.
 
 load helpers
 
 setup_file() {
+	# the fake upstreams for the real-CLI tests at the end; the rest runs
+	# on the fake CLIs
+	use_real_clis_on_fake_upstreams
+	unset ANTHROPIC_BASE_URL CODE_ASSIST_ENDPOINT GOOGLE_GENAI_USE_GCA GOOGLE_CLOUD_ACCESS_TOKEN HUB_GEMINI_TIMEOUT
 	use_fake_clis
 	export HUB_CLAUDE_TIMEOUT=3 HUB_KILL_GRACE_MS=300
 	export KEY_A=sk-hub-warm-tenant-a-0123456789 KEY_B=sk-hub-warm-tenant-b-0123456789
@@ -22,6 +27,7 @@ setup_file() {
 teardown_file() {
 	stop_hub
 	stop_redis
+	stop_fake_upstreams
 }
 
 # POST one user message ($1) as tenant key $2 (default A); prints the reply text.
@@ -104,7 +110,7 @@ starts() {
 	[[ " $argv " == *" --no-session-persistence "* ]]
 }
 
-@test "warm: a turn with history and a turn with tools start cold, and are counted" {
+@test "warm: a turn with history and a turn of tool results start cold, and are counted" {
 	wait_children 1
 	cold0=$(starts cold)
 	t0=$(now_ms)
@@ -112,11 +118,35 @@ starts() {
 		-H "Authorization: Bearer $KEY_A" | jq -r '.choices[0].message.content')
 	[ "$(field started_ms "$out")" -ge "$t0" ]
 	tools='[{"type":"function","function":{"name":"Calculator","parameters":{"type":"object"}}}]'
-	chat "{\"model\":\"sonnet\",\"tools\":$tools,\"messages\":[{\"role\":\"user\",\"content\":\"compute\"}]}" \
-		-H "Authorization: Bearer $KEY_A" | jq -e '.choices[0].message.tool_calls | length == 1'
+	chat "{\"model\":\"sonnet\",\"tools\":$tools,\"messages\":[{\"role\":\"user\",\"content\":\"compute\"},
+	    {\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"Calculator\",\"arguments\":\"{}\"}}]},
+	    {\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"391\"}]}" \
+		-H "Authorization: Bearer $KEY_A" | jq -e '.choices[0].message.content == "The result is 391."'
 	[ "$(( $(starts cold) - cold0 ))" -eq 2 ]
 	# the warm child is still there, unused
 	[ "$(n_children)" -eq 1 ]
+}
+
+@test "warm: a first turn with client tools is served warm; the call comes back, nothing runs" {
+	tools='[{"type":"function","function":{"name":"Calculator","parameters":{"type":"object"}}}]'
+	for q in compute 'compute [[fake:parallel]]'; do
+		wait_children 1
+		warm0=$(starts warm)
+		out=$(chat "{\"model\":\"sonnet\",\"tools\":$tools,\"messages\":[{\"role\":\"user\",\"content\":\"$q\"}]}" \
+			-H "Authorization: Bearer $KEY_A")
+		echo "$out"
+		[ "$(( $(starts warm) - warm0 ))" -eq 1 ]
+		jq -e '.choices[0].finish_reason == "tool_calls"' <<<"$out"
+		jq -e '.choices[0].message.tool_calls[0].function | .name == "Calculator" and (.arguments | fromjson | .input) == "17*23"' <<<"$out"
+		# asked for with can_use_tool, withdrawn by the interrupt: not executed
+		[[ $(jq -r '.choices[0].message.content // ""' <<<"$out") != *"The result is"* ]]
+	done
+	jq -e '.choices[0].message.tool_calls | length == 2' <<<"$out"
+	# a warm child's argv is the same with or without tools, and holds none
+	wait_children 1
+	argv=$(ask '[[fake:argv]]')
+	[[ " $argv " == *" --permission-prompt-tool=stdio --strict-mcp-config "* ]]
+	[[ $argv != *--mcp-config=* && $argv != *--allowedTools* ]]
 }
 
 @test "warm faults: a killed warm child, a client gone, a hang and garbage leave only the pool" {
@@ -204,4 +234,116 @@ has_gemini() { [ "$(n_gemini)" -eq "$1" ]; }
 	t0=$(now_ms)
 	out=$(ask_gemini '[{"role":"system","content":"be terse"},{"role":"user","content":"[[fake:whoami]]"}]')
 	[ "$(field started_ms "$out")" -ge "$t0" ]
+}
+
+# --- the real pinned Claude CLI against the recording fake Messages API ---
+
+# Start a hub named $2 on the real CLI and the fake Messages API
+# (setup_file) with HUB_WARM_CHILDREN=$1; skip when the CLI could not be
+# installed. The test stops it (a later test does not know its pid).
+start_real_hub() {
+	stop_hub
+	[ -n "$REAL_CLAUDE" ] || skip "the pinned Claude Code CLI could not be installed"
+	export HUB_CLAUDE_CLI=$REAL_CLAUDE ANTHROPIC_BASE_URL=$ANTHROPIC_UP HUB_CLAUDE_TIMEOUT=60
+	export CLAUDE_CODE_OAUTH_TOKEN="sk-ant-oat01-warm-test-$RANDOM$RANDOM"
+	export HUB_WARM_CHILDREN=$1 HUB_WARM_IDLE_TTL=600 HUB_WARM_MAX=4 HUB_WARM_MAX_MB=2048
+	start_hub "$2"
+}
+
+# The real CLIs below the state dir, and a wait for $1 of them.
+real_clis() {
+	local p
+	for p in $(cli_children_under "$HUB_STATE_DIR"); do
+		[[ "$(cat /proc/$p/comm 2>/dev/null)" == claude* ]] && echo "$p"
+	done
+	return 0
+}
+has_real() { [ "$(real_clis | wc -l)" -eq "$1" ]; }
+
+# The Calculator conversation of claude_tools_real_cli.bats, as an OpenAI
+# request; $1 the user text, $2 a jq filter on the request (default .).
+tool_req() {
+	jq -cn --arg c "$1" '{model:"sonnet",tools:[
+	    {type:"function",function:{name:"Calculator",description:"Useful for math.",
+	     parameters:{type:"object",properties:{input:{type:"string"}}}}},
+	    {type:"function",function:{name:"Weather",parameters:{type:"object",properties:{city:{type:"string"}}}}}],
+	  messages:[{role:"system",content:"be terse"},{role:"user",content:$c}]}' | jq -c "${2:-.}"
+}
+
+# The requests of one turn ($1 a label), each with its reply and the
+# upstream's /v1/messages calls, normalised: ids, times, the run's own
+# directory and the CLI's session metadata left out. One line per case
+# into $BATS_FILE_TMPDIR/$1.cases.
+run_cases() {
+	local label=$1 body out ups
+	: >"$BATS_FILE_TMPDIR/$label.cases"
+	for body in "$(tool_req 'What is 17 times 23?')" \
+		"$(tool_req 'Compute both [[fake:parallel]]')" \
+		"$(tool_req 'Compute both [[fake:parallel]]' '.parallel_tool_calls = false')" \
+		"$(tool_req 'What is 17 times 23?' '.tool_choice = {type:"function",function:{name:"Calculator"}}')" \
+		"$(tool_req 'Say hello' '.tool_choice = "none"')" \
+		"$(tool_req 'Say hello' 'del(.tools)')"; do
+		[ "$label" = cold ] || { wait_for 100 has_real 1; sleep 1.5; }
+		curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
+		out=$(chat "$body" -H "Authorization: Bearer $KEY_A" | jq -c '.choices[0] | del(.message.tool_calls[]?.id)')
+		ups=$(curl -s "$ANTHROPIC_UP/_requests" | jq -c '[.[] | select(.path | endswith("/v1/messages")) | .body
+		    | del(.metadata) | walk(if type == "string" then gsub("Primary working directory: [^\\n]*"; "cwd") else . end)]')
+		jq -cn --argjson out "$out" --argjson up "$ups" '{out: $out, up: $up}' >>"$BATS_FILE_TMPDIR/$label.cases"
+	done
+}
+
+@test "warm real CLI: tool turns of a warm child are the cold ones': same calls and finish, the same single upstream call, nothing run" {
+	start_real_hub 0 real-cold
+	cold0=$(starts cold)
+	run_cases cold
+	[ "$(( $(starts cold) - cold0 ))" -eq 6 ]
+	start_real_hub 1 real-warm
+	chat "$(tool_req 'Say hello')" -H "Authorization: Bearer $KEY_A" >/dev/null   # the key is in use now
+	warm0=$(starts warm)
+	run_cases warm
+	[ "$(( $(starts warm) - warm0 ))" -eq 6 ]
+	paste -d '\n' "$BATS_FILE_TMPDIR/cold.cases" "$BATS_FILE_TMPDIR/warm.cases" | jq -c '{out}'
+	# each case: exactly one upstream call, the same request and the same reply
+	diff <(jq -S . "$BATS_FILE_TMPDIR/cold.cases") <(jq -S . "$BATS_FILE_TMPDIR/warm.cases")
+	jq -se 'all(.[]; (.up | length) == 1)' "$BATS_FILE_TMPDIR/warm.cases"
+	# the tools reached the upstream, named as the cold path names them
+	c=$(sed -n 1p "$BATS_FILE_TMPDIR/warm.cases")
+	[ "$(jq -r '[.up[0].tools[].name] | sort | join(",")' <<<"$c")" = "DeferredToolPlaceholder,mcp__client__Calculator,mcp__client__Weather" ]
+	jq -e '.out.finish_reason == "tool_calls" and (.out.message.tool_calls | length) == 1' <<<"$c"
+	jq -e '.out.message.tool_calls[0].function | .name == "Calculator" and (.arguments | fromjson | .input) == "17*23"' <<<"$c"
+	# no tool_result ever went up: nothing ran on the server
+	jq -se 'all(.[]; .up[0].messages | tostring | contains("tool_result") | not)' "$BATS_FILE_TMPDIR/warm.cases"
+	[ "$(sed -n 2p "$BATS_FILE_TMPDIR/warm.cases" | jq '.out.message.tool_calls | length')" -eq 2 ]
+	[ "$(sed -n 3p "$BATS_FILE_TMPDIR/warm.cases" | jq '.out.message.tool_calls | length')" -eq 1 ]
+	[ "$(sed -n 4p "$BATS_FILE_TMPDIR/warm.cases" | jq -r '[.up[0].tools[].name] | sort | join(",")')" = "DeferredToolPlaceholder,mcp__client__Calculator" ]
+	# without tools (none offered, or tool_choice none) the warm argv's
+	# --permission-prompt-tool=stdio changes nothing: no tools upstream
+	[ "$(sed -n 5p "$BATS_FILE_TMPDIR/warm.cases" | jq -c '.up[0].tools')" = "[]" ]
+	[ "$(sed -n 6p "$BATS_FILE_TMPDIR/warm.cases" | jq -r '.out.message.content')" = "Hello from the fake upstream." ]
+	stop_hub
+}
+
+@test "warm real CLI: a streamed tool turn is warm, with the call's deltas; a turn of tool results starts cold" {
+	start_real_hub 1 real-stream
+	chat "$(tool_req 'Say hello')" -H "Authorization: Bearer $KEY_A" >/dev/null
+	wait_for 100 has_real 1
+	sleep 1.5
+	warm0=$(starts warm)
+	curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
+	out=$(chat "$(tool_req 'What is 17 times 23?' '.stream = true')" -N -H "Authorization: Bearer $KEY_A")
+	[ "$(( $(starts warm) - warm0 ))" -eq 1 ]
+	chunks=$(grep '^data: {' <<<"$out" | sed 's/^data: //')
+	[ "$(jq -r 'select(.choices[0].delta.tool_calls) | .choices[0].delta.tool_calls[0].function.arguments // ""' <<<"$chunks" | tr -d '\n' | jq -r .input)" = "17*23" ]
+	[ "$(jq -r 'select(.choices[0].finish_reason) | .choices[0].finish_reason' <<<"$chunks")" = tool_calls ]
+	[ "$(grep '^data: ' <<<"$out" | tail -n 1)" = "data: [DONE]" ]
+	[ "$(curl -s "$ANTHROPIC_UP/_requests" | jq '[.[] | select(.path | endswith("/v1/messages"))] | length')" -eq 1 ]
+	# the result goes back as history (--resume): cold, one upstream call
+	wait_for 100 has_real 1
+	cold0=$(starts cold)
+	curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
+	out=$(chat "$(tool_req 'What is 17 times 23?' '.messages += [{role:"assistant",content:null,tool_calls:[{id:"call_1",type:"function",function:{name:"Calculator",arguments:"{\"input\":\"17*23\"}"}}]},{role:"tool",tool_call_id:"call_1",content:"391"}]')" -H "Authorization: Bearer $KEY_A")
+	[ "$(jq -r '.choices[0].message.content' <<<"$out")" = "The result is 391." ]
+	[ "$(( $(starts cold) - cold0 ))" -eq 1 ]
+	[ "$(curl -s "$ANTHROPIC_UP/_requests" | jq '[.[] | select(.path | endswith("/v1/messages"))] | length')" -eq 1 ]
+	stop_hub
 }

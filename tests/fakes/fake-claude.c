@@ -60,6 +60,13 @@
  * ends the turn like the real CLI (rejected tool_results, a result with
  * is_error and terminal_reason "aborted_tools"); a tools/call answer is
  * EXECUTION, and the fake then answers "The result is <answer text>.".
+ * Without --mcp-config, the first server of sdkMcpServers is the sdk
+ * server all the same (the real CLI connects it, also with
+ * --strict-mcp-config); with --permission-prompt-tool=stdio and a
+ * set_permission_mode "default" control request, a listed call that
+ * --allowedTools does not allow is asked for with a can_use_tool control
+ * request instead of the tools/call (a deny with interrupt, or an
+ * interrupt, ends the turn; an allow is EXECUTION).
  * A conversation holding a tool_result (stdin or transcript) is answered
  * "The result is <last result's text>.". A transcript ending with a user
  * line gets the CLI's "No response requested." assistant turn after it.
@@ -99,7 +106,12 @@ struct conv {
 static const char *sdk_server;       /* NULL: no tool mode */
 static char *allowed_tools;          /* --allowedTools, as given */
 static struct json_object *mcp_tools; /* the tools/list answer's "tools" */
-static char *pending_user;           /* a user line read while waiting */
+/* user and control_request lines read while waiting, oldest first */
+#define MAX_PENDING 8
+static char *pending[MAX_PENDING];
+static size_t n_pending;
+static int prompt_stdio;             /* --permission-prompt-tool=stdio */
+static char perm_mode[32] = "dontAsk"; /* set_permission_mode */
 static int mcp_seq;
 
 static int partial, no_persist;
@@ -462,8 +474,8 @@ take_user(struct conv *c, struct json_object *o)
 
 /*
  * Send an mcp_message control request to the sdk server and read stdin
- * until its control_response; user lines read meanwhile are kept in
- * pending_user. Returns the mcp_response (caller puts it) or NULL at EOF.
+ * until its control_response; user and control_request lines read
+ * meanwhile are kept in pending[]. Returns the mcp_response (caller puts it) or NULL at EOF.
  */
 static struct json_object *
 mcp_request(const char *message_json)
@@ -481,8 +493,9 @@ mcp_request(const char *message_json)
 			continue;
 		}
 		o = parse_line(line, &type);
-		if (strcmp(type, "user") == 0 && pending_user == NULL) {
-			pending_user = line;
+		if ((strcmp(type, "user") == 0 || strcmp(type, "control_request") == 0) &&
+		    n_pending < MAX_PENDING) {
+			pending[n_pending++] = line;
 			json_object_put(o);
 			continue;
 		}
@@ -534,9 +547,9 @@ read_input(struct conv *c)
 	int got_any = 0;
 
 	for (;;) {
-		if (pending_user != NULL) {
-			line = pending_user;
-			pending_user = NULL;
+		if (n_pending > 0) {
+			line = pending[0];
+			memmove(pending, pending + 1, --n_pending * sizeof(pending[0]));
 		} else if ((line = read_line()) == NULL) {
 			break;
 		}
@@ -547,7 +560,15 @@ read_input(struct conv *c)
 		}
 		o = parse_line(line, &type);
 		free(line);
-		if (strcmp(type, "control_request") == 0 && json_object_object_get_ex(o, "request", &req)) {
+		if (strcmp(type, "control_request") == 0 && json_object_object_get_ex(o, "request", &req) &&
+		    json_object_object_get_ex(req, "subtype", &v) &&
+		    strcmp(json_object_get_string(v), "set_permission_mode") == 0) {
+			if (json_object_object_get_ex(req, "mode", &v))
+				snprintf(perm_mode, sizeof(perm_mode), "%s", json_object_get_string(v));
+			json_object_object_get_ex(o, "request_id", &v);
+			emit("{\"type\":\"control_response\",\"response\":{\"subtype\":\"success\","
+			    "\"request_id\":\"%s\",\"response\":{\"mode\":\"%s\"}}}", json_object_get_string(v), perm_mode);
+		} else if (strcmp(type, "control_request") == 0 && json_object_object_get_ex(o, "request", &req)) {
 			if (json_object_object_get_ex(req, "systemPrompt", &sp)) {
 				free(c->system);
 				c->system = content_text(sp);
@@ -556,9 +577,13 @@ read_input(struct conv *c)
 					c->system = NULL;
 				}
 			}
-			if (sdk_server != NULL && json_object_object_get_ex(req, "sdkMcpServers", &v) &&
-			    strstr(json_object_to_json_string(v), sdk_server) != NULL)
-				mcp_connect();
+			if (json_object_object_get_ex(req, "sdkMcpServers", &v) &&
+			    json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0) {
+				if (sdk_server == NULL)   /* no --mcp-config: the SDK's own */
+					sdk_server = strdup(json_object_get_string(json_object_array_get_idx(v, 0)));
+				if (strstr(json_object_to_json_string(v), sdk_server) != NULL)
+					mcp_connect();
+			}
 			emit("{\"type\":\"control_response\",\"response\":{\"subtype\":\"success\","
 			    "\"request_id\":\"req_1\",\"response\":{\"commands\":[],\"models\":[]}}}");
 		} else if (strcmp(type, "user") == 0) {
@@ -781,6 +806,7 @@ struct call {
 	char *input;                 /* compact JSON object */
 	char id[64];
 	int allowed;                 /* in --allowedTools as mcp__<server>__<name> */
+	int ask;                     /* not allowed: asked for with can_use_tool */
 };
 
 /* Whether the sdk server listed a tool of that name. */
@@ -919,6 +945,8 @@ propose_calls(const char *prompt, struct call *calls, size_t n, char **executed)
 	for (i = 0; i < n; i++) {
 		snprintf(calls[i].id, sizeof(calls[i].id), "toolu_fake_%u_%zu", (unsigned)getpid(), i);
 		calls[i].allowed = tool_listed(calls[i].name) && tool_allowed(calls[i].name);
+		calls[i].ask = tool_listed(calls[i].name) && !calls[i].allowed && prompt_stdio &&
+		    strcmp(perm_mode, "default") == 0;
 		if (partial) {
 			snprintf(ev, sizeof(ev), "{\"type\":\"content_block_start\",\"index\":%zu,\"content_block\":"
 			    "{\"type\":\"tool_use\",\"id\":\"%s\",\"name\":\"mcp__%s__%s\",\"input\":{}}}",
@@ -965,6 +993,13 @@ propose_calls(const char *prompt, struct call *calls, size_t n, char **executed)
 			    i + 2, i + 2);
 			free(jp);
 			asked++;
+		} else if (calls[i].ask) {
+			snprintf(rid[i], sizeof(rid[i]), "%08x-perm-4000-8000-%012zx", (unsigned)getpid(), i);
+			emit("{\"type\":\"control_request\",\"request_id\":\"%s\",\"request\":{\"subtype\":\"can_use_tool\","
+			    "\"tool_name\":\"mcp__%s__%s\",\"mcp_server\":{\"name\":\"%s\",\"source\":\"sdk\"},"
+			    "\"input\":%s,\"tool_use_id\":\"%s\"}}", rid[i], sdk_server, calls[i].name, sdk_server,
+			    calls[i].input, calls[i].id);
+			asked++;
 		} else {
 			rid[i][0] = '\0';
 		}
@@ -997,7 +1032,9 @@ propose_calls(const char *prompt, struct call *calls, size_t n, char **executed)
 			    "\"response\":{\"still_queued\":[]}}}", json_object_get_string(v));
 			json_object_put(o);
 			for (i = 0; i < n; i++)
-				if (rid[i][0] != '\0') {
+				if (rid[i][0] != '\0' && calls[i].ask)
+					emit("{\"type\":\"control_cancel_request\",\"request_id\":\"%s\"}", rid[i]);
+				else if (rid[i][0] != '\0') {
 					snprintf(ev, sizeof(ev), "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
 					    "\"params\":{\"requestId\":%zu,\"reason\":\"AbortError: remote-cancel\"}}", i + 2);
 					if ((r = mcp_request(ev)) != NULL)
@@ -1011,8 +1048,30 @@ propose_calls(const char *prompt, struct call *calls, size_t n, char **executed)
 			for (i = 0; i < n; i++) {
 				if (rid[i][0] == '\0' || strcmp(rid[i], json_object_get_string(v)) != 0)
 					continue;
-				/* the hub answered a tools/call: the tool counts as executed */
 				mr = res = NULL;
+				if (calls[i].ask) {
+					/* a deny with interrupt ends the turn; a deny goes
+					 * back to the model; an allow runs the tool */
+					int allow = 0, stop = 0;
+
+					if (json_object_object_get_ex(r, "response", &mr)) {
+						allow = json_object_object_get_ex(mr, "behavior", &res) &&
+						    strcmp(json_object_get_string(res), "allow") == 0;
+						stop = json_object_object_get_ex(mr, "interrupt", &res) &&
+						    json_object_get_boolean(res);
+					}
+					if (!allow && stop) {
+						json_object_put(o);
+						print_aborted(n, calls, in_tok);
+						return 1;
+					}
+					free(*executed);
+					*executed = strdup(allow ? "(run by the CLI)" :
+					    "<tool_use_error>permission denied</tool_use_error>");
+					answered++;
+					continue;
+				}
+				/* the hub answered a tools/call: the tool counts as executed */
 				if (json_object_object_get_ex(r, "response", &mr) &&
 				    json_object_object_get_ex(mr, "mcp_response", &mr) &&
 				    json_object_object_get_ex(mr, "result", &res)) {
@@ -1199,6 +1258,8 @@ main(int argc, char **argv)
 			c.system = strdup(a + 16);
 		else if (strcmp(a, "--disable-slash-commands") == 0 || strcmp(a, "--strict-mcp-config") == 0)
 			;
+		else if (strcmp(a, "--permission-prompt-tool=stdio") == 0)
+			prompt_stdio = 1;
 		else if (strncmp(a, "--mcp-config=", 13) == 0) {
 			struct json_object *cfg = json_tokener_parse(a + 13), *servers;
 
