@@ -813,36 +813,37 @@ gemini_plan_quota(struct provider_reply *reply, long retry_after_s)
 	reply->plan.resets_at = hub_time_wall_ms() / 1000 + retry_after_s;
 }
 
-/* Turn how the child ended into reply->err and a message. */
+/* The CLI's own structured message, made safe, into msg ("" none). Only
+ * structured messages are used: raw stderr may echo anything. */
 static void
-gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct provider_reply *reply)
+gemini_cli_message(const struct gemini_run *r, char *msg, size_t len)
 {
-	const struct gemini_stream *gs = &r->stream;
 	const char *cli_msg = NULL;
-	char msg[HUB_MAX_ERROR_MESSAGE];
-	/* a success result line is the exit status the CLI was stopped before */
-	int code = r->result_done ? 0 : res->exited ? res->exit_code : -1;
-	int err = 0;
 
 	msg[0] = '\0';
-	/* Only structured messages are used: raw stderr may echo anything. */
-	if (gs->error_message != NULL)
-		cli_msg = gs->error_message;
+	if (r->stream.error_message != NULL)
+		cli_msg = r->stream.error_message;
 	else if (r->saw_error_line)
 		cli_msg = r->error_line;
 	else if (r->fatal_line[0] != '\0')
 		cli_msg = r->fatal_line;
 	if (cli_msg != NULL)
-		gemini_keep_line(msg, sizeof(msg), cli_msg, strlen(cli_msg));
+		gemini_keep_line(msg, len, cli_msg, strlen(cli_msg));
+}
 
-	if (r->client_gone || res->watch_fired) {
+/* How a run the hub ended (or that proposed calls, or succeeded) is
+ * answered: 1 when decided (reply->err set, or 0 for a success), 0 when
+ * the exit status decides (gemini_map_exit()). */
+static int
+gemini_map_stop(struct gemini_run *r, const struct child_result *res, int code,
+    struct provider_reply *reply)
+{
+	if (r->client_gone || res->watch_fired)
 		provider_reply_error(reply, HUB_ERR_CLIENT_GONE, "the client went away");
-		return;
-	}
-	if (r->tools.n_calls > 0 && r->stop_err == 0 && !r->output_capped &&
+	else if (r->tools.n_calls > 0 && r->stop_err == 0 && !r->output_capped &&
 	    (r->tools_done || code == 0))
-		return;  /* the model proposed calls: success, whatever ended the CLI */
-	if (r->stop_err == HUB_ERR_RATE_LIMIT || r->stop_err == HUB_ERR_OVERLOADED) {
+		;  /* the model proposed calls: success, whatever ended the CLI */
+	else if (r->stop_err == HUB_ERR_RATE_LIMIT || r->stop_err == HUB_ERR_OVERLOADED) {
 		gemini_sanitise_message(r->backoff_line, sizeof(r->backoff_line), r->call, code);
 		provider_reply_error(reply, r->stop_err,
 		    "Gemini is %s; the CLI would wait %s%lds: %s",
@@ -853,30 +854,32 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 		reply->retry_after_s = r->retry_after_s;
 		if (r->stop_err == HUB_ERR_RATE_LIMIT)
 			gemini_plan_quota(reply, r->retry_after_s);
-		return;
-	}
-	if (r->output_capped || res->output_capped) {
+	} else if (r->output_capped || res->output_capped)
 		provider_reply_error(reply, HUB_ERR_OUTPUT_CAP, "the Gemini CLI printed more than the output cap");
-		return;
-	}
-	if (r->stop_err != 0) {
+	else if (r->stop_err != 0)
 		provider_reply_error(reply, r->stop_err, "reading the Gemini CLI's output failed");
-		return;
-	}
-	if (res->memory_exceeded) {
+	else if (res->memory_exceeded)
 		provider_reply_error(reply, HUB_ERR_UPSTREAM,
 		    "the Gemini CLI used more memory than HUB_CHILD_MAX_RSS_MB allows and was stopped");
-		return;
-	}
-	if (res->timed_out) {
+	else if (res->timed_out)
 		provider_reply_error(reply, HUB_ERR_TIMEOUT, "the Gemini CLI did not finish within %lds",
 		    r->timeout_s);
-		return;
-	}
-	if (code == 0 && r->text.len > 0 && !r->saw_error_line &&
-	    (!gs->got_result || gs->result_success))
-		return;  /* success */
+	else if (!(code == 0 && r->text.len > 0 && !r->saw_error_line &&
+	    (!r->stream.got_result || r->stream.result_success)))
+		return 0;
+	return 1;  /* decided; a reply without an error is a success */
+}
 
+/* A failed run by its exit status and the CLI's message: the error code
+ * (auth, rate limit, upstream) and the message the client gets. */
+static void
+gemini_map_exit(struct gemini_run *r, const struct child_result *res, int code,
+    struct provider_reply *reply)
+{
+	char msg[HUB_MAX_ERROR_MESSAGE];
+	int err;
+
+	gemini_cli_message(r, msg, sizeof(msg));
 	gemini_sanitise_message(msg, sizeof(msg), r->call, code);
 	if (code == 41 || code == 145 || code == 147 || (code != 0 && r->saw_auth_error))
 		err = HUB_ERR_PROVIDER_AUTH;
@@ -912,6 +915,17 @@ gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct 
 	else
 		provider_reply_error(reply, err, "the Gemini CLI failed (exit %d)%s%s", code,
 		    msg[0] ? ": " : "", msg);
+}
+
+/* Turn how the child ended into reply->err and a message. */
+static void
+gemini_map_outcome(struct gemini_run *r, const struct child_result *res, struct provider_reply *reply)
+{
+	/* a success result line is the exit status the CLI was stopped before */
+	int code = r->result_done ? 0 : res->exited ? res->exit_code : -1;
+
+	if (!gemini_map_stop(r, res, code, reply))
+		gemini_map_exit(r, res, code, reply);
 }
 
 /* ------------------------------------------------------------ the adapter's hooks */
