@@ -188,6 +188,7 @@ struct codex_run {
 	struct hub_buf system;          /* the system messages, joined */
 	struct hub_buf orig_creds;      /* secret: the credentials as copied in */
 	const char *auth_path;          /* set once the credentials were copied in */
+	int creds_back;                 /* the credentials went back (codex_on_stop()) */
 	char creds[PATH_MAX];
 	char *argv[CODEX_MAX_ARGV];
 	char thread_id[CLI_TEXT_UUID_SIZE];
@@ -956,7 +957,26 @@ codex_finish(void *arg, const struct child_result *res, int client_gone, const c
 		reply->model = strdup(slug);
 }
 
-/* The credentials go back (refreshed by the CLI) before the directory goes. */
+/* The credentials go back (refreshed by the CLI) before the directory
+ * goes, once: when a callback stopped the run (turn.completed: the reply
+ * goes out while a reaper stops the CLI and removes the directory), at
+ * once; else after the reap. */
+static void
+codex_creds_back(struct codex_run *run)
+{
+	if (run->auth_path == NULL || run->creds_back)
+		return;
+	run->creds_back = 1;
+	cred_file_write_back(&codex_cred_kind, run->auth_path, run->creds, &run->orig_creds);
+}
+
+static void
+codex_on_stop(void *arg, const struct cli_run_dirs *dirs)
+{
+	(void)dirs;
+	codex_creds_back(arg);
+}
+
 static void
 codex_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_result *res,
     struct provider_reply *reply)
@@ -964,8 +984,7 @@ codex_cleanup(void *arg, const struct cli_run_dirs *dirs, const struct child_res
 	struct codex_run *run = arg;
 
 	(void)dirs;
-	if (run->auth_path != NULL)
-		cred_file_write_back(&codex_cred_kind, run->auth_path, run->creds, &run->orig_creds);
+	codex_creds_back(run);
 	if (reply->err != 0)
 		hub_log(HUB_LOG_INFO, "codex", "run failed: %s (exit %d, %ld ms)",
 		    hub_strerror(reply->err), res->exited ? res->exit_code : -1, res->duration_ms);
@@ -983,7 +1002,9 @@ static const struct cli_run_adapter codex_adapter = {
 	.prepare = codex_prepare,
 	.on_stdout = codex_on_stdout,
 	.finish = codex_finish,
+	.on_stop = codex_on_stop,
 	.cleanup = codex_cleanup,
+	.detach_on_stop = 1,
 };
 
 static int

@@ -104,6 +104,22 @@ setup() {
 	assert_no_leftovers
 }
 
+@test "codex: the reply does not wait for the CLI's exit; a reaper kills and reaps it" {
+	# The fake ignores SIGTERM after turn.completed: a reply that waited for
+	# its exit would take the whole kill grace.
+	# Unjailed: in the jail bwrap ends at the SIGTERM and takes the fake
+	# with it, so the grace would not be waited for either way.
+	export HUB_JAIL=off HUB_KILL_GRACE_MS=3000
+	drive "$(one_msg 'hi [[fake:linger]]')"
+	[ "$status" -eq 0 ]
+	[ "$(field .err)" = 0 ]
+	[ "$(field .text)" = "Hello from fake codex." ]
+	[ "$(field .duration_ms)" -lt 3000 ]
+	# provider-run exits after its reapers: killed, reaped, directory gone
+	[ -z "$(pgrep -f "$FAKE_CODEX" || true)" ]
+	assert_no_leftovers
+}
+
 @test "codex: an empty reply with exit 0 and garbage output are errors, not empty successes" {
 	drive "$(one_msg '[[fake:empty]]')"
 	[ "$(field .err_code)" = provider_error ]

@@ -19,6 +19,7 @@
  *   [[fake:messages=N]]    N agent_message items ("part 1", "part 2", ...)
  *   [[fake:slow=MS]]       pause MS ms before each item
  *   [[fake:refresh]]       rewrite $CODEX_HOME/auth.json as a token refresh
+ *   [[fake:linger]]        after turn.completed ignore SIGTERM and sleep (slow to exit)
  *                          does (new tokens, refresh_token "rt-fake-refreshed")
  *   [[fake:echo]]          reply = "system:<instructions>" then
  *                          "<role>:<text>" per turn, joined by "|"
@@ -373,5 +374,11 @@ main(int argc, char **argv)
 		}
 	}
 	fake_completed();
+	if (strstr(prompt, "[[fake:linger]]") != NULL) {
+		/* a CLI slow to exit after turn.completed, deaf to SIGTERM */
+		signal(SIGTERM, SIG_IGN);
+		for (;;)
+			pause();
+	}
 	return 0;
 }
