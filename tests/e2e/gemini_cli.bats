@@ -29,30 +29,13 @@ setup() {
 	export GEMINI_AUTH_PATH="$AUTH"
 }
 
-one_msg() {
-	jq -cn --arg c "$1" '{messages:[{role:"user",content:$c}]}'
-}
-
 # Run the adapter on conversation $1 (extra args follow); sets $final.
-drive() {
-	local conv=$1; shift
-	run --separate-stderr "$PROVIDER_RUN" gemini "$@" <<<"$conv"
-	final=$(printf '%s\n' "$output" | tail -n 1)
-}
-
-field() { jq -r "$1" <<<"$final"; }
+drive() { drive_provider gemini "$@"; }
 
 pid_gone() {
 	local st
 	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
 	[ -z "$st" ] || [ "$st" = Z ]
-}
-
-# No run directory, transcript or error report left under the state dir.
-assert_no_leftovers() {
-	local left
-	left=$(find "$HUB_STATE_DIR" -mindepth 2 2>/dev/null)
-	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
 }
 
 @test "gemini: a reply streams as deltas and terminal control is removed" {
