@@ -1,9 +1,9 @@
 /*
  * fuzz_stream.h - what the harnesses of the CLI stream parsers share
- * (fuzz_gemini_stream.c, fuzz_codex_stream.c): the input is cut into
- * chunks of 1 to 64 bytes, the size chosen by its first byte, so that lines
- * and UTF-8 split across reads are exercised; a text callback reads every
- * byte the parser hands out.
+ * (fuzz_claude_stream.c, fuzz_gemini_stream.c, fuzz_codex_stream.c): the
+ * input is cut into chunks of 1 to 64 bytes, the size chosen by its first
+ * byte, so that lines and UTF-8 split across reads are exercised; a text
+ * callback reads every byte the parser hands out.
  */
 #ifndef FUZZ_STREAM_H
 #define FUZZ_STREAM_H
