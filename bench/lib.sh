@@ -35,6 +35,23 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# bench_redis: the private redis-server as the hub's users get it:
+# BENCH_REDIS=unix (the default) on a unix socket, as `./hub run` starts
+# its own; BENCH_REDIS=tcp on 127.0.0.1, as a Redis of another host is
+# reached. Stopped by bench_cleanup (stop_redis).
+bench_redis() {
+	if [ "${BENCH_REDIS:-unix}" = tcp ]; then
+		start_redis
+		return
+	fi
+	REDIS_DIR=$(mktemp -d "$BATS_FILE_TMPDIR/redis.XXXXXX")
+	redis-server --port 0 --unixsocket "$REDIS_DIR/redis.sock" --unixsocketperm 700 --save "" \
+		--appendonly no --daemonize no --dir "$REDIS_DIR" >"$REDIS_DIR/redis.log" 2>&1 3>&- &
+	REDIS_PID=$!
+	export REDIS_URL="unix://$REDIS_DIR/redis.sock"
+	wait_for 50 redis-cli -s "$REDIS_DIR/redis.sock" ping
+}
+
 # bench_hub NAME: start_hub and remember it for cleanup.
 bench_hub() {
 	start_hub "$1"

@@ -17,7 +17,7 @@ msg='{"messages":[{"role":"user","content":"hi [[fake:chunks=1]]"}]}'
 use_fake_clis
 export HUB_JAIL=${BENCH_JAIL:-off}
 export HUB_CHAT_WORKERS=2 HUB_CHAT_THREADS=128 HUB_QUICK_WORKERS=2 HUB_QUICK_THREADS=8
-start_redis
+bench_redis
 capture_cli overhead HUB_CLAUDE_CLI "$HUB_CLAUDE_CLI" "$msg" "$(jq -c '.stream = true' <<<"$msg")"
 bench_hub hub
 

@@ -3,14 +3,18 @@
 # trivial libfcgi responder (tests/fakes/trivial-fcgi) served by the same
 # lighttpd in the same run: a copy of the hub's generated lighttpd config
 # with one more route, /trivial, so both go through one lighttpd process.
+# Redis on a unix socket as `./hub run` runs it (BENCH_REDIS=tcp: over
+# 127.0.0.1, as a Redis on another host is reached; the names of the rows
+# say which).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 conns=${BENCH_WRK_CONNECTIONS:-32}
 use_fake_clis
 export HUB_QUICK_WORKERS=2 HUB_QUICK_THREADS=8
-start_redis
+bench_redis
 bench_hub hub
+redis_via=${BENCH_REDIS:-unix}
 
 # a session to read back
 sid=bench-$$
@@ -46,6 +50,7 @@ for path in /health /v1/models "/v1/sessions/$sid"; do
 	name=${path/$sid/\{id\}}
 	ratio=$(awk -v a="$rps" -v b="$t_rps" 'BEGIN { printf "%.2f", a / b }')
 	[ "$bad" = 0 ] || bench_say "WARNING: $bad non-2xx answers on $path"
+	[ "$path" = /v1/models ] || name="$name, Redis on $redis_via"
 	result quick "$name: req/s (ratio to trivial)" "$rps ($ratio)" ">= 0.8" "$(verdict "$ratio" ge 0.8)"
 	result quick "$name: p99 (ms)" "$p99" "<= 2" "$(verdict "$p99" le 2)"
 done

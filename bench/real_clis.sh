@@ -40,7 +40,7 @@ else
 	bench_say "WARNING: openssl could not make the TLS test CA; Gemini's fake runs without it"
 fi
 
-start_redis
+bench_redis
 # one CLI of one provider at a time: <provider> <cli> <body>
 bench_real() {
 	local prov=$1 real=$2 body=$3 var hub direct run end line added

@@ -9,7 +9,7 @@ n=${BENCH_RELAY_REQUESTS:-40}
 msg='{"messages":[{"role":"user","content":"[[fake:stamp]] [[fake:chunks=20]] [[fake:slow=10]]"}]}'
 use_fake_clis
 export HUB_CHAT_WORKERS=2 HUB_CHAT_THREADS=128
-start_redis
+bench_redis
 bench_hub hub
 out=$($LOAD relay "$HUB_URL/v1/chat/completions" "$n" "$msg")
 bench_say "relay $out"

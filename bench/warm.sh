@@ -77,7 +77,7 @@ else
 	clis=claude
 fi
 
-start_redis
+bench_redis
 export HUB_WARM_CHILDREN=0
 bench_hub cold
 cold_url=$HUB_URL

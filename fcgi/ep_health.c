@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
@@ -27,14 +28,13 @@
 /* What `./hub serve` restarted ("name count epoch" lines in
  * STATE_DIR/run/restarts), as {"restarts": N, "components": {...}}. */
 static struct json_object *
-ep_health_supervisor(void)
+ep_health_supervisor(const char *path)
 {
 	struct json_object *o = json_object_new_object(), *comps = json_object_new_object(), *c;
-	char path[4096], name[32], when[32];
+	char name[32], when[32];
 	long long count, epoch, total = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/run/restarts", hub_cfg->state_dir);
 	if ((f = fopen(path, "r")) != NULL) {
 		while (fscanf(f, "%31s %lld %lld", name, &count, &epoch) == 3) {
 			c = json_object_new_object();
@@ -53,8 +53,18 @@ ep_health_supervisor(void)
 
 /* How long a thread reuses the server's persistence it read: a setting
  * that rarely changes, asked with INFO (the costliest command /health
- * sends), while the PING is sent every time. */
+ * sends). */
 #define EP_HEALTH_PERSISTENCE_TTL_MS 10000
+
+/*
+ * How long a thread reuses a PING that Redis answered, and the providers'
+ * part of the answer (their CLIs are looked up at most once a second
+ * anyway): a health check polled many times a second costs no Redis round
+ * trip each time, while Redis going away shows within this time. A failed
+ * PING is never reused: every request asks again until Redis answers. The
+ * supervisor's restarts are read again whenever their file changed.
+ */
+#define EP_HEALTH_KEEP_MS 1000
 
 /* Add the server's persistence to the redis object; a warning when off. */
 static void
@@ -77,30 +87,36 @@ ep_health_persistence(struct json_object *redis)
 		    "enable appendonly (docs/DEPLOY.md)"));
 }
 
-void
-ep_health(struct http_request *req)
+/* PING Redis, or reuse this thread's last answered PING of the last
+ * EP_HEALTH_KEEP_MS; *latency_ms is that PING's. */
+static int
+ep_health_ping(long long now, long long *latency_ms)
 {
-	struct json_object *o, *components, *redis, *providers, *po;
+	static __thread long long ok_ms = -1, ok_latency;
+
+	if (ok_ms >= 0 && now - ok_ms < EP_HEALTH_KEEP_MS) {
+		*latency_ms = ok_latency;
+		return HUB_OK;
+	}
+	ok_ms = -1;
+	if (redis_ping() != HUB_OK) {
+		*latency_ms = hub_time_mono_ms() - now;
+		return HUB_ERR_STORE;
+	}
+	ok_latency = *latency_ms = hub_time_mono_ms() - now;
+	ok_ms = now;
+	return HUB_OK;
+}
+
+/* Each provider's status (and, when with_paths, where its CLI is). */
+static struct json_object *
+ep_health_providers(int with_paths)
+{
+	struct json_object *providers = json_object_new_object(), *po;
 	const struct provider *p;
 	struct cli_info info;
-	long long t0 = hub_time_mono_ms();
-	char msg[400];
 	size_t i;
-	int redis_ok;
 
-	redis_ok = redis_ping() == HUB_OK;
-	o = json_object_new_object();
-	components = json_object_new_object();
-	redis = json_object_new_object();
-	providers = json_object_new_object();
-	json_object_object_add(redis, "status", json_object_new_string(redis_ok ? "ok" : "error"));
-	json_object_object_add(redis, "latency_ms", json_object_new_int64(hub_time_mono_ms() - t0));
-	if (!redis_ok) {
-		snprintf(msg, sizeof(msg), "Redis is unreachable: %s", redis_last_error());
-		json_object_object_add(redis, "message", json_object_new_string(msg));
-	} else {
-		ep_health_persistence(redis);
-	}
 	for (i = 0; i < registry_count(); i++) {
 		p = registry_get(i);
 		cli_info_get(p, 0, &info);
@@ -108,13 +124,90 @@ ep_health(struct http_request *req)
 		json_object_object_add(po, "status", json_object_new_string(
 		    !p->enabled ? "disabled" : info.found ? "ok" : "unavailable"));
 		json_object_object_add(po, "cli_found", json_object_new_boolean(info.found));
-		if (req->key_id != NULL)
+		if (with_paths)
 			json_object_object_add(po, "cli", json_object_new_string(info.found ? info.path : p->cli));
 		json_object_object_add(providers, p->name, po);
 	}
+	return providers;
+}
+
+/* What this thread keeps of the answer: the providers, without and with
+ * the paths of their CLIs, for EP_HEALTH_KEEP_MS and its provider table;
+ * the supervisor's restarts while their file is the same. */
+struct ep_health_kept {
+	long long built_ms;
+	unsigned long generation;
+	struct json_object *providers[2];
+	struct json_object *supervisor;
+	int sup_exists;
+	struct stat sup_st;
+};
+
+/* 1 when a and b (of stat(), or of no file when exists is 0) are one
+ * version of the file. */
+static int
+ep_health_same_file(int a_exists, const struct stat *a, int b_exists, const struct stat *b)
+{
+	if (a_exists != b_exists)
+		return 0;
+	return !a_exists || (a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec);
+}
+
+static struct ep_health_kept *
+ep_health_kept(long long now)
+{
+	static __thread struct ep_health_kept k = { .built_ms = -1 };
+	unsigned long gen = registry_generation();
+	char path[4096];
+	struct stat st;
+	int exists;
+
+	if (k.built_ms < 0 || now - k.built_ms >= EP_HEALTH_KEEP_MS || k.generation != gen) {
+		json_object_put(k.providers[0]);
+		json_object_put(k.providers[1]);
+		k.providers[0] = ep_health_providers(0);
+		k.providers[1] = ep_health_providers(1);
+		k.built_ms = now;
+		k.generation = gen;
+	}
+	snprintf(path, sizeof(path), "%s/run/restarts", hub_cfg->state_dir);
+	exists = stat(path, &st) == 0;
+	if (k.supervisor == NULL || !ep_health_same_file(exists, &st, k.sup_exists, &k.sup_st)) {
+		json_object_put(k.supervisor);
+		k.supervisor = ep_health_supervisor(path);
+		k.sup_exists = exists;
+		if (exists)
+			k.sup_st = st;
+	}
+	return &k;
+}
+
+void
+ep_health(struct http_request *req)
+{
+	struct json_object *o, *components, *redis;
+	struct ep_health_kept *kept;
+	long long now = hub_time_mono_ms(), latency_ms;
+	char msg[400];
+	int redis_ok;
+
+	redis_ok = ep_health_ping(now, &latency_ms) == HUB_OK;
+	kept = ep_health_kept(now);
+	o = json_object_new_object();
+	components = json_object_new_object();
+	redis = json_object_new_object();
+	json_object_object_add(redis, "status", json_object_new_string(redis_ok ? "ok" : "error"));
+	json_object_object_add(redis, "latency_ms", json_object_new_int64(latency_ms));
+	if (!redis_ok) {
+		snprintf(msg, sizeof(msg), "Redis is unreachable: %s", redis_last_error());
+		json_object_object_add(redis, "message", json_object_new_string(msg));
+	} else {
+		ep_health_persistence(redis);
+	}
 	json_object_object_add(components, "redis", redis);
-	json_object_object_add(components, "providers", providers);
-	json_object_object_add(components, "supervisor", ep_health_supervisor());
+	json_object_object_add(components, "providers", json_object_get(kept->providers[req->key_id != NULL]));
+	json_object_object_add(components, "supervisor", json_object_get(kept->supervisor));
 	json_object_object_add(o, "status", json_object_new_string(redis_ok ? "ok" : "unavailable"));
 	if (!redis_ok)
 		json_object_object_add(o, "message", json_object_new_string(msg));

@@ -10,9 +10,12 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/hub_error.h"
+#include "common/hub_json.h"
 #include "common/hub_time.h"
 #include "endpoints.h"
 #include "http.h"
@@ -66,8 +69,9 @@ ep_models_add_route(struct json_object *data, const struct registry_route *r, lo
 	json_object_array_add(data, m);
 }
 
-void
-ep_models(struct http_request *req)
+/* The list of the calling thread's provider table. */
+static struct json_object *
+ep_models_list(void)
 {
 	struct json_object *o = json_object_new_object(), *data = json_object_new_array();
 	const struct provider *p;
@@ -98,6 +102,34 @@ ep_models(struct http_request *req)
 	    json_object_array_get_idx(data, 0), "id")) : NULL);
 	json_object_object_add(o, "last_id", n > 0 ? json_object_get(json_object_object_get(
 	    json_object_array_get_idx(data, n - 1), "id")) : NULL);
-	http_send_json(req, 200, o, NULL);
-	json_object_put(o);
+	return o;
+}
+
+/*
+ * The answer depends on the provider table alone, so each thread keeps the
+ * text it sent until its table is reloaded: a quick endpoint that clients
+ * poll (n8n lists the models for every node it shows) builds nothing.
+ */
+void
+ep_models(struct http_request *req)
+{
+	static __thread unsigned long built_for;
+	static __thread char *body;
+	unsigned long gen = registry_generation();
+	struct json_object *o;
+
+	if (body == NULL || built_for != gen) {
+		o = ep_models_list();
+		free(body);
+		body = strdup(hub_json_compact(o));
+		json_object_put(o);
+		built_for = gen;
+		if (body == NULL) {
+			http_send_error(req, HUB_ERR_NOMEM, 0, NULL, NULL, NULL);
+			return;
+		}
+	}
+	http_send_headers(req, 200, "application/json", NULL);
+	(void)http_write(req, body, strlen(body));
+	(void)http_write(req, "\n", 1);
 }

@@ -98,38 +98,104 @@ http_request_init(struct http_request *req, FCGX_Request *fcgx)
 	} else {
 		char id[32];
 
-		if (session_id_generate(id, sizeof(id)) != 0)
+		if (session_id_sequence(id, sizeof(id)) != 0)
 			snprintf(id, sizeof(id), "%lld", hub_time_wall_ms());
 		snprintf(req->request_id, sizeof(req->request_id), "req_%s", id);
 	}
 }
 
+/*
+ * The request log line's object, one per thread and kept: each request
+ * sets its values in place, and json-c prints it into the object's own
+ * buffer, so a line costs no allocation once the thread's first lines
+ * have sized the strings (a quick endpoint's answer costs less than the
+ * json-c objects of a new line would).
+ */
+enum {
+	HTTP_LOG_TIME, HTTP_LOG_REQUEST_ID, HTTP_LOG_KEY_ID, HTTP_LOG_KEY_NAME, HTTP_LOG_METHOD,
+	HTTP_LOG_PATH, HTTP_LOG_STATUS, HTTP_LOG_PROVIDER, HTTP_LOG_MODEL, HTTP_LOG_TTFB,
+	HTTP_LOG_DURATION, HTTP_LOG_BYTES, HTTP_LOG_ERROR, HTTP_LOG_FIELDS
+};
+
+static const char *const http_log_keys[HTTP_LOG_FIELDS] = {
+	"time", "request_id", "key_id", "key_name", "method", "path", "status", "provider",
+	"model", "ttfb_ms", "duration_ms", "bytes", "error",
+};
+
+struct http_log_line {
+	struct json_object *o;
+	struct json_object *v[HTTP_LOG_FIELDS];  /* one value each, kept while null */
+};
+
+static __thread struct http_log_line http_log;
+
+static int
+http_log_line_init(struct http_log_line *l)
+{
+	size_t i;
+
+	if ((l->o = json_object_new_object()) == NULL)
+		return -1;
+	for (i = 0; i < HTTP_LOG_FIELDS; i++) {
+		l->v[i] = i == HTTP_LOG_STATUS || i == HTTP_LOG_TTFB || i == HTTP_LOG_DURATION ||
+		    i == HTTP_LOG_BYTES ? json_object_new_int64(0) : json_object_new_string("");
+		if (l->v[i] == NULL || json_object_object_add(l->o, http_log_keys[i], NULL) != 0)
+			return -1;
+		if (i == HTTP_LOG_TIME &&
+		    json_object_object_add(l->o, "type", json_object_new_string("request")) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Field i: the string s, or null when s is NULL. */
+static void
+http_log_set_string(struct http_log_line *l, int i, const char *s)
+{
+	if (s != NULL && json_object_set_string(l->v[i], s))
+		(void)json_object_object_add(l->o, http_log_keys[i], json_object_get(l->v[i]));
+	else
+		(void)json_object_object_add(l->o, http_log_keys[i], NULL);
+}
+
+/* Field i: the number n, or null when present is 0. */
+static void
+http_log_set_int(struct http_log_line *l, int i, int present, long long n)
+{
+	if (present && json_object_set_int64(l->v[i], n))
+		(void)json_object_object_add(l->o, http_log_keys[i], json_object_get(l->v[i]));
+	else
+		(void)json_object_object_add(l->o, http_log_keys[i], NULL);
+}
+
 void
 http_request_finish(struct http_request *req)
 {
-	struct json_object *o = json_object_new_object();
+	struct http_log_line *l = &http_log;
 	char ts[32];
 	long long now = hub_time_mono_ms();
 
-	if (o == NULL)
+	if (l->o == NULL && http_log_line_init(l) != 0) {
+		json_object_put(l->o);
+		for (size_t i = 0; i < HTTP_LOG_FIELDS; i++)
+			json_object_put(l->v[i]);
+		memset(l, 0, sizeof(*l));
 		return;
-	json_object_object_add(o, "time", json_object_new_string(hub_time_iso8601(hub_time_wall_ms(), ts, sizeof(ts))));
-	json_object_object_add(o, "type", json_object_new_string("request"));
-	json_object_object_add(o, "request_id", json_object_new_string(req->request_id));
-	json_object_object_add(o, "key_id", req->key_id ? json_object_new_string(req->key_id) : NULL);
-	json_object_object_add(o, "key_name", req->key_name ? json_object_new_string(req->key_name) : NULL);
-	json_object_object_add(o, "method", json_object_new_string(req->method));
-	json_object_object_add(o, "path", json_object_new_string(req->path));
-	json_object_object_add(o, "status", json_object_new_int(req->status));
-	json_object_object_add(o, "provider", req->log_provider ? json_object_new_string(req->log_provider) : NULL);
-	json_object_object_add(o, "model", req->log_model[0] ? json_object_new_string(req->log_model) : NULL);
-	json_object_object_add(o, "ttfb_ms", req->first_byte_ms >= 0 ?
-	    json_object_new_int64(req->first_byte_ms - req->start_ms) : NULL);
-	json_object_object_add(o, "duration_ms", json_object_new_int64(now - req->start_ms));
-	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)req->bytes_out));
-	json_object_object_add(o, "error", req->log_error ? json_object_new_string(req->log_error) : NULL);
-	hub_log_json_line(hub_json_compact(o));
-	json_object_put(o);
+	}
+	http_log_set_string(l, HTTP_LOG_TIME, hub_time_iso8601(hub_time_wall_ms(), ts, sizeof(ts)));
+	http_log_set_string(l, HTTP_LOG_REQUEST_ID, req->request_id);
+	http_log_set_string(l, HTTP_LOG_KEY_ID, req->key_id);
+	http_log_set_string(l, HTTP_LOG_KEY_NAME, req->key_name);
+	http_log_set_string(l, HTTP_LOG_METHOD, req->method);
+	http_log_set_string(l, HTTP_LOG_PATH, req->path);
+	http_log_set_int(l, HTTP_LOG_STATUS, 1, req->status);
+	http_log_set_string(l, HTTP_LOG_PROVIDER, req->log_provider);
+	http_log_set_string(l, HTTP_LOG_MODEL, req->log_model[0] ? req->log_model : NULL);
+	http_log_set_int(l, HTTP_LOG_TTFB, req->first_byte_ms >= 0, req->first_byte_ms - req->start_ms);
+	http_log_set_int(l, HTTP_LOG_DURATION, 1, now - req->start_ms);
+	http_log_set_int(l, HTTP_LOG_BYTES, 1, (long long)req->bytes_out);
+	http_log_set_string(l, HTTP_LOG_ERROR, req->log_error);
+	hub_log_json_line(hub_json_compact(l->o));
 }
 
 void

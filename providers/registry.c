@@ -114,6 +114,7 @@ struct registry_snap {
 	size_t n_routes;
 	struct provider_conf_set conf;     /* the sections; referenced by table */
 	int refs;                          /* under registry_lock */
+	unsigned long generation;          /* 1, 2, ... in the order built */
 };
 
 /* What identifies one version of the file. */
@@ -127,6 +128,7 @@ struct registry_file_sig {
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct registry_snap *registry_current;      /* holds one reference */
+static unsigned long registry_generations;           /* tables built so far */
 static struct registry_file_sig registry_sig;       /* of the file last read */
 static long long registry_last_check_ms;
 static pthread_key_t registry_pin_key;
@@ -320,6 +322,7 @@ registry_build(struct registry_snap **out, char *err, size_t errlen)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return HUB_ERR_NOMEM;
 	s->refs = 1;
+	s->generation = __atomic_add_fetch(&registry_generations, 1, __ATOMIC_RELAXED);
 	if (hub_cfg->config_file != NULL && hub_cfg->config_file[0] != '\0' &&
 	    (rc = provider_conf_load(hub_cfg->config_file, &s->conf, err, errlen)) != HUB_OK)
 		goto fail;
@@ -557,6 +560,12 @@ size_t
 registry_count(void)
 {
 	return registry_snap()->len;
+}
+
+unsigned long
+registry_generation(void)
+{
+	return registry_snap()->generation;
 }
 
 const struct provider *

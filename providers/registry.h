@@ -41,6 +41,13 @@ void registry_free(void);
  */
 void registry_refresh(void);
 
+/*
+ * Which table the calling thread is pinned to: a number that changes with
+ * every reload (1 for the first table, 0 for none), so that an answer built
+ * from the table can be kept until it does.
+ */
+unsigned long registry_generation(void);
+
 /* Number of providers, and the i-th one (0 <= i < registry_count()). */
 size_t registry_count(void);
 const struct provider *registry_get(size_t i);

@@ -21,6 +21,14 @@ int session_id_valid(const char *id);
  */
 int session_id_generate(char *out, size_t outlen);
 
+/*
+ * A unique id of the same form without a system call each time: a random
+ * start drawn once per thread, then counted up. For ids that must not
+ * repeat but need not be unguessable (a request's id in the log); never for
+ * a session or anything that grants access.
+ */
+int session_id_sequence(char *out, size_t outlen);
+
 /* Fill buf with n random bytes from the kernel. 0 or HUB_ERR_SYSTEM. */
 int session_random_bytes(void *buf, size_t n);
 

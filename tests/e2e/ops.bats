@@ -267,6 +267,29 @@ mcp_open() {
 	! grep -q "$marker" "$HUB_LOG"
 }
 
+@test "a thread's log line keeps nothing of the line before it: key, provider, model, error" {
+	local saved_pid=$HUB_PID saved_url=$HUB_URL saved_log=$HUB_LOG saved_state=$HUB_STATE_DIR
+	# one chat thread: the three requests are logged by the same thread,
+	# each line from the object the one before it was printed from
+	HUB_CHAT_WORKERS=1 HUB_CHAT_THREADS=1 start_hub onethread
+	curl -s -o /dev/null -H "Authorization: Bearer $KEY_CAROL" -H 'X-Request-ID: one-1' \
+		-H 'Content-Type: application/json' --data-binary "$(msg hello)" "$HUB_URL/v1/chat/completions"
+	curl -s -o /dev/null -H 'X-Request-ID: one-2' \
+		-H 'Content-Type: application/json' --data-binary "$(msg hello)" "$HUB_URL/v1/chat/completions"
+	curl -s -o /dev/null -H "Authorization: Bearer $KEY_CAROL" -H 'X-Request-ID: one-3' \
+		-H 'Content-Type: application/json' --data-binary '{' "$HUB_URL/v1/chat/completions"
+	line() { grep "\"request_id\":\"$1\"" "$HUB_LOG" | jq -c 'select(.type == "request")'; }
+	wait_for 20 sh -c "grep -q '\"request_id\":\"one-3\"' '$HUB_LOG'"
+	line one-1 | jq -e '.status == 200 and .key_id == "carol" and .key_name == "Carol the CI" and
+		.provider == "claude" and .model == "sonnet" and (.ttfb_ms | type) == "number" and .error == null'
+	line one-2 | jq -e '.status == 401 and .key_id == null and .key_name == null and .provider == null and
+		.model == null and .error == "invalid_api_key"'
+	line one-3 | jq -e '.status == 400 and .key_id == "carol" and .provider == null and .model == null and
+		.error != null and .error != "invalid_api_key" and .method == "POST"'
+	stop_hub
+	HUB_PID=$saved_pid HUB_URL=$saved_url HUB_LOG=$saved_log HUB_STATE_DIR=$saved_state
+}
+
 @test "without client keys the hub refuses a public HUB_BIND and listens on loopback only" {
 	local saved_pid=$HUB_PID saved_url=$HUB_URL saved_log=$HUB_LOG
 	unset HUB_API_KEYS HUB_API_KEYS_FILE

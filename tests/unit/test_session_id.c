@@ -38,5 +38,19 @@ main(void)
 	}
 	ok(all_valid, "1000 generated ids are all valid");
 	is_int(session_id_generate(a, 10), HUB_ERR_TOO_LARGE, "too small a buffer is refused");
+
+	/* the sequence: same form, never the same id twice, a carry included */
+	is_int(session_id_sequence(a, sizeof(a)), HUB_OK, "sequence");
+	ok(session_id_valid(a) && strlen(a) == 22, "a sequence id has the form of a session id");
+	all_valid = 1;
+	for (i = 0; i < 70000; i++) {
+		session_id_sequence(b, sizeof(b));
+		if (!session_id_valid(b) || strlen(b) != 22 || strcmp(a, b) == 0)
+			all_valid = 0;
+	}
+	ok(all_valid, "70000 more sequence ids (carries through two bytes): valid, none the first again");
+	session_id_sequence(a, sizeof(a));
+	ok(strcmp(a, b) != 0, "the next differs from the one before");
+	is_int(session_id_sequence(a, 10), HUB_ERR_TOO_LARGE, "sequence: too small a buffer is refused");
 	return tap_done();
 }
