@@ -91,6 +91,7 @@ static const struct config_entry config_table[] = {
 	{ "HUB_ALLOWED_ORIGINS", CONFIG_STRING, CFG_OFF(allowed_origins), NULL, 0, 0, config_check_list, 0 },
 	{ "HUB_ALLOWED_HOSTS", CONFIG_STRING, CFG_OFF(allowed_hosts), NULL, 0, 0, config_check_list, 0 },
 	{ "HUB_STATE_DIR", CONFIG_STRING, CFG_OFF(state_dir), NULL, 0, 0, config_check_absolute, 0 },
+	{ "HUB_RUN_DIR", CONFIG_STRING, CFG_OFF(run_dir), NULL, 0, 0, config_check_absolute, 0 },
 	{ "HUB_MAX_OUTPUT_BYTES", CONFIG_LONG, CFG_OFF(max_output_bytes), "16777216", 4096, 1073741824, NULL, 0 },
 	{ "HUB_KILL_GRACE_MS", CONFIG_LONG, CFG_OFF(kill_grace_ms), "500", 0, 60000, NULL, 0 },
 	{ "HUB_JAIL", CONFIG_STRING, CFG_OFF(jail), "auto", 0, 0, config_check_jail, 0 },
@@ -473,6 +474,11 @@ hub_config_load_checked(struct hub_config *cfg, const struct hub_config_check *c
 			rc = HUB_ERR_NOMEM;
 			goto fail;
 		}
+	}
+	cfg->run_dir_set = cfg->run_dir != NULL;
+	if (cfg->run_dir == NULL && (cfg->run_dir = strdup(cfg->state_dir)) == NULL) {
+		rc = HUB_ERR_NOMEM;
+		goto fail;
 	}
 	return HUB_OK;
 fail:

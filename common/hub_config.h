@@ -62,6 +62,8 @@ struct hub_config {
 	char *allowed_hosts;           /* HUB_ALLOWED_HOSTS: comma-separated, may be NULL */
 	/* children */
 	char *state_dir;               /* HUB_STATE_DIR; never NULL after loading */
+	char *run_dir;                 /* HUB_RUN_DIR: the run directories' base; state_dir when unset */
+	int run_dir_set;               /* HUB_RUN_DIR was given (checked: ours, 0700) */
 	long max_output_bytes;         /* HUB_MAX_OUTPUT_BYTES */
 	long kill_grace_ms;            /* HUB_KILL_GRACE_MS */
 	char *jail;                    /* HUB_JAIL: auto, required or off */

@@ -323,13 +323,28 @@ main_on_alarm(int sig)
 	(void)sig;
 }
 
+/* Remove the work directories of dead runs: in HUB_RUN_DIR, and in
+ * HUB_STATE_DIR when that is another (runs made before it was set). */
+static void
+main_sweep_bases(int *removed)
+{
+	int n = 0;
+
+	(void)workdir_sweep(hub_cfg->run_dir, removed);
+	if (strcmp(hub_cfg->run_dir, hub_cfg->state_dir) != 0) {
+		(void)workdir_sweep(hub_cfg->state_dir, &n);
+		if (removed != NULL)
+			*removed += n;
+	}
+}
+
 /* Remove the work directories (transcripts) of CLIs whose responder died. */
 static void
 main_sweep_workdirs(void)
 {
 	int removed = 0;
 
-	(void)workdir_sweep(hub_cfg->state_dir, &removed);
+	main_sweep_bases(&removed);
 	if (removed > 0)
 		hub_log(HUB_LOG_INFO, "fcgi", "removed %d work director%s left by dead responders",
 		    removed, removed == 1 ? "y" : "ies");
@@ -482,6 +497,8 @@ main_config_report(const struct hub_config *cfg, int count_keys)
 static int
 main_serve_init(const struct hub_config *cfg)
 {
+	char why[512];
+
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
 	if (FCGX_Init() != 0) {
@@ -492,7 +509,11 @@ main_serve_init(const struct hub_config *cfg)
 		fprintf(stderr, "hub-fcgi: fd 0 is not a FastCGI socket; start me with spawn-fcgi\n");
 		return 2;
 	}
-	if (jail_init(cfg->jail, cfg->state_dir) != HUB_OK) {
+	if (cfg->run_dir_set && workdir_check_base(cfg->run_dir, why, sizeof(why)) != 0) {
+		fprintf(stderr, "hub-fcgi: HUB_RUN_DIR: %s\n", why);
+		return 1;
+	}
+	if (jail_init(cfg->jail, cfg->run_dir) != HUB_OK) {
 		fprintf(stderr, "hub-fcgi: HUB_JAIL=%s: %s\n", cfg->jail, jail_status());
 		return 1;
 	}
@@ -625,7 +646,7 @@ main(int argc, char **argv)
 	alarm(0);
 	/* what the workers left (their spare run directories: a worker ends
 	 * with _exit() at SIGTERM) */
-	(void)workdir_sweep(hub_cfg->state_dir, NULL);
+	main_sweep_bases(NULL);
 	redis_disconnect();
 	client_keys_free(&main_keys);
 	hub_config_free(&cfg);

@@ -34,6 +34,7 @@
 #include "mcp.h"
 #include "providers/jail.h"
 #include "providers/registry.h"
+#include "providers/workdir.h"
 #include "session/redis.h"
 
 /* Tool calls running at once; more run on the reader thread. */
@@ -184,7 +185,7 @@ main(int argc, char **argv)
 	static struct hub_config cfg;
 	struct mcp_server *s;
 	struct mcp_hooks hooks;
-	char err[512];
+	char err[512], why[512];
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -209,7 +210,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (jail_init(cfg.jail, cfg.state_dir) != HUB_OK) {
+	if (cfg.run_dir_set && workdir_check_base(cfg.run_dir, why, sizeof(why)) != 0) {
+		fprintf(stderr, "hub-mcp: HUB_RUN_DIR: %s\n", why);
+		return 1;
+	}
+	if (jail_init(cfg.jail, cfg.run_dir) != HUB_OK) {
 		fprintf(stderr, "hub-mcp: HUB_JAIL=%s: %s\n", cfg.jail, jail_status());
 		return 1;
 	}

@@ -44,7 +44,7 @@ cli_info_run_version(const char *path, char *out, size_t outlen)
 	struct child_spec spec;
 	struct child_result res;
 	struct hub_buf buf;
-	const char *base = hub_cfg->state_dir;
+	const char *base = hub_cfg->run_dir;
 	char *line, *nl;
 
 	out[0] = '\0';

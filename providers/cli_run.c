@@ -65,7 +65,7 @@ static int
 cli_run_dirs_create(const struct cli_run_adapter *a, int spare, struct cli_run_dirs *d,
     struct provider_reply *reply)
 {
-	const char *state = hub_cfg != NULL && hub_cfg->state_dir != NULL ? hub_cfg->state_dir : "/tmp";
+	const char *state = hub_cfg != NULL && hub_cfg->run_dir != NULL ? hub_cfg->run_dir : "/tmp";
 	char base[PATH_MAX], made[PATH_MAX];
 	int rc;
 

@@ -156,6 +156,32 @@ workdir_mkdir_p(const char *base)
 }
 
 int
+workdir_check_base(const char *dir, char *why, size_t whylen)
+{
+	struct stat sb;
+
+	if (workdir_mkdir_p(dir) < 0) {
+		snprintf(why, whylen, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(why, whylen, "%s is not a directory (a symbolic link is refused)", dir);
+		return -1;
+	}
+	if (sb.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s belongs to uid %u, not to this user (uid %u)", dir,
+		    (unsigned)sb.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		snprintf(why, whylen, "%s has mode %04o: others may enter it (chmod 700 it)", dir,
+		    (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+int
 workdir_create(const char *base, const char *prefix, char *out, size_t outlen)
 {
 	char owner[WORKDIR_OWNER_MAX];

@@ -72,4 +72,13 @@ int workdir_read_file(const char *path, size_t max, struct hub_buf *b);
  * 0, HUB_ERR_TOO_LARGE or HUB_ERR_SYSTEM. */
 int workdir_mkdir_parents(const char *path);
 
+/*
+ * Make sure dir can hold run directories: create it (mode 0700) when
+ * missing, and refuse one that is not a directory of this user's that no
+ * one else may enter (a symbolic link, another owner, any group or other
+ * permission: on a shared tmpfs such as /dev/shm another user could read
+ * or swap what the CLIs get). 0, or -1 with the reason in why.
+ */
+int workdir_check_base(const char *dir, char *why, size_t whylen);
+
 #endif

@@ -32,6 +32,24 @@ main(void)
 	ok(c.claude_model == NULL, "CLAUDE_MODEL unset: the CLI's default");
 	hub_config_free(&c);
 
+	/* HUB_RUN_DIR: the state directory unless given; absolute only */
+	setenv("HUB_STATE_DIR", "/var/lib/hub", 1);
+	unsetenv("HUB_RUN_DIR");
+	is_int(load(&c, err), HUB_OK, "HUB_RUN_DIR unset");
+	is_str(c.run_dir, "/var/lib/hub", "the run directories go into HUB_STATE_DIR by default");
+	is_int(c.run_dir_set, 0, "and are not checked as a base of their own");
+	hub_config_free(&c);
+	setenv("HUB_RUN_DIR", "/dev/shm/hub-runs", 1);
+	is_int(load(&c, err), HUB_OK, "HUB_RUN_DIR set");
+	is_str(c.run_dir, "/dev/shm/hub-runs", "HUB_RUN_DIR is taken");
+	is_int(c.run_dir_set, 1, "and checked at start-up");
+	hub_config_free(&c);
+	setenv("HUB_RUN_DIR", "runs", 1);
+	is_int(load(&c, err), HUB_ERR_CONFIG, "a relative HUB_RUN_DIR is refused");
+	ok(strstr(err, "HUB_RUN_DIR") != NULL, "naming the variable");
+	unsetenv("HUB_RUN_DIR");
+	unsetenv("HUB_STATE_DIR");
+
 	setenv("HUB_SESSION_TTL", "60", 1);
 	is_int(load(&c, err), HUB_OK, "a valid number");
 	is_int(c.session_ttl_s, 60, "taken from the environment");

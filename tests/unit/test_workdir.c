@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "providers/workdir.c"
@@ -199,6 +200,31 @@ main(void)
 		is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
 		    "spares: none before the first ask, then fresh and distinct ones");
 		is_int(entries_of(spares), 0, "the spares left at exit() and their folder are removed");
+	}
+
+	/* a base of run directories: ours and closed, else refused */
+	{
+		char dir[PATH_MAX], why[512];
+		struct stat sb;
+
+		snprintf(dir, sizeof(dir), "%s/runbase/a/b", base);
+		is_int(workdir_check_base(dir, why, sizeof(why)), 0, "check_base: a missing base is made");
+		ok(stat(dir, &sb) == 0 && (sb.st_mode & 07777) == 0700, "  mode 0700");
+		chmod(dir, 0755);
+		is_int(workdir_check_base(dir, why, sizeof(why)), -1, "check_base: mode 0755 is refused");
+		ok(strstr(why, "0755") != NULL, "  the reason names the mode");
+		chmod(dir, 0700);
+		snprintf(name, sizeof(name), "%s/runbase/link", base);
+		ok(symlink(dir, name) == 0, "a symbolic link to a good base");
+		is_int(workdir_check_base(name, why, sizeof(why)), -1, "check_base: a symbolic link is refused");
+		if (geteuid() == 0) {
+			ok(chown(dir, 65534, 65534) == 0, "the base given to another user");
+			is_int(workdir_check_base(dir, why, sizeof(why)), -1,
+			    "check_base: another user's base is refused");
+			ok(strstr(why, "uid 65534") != NULL, "  the reason names its owner");
+		} else {
+			ok(1, "# SKIP another owner needs root");
+		}
 	}
 
 	is_int(workdir_remove(base), HUB_OK, "clean up");
