@@ -10,6 +10,9 @@
 //                                              stdout line holding TEXT
 //
 // spawn and spawnline run PROGRAM with the environment in the file
+// $LOAD_GAP_MS (seq, spawnline): a pause before each measured request or run,
+// so that what the one before left running (a CLI's exit, its directory's
+// removal) is not charged to it.
 // $LOAD_ENV0 (NUL-separated NAME=value, as `env -0` prints it) when set,
 // else this one's, in the directory $LOAD_CWD when set.
 //
@@ -120,6 +123,9 @@ function spawnTimed(prog, pargs, input, text) {
 	});
 }
 
+const gapMs = Number(process.env.LOAD_GAP_MS || 0);
+const pause = () => gapMs > 0 ? new Promise((r) => setTimeout(r, gapMs)) : Promise.resolve();
+
 async function main() {
 	if (mode === 'seq' || mode === 'relay') {
 		const [url, nStr] = args;
@@ -131,6 +137,7 @@ async function main() {
 		// two warm-up requests, not counted
 		for (let i = 0; i < 2; i++) await request(url, body, stream, agent, false);
 		for (let i = 0; i < Number(nStr); i++) {
+			await pause();
 			const r = await request(url, body, stream, agent, mode === 'relay');
 			if (!r.ok) { errors++; firstErr ??= r.err; continue; }
 			lat.push(r.ms);
@@ -158,6 +165,7 @@ async function main() {
 		const lat = [], line = [];
 		let errors = 0, firstErr = null;
 		for (let i = 0; i < Number(nStr) + 2; i++) {
+			if (i >= 2) await pause();
 			const r = await spawnTimed(prog, pargs, input, text);
 			if (i < 2) continue;
 			if (r.status !== 0 || r.lineMs === null) {

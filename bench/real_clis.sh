@@ -41,6 +41,11 @@ else
 fi
 
 bench_redis
+# a pause before each measured request and each bare run (BENCH_REAL_GAP_MS,
+# default 300): the reply goes out at the result line, and the CLI's exit
+# and its directory's removal, after it, would otherwise overlap the next
+# run's start-up on a small machine (0: back to back)
+gap=${BENCH_REAL_GAP_MS:-300}
 # one CLI of one provider at a time: <provider> <cli> <body>
 bench_real() {
 	local prov=$1 real=$2 body=$3 var hub direct run end line added
@@ -52,9 +57,9 @@ bench_real() {
 	capture_cli "$prov" "$var" "$real" "$(jq -c '.stream = true' <<<"$body")"
 	run=$BATS_FILE_TMPDIR/capture-$prov/run0
 	[ -s "$run/argv0" ] || { result real-cli "$prov" "no capture" "-" "skipped"; return 0; }
-	hub=$($LOAD seq "$HUB_URL/v1/chat/completions" "$n" 1 "$body")
+	hub=$(LOAD_GAP_MS=$gap $LOAD seq "$HUB_URL/v1/chat/completions" "$n" 1 "$body")
 	mapfile -t argv < <(capture_argv "$run")
-	direct=$(LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd/$(cat "$run/cwd") $LOAD spawnline "$n" '"type":"result"' "$real" "${argv[@]}" <"$run/stdin")
+	direct=$(LOAD_GAP_MS=$gap LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd/$(cat "$run/cwd") $LOAD spawnline "$n" '"type":"result"' "$real" "${argv[@]}" <"$run/stdin")
 	bench_say "$prov hub $hub"
 	bench_say "$prov bare $direct"
 	[ "$(jq .errors <<<"$hub")" = 0 ] && [ "$(jq .errors <<<"$direct")" = 0 ] ||
