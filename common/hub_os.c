@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if defined(HAVE_SYS_EVENTFD_H) && defined(HAVE_EVENTFD)
 #include <sys/eventfd.h>
@@ -188,3 +190,26 @@ hub_os_explicit_bzero(void *buf, size_t n)
 		*p++ = 0;
 }
 #endif
+
+void
+hub_os_file_sig(const char *path, struct hub_os_file_sig *sig)
+{
+	struct stat st;
+
+	memset(sig, 0, sizeof(*sig));
+	if (path == NULL || stat(path, &st) != 0)
+		return;
+	sig->known = 1;
+	sig->dev = st.st_dev;
+	sig->ino = st.st_ino;
+	sig->size = st.st_size;
+	sig->mtime = st.st_mtim;
+}
+
+int
+hub_os_file_sig_equal(const struct hub_os_file_sig *a, const struct hub_os_file_sig *b)
+{
+	return a->known == b->known && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec;
+}

@@ -12,6 +12,8 @@
 
 #include <poll.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
 
 /* Add to .events where a peer's half-close must wake poll(). Without
  * POLLRDHUP it is 0: POLLIN wakes on the peer's FIN as well (read() then
@@ -59,5 +61,21 @@ int hub_os_random(void *buf, size_t n);
 /* Zero n bytes at buf in a way the compiler keeps; config.h names it
  * explicit_bzero where the C library has none (macOS). */
 void hub_os_explicit_bzero(void *buf, size_t n);
+
+/* What tells one version of a file from another: its device, inode, size
+ * and modification time; known is 0 when there is no such file. */
+struct hub_os_file_sig {
+	int known;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+/* The signature of the file at path now (all zero when stat() fails). */
+void hub_os_file_sig(const char *path, struct hub_os_file_sig *sig);
+
+/* 1 when a and b are the same version of a file (or both no file). */
+int hub_os_file_sig_equal(const struct hub_os_file_sig *a, const struct hub_os_file_sig *b);
 
 #endif

@@ -13,10 +13,10 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
+#include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "endpoints.h"
 #include "http.h"
@@ -139,29 +139,16 @@ struct ep_health_kept {
 	unsigned long generation;
 	struct json_object *providers[2];
 	struct json_object *supervisor;
-	int sup_exists;
-	struct stat sup_st;
+	struct hub_os_file_sig sup_sig;
+	char sup_path[4096];
 };
-
-/* 1 when a and b (of stat(), or of no file when exists is 0) are one
- * version of the file. */
-static int
-ep_health_same_file(int a_exists, const struct stat *a, int b_exists, const struct stat *b)
-{
-	if (a_exists != b_exists)
-		return 0;
-	return !a_exists || (a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec);
-}
 
 static struct ep_health_kept *
 ep_health_kept(long long now)
 {
 	static __thread struct ep_health_kept k = { .built_ms = -1 };
 	unsigned long gen = registry_generation();
-	char path[4096];
-	struct stat st;
-	int exists;
+	struct hub_os_file_sig sig;
 
 	if (k.built_ms < 0 || now - k.built_ms >= EP_HEALTH_KEEP_MS || k.generation != gen) {
 		json_object_put(k.providers[0]);
@@ -171,14 +158,13 @@ ep_health_kept(long long now)
 		k.built_ms = now;
 		k.generation = gen;
 	}
-	snprintf(path, sizeof(path), "%s/run/restarts", hub_cfg->state_dir);
-	exists = stat(path, &st) == 0;
-	if (k.supervisor == NULL || !ep_health_same_file(exists, &st, k.sup_exists, &k.sup_st)) {
+	if (k.sup_path[0] == '\0')
+		snprintf(k.sup_path, sizeof(k.sup_path), "%s/run/restarts", hub_cfg->state_dir);
+	hub_os_file_sig(k.sup_path, &sig);
+	if (k.supervisor == NULL || !hub_os_file_sig_equal(&sig, &k.sup_sig)) {
 		json_object_put(k.supervisor);
-		k.supervisor = ep_health_supervisor(path);
-		k.sup_exists = exists;
-		if (exists)
-			k.sup_st = st;
+		k.supervisor = ep_health_supervisor(k.sup_path);
+		k.sup_sig = sig;
 	}
 	return &k;
 }

@@ -14,6 +14,7 @@
 #include "common/hub_error.h"
 #include "common/hub_limits.h"
 #include "common/hub_log.h"
+#include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "generic.h"
 #include "provider_conf.h"
@@ -117,19 +118,10 @@ struct registry_snap {
 	unsigned long generation;          /* 1, 2, ... in the order built */
 };
 
-/* What identifies one version of the file. */
-struct registry_file_sig {
-	int known;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
-
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct registry_snap *registry_current;      /* holds one reference */
 static unsigned long registry_generations;           /* tables built so far */
-static struct registry_file_sig registry_sig;       /* of the file last read */
+static struct hub_os_file_sig registry_sig;       /* of the file last read */
 static long long registry_last_check_ms;
 static pthread_key_t registry_pin_key;
 static pthread_once_t registry_pin_once = PTHREAD_ONCE_INIT;
@@ -437,33 +429,16 @@ registry_install(struct registry_snap *s)
 
 /* The signature of the configuration file now; known = 0 when unreadable. */
 static void
-registry_file_sig_now(struct registry_file_sig *sig)
+registry_file_sig_now(struct hub_os_file_sig *sig)
 {
-	struct stat st;
-
-	memset(sig, 0, sizeof(*sig));
-	if (hub_cfg->config_file == NULL || stat(hub_cfg->config_file, &st) != 0)
-		return;
-	sig->known = 1;
-	sig->dev = st.st_dev;
-	sig->ino = st.st_ino;
-	sig->size = st.st_size;
-	sig->mtime = st.st_mtim;
-}
-
-static int
-registry_file_sig_equal(const struct registry_file_sig *a, const struct registry_file_sig *b)
-{
-	return a->known == b->known && a->dev == b->dev && a->ino == b->ino &&
-	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-	    a->mtime.tv_nsec == b->mtime.tv_nsec;
+	hub_os_file_sig(hub_cfg->config_file, sig);
 }
 
 /* Rebuild the table when the file changed; at most once a second. */
 static void
 registry_maybe_reload(void)
 {
-	struct registry_file_sig before, after;
+	struct hub_os_file_sig before, after;
 	struct registry_snap *s = NULL;
 	long long now = hub_time_mono_ms();
 	char err[512];
@@ -481,7 +456,7 @@ registry_maybe_reload(void)
 
 	registry_file_sig_now(&before);
 	pthread_mutex_lock(&registry_lock);
-	changed = !registry_file_sig_equal(&before, &registry_sig);
+	changed = !hub_os_file_sig_equal(&before, &registry_sig);
 	pthread_mutex_unlock(&registry_lock);
 	if (!changed)
 		return;
@@ -495,7 +470,7 @@ registry_maybe_reload(void)
 	}
 	rc = registry_build(&s, err, sizeof(err));
 	registry_file_sig_now(&after);
-	if (!registry_file_sig_equal(&before, &after)) {
+	if (!hub_os_file_sig_equal(&before, &after)) {
 		/* written while being read: look again next time */
 		registry_snap_free(s);
 		return;
@@ -519,7 +494,7 @@ int
 registry_init(void)
 {
 	struct registry_snap *s = NULL;
-	struct registry_file_sig sig;
+	struct hub_os_file_sig sig;
 	char err[512];
 	int rc;
 
