@@ -52,9 +52,15 @@ bench_redis() {
 	wait_for 50 redis-cli -s "$REDIS_DIR/redis.sock" ping
 }
 
-# bench_hub NAME: start_hub and remember it for cleanup.
+# bench_hub NAME: start_hub and remember it for cleanup. The run
+# directories go where `./hub run` puts them (a tmpfs at /dev/shm when
+# there is one: HUB_RUN_DIR unset) unless the caller sets HUB_RUN_DIR.
 bench_hub() {
-	start_hub "$1"
+	if [ -z "${HUB_RUN_DIR+set}" ]; then
+		HUB_RUN_DIR_DEFAULT=1 start_hub "$1"
+	else
+		start_hub "$1"
+	fi
 	BENCH_HUB_PIDS+=("$HUB_PID")
 }
 

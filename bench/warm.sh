@@ -9,7 +9,11 @@
 # history (and, through the hub, a Claude first turn offering a client
 # tool); and the resident memory of the warm pool. Requests go one at a
 # time with a pause of BENCH_WARM_GAP_MS (default 1500) between them, so
-# the pool has refilled (one child per key) before each.
+# the pool has refilled (one child per key) before each. The turns with
+# history are one conversation, each request the next turn of the one
+# before (its reply and a new user message appended), as a client that
+# sends the whole conversation each time has it; the warm hub primes the
+# next turn (HUB_WARM_HISTORY=2, as ./hub run).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,13 +31,24 @@ export ANTHROPIC_BASE_URL=http://127.0.0.1:$(head -n 1 "$BATS_FILE_TMPDIR/up.por
 export HUB_CLAUDE_CLI=$real CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-bench-not-real HUB_CLAUDE_TIMEOUT=60
 export HUB_GEMINI_CLI=/bin/false
 
-# ttft URL BODY: the median time to the first content (or tool call) delta of N streaming
+# ttft URL BODY [conv]: the median time to the first content (or tool call) delta of N streaming
 # requests, one at a time, BENCH_WARM_GAP_MS apart (one unmeasured first).
+# With conv, each request is the next turn of the one before: its reply
+# and BODY's last user message again are appended to the messages.
 ttft() {
 	node -e '
 const http = require("node:http");
-const [url, raw, n, gap] = process.argv.slice(1);
-const body = JSON.stringify({ ...JSON.parse(raw), stream: true });
+const [url, raw, n, gap, conv] = process.argv.slice(1);
+const req0 = JSON.parse(raw), ask = req0.messages[req0.messages.length - 1];
+let body = JSON.stringify({ ...req0, stream: true });
+const reply = (sse) => sse.split("\n").filter((l) => l.startsWith("data: {")).map((l) => {
+	try { return JSON.parse(l.slice(6)).choices[0].delta.content || ""; } catch { return ""; } }).join("");
+const next = (sse) => {
+	if (conv !== "conv") return;
+	const b = JSON.parse(body);
+	b.messages.push({ role: "assistant", content: reply(sse) }, ask);
+	body = JSON.stringify(b);
+};
 const one = () => new Promise((resolve) => {
 	const t0 = process.hrtime.bigint(), u = new URL(url);
 	let first = null, buf = "";
@@ -42,7 +57,7 @@ const one = () => new Promise((resolve) => {
 		res.setEncoding("utf8");
 		res.on("data", (c) => { buf += c;
 			if (first === null && /"delta":\{[^}]*("content":"[^"]|"tool_calls":\[)/.test(buf)) first = Number(process.hrtime.bigint() - t0) / 1e6; });
-		res.on("end", () => resolve(res.statusCode === 200 ? first : null));
+		res.on("end", () => { next(buf); resolve(res.statusCode === 200 ? first : null); });
 	});
 	req.on("error", () => resolve(null));
 	req.end(body);
@@ -57,7 +72,7 @@ const one = () => new Promise((resolve) => {
 	}
 	xs.sort((a, b) => a - b);
 	console.log(xs.length ? Math.round(xs[Math.floor((xs.length - 1) / 2)]) : "null");
-})();' "$1" "$2" "$n" "$gap"
+})();' "$1" "$2" "$n" "$gap" "${3:-}"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "null" || b == "null" || b == 0) print "null"; else printf "%.2f\n", a / b }'; }
@@ -78,13 +93,13 @@ else
 fi
 
 bench_redis
-export HUB_WARM_CHILDREN=0
+export HUB_WARM_CHILDREN=0 HUB_WARM_HISTORY=0
 bench_hub cold
 cold_url=$HUB_URL
-export HUB_WARM_CHILDREN=1
+export HUB_WARM_CHILDREN=1 HUB_WARM_HISTORY=2
 bench_hub warm
 warm_url=$HUB_URL
-warm_state=$HUB_STATE_DIR
+warm_runs=$(hub_run_base)
 
 for cli in $clis; do
 	model=sonnet
@@ -96,9 +111,9 @@ for cli in $clis; do
 	d1=$(jq '.inner_first_token.p50 | round' <<<"$direct")
 	d2=$(jq '.inner_first_token.p50 | round' <<<"$direct_hist")
 	c1=$(ttft "$cold_url/v1/chat/completions" "$first")
-	c2=$(ttft "$cold_url/v1/chat/completions" "$history")
+	c2=$(ttft "$cold_url/v1/chat/completions" "$history" conv)
 	w1=$(ttft "$warm_url/v1/chat/completions" "$first")
-	w2=$(ttft "$warm_url/v1/chat/completions" "$history")
+	w2=$(ttft "$warm_url/v1/chat/completions" "$history" conv)
 	r1=$(ratio "$w1" "$d1")
 	r2=$(ratio "$w2" "$d2")
 	result warm "$cli first turn TTFT direct cold (ms)" "$d1" "-" "-"
@@ -121,6 +136,6 @@ done
 sleep "$(awk -v g="$gap" 'BEGIN { print g / 1000 }')"
 # the warm pool's memory: every process of the waiting children (one per
 # CLI and model used above, in the warm hub's one chat worker)
-pool_kib=$(rss_kib $(for p in $(cli_children_under "$warm_state"); do echo "$p"; descendants_of "$p"; done | sort -u))
-n_warm=$(find "$warm_state" "$warm_state/gemini" -maxdepth 1 \( -name 'claude-*' -o -name 'run-*' \) 2>/dev/null | wc -l)
+pool_kib=$(rss_kib $(for p in $(cli_children_under "$warm_runs"); do echo "$p"; descendants_of "$p"; done | sort -u))
+n_warm=$(find "$warm_runs" "$warm_runs/gemini" -maxdepth 1 \( -name 'claude-*' -o -name 'run-*' \) 2>/dev/null | wc -l)
 result warm "warm pool RSS (MiB, $n_warm children)" "$(( pool_kib / 1024 ))" "reported" "-"

@@ -114,6 +114,8 @@ static const struct config_entry config_table[] = {
 	{ "HUB_WARM_MAX", CONFIG_LONG, CFG_OFF(warm_max), "4", 1, 64, NULL, 0 },
 	{ "HUB_WARM_MAX_MB", CONFIG_LONG, CFG_OFF(warm_max_mb), "1024", 0, 1048576, NULL, 0 },
 	{ "HUB_WARM_IDLE_TTL", CONFIG_LONG, CFG_OFF(warm_idle_ttl_s), "600", 1, 86400, NULL, 0 },
+	{ "HUB_WARM_HISTORY", CONFIG_LONG, CFG_OFF(warm_history), "0", 0, 16, NULL, 0 },
+	{ "HUB_WARM_HISTORY_TTL", CONFIG_LONG, CFG_OFF(warm_history_ttl_s), "300", 1, 86400, NULL, 0 },
 	{ "HUB_ALERT_WEBHOOK", CONFIG_STRING, CFG_OFF(alert_webhook), NULL, 0, 0, config_check_webhook, 1 },
 	{ "HUB_ALERT_TIMEOUT_MS", CONFIG_LONG, CFG_OFF(alert_timeout_ms), "3000", 100, 60000, NULL, 0 },
 	{ "HUB_TOKEN_WARN_DAYS", CONFIG_LONG, CFG_OFF(token_warn_days), "3", 0, 365, NULL, 0 },

@@ -89,6 +89,8 @@ struct hub_config {
 	long warm_max;                 /* HUB_WARM_MAX in all */
 	long warm_max_mb;              /* HUB_WARM_MAX_MB resident in all; 0: no cap */
 	long warm_idle_ttl_s;          /* HUB_WARM_IDLE_TTL */
+	long warm_history;             /* HUB_WARM_HISTORY conversations primed; 0: none */
+	long warm_history_ttl_s;       /* HUB_WARM_HISTORY_TTL */
 	/* token alerts (core/alert.c) */
 	char *alert_webhook;           /* HUB_ALERT_WEBHOOK (secret: the URL may carry a token) */
 	long alert_timeout_ms;         /* HUB_ALERT_TIMEOUT_MS */

@@ -847,6 +847,7 @@ chat_turn_call_once(const struct chat_request *req, struct chat_result *res, str
 	call.tool_choice = req->tool_choice;
 	call.tool_choice_name = req->tool_choice_name;
 	call.parallel_tool_calls = req->parallel_tool_calls;
+	call.owner = req->owner;
 	call.io = req->io;
 	call.io.on_tick = t->lock.token != NULL ? chat_on_tick : NULL;
 	call.io.tick_ms = t->lock.token != NULL ? CHAT_LOCK_RENEW_MS : 0;

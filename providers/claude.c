@@ -587,16 +587,16 @@ claude_message_json(const struct provider_msg *msgs, size_t first, size_t last, 
 	return obj;
 }
 
-/* The end of the run of messages that make one turn from first: the last
- * of consecutive "tool" messages, else first. */
+/* The end of the run of messages that make one turn from first in
+ * msgs[0..n): the last of consecutive "tool" messages, else first. */
 static size_t
-claude_turn_end(const struct provider_call *call, size_t first)
+claude_turn_end(const struct provider_msg *msgs, size_t n, size_t first)
 {
 	size_t i = first;
 
-	if (strcmp(call->messages[first].role, "tool") != 0)
+	if (strcmp(msgs[first].role, "tool") != 0)
 		return first;
-	while (i + 1 < call->n_messages && strcmp(call->messages[i + 1].role, "tool") == 0)
+	while (i + 1 < n && strcmp(msgs[i + 1].role, "tool") == 0)
 		i++;
 	return i;
 }
@@ -707,21 +707,48 @@ out:
 }
 
 /*
- * Write the earlier turns (every user/assistant message but the last one)
- * as a session transcript the CLI can --resume. cwd must be the real path
- * of the child's working directory. Sets *have_history to 0 when there is
- * nothing to resume. Returns 0 or a hub_err.
+ * The turns of msgs[0..n) as a transcript holds them: a JSON array of
+ * {"role","content"} messages (claude_message_json()), the system
+ * messages left out (they go in the initialize request). NULL: no memory.
+ */
+static struct json_object *
+claude_history_turns(const struct provider_msg *msgs, size_t n)
+{
+	struct json_object *turns, *m;
+	size_t i, end;
+
+	if ((turns = json_object_new_array()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i = end + 1) {
+		end = claude_turn_end(msgs, n, i);
+		if (strcmp(msgs[i].role, "user") != 0 && strcmp(msgs[i].role, "assistant") != 0 &&
+		    strcmp(msgs[i].role, "tool") != 0)
+			continue;
+		if ((m = claude_message_json(msgs, i, end, NULL)) == NULL ||
+		    json_object_array_add(turns, m) != 0) {
+			json_object_put(m);
+			json_object_put(turns);
+			return NULL;
+		}
+	}
+	return turns;
+}
+
+/*
+ * Write turns (claude_history_turns()) as a session transcript the CLI can
+ * --resume. cwd must be the real path of the child's working directory.
+ * Sets *have_history to 0 when there is nothing to resume. Returns 0 or a
+ * hub_err.
  */
 static int
-claude_write_transcript(const struct provider_call *call, const char *home,
-    const char *cwd, const char *session_id, int *have_history)
+claude_write_turns(struct json_object *turns, const char *home, const char *cwd,
+    const char *session_id, int *have_history)
 {
 	char path[PATH_MAX], project[PATH_MAX], uuid[CLI_TEXT_UUID_SIZE], parent[CLI_TEXT_UUID_SIZE] = "",
 	    ts[40];
-	struct json_object *line;
+	struct json_object *line, *m, *role;
 	struct hub_buf b;
-	const char *role;
-	size_t i, n, end, n_hist;
+	size_t i, n;
 	int rc = HUB_OK;
 
 	*have_history = 0;
@@ -736,23 +763,22 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 		project[i] = c == '\0' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') ? c : '-';
 	}
-	/* every turn but the last user message; all of them after tool results */
-	n_hist = claude_ends_with_tools(call) ? call->n_messages : call->n_messages - 1;
-	for (i = 0; i < n_hist; i = end + 1) {
-		end = claude_turn_end(call, i);
-		role = call->messages[i].role;
-		if (strcmp(role, "tool") == 0)
-			role = "user";   /* tool results are a user turn */
-		else if (strcmp(role, "user") != 0 && strcmp(role, "assistant") != 0)
-			continue;
+	hub_time_iso8601(hub_time_wall_ms(), ts, sizeof(ts));
+	n = json_object_array_length(turns);
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(turns, i);
+		if (!json_object_is_type(m, json_type_object) || !json_object_object_get_ex(m, "role", &role) ||
+		    !json_object_is_type(role, json_type_string)) {
+			rc = HUB_ERR_INVALID;
+			goto out;
+		}
 		if ((rc = cli_text_uuid(uuid)) < 0)
 			goto out;
-		hub_time_iso8601(hub_time_wall_ms(), ts, sizeof(ts));
 		if ((line = json_object_new_object()) == NULL) {
 			rc = HUB_ERR_NOMEM;
 			goto out;
 		}
-		json_object_object_add(line, "type", json_object_new_string(role));
+		json_object_object_add(line, "type", json_object_new_string(json_object_get_string(role)));
 		json_object_object_add(line, "uuid", json_object_new_string(uuid));
 		json_object_object_add(line, "parentUuid", parent[0] ? json_object_new_string(parent) : NULL);
 		json_object_object_add(line, "sessionId", json_object_new_string(session_id));
@@ -760,7 +786,7 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 		json_object_object_add(line, "cwd", json_object_new_string(cwd));
 		json_object_object_add(line, "isSidechain", json_object_new_boolean(0));
 		json_object_object_add(line, "userType", json_object_new_string("external"));
-		json_object_object_add(line, "message", claude_message_json(call->messages, i, end, NULL));
+		json_object_object_add(line, "message", json_object_get(m));
 		if ((rc = cli_text_put_line(&b, line)) < 0)
 			goto out;
 		memcpy(parent, uuid, sizeof(parent));
@@ -776,6 +802,25 @@ claude_write_transcript(const struct provider_call *call, const char *home,
 		*have_history = 1;
 out:
 	hub_buf_free(&b);
+	return rc;
+}
+
+/* The earlier turns of the call (every message but the last user one; all
+ * of them after tool results): claude_write_turns(). */
+static int
+claude_write_transcript(const struct provider_call *call, const char *home,
+    const char *cwd, const char *session_id, int *have_history)
+{
+	struct json_object *turns;
+	int rc;
+
+	*have_history = 0;
+	turns = claude_history_turns(call->messages,
+	    claude_ends_with_tools(call) ? call->n_messages : call->n_messages - 1);
+	if (turns == NULL)
+		return HUB_ERR_NOMEM;
+	rc = claude_write_turns(turns, home, cwd, session_id, have_history);
+	json_object_put(turns);
 	return rc;
 }
 
@@ -1084,13 +1129,18 @@ claude_warm_ok(void *arg)
 
 /* A warm child's argv and environment: those of every first turn
  * without tools (claude_prepare()) and the two flags that let it take
- * client tools on stdin (claude_build_argv()), nothing of a request. */
+ * client tools on stdin (claude_build_argv()), nothing of a request. A
+ * child primed for a next turn also gets its history (seed, a
+ * claude_history_turns() array) as a transcript to --resume, which the
+ * CLI reads at start-up. */
 static int
 claude_warm_prepare(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
-    struct cli_run_input *in, void **scratch)
+    const char *seed, size_t seed_len, struct cli_run_input *in, void **scratch)
 {
 	struct claude_run *run;
-	int rc;
+	struct json_object *turns = NULL;
+	struct json_tokener *tok;
+	int rc, have_history = 0;
 
 	if ((run = calloc(1, sizeof(*run))) == NULL)
 		return HUB_ERR_NOMEM;
@@ -1099,9 +1149,70 @@ claude_warm_prepare(const struct cli_run_dirs *dirs, const char *model, long tim
 	run->warm = 1;
 	if ((rc = claude_build_env(&in->env, dirs->home, dirs->tmp, timeout_s * 1000L)) < 0)
 		return rc;
-	claude_build_argv(run, model, 0);
+	if (seed != NULL) {
+		if ((tok = json_tokener_new()) == NULL)
+			return HUB_ERR_NOMEM;
+		turns = json_tokener_parse_ex(tok, seed, (int)seed_len);
+		json_tokener_free(tok);
+		if (!json_object_is_type(turns, json_type_array))
+			rc = HUB_ERR_INVALID;
+		else if ((rc = cli_text_uuid(run->session_id)) == 0)
+			rc = claude_write_turns(turns, dirs->home, dirs->cwd, run->session_id, &have_history);
+		json_object_put(turns);
+		if (rc == 0 && !have_history)
+			rc = HUB_ERR_INVALID;
+		if (rc < 0)
+			return rc;
+	}
+	claude_build_argv(run, model, have_history);
 	in->argv = run->argv;
 	return HUB_OK;
+}
+
+/*
+ * The history a primed child holds (cli_run_adapter.history_seed): the
+ * call's earlier turns (reply NULL), or the call's whole conversation and
+ * its reply (the next turn's), as one claude_history_turns() array. None
+ * for a turn of tool results, nor after a reply of tool calls: the
+ * results are not known ahead.
+ */
+static int
+claude_history_seed(void *arg, const struct provider_reply *reply, struct hub_buf *seed)
+{
+	const struct claude_run *run = arg;
+	const struct provider_call *call = run->call;
+	struct provider_msg *msgs = NULL;
+	struct json_object *turns;
+	const char *text;
+	size_t n = call->n_messages;
+	int rc;
+
+	if (reply == NULL) {
+		if (claude_ends_with_tools(call))
+			return 0;
+		turns = claude_history_turns(call->messages, n - 1);
+	} else {
+		if (reply->n_tool_calls > 0 || reply->text == NULL)
+			return 0;
+		if ((msgs = calloc(n + 1, sizeof(*msgs))) == NULL)
+			return HUB_ERR_NOMEM;
+		memcpy(msgs, call->messages, n * sizeof(*msgs));
+		msgs[n].role = "assistant";
+		msgs[n].content = reply->text;
+		turns = claude_history_turns(msgs, n + 1);
+		free(msgs);
+	}
+	if (turns == NULL)
+		return HUB_ERR_NOMEM;
+	rc = 0;
+	if (json_object_array_length(turns) > 0) {
+		text = json_object_to_json_string_ext(turns, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		rc = text == NULL ? HUB_ERR_NOMEM : hub_buf_puts(seed, text);
+		if (rc == 0)
+			rc = 1;
+	}
+	json_object_put(turns);
+	return rc;
 }
 
 /* The fingerprint of CLAUDE_CODE_OAUTH_TOKEN ("" without one). */
@@ -1130,6 +1241,7 @@ static const struct cli_run_adapter claude_adapter = {
 	.warm_ok = claude_warm_ok,
 	.warm_prepare = claude_warm_prepare,
 	.login = claude_login,
+	.history_seed = claude_history_seed,
 };
 
 static int

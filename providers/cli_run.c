@@ -18,6 +18,7 @@
 #include "common/hub_log.h"
 #include "common/hub_text.h"
 #include "common/hub_time.h"
+#include "common/sha256.h"
 #include "providers/child.h"
 #include "providers/cli_run.h"
 #include "providers/provider.h"
@@ -207,8 +208,8 @@ cli_run_warm_spawn(const struct warm_pool_key *key, const struct warm_pool_recip
 	if ((reply = calloc(1, sizeof(*reply))) == NULL)
 		goto out;
 	if ((rc = cli_run_dirs_create(a, 0, &dirs, reply)) != HUB_OK ||
-	    (rc = a->warm_prepare(&dirs, key->model[0] ? key->model : NULL, recipe->timeout_s, &in,
-	    &scratch)) != HUB_OK)
+	    (rc = a->warm_prepare(&dirs, key->model[0] ? key->model : NULL, recipe->timeout_s,
+	    recipe->seed, recipe->seed_len, &in, &scratch)) != HUB_OK)
 		goto out;
 	memset(&spec, 0, sizeof(spec));
 	spec.path = recipe->exe;
@@ -265,13 +266,15 @@ cli_run_pool_setup(void)
 {
 	struct warm_pool_limits lim;
 
-	if (hub_cfg == NULL || hub_cfg->warm_children <= 0)
+	if (hub_cfg == NULL || (hub_cfg->warm_children <= 0 && hub_cfg->warm_history <= 0))
 		return;
 	memset(&lim, 0, sizeof(lim));
 	lim.per_key = hub_cfg->warm_children;
 	lim.max_children = hub_cfg->warm_max;
 	lim.max_rss_kb = hub_cfg->warm_max_mb * 1024;
 	lim.idle_ttl_ms = hub_cfg->warm_idle_ttl_s * 1000;
+	lim.max_primed = hub_cfg->warm_history;
+	lim.primed_ttl_ms = hub_cfg->warm_history_ttl_s * 1000;
 	warm_pool_init(&cli_run_pool, &lim, &cli_run_warm_ops);
 	if (warm_pool_start(&cli_run_pool) < 0) {
 		hub_log(HUB_LOG_WARN, "warm", "cannot start the warm pool's thread: every child starts cold");
@@ -280,39 +283,86 @@ cli_run_pool_setup(void)
 	cli_run_pool_on = 1;
 }
 
-/* A warm child for this call when the adapter and the pool have one:
- * 1 with dirs set and *proc the child's, else 0 (the call starts cold).
- * Either way the call counts as in use for its (provider, model). */
+/* The pool's key and recipe of a call (provider, model, the login, CLI
+ * and deadline it starts with), with no history. 0, or -1 when a name is
+ * too long for the key (the call then starts cold). */
 static int
-cli_run_warm_take(const struct cli_run_adapter *a, void *run, const struct provider *p,
-    const char *model, const char *exe, struct cli_run_dirs *dirs, struct child_proc **proc)
+cli_run_warm_key(const struct cli_run_adapter *a, const struct provider *p, const char *model,
+    const char *exe, struct warm_pool_key *key, struct warm_pool_recipe *recipe)
 {
-	struct warm_pool_key key;
-	struct warm_pool_recipe recipe;
-	char root[PATH_MAX], login[64] = "", with[PATH_MAX + 128];
+	char login[64] = "", with[PATH_MAX + 128];
 
-	*proc = NULL;
-	if (a->warm_prepare == NULL || (a->warm_ok != NULL && !a->warm_ok(run)))
-		return 0;
-	(void)pthread_once(&cli_run_pool_once, cli_run_pool_setup);
-	if (!cli_run_pool_on)
-		return 0;
-	memset(&key, 0, sizeof(key));
-	memset(&recipe, 0, sizeof(recipe));
-	if (snprintf(key.provider, sizeof(key.provider), "%s", p->name) >= (int)sizeof(key.provider) ||
-	    snprintf(key.model, sizeof(key.model), "%s", model != NULL ? model : "") >= (int)sizeof(key.model) ||
-	    snprintf(recipe.exe, sizeof(recipe.exe), "%s", exe) >= (int)sizeof(recipe.exe))
-		return 0;
+	memset(key, 0, sizeof(*key));
+	memset(recipe, 0, sizeof(*recipe));
+	if (snprintf(key->provider, sizeof(key->provider), "%s", p->name) >= (int)sizeof(key->provider) ||
+	    snprintf(key->model, sizeof(key->model), "%s", model != NULL ? model : "") >= (int)sizeof(key->model) ||
+	    snprintf(recipe->exe, sizeof(recipe->exe), "%s", exe) >= (int)sizeof(recipe->exe))
+		return -1;
 	if (a->login != NULL)
 		a->login(login, sizeof(login));
 	/* what a child is started with: a new login, CLI or deadline (a
 	 * reloaded HUB_CONFIG) retires the children started before it */
 	if (snprintf(with, sizeof(with), "%s|%s|%ld", login, exe, p->timeout_s) >= (int)sizeof(with))
+		return -1;
+	provider_fingerprint(with, key->login, sizeof(key->login));
+	recipe->adapter = a;
+	recipe->timeout_s = p->timeout_s;
+	return 0;
+}
+
+/* key->history: the SHA-256 of the client key's id and the history seed,
+ * so that only that client's request with that very history matches. */
+static void
+cli_run_history_key(const struct provider_call *call, const struct hub_buf *seed,
+    struct warm_pool_key *key)
+{
+	struct sha256_ctx c;
+	unsigned char d[SHA256_DIGEST_LEN];
+	const char *owner = call->owner != NULL ? call->owner : "";
+
+	sha256_init(&c);
+	sha256_update(&c, owner, strlen(owner) + 1);
+	sha256_update(&c, seed->data, seed->len);
+	sha256_final(&c, d);
+	sha256_hex(d, key->history);
+}
+
+/* A warm child for this call when the adapter and the pool have one: a
+ * first turn's (warm_ok), else one primed for this very history
+ * (history_seed). 1 with dirs set and *proc the child's, else 0 (the call
+ * starts cold). A first turn counts as in use for its (provider, model). */
+static int
+cli_run_warm_take(const struct cli_run_adapter *a, void *run, const struct provider *p,
+    const struct provider_call *call, const char *model, const char *exe,
+    struct cli_run_dirs *dirs, struct child_proc **proc)
+{
+	struct warm_pool_key key;
+	struct warm_pool_recipe recipe;
+	struct hub_buf seed;
+	char root[PATH_MAX];
+	int first, got;
+
+	*proc = NULL;
+	if (a->warm_prepare == NULL)
 		return 0;
-	provider_fingerprint(with, key.login, sizeof(key.login));
-	recipe.adapter = a;
-	recipe.timeout_s = p->timeout_s;
-	if (!warm_pool_take(&cli_run_pool, &key, &recipe, hub_time_mono_ms(), proc, root, sizeof(root)))
+	first = a->warm_ok == NULL || a->warm_ok(run);
+	if (!first && a->history_seed == NULL)
+		return 0;
+	(void)pthread_once(&cli_run_pool_once, cli_run_pool_setup);
+	if (!cli_run_pool_on || cli_run_warm_key(a, p, model, exe, &key, &recipe) < 0)
+		return 0;
+	if (!first) {
+		if (hub_cfg->warm_history <= 0)
+			return 0;
+		hub_buf_init(&seed, CLI_RUN_MAX_SEED);
+		if (a->history_seed(run, NULL, &seed) == 1)
+			cli_run_history_key(call, &seed, &key);
+		hub_buf_free(&seed);
+		if (key.history[0] == '\0')
+			return 0;
+	}
+	got = warm_pool_take(&cli_run_pool, &key, &recipe, hub_time_mono_ms(), proc, root, sizeof(root));
+	if (!got)
 		return 0;
 	if (cli_run_dirs_of(root, dirs) < 0) {
 		cli_run_warm_stop(*proc, root);
@@ -320,6 +370,32 @@ cli_run_warm_take(const struct cli_run_adapter *a, void *run, const struct provi
 		return 0;
 	}
 	return 1;
+}
+
+/* After an answered turn: a child for the conversation's next turn, with
+ * the history it will bring (the adapter's history_seed of the call and
+ * its reply), when the pool primes next turns. */
+static void
+cli_run_prime_next(const struct cli_run_adapter *a, void *run, const struct provider *p,
+    const struct provider_call *call, const char *model, const char *exe,
+    const struct provider_reply *reply)
+{
+	struct warm_pool_key key;
+	struct warm_pool_recipe recipe;
+	struct hub_buf seed;
+
+	if (a->history_seed == NULL || a->warm_prepare == NULL || !cli_run_pool_on ||
+	    hub_cfg->warm_history <= 0 || reply->err != HUB_OK ||
+	    cli_run_warm_key(a, p, model, exe, &key, &recipe) < 0)
+		return;
+	hub_buf_init(&seed, CLI_RUN_MAX_SEED);
+	if (a->history_seed(run, reply, &seed) == 1) {
+		cli_run_history_key(call, &seed, &key);
+		recipe.seed_len = seed.len;
+		if ((recipe.seed = hub_buf_steal(&seed)) != NULL)
+			(void)warm_pool_prime(&cli_run_pool, &key, &recipe, hub_time_mono_ms());
+	}
+	hub_buf_free(&seed);
 }
 
 void
@@ -366,7 +442,7 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 		provider_reply_error(reply, HUB_ERR_SPAWN, "the %s CLI was not found", a->cli_name);
 		goto out;
 	}
-	if (cli_run_warm_take(a, run, p, model, exe, &dirs, &warm)) {
+	if (cli_run_warm_take(a, run, p, call, model, exe, &dirs, &warm)) {
 		reply->child_start = "warm";
 		in.warm = 1;
 	}
@@ -394,6 +470,8 @@ cli_run(const struct cli_run_adapter *a, void *run, const struct provider *p,
 		goto out;
 	}
 	a->finish(run, &res, ctx.client_gone, model, reply);
+	if (!ctx.client_gone)
+		cli_run_prime_next(a, run, p, call, model, exe, reply);
 out:
 	if (warm != NULL) {  /* taken, then a step before the run failed */
 		cli_run_warm_stop(warm, dirs.root);

@@ -50,6 +50,10 @@ struct cli_run_input {
 	int warm;
 };
 
+/* The largest history seed primed (cli_run_adapter.history_seed); a
+ * longer history starts cold. */
+#define CLI_RUN_MAX_SEED (1024 * 1024)
+
 /*
  * One adapter: static data and hooks. Every hook gets run, the adapter's
  * own state for this run (the arg given to cli_run()). A hook that fails
@@ -105,11 +109,21 @@ struct cli_run_adapter {
 	 * open for the request's; *scratch
 	 * (may stay NULL) is what argv points into, freed with free() after
 	 * the spawn. login: a fingerprint of the credential the child is
-	 * started with ("" none), so a new login retires the old children. */
+	 * started with ("" none), so a new login retires the old children.
+	 * A child primed for a conversation's next turn (HUB_WARM_HISTORY)
+	 * gets seed: the history as history_seed rendered it, which
+	 * warm_prepare gives the child to read at start-up (NULL: a first
+	 * turn's child). history_seed (NULL: no turn with history is warm)
+	 * appends to seed the history of the call (reply NULL: what a child
+	 * primed for this call must have read) or of the call's next turn
+	 * (reply: the call's whole conversation and reply); 1 when that
+	 * history can be primed, 0 when not, < 0 on error. The same history
+	 * must give the same seed, byte for byte. */
 	int (*warm_ok)(void *run);
 	int (*warm_prepare)(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
-	    struct cli_run_input *in, void **scratch);
+	    const char *seed, size_t seed_len, struct cli_run_input *in, void **scratch);
 	void (*login)(char *fingerprint, size_t len);
+	int (*history_seed)(void *run, const struct provider_reply *reply, struct hub_buf *seed);
 };
 
 /*

@@ -1000,13 +1000,15 @@ gemini_warm_ok(void *arg)
  * messages, tools or session file. */
 static int
 gemini_warm_prepare(const struct cli_run_dirs *dirs, const char *model, long timeout_s,
-    struct cli_run_input *in, void **scratch)
+    const char *seed, size_t seed_len, struct cli_run_input *in, void **scratch)
 {
 	const char *auth_path = hub_cfg != NULL ? hub_cfg->gemini_auth_path : NULL;
 	struct gemini_run *run;
 	int rc;
 
 	(void)timeout_s;
+	(void)seed;       /* no history_seed: a plain-text history goes on stdin */
+	(void)seed_len;
 	if ((run = calloc(1, sizeof(*run))) == NULL)
 		return HUB_ERR_NOMEM;
 	*scratch = run;

@@ -134,6 +134,7 @@ struct provider_call {
 	enum provider_tool_choice tool_choice;
 	const char *tool_choice_name;         /* with PROVIDER_TOOL_CHOICE_NAMED */
 	int parallel_tool_calls;              /* 0: at most one call per reply */
+	const char *owner;                    /* the client key's id; "" or NULL: none */
 };
 
 struct provider_usage {

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,17 +33,27 @@ warm_pool_init(struct warm_pool *pool, const struct warm_pool_limits *lim,
 	pool->ops = ops;
 }
 
-/* The entry of key's (provider, model), or -1. */
+/* The entry of key's (provider, model, history), or -1. */
 static int
 warm_pool_find(const struct warm_pool *pool, const struct warm_pool_key *key)
 {
 	int i;
 
 	for (i = 0; i < WARM_POOL_MAX_KEYS; i++)
-		if (pool->keys[i].used && strcmp(pool->keys[i].key.provider, key->provider) == 0 &&
-		    strcmp(pool->keys[i].key.model, key->model) == 0)
+		if (pool->keys[i].used && !pool->keys[i].dropped &&
+		    strcmp(pool->keys[i].key.provider, key->provider) == 0 &&
+		    strcmp(pool->keys[i].key.model, key->model) == 0 &&
+		    strcmp(pool->keys[i].key.history, key->history) == 0)
 			return i;
 	return -1;
+}
+
+/* Entry e unused, its seed freed. */
+static void
+warm_pool_entry_clear(struct warm_pool_entry *e)
+{
+	free(e->recipe.seed);
+	memset(e, 0, sizeof(*e));
 }
 
 /* The children (starting or ready) of entry k, or of all when k < 0. */
@@ -73,6 +84,8 @@ warm_pool_new_entry(struct warm_pool *pool)
 		    (best < 0 || pool->keys[i].asked_ms < pool->keys[best].asked_ms))
 			best = i;
 	}
+	if (best >= 0)
+		warm_pool_entry_clear(&pool->keys[best]);
 	return best;
 }
 
@@ -90,6 +103,53 @@ warm_pool_backoff(struct warm_pool_entry *e, long long now_ms)
 	e->retry_at_ms = now_ms + backoff;
 }
 
+/* warm_pool_take() of a primed key: its one child when it is ready and
+ * of key's login; the key ends either way (the conversation moved on). */
+static int
+warm_pool_take_primed(struct warm_pool *pool, const struct warm_pool_key *key, long long now_ms,
+    struct child_proc **proc, char *root, size_t root_len)
+{
+	struct warm_pool_child *c;
+	int k, i, got = 0;
+
+	(void)now_ms;
+	if (pool->lim.max_primed <= 0)
+		return 0;
+	pthread_mutex_lock(&pool->lock);
+	if ((k = warm_pool_find(pool, key)) < 0 || strcmp(pool->keys[k].key.login, key->login) != 0)
+		goto out;
+	for (i = 0; i < WARM_POOL_MAX_CHILDREN && !got; i++) {
+		c = &pool->kids[i];
+		if (c->state != WARM_READY || c->key != k || strcmp(c->login, key->login) != 0)
+			continue;
+		if (!pool->ops->alive(c->proc)) {
+			c->state = WARM_RETIRE;
+			pool->stats.retired_dead++;
+			continue;
+		}
+		*proc = c->proc;
+		snprintf(root, root_len, "%s", c->root);
+		memset(c, 0, sizeof(*c));   /* handed out once, forgotten */
+		c->state = WARM_FREE;
+		got = 1;
+	}
+	if (warm_pool_count(pool, k) == 0)
+		warm_pool_entry_clear(&pool->keys[k]);
+	else
+		pool->keys[k].dropped = 1;   /* a child still starting retires */
+out:
+	if (got) {
+		pool->stats.warm++;
+		pool->stats.primed_warm++;
+	} else {
+		pool->stats.cold++;
+		pool->stats.primed_cold++;
+	}
+	pthread_cond_signal(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	return got;
+}
+
 int
 warm_pool_take(struct warm_pool *pool, const struct warm_pool_key *key,
     const struct warm_pool_recipe *recipe, long long now_ms, struct child_proc **proc,
@@ -100,18 +160,21 @@ warm_pool_take(struct warm_pool *pool, const struct warm_pool_key *key,
 	int k, i, got = 0;
 
 	*proc = NULL;
+	if (key->history[0] != '\0')
+		return warm_pool_take_primed(pool, key, now_ms, proc, root, root_len);
 	if (pool->lim.per_key <= 0)
 		return 0;
 	pthread_mutex_lock(&pool->lock);
 	if ((k = warm_pool_find(pool, key)) < 0) {
 		if ((k = warm_pool_new_entry(pool)) < 0)
 			goto out;
-		memset(&pool->keys[k], 0, sizeof(pool->keys[k]));
 		pool->keys[k].used = 1;
 	}
 	e = &pool->keys[k];
 	e->key = *key;           /* the latest login */
 	e->recipe = *recipe;
+	e->recipe.seed = NULL;
+	e->recipe.seed_len = 0;
 	e->asked_ms = now_ms;
 	for (i = 0; i < WARM_POOL_MAX_CHILDREN && !got; i++) {
 		c = &pool->kids[i];
@@ -143,6 +206,58 @@ out:
 	return got;
 }
 
+int
+warm_pool_prime(struct warm_pool *pool, const struct warm_pool_key *key,
+    struct warm_pool_recipe *recipe, long long now_ms)
+{
+	struct warm_pool_entry *e;
+	int i, k, n = 0, oldest = -1, done = 0;
+
+	if (pool->lim.max_primed <= 0 || key->history[0] == '\0' || recipe->seed == NULL) {
+		free(recipe->seed);
+		recipe->seed = NULL;
+		return 0;
+	}
+	pthread_mutex_lock(&pool->lock);
+	if ((k = warm_pool_find(pool, key)) >= 0) {
+		pool->keys[k].asked_ms = now_ms;   /* the same history again */
+		free(recipe->seed);
+		done = 1;
+		goto out;
+	}
+	/* at most max_primed conversations: the least recently primed ends */
+	for (i = 0; i < WARM_POOL_MAX_KEYS; i++) {
+		e = &pool->keys[i];
+		if (!e->used || !e->primed || e->dropped)
+			continue;
+		n++;
+		if (oldest < 0 || e->asked_ms < pool->keys[oldest].asked_ms)
+			oldest = i;
+	}
+	if (n >= pool->lim.max_primed && oldest >= 0) {
+		if (warm_pool_count(pool, oldest) == 0)
+			warm_pool_entry_clear(&pool->keys[oldest]);
+		else
+			pool->keys[oldest].dropped = 1;
+	}
+	if ((k = warm_pool_new_entry(pool)) < 0) {
+		free(recipe->seed);
+		goto out;
+	}
+	e = &pool->keys[k];
+	e->used = e->primed = 1;
+	e->key = *key;
+	e->recipe = *recipe;       /* the seed is the entry's now */
+	e->asked_ms = now_ms;
+	pool->stats.primed++;
+	done = 1;
+out:
+	recipe->seed = NULL;
+	pthread_cond_signal(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	return done;
+}
+
 /* Mark what is due to retire; the ready children's memory is sampled. */
 static void
 warm_pool_mark(struct warm_pool *pool, long long now_ms)
@@ -165,7 +280,11 @@ warm_pool_mark(struct warm_pool *pool, long long now_ms)
 		} else if (strcmp(c->login, e->key.login) != 0) {
 			c->state = WARM_RETIRE;
 			pool->stats.retired_login++;
-		} else if (ttl > 0 && (now_ms - c->born_ms >= ttl || now_ms - e->asked_ms >= ttl)) {
+		} else if (e->primed && (e->dropped || now_ms - c->born_ms >= pool->lim.primed_ttl_ms)) {
+			c->state = WARM_RETIRE;
+			pool->stats.retired_ttl++;
+		} else if (!e->primed && ttl > 0 &&
+		    (now_ms - c->born_ms >= ttl || now_ms - e->asked_ms >= ttl)) {
 			c->state = WARM_RETIRE;
 			pool->stats.retired_ttl++;
 		} else {
@@ -187,10 +306,14 @@ warm_pool_mark(struct warm_pool *pool, long long now_ms)
 		total -= oldest->rss_kb;
 	}
 	pool->stats.rss_kb = total;
-	for (i = 0; i < WARM_POOL_MAX_KEYS; i++)
-		if (pool->keys[i].used && ttl > 0 && now_ms - pool->keys[i].asked_ms >= ttl &&
-		    warm_pool_count(pool, i) == 0)
-			pool->keys[i].used = 0;   /* no longer in use */
+	for (i = 0; i < WARM_POOL_MAX_KEYS; i++) {
+		e = &pool->keys[i];
+		if (!e->used || warm_pool_count(pool, i) > 0)
+			continue;
+		if (e->primed ? e->dropped || e->spawned || now_ms - e->asked_ms >= pool->lim.primed_ttl_ms :
+		    ttl > 0 && now_ms - e->asked_ms >= ttl)
+			warm_pool_entry_clear(e);   /* no longer in use */
+	}
 }
 
 /* The largest memory seen of a ready child of entry k, else the guess. */
@@ -222,15 +345,19 @@ warm_pool_pick(const struct warm_pool *pool, long long now_ms)
 			starting_kb += warm_pool_rss_estimate(pool, pool->kids[i].key);
 	for (i = 0; i < WARM_POOL_MAX_KEYS; i++) {
 		e = &pool->keys[i];
-		if (!e->used || now_ms < e->retry_at_ms ||
-		    (pool->lim.idle_ttl_ms > 0 && now_ms - e->asked_ms >= pool->lim.idle_ttl_ms))
+		if (!e->used || now_ms < e->retry_at_ms)
 			continue;
-		if ((have = warm_pool_count(pool, i)) >= pool->lim.per_key)
+		if (e->primed ? e->spawned || e->dropped :
+		    pool->lim.idle_ttl_ms > 0 && now_ms - e->asked_ms >= pool->lim.idle_ttl_ms)
+			continue;
+		if ((have = warm_pool_count(pool, i)) >= (e->primed ? 1 : pool->lim.per_key))
 			continue;
 		if (pool->lim.max_rss_kb > 0 && pool->stats.rss_kb + starting_kb +
 		    warm_pool_rss_estimate(pool, i) > pool->lim.max_rss_kb)
 			continue;
-		if (best < 0 || have < best_have) {
+		/* the fewest children first; a primed turn before a refill */
+		if (best < 0 || have < best_have ||
+		    (have == best_have && e->primed && !pool->keys[best].primed)) {
 			best = i;
 			best_have = have;
 		}
@@ -249,7 +376,7 @@ warm_pool_step(struct warm_pool *pool, long long now_ms)
 	char root[PATH_MAX];
 	int i, k, n_gone = 0, rc;
 
-	if (pool->lim.per_key <= 0)
+	if (pool->lim.per_key <= 0 && pool->lim.max_primed <= 0)
 		return 0;
 	pthread_mutex_lock(&pool->lock);
 	warm_pool_mark(pool, now_ms);
@@ -269,6 +396,10 @@ warm_pool_step(struct warm_pool *pool, long long now_ms)
 			memcpy(c->login, pool->keys[k].key.login, sizeof(c->login));
 			key = pool->keys[k].key;
 			recipe = pool->keys[k].recipe;
+			if (pool->keys[k].primed) {   /* started once: the seed goes */
+				pool->keys[k].spawned = 1;
+				pool->keys[k].recipe.seed = NULL;
+			}
 		}
 	}
 	pthread_mutex_unlock(&pool->lock);
@@ -285,6 +416,7 @@ warm_pool_step(struct warm_pool *pool, long long now_ms)
 		return 0;
 	root[0] = '\0';
 	rc = pool->ops->spawn(&key, &recipe, &proc, root, sizeof(root));
+	free(recipe.seed);
 	pthread_mutex_lock(&pool->lock);
 	e = &pool->keys[k];
 	if (rc == 0) {

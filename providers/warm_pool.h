@@ -19,6 +19,15 @@
  * the key's latest retires; a failed start, or a child that died while
  * it waited, backs off its key (doubling, capped; reset when a child
  * lives to be taken).
+ *
+ * A conversation's next turn can be primed (warm_pool_prime()): after a
+ * turn is answered, one child is started for the history the next turn
+ * will bring (key.history, a SHA-256 of the client key's id and of that
+ * history as the adapter renders it; the recipe's seed, the history
+ * itself, which the child reads at start-up). It is started once, never
+ * refilled, handed only to a request whose key matches it whole, and it
+ * retires after primed_ttl_ms; at most max_primed conversations are
+ * primed at once (the least recently primed one goes first).
  * warm_pool_step() is the whole state machine, one step at a time, with
  * the process calls injected (struct warm_pool_ops), so it is tested
  * without children (tests/unit/test_warm_pool.c).
@@ -50,6 +59,8 @@ struct warm_pool_key {
 	char provider[HUB_MAX_MODEL_LEN + 1];
 	char model[HUB_MAX_MODEL_LEN + 1];   /* "" : the CLI's default */
 	char login[24];                      /* fingerprint of the credential */
+	char history[65];                    /* "": a first turn; else the
+	                                      * primed history's SHA-256, hex */
 };
 
 /* How a key's children are started: the caller's recipe, kept by value. */
@@ -57,6 +68,10 @@ struct warm_pool_recipe {
 	const void *adapter;                 /* the caller's, static */
 	char exe[PATH_MAX];
 	long timeout_s;
+	/* a primed key's history (malloc'd, the pool's once given to
+	 * warm_pool_prime(); handed to spawn once); NULL for a first turn */
+	char *seed;
+	size_t seed_len;
 };
 
 /* The process calls, injected. */
@@ -76,12 +91,17 @@ struct warm_pool_limits {
 	long max_children;         /* in all */
 	long max_rss_kb;           /* resident memory of all; 0: no cap */
 	long idle_ttl_ms;          /* a child's and a key's idle lifetime */
+	long max_primed;           /* conversations primed at once; 0: none */
+	long primed_ttl_ms;        /* a primed child's lifetime */
 };
 
 /* Counters, since the pool began. */
 struct warm_pool_stats {
 	unsigned long warm;        /* requests served by a warm child */
 	unsigned long cold;        /* eligible requests that found none */
+	unsigned long primed_warm; /* of warm: turns with history, primed */
+	unsigned long primed_cold; /* turns with history that found none */
+	unsigned long primed;      /* next turns primed (children asked for) */
 	unsigned long spawned, spawn_failures;
 	unsigned long retired_ttl, retired_login, retired_dead, retired_memory;
 	long ready, starting;      /* now */
@@ -106,7 +126,10 @@ struct warm_pool_entry {
 	int used;
 	struct warm_pool_key key;
 	struct warm_pool_recipe recipe;
-	long long asked_ms;        /* last take for it */
+	long long asked_ms;        /* last take for it; a primed key's priming */
+	int primed;                /* key.history set: started once, one child */
+	int spawned;               /* a primed key's child was started */
+	int dropped;               /* a primed key done with: its child retires */
 	int failures;
 	long long retry_at_ms;
 };
@@ -130,11 +153,22 @@ void warm_pool_init(struct warm_pool *pool, const struct warm_pool_limits *lim,
  * refills) and take one of its ready children started with key's login.
  * Returns 1 with *proc (the caller's now, to run once) and root set, or 0
  * when none is ready (the request starts cold). Children of another
- * login or already dead are marked to retire, never handed out.
+ * login or already dead are marked to retire, never handed out. With
+ * key->history set the take only looks for that primed child (a key is
+ * primed by warm_pool_prime() alone) and ends the key either way.
  */
 int warm_pool_take(struct warm_pool *pool, const struct warm_pool_key *key,
     const struct warm_pool_recipe *recipe, long long now_ms, struct child_proc **proc,
     char *root, size_t root_len);
+
+/*
+ * Prime the next turn of a conversation: key (with key->history set) gets
+ * one child, started by recipe (whose seed the pool takes, freeing it
+ * whatever happens), unless max_primed is 0. Priming a key already primed
+ * only refreshes it. Returns 1 when the key is primed, else 0.
+ */
+int warm_pool_prime(struct warm_pool *pool, const struct warm_pool_key *key,
+    struct warm_pool_recipe *recipe, long long now_ms);
 
 /*
  * One step of the refill: retire what is due (TTL, login, dead, over the

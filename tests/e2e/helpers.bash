@@ -66,15 +66,42 @@ start_hub() {
 	export HUB_STREAM_WORKERS=${HUB_STREAM_WORKERS:-1} HUB_STREAM_THREADS=${HUB_STREAM_THREADS:-16}
 	# warm children sit in the state directory between requests: the tests
 	# that count what is left there run cold; warm.bats runs them warm
-	export HUB_WARM_CHILDREN=${HUB_WARM_CHILDREN:-0}
+	export HUB_WARM_CHILDREN=${HUB_WARM_CHILDREN:-0} HUB_WARM_HISTORY=${HUB_WARM_HISTORY:-0}
+	# the CLIs' run directories in the state dir, where the tests look for
+	# what is left, unless HUB_RUN_DIR is set; HUB_RUN_DIR_DEFAULT=1: unset,
+	# as a user's `hub serve` has it (run_dir.bats tests its tmpfs default)
+	local run_env=()
+	if [ -n "${HUB_RUN_DIR_DEFAULT:-}" ]; then
+		run_env=(-u HUB_RUN_DIR)
+	elif [ -z "${HUB_RUN_DIR+set}" ]; then
+		run_env=("HUB_RUN_DIR=$HUB_STATE_DIR")
+	fi
 	HUB_LOG=$HUB_LOG_FILE
-	"$HUB_SRCDIR/hub" serve >"$BATS_FILE_TMPDIR/$name.serve.log" 2>&1 3>&- &
+	env "${run_env[@]}" "$HUB_SRCDIR/hub" serve >"$BATS_FILE_TMPDIR/$name.serve.log" 2>&1 3>&- &
 	HUB_PID=$!
 	HUB_URL="http://127.0.0.1:$HUB_PORT"
 	wait_for 100 curl -s -o /dev/null "$HUB_URL/health" || {
 		cat "$BATS_FILE_TMPDIR/$name.serve.log" >&2
 		return 1
 	}
+}
+
+# The directory `hub serve` makes for the CLIs' runs on /dev/shm when
+# HUB_RUN_DIR is unset, for the state dir $1 (default: HUB_STATE_DIR).
+default_run_base() {
+	printf '/dev/shm/llm-mcp-hub-%s-%s' "$(id -u)" "$(printf %s "${1:-$HUB_STATE_DIR}" | cksum | cut -d' ' -f1)"
+}
+
+# Where the current hub makes the CLIs' runs: HUB_RUN_DIR, else the
+# default on /dev/shm when it exists, else HUB_STATE_DIR.
+hub_run_base() {
+	if [ -n "${HUB_RUN_DIR:-}" ]; then
+		printf '%s' "$HUB_RUN_DIR"
+	elif [ -d "$(default_run_base)" ]; then
+		default_run_base
+	else
+		printf '%s' "$HUB_STATE_DIR"
+	fi
 }
 
 stop_hub() {

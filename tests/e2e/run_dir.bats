@@ -70,3 +70,51 @@ refused() {
 	[[ $output != *"HUB_RUN_DIR: "* ]]
 	[ "$(stat -c %a "$RUN_ROOT/new/runs")" = 700 ]
 }
+
+# /dev/shm as `hub serve` takes it by default: a tmpfs of 256 MiB or more.
+shm_usable() {
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
+		[ "$(df -Pk /dev/shm | awk 'NR == 2 { print $2 }')" -ge 262144 ]
+}
+
+@test "hub serve without HUB_RUN_DIR: the runs go to a directory of its own on /dev/shm (mode 0700), removed at stop" {
+	shm_usable || skip "/dev/shm is not a tmpfs of 256 MiB or more"
+	stop_hub
+	HUB_RUN_DIR_DEFAULT=1 start_hub defaultrun
+	base=$(default_run_base "$HUB_STATE_DIR")
+	out=$(curl -s -H 'Content-Type: application/json' --data-binary "$(one_msg 'hi [[fake:whoami]]')" \
+		"$HUB_URL/v1/chat/completions")
+	home=$(jq -r '.choices[0].message.content' <<<"$out" | sed -n 's/.* home=\([^ ]*\).*/\1/p')
+	echo "the CLI's HOME: $home (base $base)"
+	case $home in "$base"/claude-*/home) ;; *) false ;; esac
+	[ "$(stat -c %a "$base")" = 700 ]
+	[ -z "$(runs_in "$HUB_STATE_DIR")" ]
+	wait_for 50 sh -c "[ ! -e '$home' ]"
+	stop_hub
+	[ ! -e "$base" ]
+}
+
+@test "hub serve without HUB_RUN_DIR: a symbolic link where its directory goes is not followed; an empty HUB_RUN_DIR keeps the state dir" {
+	shm_usable || skip "/dev/shm is not a tmpfs of 256 MiB or more"
+	stop_hub
+	decoy=$BATS_TEST_TMPDIR/decoy
+	mkdir -m 0700 "$decoy"
+	ln -s "$decoy" "$(default_run_base "$BATS_FILE_TMPDIR/squat-state")"
+	HUB_RUN_DIR_DEFAULT=1 start_hub squat
+	out=$(curl -s -H 'Content-Type: application/json' --data-binary "$(one_msg 'hi [[fake:whoami]]')" \
+		"$HUB_URL/v1/chat/completions")
+	home=$(jq -r '.choices[0].message.content' <<<"$out" | sed -n 's/.* home=\([^ ]*\).*/\1/p')
+	echo "the CLI's HOME: $home"
+	case $home in /dev/shm/llm-mcp-hub.*/claude-*/home) ;; *) false ;; esac
+	[ -z "$(ls -A "$decoy")" ]
+	stop_hub
+	[ -L "$(default_run_base "$BATS_FILE_TMPDIR/squat-state")" ]
+	rm -f "$(default_run_base "$BATS_FILE_TMPDIR/squat-state")"
+	# HUB_RUN_DIR= (empty): the runs stay in HUB_STATE_DIR
+	HUB_RUN_DIR= start_hub emptyrun
+	out=$(curl -s -H 'Content-Type: application/json' --data-binary "$(one_msg 'hi [[fake:whoami]]')" \
+		"$HUB_URL/v1/chat/completions")
+	home=$(jq -r '.choices[0].message.content' <<<"$out" | sed -n 's/.* home=\([^ ]*\).*/\1/p')
+	case $home in "$HUB_STATE_DIR"/claude-*/home) ;; *) false ;; esac
+	stop_hub
+}

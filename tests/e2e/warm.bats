@@ -2,10 +2,14 @@
 # warm.bats - warm children (providers/warm_pool.c) through the whole hub
 # with the fake Claude CLI: a first turn is served by a child started
 # before the request came, each child serves one request, tenants never
-# share one, history and tool results start cold, first turns with client
-# tools are served warm (the fake and the real CLI), idle children retire, the caps
-# hold, /metrics counts warm and cold starts, and the faults (a killed
-# child, a client gone, a hang, garbage) leave nothing but the pool.
+# share one, history and tool results start cold unless the next turn was
+# primed (HUB_WARM_HISTORY: a child that read the conversation's history
+# before the turn came, for that tenant and that very history only, the
+# same upstream request as a cold run's with the real CLI), first turns
+# with client tools are served warm (the fake and the real CLI), idle
+# children retire, the caps hold, /metrics counts warm and cold starts,
+# and the faults (a killed child, a client gone, a hang, garbage) leave
+# nothing but the pool.
 
 load helpers
 
@@ -22,6 +26,11 @@ setup_file() {
 	start_redis
 	start_hub
 	export REDIS_PORT REDIS_PID REDIS_URL REDIS_DIR HUB_URL HUB_PID HUB_STATE_DIR HUB_LOG
+}
+
+# A test that starts a hub of its own (OWN_HUB=1) stops it, also when it fails.
+teardown() {
+	[ -z "${OWN_HUB:-}" ] || stop_hub
 }
 
 teardown_file() {
@@ -204,6 +213,121 @@ starts() {
 	[ "$(n_children)" -eq 0 ]
 }
 
+# POST a conversation ($1: a JSON messages array) as tenant key $2
+# (default A), more curl arguments after it; prints the reply text.
+ask_conv() {
+	local conv=$1 key=${2:-$KEY_A}
+	shift; [ $# -eq 0 ] || shift
+	chat "{\"model\":\"sonnet\",\"messages\":$conv}" -H "Authorization: Bearer $key" "$@" |
+		jq -r '.choices[0].message.content // .error.message'
+}
+
+# A turn of session $SID: user text $1; prints the reply text.
+ask_session() {
+	ask_conv "$(jq -cn --arg c "$1" '[{role:"user",content:$c}]')" "$KEY_A" -H "X-Session-ID: $SID"
+}
+
+# Whether the reply $1 ([[fake:whoami]]) came from a child that was
+# started and had read its --resume history before $2 (ms), and took the
+# turn after it; or (with $3 = cold) from one started after $2.
+primed_before() {
+	if [ "${3:-}" = cold ]; then
+		[ "$(field started_ms "$1")" -ge "$2" ]
+	else
+		[ "$(field started_ms "$1")" -lt "$2" ] && [ "$(field history_ms "$1")" -gt 0 ] &&
+			[ "$(field history_ms "$1")" -lt "$2" ] && [ "$(field read_ms "$1")" -ge "$2" ]
+	fi
+}
+
+# A hub of this test's own that primes next turns only (HUB_WARM_HISTORY=4).
+start_history_hub() {
+	stop_hub
+	export HUB_WARM_CHILDREN=0 HUB_WARM_HISTORY=4 HUB_WARM_MAX=8 HUB_WARM_IDLE_TTL=600 HUB_WARM_MAX_MB=1024
+	OWN_HUB=1
+	start_hub "history-$BATS_TEST_NUMBER"
+}
+
+@test "warm history: a conversation's next turn is served by a child that read the history before the turn came" {
+	start_history_hub
+	SID=warm-history-$RANDOM$RANDOM
+	[ "$(ask_session hello)" = "Hello from fake claude." ]
+	wait_children 1                 # primed for the session's next turn
+	sleep 0.3
+	warm0=$(starts warm)
+	t0=$(now_ms)
+	out=$(ask_session '[[fake:whoami]]')
+	echo "$out"
+	primed_before "$out" "$t0"
+	[ "$(field turns "$out")" -eq 2 ]
+	[ "$(( $(starts warm) - warm0 ))" -eq 1 ]
+	# what it read is the conversation as stored: the third turn's child
+	# has the first two and their replies, in order, then the new message
+	wait_children 1
+	sleep 0.3
+	echo_out=$(ask_session '[[fake:echo]]')
+	echo "$echo_out"
+	diff <(printf '%s\n' "$echo_out") <(printf '%s\n' "user: hello" "assistant: Hello from fake claude." \
+		"user: [[fake:whoami]]" "assistant: $out" "user: [[fake:echo]]")
+	[ "$(( $(starts warm) - warm0 ))" -eq 2 ]
+	# the same reply a cold child gives for that conversation
+	stored=$(curl -s -H "Authorization: Bearer $KEY_A" "$HUB_URL/v1/sessions/$SID" | jq -c '[.messages[] | {role, content}]')
+	cold=$(ask_conv "$(jq -c '.[0:5] | .[4].content = "[[fake:echo]]"' <<<"$stored")" "$KEY_B")
+	[ "$cold" = "$echo_out" ]
+}
+
+@test "warm history: only that tenant's request with that very history gets the child, once; others start cold" {
+	start_history_hub
+	first=$(ask_conv '[{"role":"user","content":"hi from A"}]')
+	conv=$(jq -cn --arg r "$first" '[{role:"user",content:"hi from A"},{role:"assistant",content:$r},{role:"user",content:"[[fake:whoami]]"}]')
+	wait_children 1
+	sleep 0.3
+	# another tenant with the same history: cold (the child is A's)
+	t0=$(now_ms)
+	out=$(ask_conv "$conv" "$KEY_B"); echo "B: $out"
+	primed_before "$out" "$t0" cold
+	# the history changed by one character: cold
+	t0=$(now_ms)
+	out=$(ask_conv "$(jq -c '.[1].content += "!"' <<<"$conv")"); echo "changed: $out"
+	primed_before "$out" "$t0" cold
+	# a system message is no history: the child serves it (the system
+	# prompt comes on stdin), and it is the tenant's own request
+	t0=$(now_ms)
+	out=$(ask_conv "$(jq -c '[{role:"system",content:"be terse"}] + .' <<<"$conv")"); echo "A: $out"
+	primed_before "$out" "$t0"
+	[ "$(field turns "$out")" -eq 2 ]
+	# never twice: the same request again starts cold
+	t0=$(now_ms)
+	out=$(ask_conv "$conv")
+	primed_before "$out" "$t0" cold
+}
+
+@test "warm history: no child is primed after a reply of tool calls; tool results and a killed primed child start cold" {
+	start_history_hub
+	tools='[{"type":"function","function":{"name":"Calculator","parameters":{"type":"object"}}}]'
+	out=$(chat "{\"model\":\"sonnet\",\"tools\":$tools,\"messages\":[{\"role\":\"user\",\"content\":\"compute\"}]}" \
+		-H "Authorization: Bearer $KEY_A")
+	jq -e '.choices[0].finish_reason == "tool_calls"' <<<"$out"
+	sleep 1
+	[ "$(n_children)" -eq 0 ]
+	# the tool results: cold, answered from them (and that reply primes)
+	cold0=$(starts cold)
+	chat "{\"model\":\"sonnet\",\"tools\":$tools,\"messages\":[{\"role\":\"user\",\"content\":\"compute\"},
+	    {\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"Calculator\",\"arguments\":\"{}\"}}]},
+	    {\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"391\"}]}" \
+		-H "Authorization: Bearer $KEY_A" | jq -e '.choices[0].message.content == "The result is 391."'
+	[ "$(( $(starts cold) - cold0 ))" -eq 1 ]
+	wait_children 1
+	# a primed child killed while it waits is never handed out
+	SID=warm-kill-$RANDOM$RANDOM
+	ask_session hello >/dev/null
+	wait_children 2
+	for p in $(clis); do kill -KILL "$p"; done
+	t0=$(now_ms)
+	out=$(ask_session '[[fake:whoami]]')
+	primed_before "$out" "$t0" cold
+	[ "$(field turns "$out")" -eq 2 ]
+}
+
 # POST a Gemini conversation ($1: a JSON messages array); prints the reply text.
 ask_gemini() {
 	chat "{\"model\":\"gemini-2.5-flash\",\"messages\":$1}" -H "Authorization: Bearer $KEY_A" |
@@ -346,4 +470,49 @@ run_cases() {
 	[ "$(( $(starts cold) - cold0 ))" -eq 1 ]
 	[ "$(curl -s "$ANTHROPIC_UP/_requests" | jq '[.[] | select(.path | endswith("/v1/messages"))] | length')" -eq 1 ]
 	stop_hub
+}
+
+# The upstream's /v1/messages bodies since the last _reset, normalised as
+# run_cases() does.
+upstream_calls() {
+	curl -s "$ANTHROPIC_UP/_requests" | jq -c '[.[] | select(.path | endswith("/v1/messages")) | .body
+	    | del(.metadata) | walk(if type == "string" then gsub("Primary working directory: [^\\n]*"; "cwd") else . end)]'
+}
+
+# Two turns of one conversation through the hub named $1; the second
+# turn's upstream calls into $BATS_FILE_TMPDIR/$1.up, its reply text into
+# $1.out. $2: wait for a primed child before the second turn.
+two_turns() {
+	local first conv
+	first=$(chat '{"model":"sonnet","messages":[{"role":"system","content":"be terse"},{"role":"user","content":"Say hello"}]}' \
+		-H "Authorization: Bearer $KEY_A" | jq -r '.choices[0].message.content')
+	[ "$first" = "Hello from the fake upstream." ]
+	[ -z "${2:-}" ] || { wait_for 100 has_real 1; sleep 1.5; }
+	conv=$(jq -cn --arg r "$first" '[{role:"system",content:"be terse"},{role:"user",content:"Say hello"},
+	    {role:"assistant",content:$r},{role:"user",content:"And once more"}]')
+	curl -s -X POST "$ANTHROPIC_UP/_reset" >/dev/null
+	chat "{\"model\":\"sonnet\",\"messages\":$conv}" -H "Authorization: Bearer $KEY_A" |
+		jq -r '.choices[0].message.content' >"$BATS_FILE_TMPDIR/$1.out"
+	upstream_calls >"$BATS_FILE_TMPDIR/$1.up"
+}
+
+@test "warm history real CLI: a primed child's turn reaches the model as the cold run's does: the same one call, the history in it" {
+	export HUB_WARM_HISTORY=0
+	OWN_HUB=1
+	start_real_hub 0 real-history-cold
+	two_turns real-history-cold
+	export HUB_WARM_HISTORY=2
+	start_real_hub 0 real-history-warm
+	warm0=$(starts warm)
+	two_turns real-history-warm primed
+	[ "$(( $(starts warm) - warm0 ))" -eq 1 ]
+	cat "$BATS_FILE_TMPDIR/real-history-warm.up"
+	# one upstream call, the history before the new message, and the very
+	# request the cold run sent
+	jq -e 'length == 1' "$BATS_FILE_TMPDIR/real-history-warm.up"
+	jq -e '[.[0].messages[] | select(.role != "system") | .content
+	    | if type == "string" then . else map(.text // "") | join("") end]
+	    == ["Say hello", "Hello from the fake upstream.", "And once more"]' "$BATS_FILE_TMPDIR/real-history-warm.up"
+	diff <(jq -S . "$BATS_FILE_TMPDIR/real-history-cold.up") <(jq -S . "$BATS_FILE_TMPDIR/real-history-warm.up")
+	diff "$BATS_FILE_TMPDIR/real-history-cold.out" "$BATS_FILE_TMPDIR/real-history-warm.out"
 }

@@ -35,9 +35,11 @@
  *   [[fake:argv]]          reply = its argv (after argv[0]) joined by spaces
  *   [[fake:env]]           reply = sorted names (never values) of its
  *                          environment variables, then "token=set|unset"
- *   [[fake:whoami]]        reply = "pid=P started_ms=S read_ms=R home=H": its
- *                          pid, the wall-clock ms of its start and of the
- *                          first stdin byte, its HOME (tests/e2e/warm.bats)
+ *   [[fake:whoami]]        reply = "pid=P started_ms=S read_ms=R history_ms=T
+ *                          turns=N home=H": its pid, the wall-clock ms of its
+ *                          start, of the first stdin byte and of the --resume
+ *                          transcript read (0: none), the turns before the
+ *                          prompt, its HOME (tests/e2e/warm.bats)
  *   [[fake:stamp]]         each delta's text is "[NS]", NS the CLOCK_MONOTONIC
  *                          time in nanoseconds when it is written (bench/)
  * Like the real 2.1.330 CLI (see docs/PROVIDERS.md, "Prompts stay text"):
@@ -97,6 +99,7 @@ struct conv {
 	char *system;          /* from the initialize control request or flags */
 	char *turns;           /* "role: text\n" lines of the history */
 	size_t turns_len;
+	size_t n_turns;        /* of them */
 	char *prompt;          /* text of the last user message */
 	char *last_result;     /* text of the last tool_result seen; may be NULL */
 	int transcript_ends_user; /* the --resume transcript's last turn is a user's */
@@ -119,7 +122,7 @@ static const char *model = "claude-sonnet-5-5";
 static const char *resume_id;
 static char **saved_argv;
 /* wall-clock ms of the start and of the first stdin byte ([[fake:whoami]]) */
-static long long started_ms, read_ms;
+static long long started_ms, read_ms, history_ms;
 
 static long long
 wall_ms(void)
@@ -348,6 +351,7 @@ add_turn(struct conv *c, const char *role, const char *text)
 	append(&c->turns, &c->turns_len, ": ", 2);
 	append(&c->turns, &c->turns_len, text, strlen(text));
 	append(&c->turns, &c->turns_len, "\n", 1);
+	c->n_turns++;
 }
 
 static void
@@ -399,6 +403,7 @@ load_transcript(struct conv *c)
 		json_object_put(o);
 	}
 	fclose(f);
+	history_ms = wall_ms();
 	/* like the CLI's resume: a transcript that ends with the user's turn
 	 * gets a synthetic assistant turn before the new prompt */
 	if (c->transcript_ends_user)
@@ -1290,13 +1295,14 @@ main(int argc, char **argv)
 		usage_error("Error: this fake supports only -p --input-format=stream-json --output-format=stream-json");
 	if (!verbose)
 		usage_error("Error: When using --print, --output-format=stream-json requires --verbose");
+	/* like the CLI, the transcript is read at start-up, before stdin */
+	if (resume_id != NULL)
+		load_transcript(&c);
 	read_input(&c);
 	if (directive(c.prompt, "ignore-term", 0))
 		signal(SIGTERM, SIG_IGN);
 	if (directive(c.prompt, "grandchild", 0))
 		spawn_grandchild();
-	if (resume_id != NULL)
-		load_transcript(&c);
 	if (directive(c.prompt, "garbage", 0)) {
 		emit("Welcome to something that is not JSON");
 		emit("{\"type\":\"assistant\",\"message\":");
@@ -1377,8 +1383,9 @@ main(int argc, char **argv)
 	} else if (directive(c.prompt, "whoami", 0)) {
 		char who[4096 + 128];
 
-		snprintf(who, sizeof(who), "pid=%ld started_ms=%lld read_ms=%lld home=%s",
-		    (long)getpid(), started_ms, read_ms, getenv("HOME") ? getenv("HOME") : "");
+		snprintf(who, sizeof(who), "pid=%ld started_ms=%lld read_ms=%lld history_ms=%lld turns=%zu home=%s",
+		    (long)getpid(), started_ms, read_ms, history_ms, c.n_turns,
+		    getenv("HOME") ? getenv("HOME") : "");
 		text = strdup(who);
 	} else {
 		text = strdup("Hello from fake claude.");

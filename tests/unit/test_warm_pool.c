@@ -1,6 +1,6 @@
 /* test_warm_pool.c - the warm pool's state machine with fake children:
  * refill per key, one hand-out per child, the caps, the idle TTL, a login
- * change, dead children, spawn backoff. */
+ * change, dead children, spawn backoff, primed next turns. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -16,12 +16,14 @@ struct child_proc {
 };
 
 static int fake_next_id, fake_fail, fake_spawned, fake_stopped;
+static char fake_seed[64];   /* the seed of the last start ("" none) */
 
 static int
 fake_spawn(const struct warm_pool_key *key, const struct warm_pool_recipe *recipe,
     struct child_proc **proc, char *root, size_t root_len)
 {
-	(void)recipe;
+	snprintf(fake_seed, sizeof(fake_seed), "%.*s", recipe->seed != NULL ? (int)recipe->seed_len : 0,
+	    recipe->seed != NULL ? recipe->seed : "");
 	if (fake_fail)
 		return -1;
 	*proc = calloc(1, sizeof(**proc));
@@ -78,6 +80,27 @@ settle(struct warm_pool *pool, long long now)
 	return n;
 }
 
+/* A primed key of conversation h, and a recipe with seed text. */
+static struct warm_pool_key
+primed_key(const char *model, const char *h)
+{
+	struct warm_pool_key k = key_of("claude", model, "fp1");
+
+	snprintf(k.history, sizeof(k.history), "%s", h);
+	return k;
+}
+
+static struct warm_pool_recipe
+seeded(const char *text)
+{
+	struct warm_pool_recipe r;
+
+	memset(&r, 0, sizeof(r));
+	r.seed = strdup(text);
+	r.seed_len = strlen(text);
+	return r;
+}
+
 static struct warm_pool_stats
 stats(struct warm_pool *pool)
 {
@@ -91,7 +114,7 @@ int
 main(void)
 {
 	static struct warm_pool pool;
-	struct warm_pool_limits lim = { 1, 3, 0, 10000 };
+	struct warm_pool_limits lim = { 1, 3, 0, 10000, 0, 0 };
 	struct warm_pool_recipe recipe;
 	struct warm_pool_key sonnet = key_of("claude", "sonnet", "fp1");
 	struct warm_pool_key opus = key_of("claude", "opus", "fp1");
@@ -242,5 +265,94 @@ main(void)
 	free(a);
 	a = NULL;
 	warm_pool_drain(&pool);
+
+	/* primed next turns: off without max_primed */
+	{
+		struct warm_pool_key h1 = primed_key("sonnet", "aa11"), h2 = primed_key("sonnet", "bb22"),
+		    h3 = primed_key("sonnet", "cc33"), other = primed_key("sonnet", "aa11");
+		struct warm_pool_recipe r;
+
+		lim.per_key = 1;
+		lim.max_children = 4;
+		lim.max_primed = 0;
+		lim.primed_ttl_ms = 5000;
+		warm_pool_init(&pool, &lim, &fake_ops);
+		r = seeded("history one");
+		ok(warm_pool_prime(&pool, &h1, &r, t) == 0 && r.seed == NULL, "max_primed 0: nothing is primed (the seed is freed)");
+		ok(settle(&pool, t) == 0, "and nothing started");
+
+		lim.per_key = 0;   /* first turns off, next turns on */
+		lim.max_primed = 2;
+		warm_pool_init(&pool, &lim, &fake_ops);
+		ok(!warm_pool_take(&pool, &h1, &recipe, t, &a, root, sizeof(root)),
+		    "a turn with history that was not primed: cold");
+		ok(settle(&pool, t) == 0, "and a take primes nothing");
+		r = seeded("history one");
+		ok(warm_pool_prime(&pool, &h1, &r, t) == 1 && r.seed == NULL, "a next turn is primed (the pool has the seed)");
+		fake_seed[0] = '\0';
+		ok(settle(&pool, t) == 1 && strcmp(fake_seed, "history one") == 0,
+		    "its child starts with the seed");
+		ok(settle(&pool, t) == 0, "once: a primed key is never refilled");
+		ok(!warm_pool_take(&pool, &sonnet, &recipe, t, &a, root, sizeof(root)),
+		    "a first turn does not get it");
+		ok(!warm_pool_take(&pool, &h2, &recipe, t, &a, root, sizeof(root)),
+		    "another history does not get it");
+		snprintf(other.login, sizeof(other.login), "fp9");
+		ok(!warm_pool_take(&pool, &other, &recipe, t, &a, root, sizeof(root)),
+		    "nor the same history with another login");
+		ok(warm_pool_take(&pool, &h1, &recipe, t + 1, &a, root, sizeof(root)) && a != NULL,
+		    "the turn with that history gets it");
+		free(a);
+		a = NULL;
+		ok(!warm_pool_take(&pool, &h1, &recipe, t + 2, &a, root, sizeof(root)) && a == NULL,
+		    "never twice: the same history again is cold");
+		ok(settle(&pool, t + 2) == 0, "and nothing refills it");
+		ok(stats(&pool).primed_warm == 1 && stats(&pool).primed_cold == 4 && stats(&pool).primed == 1,
+		    "primed takes are counted (%lu warm, %lu cold)", stats(&pool).primed_warm,
+		    stats(&pool).primed_cold);
+
+		/* at most max_primed conversations: the least recently primed goes */
+		r = seeded("one");
+		(void)warm_pool_prime(&pool, &h1, &r, t + 10);
+		r = seeded("two");
+		(void)warm_pool_prime(&pool, &h2, &r, t + 11);
+		settle(&pool, t + 11);
+		ok(stats(&pool).ready == 2, "two conversations primed");
+		r = seeded("three");
+		fake_stopped = 0;
+		ok(warm_pool_prime(&pool, &h3, &r, t + 12) == 1, "a third is primed");
+		settle(&pool, t + 12);
+		ok(fake_stopped == 1 && stats(&pool).ready == 2, "the oldest one's child retired for it");
+		ok(!warm_pool_take(&pool, &h1, &recipe, t + 13, &a, root, sizeof(root)), "h1 is cold now");
+		ok(warm_pool_take(&pool, &h3, &recipe, t + 13, &b, root, sizeof(root)) && b != NULL, "h3 is warm");
+		free(b);
+		b = NULL;
+
+		/* the primed TTL */
+		fake_stopped = 0;
+		settle(&pool, t + 11 + lim.primed_ttl_ms);
+		ok(fake_stopped == 1 && stats(&pool).ready == 0, "a primed child retires after primed_ttl_ms");
+		ok(!warm_pool_take(&pool, &h2, &recipe, t + 12 + lim.primed_ttl_ms, &a, root, sizeof(root)),
+		    "and its turn is cold");
+
+		/* a turn that comes while its child still starts: cold, and the child retires */
+		r = seeded("four");
+		(void)warm_pool_prime(&pool, &h1, &r, t + 20000);
+		ok(!warm_pool_take(&pool, &h1, &recipe, t + 20000, &a, root, sizeof(root)),
+		    "not started yet: cold");
+		ok(settle(&pool, t + 20001) == 0 && stats(&pool).ready == 0,
+		    "and the primed key is gone: nothing starts for it");
+
+		/* a failed start of a primed child is not retried */
+		fake_fail = 1;
+		r = seeded("five");
+		(void)warm_pool_prime(&pool, &h2, &r, t + 30000);
+		ok(warm_pool_step(&pool, t + 30000) == 0 && stats(&pool).spawn_failures == 1, "a failed primed start");
+		fake_fail = 0;
+		ok(settle(&pool, t + 30000 + WARM_POOL_BACKOFF_MAX_MS) == 0, "is not tried again");
+		warm_pool_drain(&pool);
+		for (int i = 0; i < WARM_POOL_MAX_KEYS; i++)
+			warm_pool_entry_clear(&pool.keys[i]);
+	}
 	return tap_done();
 }
