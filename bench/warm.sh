@@ -57,7 +57,9 @@ const one = () => new Promise((resolve) => {
 		res.setEncoding("utf8");
 		res.on("data", (c) => { buf += c;
 			if (first === null && /"delta":\{[^}]*("content":"[^"]|"tool_calls":\[)/.test(buf)) first = Number(process.hrtime.bigint() - t0) / 1e6; });
-		res.on("end", () => { next(buf); resolve(res.statusCode === 200 ? first : null); });
+		res.on("end", () => {
+			if (process.env.BENCH_WARM_DEBUG) console.error(`ttft: ${res.statusCode} ${first} ms: ${JSON.stringify(reply(buf)).slice(0, 120)}`);
+			next(buf); resolve(res.statusCode === 200 ? first : null); });
 	});
 	req.on("error", () => resolve(null));
 	req.end(body);
@@ -87,7 +89,7 @@ if [ -n "$gemini" ] && [ -e "$gemini" ]; then
 	export HUB_GEMINI_CLI=$gemini HUB_GEMINI_TIMEOUT=60 GOOGLE_GENAI_USE_GCA=true
 	export CODE_ASSIST_ENDPOINT=http://127.0.0.1:$(head -n 1 "$BATS_FILE_TMPDIR/ca.port")
 	export GOOGLE_CLOUD_ACCESS_TOKEN=fake-access-token-bench
-	clis="claude gemini"
+	clis=${BENCH_WARM_CLIS:-claude gemini}
 else
 	clis=claude
 fi

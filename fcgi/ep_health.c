@@ -13,9 +13,12 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common/hub_config.h"
 #include "common/hub_error.h"
+#include "common/hub_json.h"
 #include "common/hub_os.h"
 #include "common/hub_time.h"
 #include "endpoints.h"
@@ -56,6 +59,11 @@ ep_health_supervisor(const char *path)
  * sends). */
 #define EP_HEALTH_PERSISTENCE_TTL_MS 10000
 
+/* Bumped whenever a part of this thread's answer is made anew (an
+ * answered PING, the persistence, the providers, the restarts): the text
+ * of the answer is kept while it stays the same. */
+static __thread unsigned long ep_health_seq;
+
 /*
  * How long a thread reuses a PING that Redis answered, and the providers'
  * part of the answer (their CLIs are looked up at most once a second
@@ -78,7 +86,10 @@ ep_health_persistence(struct json_object *redis)
 	if (read_ms < 0 || now - read_ms >= EP_HEALTH_PERSISTENCE_TTL_MS || rc < 0) {
 		rc = redis_persistence(what, sizeof(what));
 		read_ms = now;
+		ep_health_seq++;
 	}
+	if (redis == NULL)
+		return;
 
 	json_object_object_add(redis, "persistence", json_object_new_string(what));
 	if (rc == 0)
@@ -105,6 +116,7 @@ ep_health_ping(long long now, long long *latency_ms)
 	}
 	ok_latency = *latency_ms = hub_time_mono_ms() - now;
 	ok_ms = now;
+	ep_health_seq++;
 	return HUB_OK;
 }
 
@@ -157,6 +169,7 @@ ep_health_kept(long long now)
 		k.providers[1] = ep_health_providers(1);
 		k.built_ms = now;
 		k.generation = gen;
+		ep_health_seq++;
 	}
 	if (k.sup_path[0] == '\0')
 		snprintf(k.sup_path, sizeof(k.sup_path), "%s/run/restarts", hub_cfg->state_dir);
@@ -165,6 +178,7 @@ ep_health_kept(long long now)
 		json_object_put(k.supervisor);
 		k.supervisor = ep_health_supervisor(k.sup_path);
 		k.sup_sig = sig;
+		ep_health_seq++;
 	}
 	return &k;
 }
@@ -172,14 +186,24 @@ ep_health_kept(long long now)
 void
 ep_health(struct http_request *req)
 {
+	static __thread char *body[2];          /* without and with the paths */
+	static __thread unsigned long body_seq[2];
 	struct json_object *o, *components, *redis;
 	struct ep_health_kept *kept;
 	long long now = hub_time_mono_ms(), latency_ms;
 	char msg[400];
-	int redis_ok;
+	int redis_ok, with_paths = req->key_id != NULL;
 
 	redis_ok = ep_health_ping(now, &latency_ms) == HUB_OK;
 	kept = ep_health_kept(now);
+	if (redis_ok) {
+		ep_health_persistence(NULL);   /* read again when due */
+		if (body[with_paths] != NULL && body_seq[with_paths] == ep_health_seq) {
+			http_send_headers(req, 200, "application/json", NULL);
+			(void)http_write(req, body[with_paths], strlen(body[with_paths]));
+			return;
+		}
+	}
 	o = json_object_new_object();
 	components = json_object_new_object();
 	redis = json_object_new_object();
@@ -192,7 +216,7 @@ ep_health(struct http_request *req)
 		ep_health_persistence(redis);
 	}
 	json_object_object_add(components, "redis", redis);
-	json_object_object_add(components, "providers", json_object_get(kept->providers[req->key_id != NULL]));
+	json_object_object_add(components, "providers", json_object_get(kept->providers[with_paths]));
 	json_object_object_add(components, "supervisor", json_object_get(kept->supervisor));
 	json_object_object_add(o, "status", json_object_new_string(redis_ok ? "ok" : "unavailable"));
 	if (!redis_ok)
@@ -203,5 +227,12 @@ ep_health(struct http_request *req)
 	if (!redis_ok)
 		req->log_error = hub_error_code(HUB_ERR_STORE);
 	http_send_json(req, redis_ok ? 200 : 503, o, NULL);
+	if (redis_ok) {   /* the same answer until a part of it changes */
+		free(body[with_paths]);
+		if ((body[with_paths] = malloc(strlen(hub_json_compact(o)) + 2)) != NULL) {
+			sprintf(body[with_paths], "%s\n", hub_json_compact(o));
+			body_seq[with_paths] = ep_health_seq;
+		}
+	}
 	json_object_put(o);
 }

@@ -278,6 +278,11 @@ mcp() {
 	[[ $output != *fake-claude* ]]
 	run curl -s -H "Authorization: Bearer $KEY" "$HUB_URL/health"
 	jq -e --arg p "$(realpath "$HUB_CLAUDE_CLI")" '.components.providers.claude.cli == $p' <<<"$output"
+	# each thread keeps its answer's text: the keyed and the open one apart
+	for i in $(seq 1 12); do
+		curl -s -H "Authorization: Bearer $KEY" "$HUB_URL/health" | grep -q fake-claude
+		! curl -s "$HUB_URL/health" | grep -q fake-claude
+	done
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/v1/providers")" = 401 ]
 }
 
