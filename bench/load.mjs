@@ -13,6 +13,11 @@
 // $LOAD_GAP_MS (seq, spawnline): a pause before each measured request or run,
 // so that what the one before left running (a CLI's exit, its directory's
 // removal) is not charged to it.
+// $LOAD_ANCHOR (seq, spawnline): the URL of a fake upstream's /_requests;
+// each measured request or run is then also timed from the fake's last
+// answer to it ("done", wall clock) to the end of the response (seq) or to
+// the line (spawnline), which leaves the CLI's start-up, and its jitter,
+// out of the comparison ("after_upstream").
 // $LOAD_ENV0 (NUL-separated NAME=value, as `env -0` prints it) when set,
 // else this one's, in the directory $LOAD_CWD when set.
 //
@@ -39,6 +44,28 @@ function stats(xs, extra = {}) {
 }
 
 const nowNs = () => process.hrtime.bigint();
+const wallMs = () => performance.timeOrigin + performance.now();
+
+// The fake upstream's requests so far ($LOAD_ANCHOR), or null.
+function anchorGet() {
+	const url = process.env.LOAD_ANCHOR;
+	if (!url) return Promise.resolve(null);
+	return new Promise((resolve) => {
+		http.get(url, (res) => {
+			let b = '';
+			res.setEncoding('utf8');
+			res.on('data', (c) => { b += c; });
+			res.on('end', () => { try { resolve(JSON.parse(b)); } catch { resolve(null); } });
+		}).on('error', () => resolve(null));
+	});
+}
+
+// The latest "done" among the requests after the first `from`, or null.
+function anchorDone(reqs, from) {
+	let d = null;
+	for (const r of (reqs || []).slice(from)) if (typeof r.done === 'number' && (d === null || r.done > d)) d = r.done;
+	return d;
+}
 
 // One request; resolves {ms, ok, err, stamps: [delay ms...]}.
 function request(url, body, stream, agent, wantStamps) {
@@ -66,11 +93,12 @@ function request(url, body, stream, agent, wantStamps) {
 				if (stream && buf.includes('data: [DONE]')) done = true;
 			});
 			res.on('end', () => {
+				const endWall = wallMs();
 				const ms = Number(nowNs() - t0) / 1e6;
 				let err = null;
 				if (res.statusCode !== 200) err = `HTTP ${res.statusCode}: ${buf.slice(0, 200)}`;
 				else if (stream && !done) err = 'stream ended without [DONE]';
-				resolve({ ms, ok: !err, err, delays, firstMs });
+				resolve({ ms, ok: !err, err, delays, firstMs, endWall });
 			});
 			res.on('error', (e) => resolve({ ms: 0, ok: false, err: String(e), delays: [] }));
 		});
@@ -106,18 +134,21 @@ function spawnTimed(prog, pargs, input, text) {
 	return new Promise((resolve) => {
 		const t0 = nowNs();
 		const c = spawn(prog, pargs, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOptions() });
-		let out = '', err = '', lineMs = null;
+		let out = '', err = '', lineMs = null, lineWall = null;
 		c.stdout.setEncoding('utf8');
 		c.stdout.on('data', (d) => {
 			const t = nowNs();
 			out += d;
 			if (lineMs !== null) return;
 			const nl = out.lastIndexOf('\n');
-			if (nl >= 0 && out.slice(0, nl).split('\n').some((l) => l.includes(text))) lineMs = Number(t - t0) / 1e6;
+			if (nl >= 0 && out.slice(0, nl).split('\n').some((l) => l.includes(text))) {
+				lineMs = Number(t - t0) / 1e6;
+				lineWall = wallMs();
+			}
 			if (nl >= 0) out = out.slice(nl + 1);
 		});
 		c.stderr.on('data', (d) => { err += d; });
-		c.on('close', (status) => resolve({ ms: Number(nowNs() - t0) / 1e6, lineMs, status, stderr: err }));
+		c.on('close', (status) => resolve({ ms: Number(nowNs() - t0) / 1e6, lineMs, lineWall, status, stderr: err }));
 		c.stdin.on('error', () => {});
 		c.stdin.end(input);
 	});
@@ -132,21 +163,25 @@ async function main() {
 		const stream = mode === 'relay' ? true : args[2] === '1';
 		const body = withStream(mode === 'relay' ? args[2] : args[3], stream);
 		const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-		const lat = [], delays = [], ttft = [];
+		const lat = [], delays = [], ttft = [], after = [];
 		let errors = 0, firstErr = null;
 		// two warm-up requests, not counted
 		for (let i = 0; i < 2; i++) await request(url, body, stream, agent, false);
 		for (let i = 0; i < Number(nStr); i++) {
 			await pause();
+			const before = (await anchorGet())?.length ?? 0;
 			const r = await request(url, body, stream, agent, mode === 'relay');
 			if (!r.ok) { errors++; firstErr ??= r.err; continue; }
+			const done = anchorDone(await anchorGet(), before);
+			if (done !== null) after.push(r.endWall - done);
 			lat.push(r.ms);
 			if (r.firstMs !== null) ttft.push(r.firstMs);
 			delays.push(...r.delays);
 		}
 		agent.destroy();
 		const out = mode === 'relay' ? stats(delays, { errors, first_error: firstErr, requests: lat.length })
-			: stats(lat, { errors, first_error: firstErr, first_token: ttft.length ? stats(ttft) : null });
+			: stats(lat, { errors, first_error: firstErr, first_token: ttft.length ? stats(ttft) : null,
+				after_upstream: after.length ? stats(after) : null });
 		console.log(JSON.stringify(out));
 	} else if (mode === 'conc') {
 		const [url, cStr, streamStr, rawBody] = args;
@@ -162,20 +197,24 @@ async function main() {
 	} else if (mode === 'spawnline') {
 		const [nStr, text, prog, ...pargs] = args;
 		const input = readFileSync(0);
-		const lat = [], line = [];
+		const lat = [], line = [], after = [];
 		let errors = 0, firstErr = null;
 		for (let i = 0; i < Number(nStr) + 2; i++) {
 			if (i >= 2) await pause();
+			const before = (await anchorGet())?.length ?? 0;
 			const r = await spawnTimed(prog, pargs, input, text);
 			if (i < 2) continue;
+			const done = anchorDone(await anchorGet(), before);
 			if (r.status !== 0 || r.lineMs === null) {
 				errors++; firstErr ??= `exit ${r.status}${r.lineMs === null ? ', no line with the text' : ''}: ${r.stderr.slice(0, 200)}`;
 				continue;
 			}
 			lat.push(r.ms);
 			line.push(r.lineMs);
+			if (done !== null) after.push(r.lineWall - done);
 		}
-		console.log(JSON.stringify(stats(lat, { errors, first_error: firstErr, line: line.length ? stats(line) : null })));
+		console.log(JSON.stringify(stats(lat, { errors, first_error: firstErr, line: line.length ? stats(line) : null,
+			after_upstream: after.length ? stats(after) : null })));
 	} else if (mode === 'spawn') {
 		const [nStr, prog, ...pargs] = args;
 		const input = readFileSync(0);

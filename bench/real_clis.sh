@@ -8,6 +8,13 @@
 # (captured once through a recorder, bench/lib.sh capture_cli). The target:
 # the hub's end of response (the chunked stream's end, after [DONE]) at
 # most 5 ms after the bare CLI's own time to its `result` line.
+#
+# Both are timed from the start (the request sent, the CLI spawned), and
+# also from the fake upstream's answer (its "done" stamp, wall clock, read
+# after each run from its /_requests: LOAD_ANCHOR): the CLI's start-up,
+# 0.4-1.5 s with tens of ms of jitter between runs, is then out of the
+# comparison, which is what lets a 10-20 run sample resolve 5 ms. What the
+# hub adds before the CLI starts is the overhead benchmark's figure.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -46,9 +53,9 @@ bench_redis
 # and its directory's removal, after it, would otherwise overlap the next
 # run's start-up on a small machine (0: back to back)
 gap=${BENCH_REAL_GAP_MS:-300}
-# one CLI of one provider at a time: <provider> <cli> <body>
+# one CLI of one provider at a time: <provider> <cli> <body> <fake upstream>
 bench_real() {
-	local prov=$1 real=$2 body=$3 var hub direct run end line added
+	local prov=$1 real=$2 body=$3 up=$4 var hub direct run end line added tail_h tail_b
 	if [ -z "$real" ] || [ ! -x "$real" ]; then
 		result real-cli "$prov" "not installed" "-" "skipped"
 		return 0
@@ -57,6 +64,7 @@ bench_real() {
 	capture_cli "$prov" "$var" "$real" "$(jq -c '.stream = true' <<<"$body")"
 	run=$BATS_FILE_TMPDIR/capture-$prov/run0
 	[ -s "$run/argv0" ] || { result real-cli "$prov" "no capture" "-" "skipped"; return 0; }
+	export LOAD_ANCHOR=$up/_requests
 	hub=$(LOAD_GAP_MS=$gap $LOAD seq "$HUB_URL/v1/chat/completions" "$n" 1 "$body")
 	mapfile -t argv < <(capture_argv "$run")
 	direct=$(LOAD_GAP_MS=$gap LOAD_ENV0=$run/env0 LOAD_CWD=$run/wd/$(cat "$run/cwd") $LOAD spawnline "$n" '"type":"result"' "$real" "${argv[@]}" <"$run/stdin")
@@ -67,12 +75,22 @@ bench_real() {
 	end=$(jq .p50 <<<"$hub")
 	line=$(jq .line.p50 <<<"$direct")
 	added=$(jq -n --argjson e "$end" --argjson l "$line" '($e - $l) * 1000 | round / 1000')
+	tail_h=$(jq '.after_upstream.p50 // empty' <<<"$hub")
+	tail_b=$(jq '.after_upstream.p50 // empty' <<<"$direct")
 	result real-cli "$prov TTFT through the hub p50 (ms)" "$(jq .first_token.p50 <<<"$hub")" "-" "-"
 	result real-cli "$prov bare CLI: result line / exit p50 (ms)" "$line / $(jq .p50 <<<"$direct")" "-" "-"
 	result real-cli "$prov end of response: hub p50 (ms)" "$end" "-" "-"
-	result real-cli "$prov hub end - bare result line p50 (ms)" "$added" "<= 5" "$(verdict "$added" le 5)"
+	result real-cli "$prov hub end - bare result line p50 (ms, from start)" "$added" "-" "-"
+	if [ -n "$tail_h" ] && [ -n "$tail_b" ]; then
+		result real-cli "$prov from the upstream's answer: hub end / bare result line p50 (ms)" "$tail_h / $tail_b" "-" "-"
+		added=$(jq -n --argjson e "$tail_h" --argjson l "$tail_b" '($e - $l) * 1000 | round / 1000')
+		result real-cli "$prov hub end - bare result line p50 (ms, from the upstream's answer)" "$added" "<= 5" "$(verdict "$added" le 5)"
+	else
+		result real-cli "$prov from the upstream's answer" "no done stamps" "<= 5" "n/a"
+	fi
+	unset LOAD_ANCHOR
 }
 
 bench_hub hub
-bench_real claude "$REAL_CLAUDE" '{"messages":[{"role":"user","content":"Say hello"}]}'
-bench_real gemini "$REAL_GEMINI" '{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Say hello"}]}'
+bench_real claude "$REAL_CLAUDE" '{"messages":[{"role":"user","content":"Say hello"}]}' "$ANTHROPIC_UP"
+bench_real gemini "$REAL_GEMINI" '{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Say hello"}]}' "$CODE_ASSIST_ENDPOINT"

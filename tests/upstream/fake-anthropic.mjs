@@ -32,7 +32,9 @@
 //                  "retry_after":S, "delay_ms":MS, "text":"..."}  sets the mode
 // GET  /_requests  every request received so far (JSON array); the
 //                  Authorization header is recorded as its scheme and the
-//                  SHA-256 of its credential, never the credential itself
+//                  SHA-256 of its credential, never the credential itself;
+//                  "done" is the wall clock (ms, fractional) when the answer
+//                  was handed to the kernel (bench/real_clis.sh's anchor)
 // POST /_reset     forget the requests and go back to mode "ok" and plan
 //                  phase "none"
 // POST /_plan  {"phase":"none"|"allowed"|"warning"|"overage"|"rejected"|"reset",
@@ -329,6 +331,9 @@ const server = http.createServer(async (req, res) => {
   }
   const entry = { seq, time: Date.now(), method: req.method, path: url.pathname,
     query: url.search, headers: recordHeaders(req.headers), body };
+  // the wall clock (ms, fractional) when the answer was handed to the
+  // kernel: the benchmarks' anchor (bench/real_clis.sh)
+  res.on('finish', () => { entry.done = performance.timeOrigin + performance.now(); });
   if (req.method === 'POST' && url.pathname.endsWith('/v1/messages/count_tokens')) {
     requests.push(entry);
     res.writeHead(200, { 'content-type': 'application/json' });

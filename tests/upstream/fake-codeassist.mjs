@@ -42,7 +42,10 @@
 //                            mode "oauth-invalid-grant": 400 invalid_grant
 //   anything else         -> {}
 // Control and inspection:
-//   GET  /_requests      every request so far: [{method,path,body}]
+//   GET  /_requests      every request so far: [{method,path,body,done}],
+//                        done: the wall clock (ms, fractional) when the
+//                        answer was handed to the kernel (the benchmarks'
+//                        anchor, bench/real_clis.sh)
 //   POST /_reset         forget requests, mode back to "ok"
 //   POST /_mode          {"mode":"..."}
 import http from 'node:http';
@@ -242,7 +245,9 @@ const server = http.createServer((req, res) => {
     }
     let body = null;
     try { body = raw ? JSON.parse(raw) : null; } catch { body = raw; }
-    requests.push({ method: req.method, path: url.pathname, query: url.search, body });
+    const entry = { method: req.method, path: url.pathname, query: url.search, body };
+    requests.push(entry);
+    res.on('finish', () => { entry.done = performance.timeOrigin + performance.now(); });
     const m = /^\/v1internal:([A-Za-z]+)$/.exec(url.pathname);
     if (!m) return send(res, 404, rpcError(404, 'NOT_FOUND', 'no such method'));
     const method = m[1];
