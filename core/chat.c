@@ -539,9 +539,11 @@ chat_plan_record(const struct provider *p, struct chat_result *res)
 /*
  * What one turn holds from chat_prepare() to chat_result_free(). Its Redis
  * round trips: one before the run (the plan gate's read beside the
- * session's lock, caps check and history load), one when the run starts
- * (provider statistics), one after it (the append and unlock beside the
- * statistics and the token record); see docs/BENCHMARKS.md.
+ * session's lock, caps check and history load), one after it (the append
+ * and unlock beside the statistics and the token record); the provider
+ * statistics of the run's start are sent without a wait, their replies
+ * read with the one after (redis_pipeline_deferred()); see
+ * docs/BENCHMARKS.md.
  */
 struct chat_turn {
 	struct session_turn st;                /* the session's lock and commands */
@@ -822,7 +824,7 @@ chat_turn_call(const struct chat_request *req, struct chat_result *res, struct c
 	return rc;
 }
 
-/* Run res->provider once, with its statistics begun (one round trip; they
+/* Run res->provider once, with its statistics begun (sent, not waited for; they
  * end with the commit), the slot (slot_fd NULL: its own). */
 static int
 chat_turn_call_once(const struct chat_request *req, struct chat_result *res, struct chat_turn *t,

@@ -480,7 +480,9 @@ out:
 	if (a->cleanup != NULL)
 		a->cleanup(run, &dirs, &res, reply);
 	reply->duration_ms = (long)(hub_time_mono_ms() - start_ms);
-	if (dirs.root[0] != '\0' && workdir_remove(dirs.root) < 0)
+	/* the child is reaped: its directory goes after the answer, off the
+	 * client's path (here only when no thread takes it) */
+	if (dirs.root[0] != '\0' && !workdir_spare_discard(dirs.root) && workdir_remove(dirs.root) < 0)
 		hub_log(HUB_LOG_WARN, a->log_tag, "cannot remove a work directory: %s", strerror(errno));
 	child_result_free(&res);
 	child_env_free(&in.env);

@@ -1,6 +1,6 @@
 /*
- * workdir_spare.c - run directories made ahead by one background thread
- * (workdir_spare.h).
+ * workdir_spare.c - run directories made ahead, and those of finished runs
+ * removed, by one background thread (workdir_spare.h).
  */
 #include "config.h"
 
@@ -44,6 +44,9 @@ static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
 static pthread_t spare_thread;
 static int spare_thread_on;
 static int spare_stopping;
+/* Finished runs' directories to remove (workdir_spare_discard()), owned. */
+static char *spare_discards[WORKDIR_SPARE_DISCARDS_MAX];
+static int spare_n_discards;
 
 /* A key that wants one more spare, or -1. Under spare_lock. */
 static int
@@ -57,19 +60,36 @@ workdir_spare_wanted(void)
 	return -1;
 }
 
-/* The thread: make what is wanted, sleep until a take wants more. */
+/* Remove a finished run's directory and free its path. */
+static void
+workdir_spare_remove_discard(char *root)
+{
+	if (workdir_remove(root) < 0)
+		hub_log(HUB_LOG_WARN, "workdir", "cannot remove a work directory: %s", strerror(errno));
+	free(root);
+}
+
+/* The thread: make what is wanted, then remove what was discarded, sleep
+ * until a take wants more or a run hands its directory over. */
 static void *
 workdir_spare_main(void *arg)
 {
 	struct workdir_spare_key *k;
-	char base[PATH_MAX], prefix[WORKDIR_SPARE_PREFIX_MAX], root[PATH_MAX];
+	char base[PATH_MAX], prefix[WORKDIR_SPARE_PREFIX_MAX], root[PATH_MAX], *discard;
 	const char *const *subdirs;
 	int i, rc;
 
 	(void)arg;
 	pthread_mutex_lock(&spare_lock);
 	while (!spare_stopping) {
-		if ((i = workdir_spare_wanted()) < 0) {
+		if ((i = workdir_spare_wanted()) < 0 && spare_n_discards > 0) {
+			discard = spare_discards[--spare_n_discards];
+			pthread_mutex_unlock(&spare_lock);
+			workdir_spare_remove_discard(discard);
+			pthread_mutex_lock(&spare_lock);
+			continue;
+		}
+		if (i < 0) {
 			pthread_cond_wait(&spare_wake, &spare_lock);
 			continue;
 		}
@@ -96,7 +116,8 @@ workdir_spare_main(void *arg)
 	return NULL;
 }
 
-/* At exit(): the thread stopped, every spare removed. */
+/* At exit(): the thread stopped, every discarded directory and every
+ * spare removed. */
 static void
 workdir_spare_at_exit(void)
 {
@@ -109,6 +130,8 @@ workdir_spare_at_exit(void)
 	pthread_mutex_unlock(&spare_lock);
 	if (spare_thread_on)
 		(void)pthread_join(spare_thread, NULL);
+	while (spare_n_discards > 0)
+		workdir_spare_remove_discard(spare_discards[--spare_n_discards]);
 	for (i = 0; i < spare_n_keys; i++) {
 		for (j = 0; j < spare_keys[i].n_roots; j++)
 			if (workdir_remove(spare_keys[i].roots[j]) < 0)
@@ -205,4 +228,25 @@ workdir_spare_take(const char *base, const char *prefix, const char *const *subd
 		return 0;
 	}
 	return 1;
+}
+
+int
+workdir_spare_discard(const char *root)
+{
+	char *copy;
+	int taken = 0;
+
+	(void)pthread_once(&spare_once, workdir_spare_start);
+	if (!spare_thread_on || root == NULL || root[0] == '\0' || (copy = strdup(root)) == NULL)
+		return 0;
+	pthread_mutex_lock(&spare_lock);
+	if (!spare_stopping && spare_n_discards < WORKDIR_SPARE_DISCARDS_MAX) {
+		spare_discards[spare_n_discards++] = copy;
+		copy = NULL; /* owned by the thread now */
+		taken = 1;
+		pthread_cond_signal(&spare_wake);
+	}
+	pthread_mutex_unlock(&spare_lock);
+	free(copy);
+	return taken;
 }

@@ -13,8 +13,11 @@
  * exactly what workdir_create() and the subdirectories would make for the
  * request (a fresh random name with this process as its owner, mode 0700,
  * nothing inside but the empty subdirectories): no request ever sees a
- * directory another one used. At exit() the thread stops and the spares
- * are removed; those of a killed process go with workdir_sweep() like any
+ * directory another one used. The same thread removes the directories
+ * of finished runs handed to it (workdir_spare_discard()), so that their
+ * removal is not on the client's path either. At exit() the thread stops
+ * and the spares and the directories still waiting for removal are
+ * removed; those of a killed process go with workdir_sweep() like any
  * other directory of a dead owner. Thread-safe.
  */
 #ifndef WORKDIR_SPARE_H
@@ -24,6 +27,9 @@
 
 /* Spare directories kept per (base, prefix). */
 #define WORKDIR_SPARES_PER_KEY 2
+/* Finished runs' directories waiting for the thread's removal; past this
+ * many, workdir_spare_discard() refuses and the caller removes its own. */
+#define WORKDIR_SPARE_DISCARDS_MAX 64
 
 /*
  * A spare directory of base/prefix with the subdirectories subdirs (a
@@ -35,5 +41,14 @@
  */
 int workdir_spare_take(const char *base, const char *prefix, const char *const *subdirs,
     char *root, size_t len);
+
+/*
+ * Hand root, the directory of a finished run (nothing runs in it any
+ * more), to the background thread, which removes it (workdir_remove())
+ * after the spares it owes. Returns 1 when it was taken (root is copied),
+ * 0 when not (no thread, WORKDIR_SPARE_DISCARDS_MAX waiting, exiting, no
+ * memory): the caller removes it itself.
+ */
+int workdir_spare_discard(const char *root);
 
 #endif

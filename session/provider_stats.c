@@ -38,7 +38,6 @@ provider_stats_begin(const char *provider, const char *model_label, long timeout
 	const char *sadd[] = { "SADD", index, run->member };
 	const char *zadd[] = { "ZADD", runs, score, run->run_id };
 	struct redis_cmd cmds[2] = { { 3, sadd, NULL }, { 4, zadd, NULL } };
-	struct redis_reply *r[2];
 
 	memset(run, 0, sizeof(*run));
 	run->start_ms = hub_time_mono_ms();
@@ -50,10 +49,8 @@ provider_stats_begin(const char *provider, const char *model_label, long timeout
 	provider_stats_key(runs, sizeof(runs), "run", run->member);
 	snprintf(score, sizeof(score), "%lld", hub_time_wall_ms() + timeout_s * 1000LL +
 	    PROVIDER_STATS_LOST_MARGIN_MS);
-	if (redis_pipeline(r, 2, cmds) == HUB_OK) {
-		redis_reply_free(r[0]);
-		redis_reply_free(r[1]);
-	}
+	/* nobody waits for its replies: read at the turn's next round trip */
+	(void)redis_pipeline_deferred(2, cmds);
 }
 
 /* The bucket index for ms. */

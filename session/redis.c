@@ -22,6 +22,7 @@
 static __thread redisContext *redis_ctx;
 static __thread char redis_error[256];
 static __thread size_t redis_sentinel_first;   /* the sentinel that answered last */
+static __thread size_t redis_deferred;  /* replies of redis_pipeline_deferred() unread */
 
 /* Commands that change nothing: sent again after a failover. */
 static const char *const redis_read_only_commands[] = {
@@ -53,6 +54,7 @@ redis_disconnect(void)
 	if (redis_ctx != NULL)
 		redisFree(redis_ctx);
 	redis_ctx = NULL;
+	redis_deferred = 0;
 }
 
 /* Record why the connection failed and drop it. */
@@ -198,6 +200,23 @@ redis_check_primary(void)
 	return HUB_OK;
 }
 
+/* Read and drop the replies of redis_pipeline_deferred(); the connection
+ * is dropped when one does not come. */
+static void
+redis_drain_deferred(void)
+{
+	redisReply *r;
+
+	while (redis_ctx != NULL && redis_deferred > 0) {
+		if (redisGetReply(redis_ctx, (void **)&r) != REDIS_OK || r == NULL) {
+			(void)redis_fail("Redis connection lost before a metrics reply");
+			return;
+		}
+		freeReplyObject(r);
+		redis_deferred--;
+	}
+}
+
 /* Connect the calling thread when it has no (live) connection. */
 static int
 redis_connect(void)
@@ -208,6 +227,9 @@ redis_connect(void)
 	const char *argv[3], *password;
 	int rc, port;
 
+	/* the replies owed first: only then does anything readable mean closed */
+	if (redis_ctx != NULL && redis_deferred > 0)
+		redis_drain_deferred();
 	if (redis_ctx != NULL && redis_conn_closed())
 		redis_disconnect();
 	if (redis_ctx != NULL)
@@ -417,6 +439,25 @@ redis_pipeline_riders(struct redis_reply **out, size_t ncmd, const struct redis_
 		nsend = n_essential;  /* the riders are not sent again */
 		(void)poll(NULL, 0, 100);  /* the sentinels are still electing */
 	}
+}
+
+int
+redis_pipeline_deferred(size_t ncmd, const struct redis_cmd *cmds)
+{
+	size_t i;
+	int rc, done = 0;
+
+	if ((rc = redis_connect()) != HUB_OK)
+		return rc;
+	for (i = 0; i < ncmd; i++)
+		if (redisAppendCommandArgv(redis_ctx, cmds[i].argc, cmds[i].argv, cmds[i].argvlen) != REDIS_OK)
+			return redis_fail("cannot send a Redis command");
+	/* counted before the write: a partial write leaves them owed too */
+	redis_deferred += ncmd;
+	while (!done)
+		if (redisBufferWrite(redis_ctx, &done) != REDIS_OK)
+			return redis_fail("cannot send a Redis command");
+	return HUB_OK;
 }
 
 int

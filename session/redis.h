@@ -75,6 +75,15 @@ int redis_pipeline_riders(struct redis_reply **out, size_t ncmd, const struct re
     size_t n_essential);
 
 /*
+ * Send ncmd commands without waiting for their replies, for metrics whose
+ * outcome nobody waits for: the replies are read, and dropped, by the
+ * calling thread's next command (or its disconnect), which by then finds
+ * them already arrived. Not sent again after a failover. 0, or
+ * HUB_ERR_STORE / HUB_ERR_NOMEM when they could not be sent.
+ */
+int redis_pipeline_deferred(size_t ncmd, const struct redis_cmd *cmds);
+
+/*
  * Like redis_command(), for a command that blocks on the server (BLPOP)
  * for up to timeout_ms: the read timeout is raised by that much for this
  * one command. Same returns as redis_command().

@@ -86,3 +86,25 @@ answered() {
 	[ "$n1" -ge 1 ] && [ "$n1" -le 3 ]
 	[ "$n2" -ge 1 ] && [ "$n2" -le 3 ]
 }
+
+conns() { redis-cli -p "$REDIS_PORT" info stats | tr -d '\r' | sed -n 's/^total_connections_received://p'; }
+
+@test "the run's statistics, sent without a wait: recorded, and the connection kept across turns" {
+	a=$(conns)
+	for i in 1 2 3; do
+		turn '{"messages":[{"role":"user","content":"stats"}]}'
+		answered
+		turn '{"stream":true,"messages":[{"role":"user","content":"stats"}]}'
+		answered stream
+	done
+	b=$(conns)
+	echo "connections: $a -> $b"
+	# the conns() calls are redis-cli's own: one each; the hub opened none
+	[ "$((b - a))" -eq 1 ]
+	redis-cli -p "$REDIS_PORT" --scan --pattern '*stats:index' | grep -q .
+	[ "$(redis-cli -p "$REDIS_PORT" smembers "$(redis-cli -p "$REDIS_PORT" --scan --pattern '*stats:index' | head -n 1)" | grep -c '^claude/')" -ge 1 ]
+	# every run begun was ended: no run left counted as in flight
+	for k in $(redis-cli -p "$REDIS_PORT" --scan --pattern '*stats:run:*'); do
+		[ "$(redis-cli -p "$REDIS_PORT" zcard "$k")" -eq 0 ] || return 1
+	done
+}

@@ -86,9 +86,10 @@ is_below(const char *dir, const char *base)
 	    (size_t)(slash - dir) == strlen(real) && strncmp(dir, real, strlen(real)) == 0;
 }
 
-/* In a child process: spares of base. Exit status bits: 1 one was ready
- * before any was asked for, 2 none came, 4 not fresh or not in base, 8
- * the same twice. */
+/* In a child process: spares of base, then the finished runs handed back.
+ * Exit status bits: 1 one was ready before any was asked for, 2 none came,
+ * 4 not fresh or not in base, 8 the same twice, 16 a discard was refused,
+ * 32 a discarded one was not removed. */
 static void
 spare_child(const char *base)
 {
@@ -108,9 +109,21 @@ spare_child(const char *base)
 		rc |= 4;
 	else if (strcmp(a, b) == 0)
 		rc |= 8;
-	(void)workdir_remove(a);
-	(void)workdir_remove(b);
+	if (!got) {
+		(void)workdir_remove(a);
+		exit(rc);
+	}
+	/* a: removed by the thread, off the caller's path */
+	if (!workdir_spare_discard(a))
+		rc |= 16;
+	for (i = 0; i < 300 && exists(a); i++)
+		usleep(10000);
+	if (exists(a))
+		rc |= 32;
 	usleep(300000);  /* the next spares are made: exit() must remove them */
+	/* b: still waiting at exit(), which must remove it too */
+	if (!workdir_spare_discard(b))
+		rc |= 16;
 	exit(rc);
 }
 
@@ -198,8 +211,10 @@ main(void)
 		(void)waitpid(pid, &status, 0);
 		ok(WIFEXITED(status), "the spare directories' process exits");
 		is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
-		    "spares: none before the first ask, then fresh and distinct ones");
-		is_int(entries_of(spares), 0, "the spares left at exit() and their folder are removed");
+		    "spares: none before the first ask, then fresh and distinct ones; a finished "
+		    "run's directory handed back is removed by the thread");
+		is_int(entries_of(spares), 0, "the spares and the handed-back runs left at exit(), and "
+		    "their folder, are removed");
 	}
 
 	/* a base of run directories: ours and closed, else refused */
