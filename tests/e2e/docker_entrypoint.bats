@@ -33,6 +33,9 @@ start_entry() {
 	"$ENTRY" "$@" >"$log" 2>&1 3>&- &
 	ENTRY_PID=$!
 	wait_for 150 curl -s -o /dev/null "$HUB_URL/health" || { cat "$log" >&2; return 1; }
+	# the answer was ours: the hub is still running (not one that lost the
+	# port to another listener and exited)
+	kill -0 "$ENTRY_PID" 2>/dev/null || { cat "$log" >&2; return 1; }
 }
 
 stop_entry() {
@@ -111,7 +114,7 @@ status_with() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	[ ! -e "$HUB_STATE_DIR/api-keys" ]
 	[ "$(status_with -H 'Authorization: Bearer my-own-client-key-0123456789' "$HUB_URL/v1/models")" = 200 ]
 	run "$ENTRY" healthcheck
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
 @test "docs/DEPLOY.md shows compose.yaml as it is in the repository" {
