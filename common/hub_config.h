@@ -48,6 +48,7 @@ struct hub_config {
 	long session_max_bytes;        /* HUB_SESSION_MAX_BYTES; 0: no cap */
 	long key_max_sessions;         /* HUB_KEY_MAX_SESSIONS per client key; 0: no cap */
 	long key_max_bytes;            /* HUB_KEY_MAX_BYTES per client key; 0: no cap */
+	long session_cache_mb;         /* HUB_SESSION_CACHE_MB: session answers kept per process (0: off) */
 	long mcp_session_ttl_s;        /* HUB_MCP_SESSION_TTL: idle MCP session records */
 	/* HTTP */
 	long port;                     /* HUB_PORT (run command) */

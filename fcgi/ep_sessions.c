@@ -19,12 +19,14 @@
 
 #include "client_watch.h"
 #include "common/hub_error.h"
+#include "common/hub_json.h"
 #include "core/memory.h"
 #include "core/session_json.h"
 #include "endpoints.h"
 #include "http.h"
 #include "providers/registry.h"
 #include "session/session.h"
+#include "session/session_cache.h"
 #include "session/session_id.h"
 
 static const char *
@@ -107,24 +109,45 @@ ep_sessions_list(struct http_request *req)
 	session_meta_array_free(list, n);
 }
 
+/* session_render_fn: the body of GET /v1/sessions/{id}. */
+static int
+ep_session_render(const struct session *s, void *arg, char **buf, size_t *len)
+{
+	struct json_object *o;
+	const char *txt;
+
+	(void)arg;
+	if ((o = session_json_full(s)) == NULL)
+		return HUB_ERR_NOMEM;
+	txt = hub_json_compact(o);
+	*len = strlen(txt);
+	if ((*buf = malloc(*len + 1)) != NULL) {
+		memcpy(*buf, txt, *len);
+		(*buf)[(*len)++] = '\n';
+	}
+	json_object_put(o);
+	return *buf != NULL ? HUB_OK : HUB_ERR_NOMEM;
+}
+
 void
 ep_session_get(struct http_request *req)
 {
-	struct json_object *o;
-	struct session *s = NULL;
-	const char *id;
+	struct session_cached *c;
+	const char *id, *body;
+	size_t len;
 	int rc;
 
 	if (!ep_sessions_id_or_reply(req, &id))
 		return;
-	if ((rc = session_load(id, ep_sessions_owner(req), 1, &s)) != HUB_OK) {
+	rc = session_read_cached(id, ep_sessions_owner(req), ep_session_render, NULL, &c);
+	if (rc != HUB_OK) {
 		ep_sessions_error(req, rc);
 		return;
 	}
-	o = session_json_full(s);
-	http_send_json(req, 200, o, NULL);
-	json_object_put(o);
-	session_free(s);
+	body = session_cached_data(c, &len);
+	http_send_headers(req, 200, "application/json", NULL);
+	(void)http_write(req, body, len);
+	session_cached_release(c);
 }
 
 void

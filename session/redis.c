@@ -23,6 +23,15 @@ static __thread redisContext *redis_ctx;
 static __thread char redis_error[256];
 static __thread size_t redis_sentinel_first;   /* the sentinel that answered last */
 static __thread size_t redis_deferred;  /* replies of redis_pipeline_deferred() unread */
+static __thread long long redis_tracking_to;  /* where this connection's invalidations go; 0 none */
+
+/* A connection of its own that receives invalidation messages. */
+struct redis_invalidations {
+	redisContext *ctx;
+	long long id;                    /* its CLIENT ID */
+};
+
+#define REDIS_INVALIDATE_CHANNEL "__redis__:invalidate"
 
 /* Commands that change nothing: sent again after a failover. */
 static const char *const redis_read_only_commands[] = {
@@ -55,6 +64,7 @@ redis_disconnect(void)
 		redisFree(redis_ctx);
 	redis_ctx = NULL;
 	redis_deferred = 0;
+	redis_tracking_to = 0;
 }
 
 /* Record why the connection failed and drop it. */
@@ -630,4 +640,169 @@ redis_hash_get(const char *key, redis_hash_field_fn on_field, void *arg)
 	rc = redis_reply_hash_each(r, on_field, arg);
 	redis_reply_free(r);
 	return rc;
+}
+
+int
+redis_tracking_on(long long redirect, const char *name)
+{
+	char id[24], want[80];
+	const char *list[] = { "CLIENT", "LIST", "ID", id };
+	const char *on[] = { "CLIENT", "TRACKING", "on", "REDIRECT", id, "OPTIN" };
+	struct redis_reply *r;
+	int rc, ok;
+
+	if ((rc = redis_connect()) != HUB_OK)
+		return rc;
+	if (redis_tracking_to == redirect)
+		return HUB_OK;
+	snprintf(id, sizeof(id), "%lld", redirect);
+	snprintf(want, sizeof(want), " name=%s ", name);
+	/* the id must be that connection: after a server restart it may be
+	 * someone else's, who would get (and drop) the invalidations */
+	if ((rc = redis_command(&r, 4, list, NULL)) != HUB_OK)
+		return rc;
+	ok = r->type == REDIS_T_STRING && strstr(r->str, want) != NULL;
+	redis_reply_free(r);
+	if (!ok)
+		return HUB_ERR_NOT_FOUND;
+	if ((rc = redis_command(&r, 6, on, NULL)) != HUB_OK)
+		return rc;
+	ok = r->type == REDIS_T_STATUS;
+	if (!ok)
+		snprintf(redis_error, sizeof(redis_error), "CLIENT TRACKING: %s",
+		    r->str != NULL ? r->str : "unexpected reply");
+	redis_reply_free(r);
+	if (!ok)
+		return HUB_ERR_STORE;
+	redis_tracking_to = redirect;
+	return HUB_OK;
+}
+
+long long
+redis_tracking_redirect(void)
+{
+	return redis_ctx != NULL ? redis_tracking_to : 0;
+}
+
+int
+redis_invalidations_open(struct redis_invalidations **out, const char *name)
+{
+	const char *setname[] = { "CLIENT", "SETNAME", name };
+	const char *subscribe[] = { "SUBSCRIBE", REDIS_INVALIDATE_CHANNEL };
+	redisContext *saved = redis_ctx;
+	size_t saved_deferred = redis_deferred;
+	long long saved_tracking = redis_tracking_to;
+	struct redis_invalidations *inv;
+	redisReply *r;
+	int rc;
+
+	*out = NULL;
+	if ((inv = calloc(1, sizeof(*inv))) == NULL)
+		return HUB_ERR_NOMEM;
+	/* connected as the calling thread's connection would be, then taken
+	 * out of its place */
+	redis_ctx = NULL;
+	redis_deferred = 0;
+	rc = redis_connect();
+	if (rc == HUB_OK)
+		rc = redis_setup_command(3, setname, "Redis CLIENT SETNAME failed");
+	if (rc == HUB_OK) {
+		r = redisCommand(redis_ctx, "CLIENT ID");
+		if (r == NULL)
+			rc = redis_fail("Redis CLIENT ID failed");
+		else if (r->type != REDIS_REPLY_INTEGER) {
+			snprintf(redis_error, sizeof(redis_error), "Redis CLIENT ID refused");
+			rc = HUB_ERR_STORE;
+		} else
+			inv->id = r->integer;
+		if (r != NULL)
+			freeReplyObject(r);
+	}
+	if (rc == HUB_OK) {
+		r = redisCommandArgv(redis_ctx, 2, subscribe, NULL);
+		if (r == NULL)
+			rc = redis_fail("Redis SUBSCRIBE failed");
+		else if (r->type != REDIS_REPLY_ARRAY) {
+			snprintf(redis_error, sizeof(redis_error), "Redis SUBSCRIBE refused");
+			rc = HUB_ERR_STORE;
+		}
+		if (r != NULL)
+			freeReplyObject(r);
+	}
+	if (rc == HUB_OK) {
+		inv->ctx = redis_ctx;
+		*out = inv;
+	} else {
+		if (redis_ctx != NULL)
+			redisFree(redis_ctx);
+		free(inv);
+	}
+	redis_ctx = saved;
+	redis_deferred = saved_deferred;
+	redis_tracking_to = saved_tracking;
+	return rc;
+}
+
+int
+redis_invalidations_fd(const struct redis_invalidations *inv)
+{
+	return inv->ctx->fd;
+}
+
+long long
+redis_invalidations_id(const struct redis_invalidations *inv)
+{
+	return inv->id;
+}
+
+/* Pass on the keys of one message of the invalidation channel. */
+static void
+redis_invalidation_apply(const redisReply *r, redis_key_fn on_key, void *arg)
+{
+	const redisReply *keys;
+	size_t i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "message") != 0)
+		return;  /* not a message: nothing to forget */
+	keys = r->element[2];
+	if (keys->type != REDIS_REPLY_ARRAY) {
+		on_key(arg, NULL, 0);  /* a flush (nil): every key */
+		return;
+	}
+	for (i = 0; i < keys->elements; i++)
+		if (keys->element[i]->type == REDIS_REPLY_STRING)
+			on_key(arg, keys->element[i]->str, keys->element[i]->len);
+}
+
+int
+redis_invalidations_read(struct redis_invalidations *inv, redis_key_fn on_key, void *arg)
+{
+	struct pollfd pfd = { .fd = inv->ctx->fd, .events = POLLIN | HUB_POLLRDHUP };
+	void *reply;
+	int n = 0;
+
+	for (;;) {
+		if (redisGetReplyFromReader(inv->ctx, &reply) != REDIS_OK)
+			return HUB_ERR_STORE;
+		if (reply != NULL) {
+			redis_invalidation_apply(reply, on_key, arg);
+			freeReplyObject(reply);
+			n++;
+			continue;
+		}
+		if (poll(&pfd, 1, 0) <= 0)
+			return n;  /* all that has arrived is read */
+		if (redisBufferRead(inv->ctx) != REDIS_OK)
+			return HUB_ERR_STORE;  /* closed (EOF) or broken */
+	}
+}
+
+void
+redis_invalidations_close(struct redis_invalidations *inv)
+{
+	if (inv == NULL)
+		return;
+	redisFree(inv->ctx);
+	free(inv);
 }

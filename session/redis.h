@@ -120,6 +120,50 @@ const char *redis_last_error(void);
 /* Drop the calling thread's connection (e.g. before fork or at exit). */
 void redis_disconnect(void);
 
+/*
+ * Client-side caching (RESP2, with redirection). A connection of its own,
+ * opened with redis_invalidations_open() and named name, receives the
+ * invalidation messages; each thread turns tracking on for its connection
+ * with redis_tracking_on() (OPTIN: only the reads after CLIENT CACHING yes
+ * are tracked). Until the hub speaks RESP3 (hiredis 1.0) this is the only
+ * way Redis tells a reader that a key it read has changed.
+ */
+struct redis_invalidations;
+
+/* A key named in an invalidation message; key NULL (len 0): every key
+ * (the server flushed, or the caller must assume so). */
+typedef void (*redis_key_fn)(void *arg, const char *key, size_t len);
+
+/* Connect as the calling thread would, set the connection's name and
+ * subscribe it to the invalidation channel. 0 with *out set, or
+ * HUB_ERR_STORE (redis_last_error() says why) / HUB_ERR_NOMEM. */
+int redis_invalidations_open(struct redis_invalidations **out, const char *name);
+
+/* Its socket, to wait on, and its client id, to redirect to. */
+int redis_invalidations_fd(const struct redis_invalidations *inv);
+long long redis_invalidations_id(const struct redis_invalidations *inv);
+
+/* Read, without waiting, the messages that have arrived: on_key for each
+ * key they name. The number of messages, or HUB_ERR_STORE when the
+ * connection is gone (closed by the server, or broken): whatever was read
+ * before it may be all there is, so the caller forgets every key. Not
+ * thread-safe: one caller at a time. */
+int redis_invalidations_read(struct redis_invalidations *inv, redis_key_fn on_key, void *arg);
+
+/* Close it. Accepts NULL. */
+void redis_invalidations_close(struct redis_invalidations *inv);
+
+/* Turn tracking on (OPTIN) for the calling thread's connection, its
+ * invalidations sent to the client redirect, which must be named name.
+ * Nothing is sent when it is on already. 0; HUB_ERR_NOT_FOUND when that
+ * client is not (or no longer) the one named; HUB_ERR_STORE when Redis
+ * is unreachable or refuses (older than 6.2, or an ACL). */
+int redis_tracking_on(long long redirect, const char *name);
+
+/* The client id the calling thread's connection sends its invalidations
+ * to, or 0 (tracking off, or the connection was replaced since). */
+long long redis_tracking_redirect(void);
+
 /* Free a reply tree. Accepts NULL. */
 void redis_reply_free(struct redis_reply *r);
 

@@ -17,6 +17,7 @@
 #include "common/hub_time.h"
 #include "redis.h"
 #include "session.h"
+#include "session_cache.h"
 #include "session_id.h"
 #include "session_key.h"
 
@@ -327,6 +328,64 @@ session_load(const char *id, const char *owner, int with_messages, struct sessio
 	rc = session_from_replies(r[0], with_messages ? r[1] : NULL, owner, out);
 	redis_reply_free(r[0]);
 	redis_reply_free(r[1]);
+	return rc;
+}
+
+/* 1 when r is the +OK of CLIENT CACHING yes. */
+static int
+session_reply_ok(const struct redis_reply *r)
+{
+	return r != NULL && r->type == REDIS_T_STATUS;
+}
+
+/* The remaining life in ms that a PTTL reply gives, folded into *ttl_ms
+ * (the shorter one wins; -1: none yet). A key without one, or not there,
+ * changes nothing. */
+static void
+session_fold_pttl(const struct redis_reply *r, long long *ttl_ms)
+{
+	if (r == NULL || r->type != REDIS_T_INTEGER || r->integer < 0)
+		return;
+	if (*ttl_ms < 0 || r->integer < *ttl_ms)
+		*ttl_ms = r->integer;
+}
+
+int
+session_load_tracked(const char *id, const char *owner, long long redirect,
+    struct session **out, long long *ttl_ms, int *tracked)
+{
+	char mkey[SESSION_KEY_MAX], lkey[SESSION_KEY_MAX];
+	const char *caching[] = { "CLIENT", "CACHING", "yes" };
+	const char *hget[] = { "HGETALL", mkey };
+	const char *lrange[] = { "LRANGE", lkey, "0", "-1" };
+	const char *mttl[] = { "PTTL", mkey };
+	const char *lttl[] = { "PTTL", lkey };
+	struct redis_cmd cmds[6] = {
+		{ 3, caching, NULL }, { 2, hget, NULL }, { 3, caching, NULL }, { 4, lrange, NULL },
+		{ 2, mttl, NULL }, { 2, lttl, NULL },
+	};
+	struct redis_reply *r[6] = { NULL };
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*ttl_ms = -1;
+	*tracked = 0;
+	if (redirect == 0)
+		return session_load(id, owner, 1, out);
+	if (!session_id_valid(id))
+		return HUB_ERR_INVALID;
+	session_meta_key(mkey, sizeof(mkey), owner, id);
+	session_list_key(lkey, sizeof(lkey), owner, id);
+	if ((rc = redis_pipeline(r, 6, cmds)) != HUB_OK)
+		return rc;
+	rc = session_from_replies(r[1], r[3], owner, out);
+	*tracked = rc == HUB_OK && session_reply_ok(r[0]) && session_reply_ok(r[2]) &&
+	    redis_tracking_redirect() == redirect;
+	session_fold_pttl(r[4], ttl_ms);
+	session_fold_pttl(r[5], ttl_ms);
+	for (i = 0; i < 6; i++)
+		redis_reply_free(r[i]);
 	return rc;
 }
 
@@ -691,6 +750,7 @@ session_turn_done(struct session_turn *t, const struct redis_reply *r, int wait_
 {
 	int rc = session_turn_verdict(r);
 
+	session_cache_forget(t->mkey);
 	if (r != NULL && r->type != REDIS_T_ERROR)
 		t->locked = 0;  /* the script answered: the lock is no longer held */
 	if (rc == HUB_OK && wait_replicas)
@@ -753,7 +813,9 @@ session_delete(const char *id, const char *owner)
 	session_index_key(ikey, sizeof(ikey), owner);
 	session_owner_bytes_key(bkey, sizeof(bkey), owner);
 	session_free(s);
-	if ((rc = redis_command(&r, 8, eval, NULL)) != HUB_OK)
+	rc = redis_command(&r, 8, eval, NULL);
+	session_cache_forget(mkey);  /* whatever came of it */
+	if (rc != HUB_OK)
 		return rc;
 	rc = r->type == REDIS_T_INTEGER && r->integer > 0 ? HUB_OK :
 	    r->type == REDIS_T_INTEGER ? HUB_ERR_NOT_FOUND : HUB_ERR_STORE;

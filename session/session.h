@@ -161,6 +161,17 @@ struct session_turn {
 	struct redis_cmd cmd;
 };
 
+/*
+ * session_load() with the messages, for the read cache (session_cache.h):
+ * each of the two reads follows a CLIENT CACHING yes on a connection that
+ * sends its invalidations to the client redirect (redis_tracking_on()).
+ * *ttl_ms gets the shorter remaining life of the two keys (-1: none), and
+ * *tracked is 1 when Redis confirmed both reads tracked and the connection
+ * still redirects there. redirect 0: a plain session_load().
+ */
+int session_load_tracked(const char *id, const char *owner, long long redirect,
+    struct session **out, long long *ttl_ms, int *tracked);
+
 int session_turn_begin(struct session_turn *t, const char *id, const char *owner, int lock,
     long lock_ttl_ms, const struct session_new_message *msgs, size_t n, size_t reserve_bytes,
     const struct redis_cmd **cmd);

@@ -33,11 +33,13 @@ wait_for() {
 }
 
 # start_redis: a private redis-server; sets REDIS_PORT, REDIS_PID, REDIS_URL.
+# REDIS_EXTRA_ARGS: more options for it (split on spaces).
 start_redis() {
 	REDIS_DIR=${REDIS_DIR:-$(mktemp -d "$BATS_FILE_TMPDIR/redis.XXXXXX")}
 	REDIS_PORT=${REDIS_PORT:-$(free_port)}
+	# shellcheck disable=SC2086
 	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
-		--daemonize no --dir "$REDIS_DIR" >"$REDIS_DIR/redis.log" 2>&1 3>&- &
+		--daemonize no --dir "$REDIS_DIR" ${REDIS_EXTRA_ARGS:-} >"$REDIS_DIR/redis.log" 2>&1 3>&- &
 	REDIS_PID=$!
 	export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 	wait_for 50 redis-cli -p "$REDIS_PORT" ping
