@@ -194,3 +194,55 @@ new_session() {
 	stop_hub
 	start_hub
 }
+
+# a session $1 whose one message has $2 KiB of text
+big_session() {
+	new_session "$1"
+	key=$(meta_key "$1")
+	{ printf '{"role":"user","content":"'; head -c "$(( $2 * 1024 ))" /dev/zero | tr '\0' x; printf '"}'; } |
+		rcli -x rpush "$key:m" >/dev/null
+}
+
+# read sessions $2.. in turn, $1 rounds, each answering 200
+round_reads() {
+	local rounds=$1 id; shift
+	for _ in $(seq "$rounds"); do
+		for id in "$@"; do
+			[ "$(curl -s -o /dev/null -w '%{http_code}' "$HUB_URL/v1/sessions/$id")" = 200 ] || return 1
+		done
+	done
+}
+
+@test "HUB_SESSION_CACHE_MB bounds the cache: the least recently read go first, a big answer is not kept" {
+	stop_hub
+	HUB_QUICK_WORKERS=1 HUB_SESSION_CACHE_MB=1 start_hub
+	ids=()
+	for i in $(seq 10); do
+		big_session "cache-cap-$$-$i" 150
+		ids+=("cache-cap-$$-$i")
+	done
+	big_session "cache-big-$$" 300
+	open_channels_one() { curl -s -o /dev/null "$HUB_URL/v1/sessions/${ids[0]}"; rcli client list | grep -q 'name=hub-cache-'; }
+	wait_for 100 open_channels_one
+	# three answers of 150 KiB fit in 1 MiB: after the first round, no reads
+	round_reads 1 "${ids[@]:0:3}"
+	a=$(hgetalls)
+	round_reads 3 "${ids[@]:0:3}"
+	b=$(hgetalls)
+	# ten do not: read in turn, each was pushed out before its turn came
+	round_reads 1 "${ids[@]}"
+	c=$(hgetalls)
+	round_reads 2 "${ids[@]}"
+	d=$(hgetalls)
+	# one of 300 KiB (over a quarter of the cache) is never kept
+	round_reads 1 "cache-big-$$"
+	e=$(hgetalls)
+	round_reads 5 "cache-big-$$"
+	f=$(hgetalls)
+	echo "3 that fit: $((b - a)) reads of Redis for 9; 10 in turn: $((d - c)) for 20; the big one: $((f - e)) for 5"
+	stop_hub
+	start_hub
+	[ $((b - a)) -eq 0 ]
+	[ $((d - c)) -eq 20 ]
+	[ $((f - e)) -eq 5 ]
+}
