@@ -60,7 +60,6 @@ static long long sc_inv_id;
 static char sc_inv_name[64];
 static int sc_broken;            /* a reader found the channel gone */
 static unsigned long sc_gen;     /* bumped when the channel opens or closes, and at a flush */
-static unsigned long long sc_hits, sc_misses;
 
 static size_t
 session_cache_hash(const char *key, size_t len)
@@ -341,7 +340,6 @@ session_read_cached(const char *id, const char *owner, session_render_fn render,
 			if (c != NULL && c->expires_ms > now) {
 				session_cache_touch_locked(c);
 				__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
-				sc_hits++;
 				pthread_mutex_unlock(&sc_lock);
 				*out = c;
 				return HUB_OK;
@@ -353,7 +351,6 @@ session_read_cached(const char *id, const char *owner, session_render_fn render,
 			redirect = sc_inv_id;
 			memcpy(name, sc_inv_name, sizeof(name));
 		}
-		sc_misses++;
 		pthread_mutex_unlock(&sc_lock);
 	}
 	/* a thread whose tracking cannot be turned on still answers, uncached */
@@ -385,13 +382,4 @@ session_read_cached(const char *id, const char *owner, session_render_fn render,
 	}
 	*out = c;
 	return HUB_OK;
-}
-
-void
-session_cache_counts(unsigned long long *hits, unsigned long long *misses)
-{
-	pthread_mutex_lock(&sc_lock);
-	*hits = sc_hits;
-	*misses = sc_misses;
-	pthread_mutex_unlock(&sc_lock);
 }

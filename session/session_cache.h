@@ -53,7 +53,4 @@ void session_cached_release(struct session_cached *c);
  * this process returns: its own next read cannot get the old one. */
 void session_cache_forget(const char *meta_key);
 
-/* Answers given from the cache and loaded from Redis since start-up. */
-void session_cache_counts(unsigned long long *hits, unsigned long long *misses);
-
 #endif
