@@ -101,6 +101,17 @@ struct session_new_message {
 int session_load(const char *id, const char *owner, int with_messages, struct session **out);
 
 /*
+ * session_load() with the messages, for the read cache (session_cache.h):
+ * each of the two reads follows a CLIENT CACHING yes on a connection that
+ * sends its invalidations to the client redirect (redis_tracking_on()).
+ * *ttl_ms gets the shorter remaining life of the two keys (-1: none), and
+ * *tracked is 1 when Redis confirmed both reads tracked and the connection
+ * still redirects there. redirect 0: a plain session_load().
+ */
+int session_load_tracked(const char *id, const char *owner, long long redirect,
+    struct session **out, long long *ttl_ms, int *tracked);
+
+/*
  * One stored turn of a session, in as few round trips as the turn has
  * steps: each step below builds one command (the turn script, over the
  * session's keys only, all in the owner's hash slot: session_key.h) that
@@ -160,17 +171,6 @@ struct session_turn {
 	size_t n_encoded;
 	struct redis_cmd cmd;
 };
-
-/*
- * session_load() with the messages, for the read cache (session_cache.h):
- * each of the two reads follows a CLIENT CACHING yes on a connection that
- * sends its invalidations to the client redirect (redis_tracking_on()).
- * *ttl_ms gets the shorter remaining life of the two keys (-1: none), and
- * *tracked is 1 when Redis confirmed both reads tracked and the connection
- * still redirects there. redirect 0: a plain session_load().
- */
-int session_load_tracked(const char *id, const char *owner, long long redirect,
-    struct session **out, long long *ttl_ms, int *tracked);
 
 int session_turn_begin(struct session_turn *t, const char *id, const char *owner, int lock,
     long lock_ttl_ms, const struct session_new_message *msgs, size_t n, size_t reserve_bytes,
