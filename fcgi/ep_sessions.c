@@ -119,7 +119,10 @@ ep_session_render(const struct session *s, void *arg, char **buf, size_t *len)
 	(void)arg;
 	if ((o = session_json_full(s)) == NULL)
 		return HUB_ERR_NOMEM;
-	txt = hub_json_compact(o);
+	if ((txt = hub_json_compact(o)) == NULL) {
+		json_object_put(o);
+		return HUB_ERR_NOMEM;
+	}
 	*len = strlen(txt);
 	if ((*buf = malloc(*len + 1)) != NULL) {
 		memcpy(*buf, txt, *len);

@@ -40,6 +40,7 @@
 
 struct session_cached {
 	char *key;                       /* the metadata key */
+	size_t klen;
 	char *data;
 	size_t len;
 	long long expires_ms;            /* monotonic */
@@ -105,7 +106,7 @@ session_cached_data(const struct session_cached *c, size_t *len)
 static size_t
 session_cached_size(const struct session_cached *c)
 {
-	return sizeof(*c) + c->len + strlen(c->key) + 1;
+	return sizeof(*c) + c->len + c->klen + 1;
 }
 
 /* Take c out of the table and the LRU list, dropping the table's reference. */
@@ -137,7 +138,7 @@ session_cache_find_locked(const char *key, size_t len, size_t hash)
 	struct session_cached *c;
 
 	for (c = sc_bucket[hash]; c != NULL; c = c->hnext)
-		if (strlen(c->key) == len && memcmp(c->key, key, len) == 0)
+		if (c->klen == len && memcmp(c->key, key, len) == 0)
 			return c;
 	return NULL;
 }
@@ -280,7 +281,7 @@ session_cache_keep_locked(struct session_cached *c)
 	size = session_cached_size(c);
 	if (size > cap / 4)
 		return;  /* one answer may not push out most of the others */
-	if ((old = session_cache_find_locked(c->key, strlen(c->key), c->hash)) != NULL)
+	if ((old = session_cache_find_locked(c->key, c->klen, c->hash)) != NULL)
 		session_cache_unlink_locked(old);
 	while (sc_oldest != NULL && sc_bytes + size > cap)
 		session_cache_unlink_locked(sc_oldest);
@@ -365,6 +366,7 @@ session_read_cached(const char *id, const char *owner, session_render_fn render,
 		return HUB_ERR_NOMEM;
 	}
 	c->refs = 1;
+	c->klen = klen;
 	c->hash = h;
 	rc = render(s, arg, &c->data, &c->len);
 	session_free(s);

@@ -44,6 +44,24 @@ reads_hold() {
 	done
 }
 
+# the HGETALL calls Redis ran while session $1 was read $2 times, each
+# answer holding $3 (reads_hold)
+redis_reads() {
+	local a b
+	a=$(hgetalls)
+	reads_hold "$1" "$2" "$3" >&2 || return 1
+	b=$(hgetalls)
+	echo $((b - a))
+}
+
+# session $1 answers 404, six times over (every process)
+reads_gone() {
+	local i
+	for i in 1 2 3 4 5 6; do
+		[ "$(status_of "$(get_session "$1")")" = 404 ] || return 1
+	done
+}
+
 # both processes have their invalidation channel open
 channels_open() { [ "$(rcli client list | grep -c 'name=hub-cache-')" -ge 2 ]; }
 
@@ -73,12 +91,10 @@ new_session() {
 	new_session "$sid"
 	open_channels "$sid"
 	reads_hold "$sid" 2 '.messages | length == 2'
-	a=$(hgetalls)
-	reads_hold "$sid" 20 '.messages | length == 2'
-	b=$(hgetalls)
-	echo "HGETALL calls for 20 reads: $((b - a))"
+	n=$(redis_reads "$sid" 20 '.messages | length == 2')
+	echo "HGETALL calls for 20 reads: $n"
 	# at most the first read of the process that had not read it yet
-	[ $((b - a)) -le 1 ]
+	[ "$n" -le 1 ]
 }
 
 @test "a turn through the hub is in the next read" {
@@ -109,9 +125,7 @@ new_session() {
 	key=$(meta_key "$sid")
 	reads_hold "$sid" 6 '.id == "'"$sid"'"'
 	rcli del "$key" "$key:m" >/dev/null
-	for i in 1 2 3 4 5 6; do
-		[ "$(status_of "$(get_session "$sid")")" = 404 ]
-	done
+	reads_gone "$sid"
 }
 
 @test "a session deleted through the hub is gone on the next read" {
@@ -120,9 +134,7 @@ new_session() {
 	open_channels "$sid"
 	reads_hold "$sid" 6 '.id == "'"$sid"'"'
 	[ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$HUB_URL/v1/sessions/$sid")" = 204 ]
-	for i in 1 2 3 4 5 6; do
-		[ "$(status_of "$(get_session "$sid")")" = 404 ]
-	done
+	reads_gone "$sid"
 }
 
 @test "an answer is not kept past the keys' TTL" {
@@ -160,11 +172,9 @@ new_session() {
 	reads_hold "$sid" 6 '.model == "after-the-loss"'
 	open_channels "$sid"
 	reads_hold "$sid" 4 '.model == "after-the-loss"'
-	a=$(hgetalls)
-	reads_hold "$sid" 10 '.model == "after-the-loss"'
-	b=$(hgetalls)
-	echo "HGETALL calls for 10 reads after the reopening: $((b - a))"
-	[ $((b - a)) -le 1 ]
+	n=$(redis_reads "$sid" 10 '.model == "after-the-loss"')
+	echo "HGETALL calls for 10 reads after the reopening: $n"
+	[ "$n" -le 1 ]
 	rcli hset "$key" model after-the-reopening >/dev/null
 	reads_hold "$sid" 6 '.model == "after-the-reopening"'
 }
@@ -175,9 +185,7 @@ new_session() {
 	open_channels "$sid"
 	reads_hold "$sid" 6 '.id == "'"$sid"'"'
 	rcli flushall >/dev/null
-	for i in 1 2 3 4 5 6; do
-		[ "$(status_of "$(get_session "$sid")")" = 404 ]
-	done
+	reads_gone "$sid"
 }
 
 @test "HUB_SESSION_CACHE_MB=0: every read goes to Redis, and opens no channel" {
@@ -186,10 +194,8 @@ new_session() {
 	sid=cache-off-$$
 	new_session "$sid"
 	reads_hold "$sid" 2 '.id == "'"$sid"'"'
-	a=$(hgetalls)
-	reads_hold "$sid" 10 '.id == "'"$sid"'"'
-	b=$(hgetalls)
-	[ $((b - a)) -eq 10 ]
+	n=$(redis_reads "$sid" 10 '.id == "'"$sid"'"')
+	[ "$n" -eq 10 ]
 	! rcli client list | grep -q 'name=hub-cache-'
 	stop_hub
 	start_hub

@@ -206,6 +206,20 @@ read_one(const char *owner, const char *id, char *text, size_t n)
 	return stub_loads - before;
 }
 
+/* Read alice's sessions <prefix>0 .. <prefix>n-1 in turn; the loads made. */
+static int
+read_round(const char *prefix, int n)
+{
+	char id[32];
+	int i, loads = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%s%d", prefix, i);
+		loads += read_one("alice", id, NULL, 0);
+	}
+	return loads;
+}
+
 static void
 meta_key(char *out, size_t n, const char *owner, const char *id)
 {
@@ -233,10 +247,10 @@ main(void)
 {
 	static struct hub_config cfg;
 	struct session_cached *held;
-	char key[SESSION_KEY_LEN], text[64], id[32];
+	char key[SESSION_KEY_LEN], text[64];
 	const char *d;
 	size_t len;
-	int i, loads;
+	int loads;
 
 	cfg.session_cache_mb = 1;
 	cfg.key_prefix = "hub:";
@@ -328,23 +342,11 @@ main(void)
 	ok(read_one("alice", "big", NULL, 0) == 1 && read_one("alice", "big", NULL, 0) == 1,
 	    "an answer of 300 KiB is not kept in 1 MiB");
 	stub_pad = 150 * 1024;
-	for (i = 0; i < 3; i++) {
-		snprintf(id, sizeof(id), "fit%d", i);
-		(void)read_one("alice", id, NULL, 0);
-	}
-	for (loads = 0, i = 0; i < 3; i++) {
-		snprintf(id, sizeof(id), "fit%d", i);
-		loads += read_one("alice", id, NULL, 0);
-	}
+	(void)read_round("fit", 3);
+	loads = read_round("fit", 3);
 	ok(loads == 0, "three answers of 150 KiB fit (%d loads)", loads);
-	for (i = 0; i < 10; i++) {
-		snprintf(id, sizeof(id), "lru%d", i);
-		(void)read_one("alice", id, NULL, 0);
-	}
-	for (loads = 0, i = 0; i < 10; i++) {
-		snprintf(id, sizeof(id), "lru%d", i);
-		loads += read_one("alice", id, NULL, 0);
-	}
+	(void)read_round("lru", 10);
+	loads = read_round("lru", 10);
 	ok(loads == 10, "ten read in turn do not: the least recently read goes first (%d loads)", loads);
 	ok(read_one("alice", "lru9", NULL, 0) == 0, "the most recent one stays");
 	stub_pad = 0;
