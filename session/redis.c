@@ -651,8 +651,7 @@ redis_tracking_on(long long redirect, const char *name)
 	struct redis_reply *r;
 	int rc, ok;
 
-	if ((rc = redis_connect()) != HUB_OK)
-		return rc;
+	/* a lost connection reset it: the commands below connect anew */
 	if (redis_tracking_to == redirect)
 		return HUB_OK;
 	snprintf(id, sizeof(id), "%lld", redirect);
